@@ -7,8 +7,13 @@ is shared by all: `KAFKA_BOOTSTRAP_SERVERS`.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults, printed by `make run`. Refused outside development.
+DEV_OPS_TOKEN = "dev-ops-token"
 
 
 class ServiceSettings(BaseSettings):
@@ -25,3 +30,23 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("STEM_DATA_DIR", "data_dir"),
         description="Folder of the embedded SQLite files",
     )
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("STEM_ENV", "environment"),
+        description="`production` refuses development secrets",
+    )
+    ops_token: SecretStr = Field(
+        default=SecretStr(DEV_OPS_TOKEN),
+        validation_alias=AliasChoices("STEM_OPS_TOKEN", "ops_token"),
+        description="Bearer token for ops writes (Authorization: Bearer ...)",
+    )
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and self.ops_token.get_secret_value() == DEV_OPS_TOKEN:
+            raise ValueError("STEM_OPS_TOKEN must be set to a real secret in production")
+        return self
+
+    def sqlite_url(self, service: str) -> str:
+        """The embedded default: one SQLite file per service under `data_dir`."""
+        return f"sqlite+aiosqlite:///{self.data_dir}/{service}.db"
