@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make test`: set up, start real Kafka and PostgreSQL, run the quality gates and every
+# test, tear everything down, and say which broker and database were used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/bootstrap.sh
+
+RUN_DIR="var/test-run"
+rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
+PY=.venv/bin/python
+
+cleanup() {
+  set +e
+  $PY tools/infra/kafka.py stop --dir "$RUN_DIR/kafka" >/dev/null 2>&1
+  $PY tools/infra/postgres.py stop --dir "$RUN_DIR/postgres" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+echo "==> quality gates: ruff (lint, format) and mypy --strict"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy libs/stemkit/src services/*/src tools conftest.py tests
+
+echo "==> starting Apache Kafka (KRaft, single node) and PostgreSQL"
+kafka_out=$($PY tools/infra/kafka.py start --dir "$RUN_DIR/kafka" --port 0)
+echo "$kafka_out"
+KAFKA_BOOTSTRAP_SERVERS=$(echo "$kafka_out" | sed -n 's/^bootstrap=//p' | tail -1)
+pg_out=$($PY tools/infra/postgres.py start --dir "$RUN_DIR/postgres" --port 0)
+echo "$pg_out" | grep -v DATABASE_URL
+PG_PORT=$(echo "$pg_out" | sed -n 's/^port=//p' | tail -1)
+export KAFKA_BOOTSTRAP_SERVERS
+export STEM_KAFKA_DIR="$RUN_DIR/kafka"
+export STEM_TEST_POSTGRES_DSN="postgresql+asyncpg://stem@127.0.0.1:${PG_PORT}/postgres"
+$PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"
+
+broker="$($PY tools/infra/kafka.py version) at $KAFKA_BOOTSTRAP_SERVERS"
+database="$(echo "$pg_out" | sed -n 's/^version=//p' | tail -1) at 127.0.0.1:$PG_PORT"
+echo "==> tests on broker: $broker; database: $database"
+
+status=0
+.venv/bin/pytest "$@" || status=$?
+echo "==> broker used: $broker"
+echo "==> database used: $database"
+exit $status
