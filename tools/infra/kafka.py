@@ -1,0 +1,683 @@
+"""Run a real single-node Apache Kafka broker (KRaft, combined mode) as a plain process.
+
+No Docker: the broker jars come from Maven Central through tools/infra/kafka/pom.xml
+(maven-dependency-plugin copy-dependencies) into a cache that survives runs, and the broker
+is started with ``java -cp 'libs/*' kafka.Kafka server.properties``.
+
+Usage (from the repository root):
+
+    uv run python tools/infra/kafka.py version
+    uv run python tools/infra/kafka.py fetch
+    uv run python tools/infra/kafka.py start --dir var/kafka [--port 9092] [--controller-port 9093]
+    uv run python tools/infra/kafka.py status --dir var/kafka
+    uv run python tools/infra/kafka.py stop --dir var/kafka [--timeout 30]
+
+``--port 0`` picks a free port (and, unless given, a free controller port too).
+Results go to stdout as ``key=value`` lines (``bootstrap=localhost:PORT``); progress goes to
+stderr. ``start --env-file PATH`` also writes ``KAFKA_BOOTSTRAP_SERVERS=...`` to PATH.
+
+The Kafka version lives in one place: the ``kafka.version`` property of the pom. The hidden
+``--kafka-version`` option (or env STEM_KAFKA_VERSION) overrides it for trials only.
+Cache: ``${STEM_CACHE_DIR:-~/.cache/stem-platform}/kafka/<version>/libs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+POM = HERE / "kafka" / "pom.xml"
+POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+
+DEFAULT_PORT = 9092
+DEFAULT_CONTROLLER_PORT = 9093
+START_TIMEOUT_S = 90.0
+HEAP_OPTS = ["-Xms256m", "-Xmx768m"]
+JVM_OPTS = [
+    "-server",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:MaxInlineLevel=15",
+    "-Djava.awt.headless=true",
+]
+
+PID_FILE = "kafka.pid"
+LOG_FILE = "kafka.log"
+STATE_FILE = "kafka.json"
+
+
+class InfraError(Exception):
+    """A failure with a message meant for the person running the tool."""
+
+
+def say(msg: str) -> None:
+    print(f"kafka: {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- version / fetch
+
+
+def pom_version() -> str:
+    root = ET.parse(POM).getroot()
+    node = root.find("m:properties/m:kafka.version", POM_NS)
+    if node is None or not (node.text or "").strip():
+        raise InfraError(f"no <kafka.version> property in {POM}")
+    return (node.text or "").strip()
+
+
+def cache_root() -> Path:
+    env = os.environ.get("STEM_CACHE_DIR")
+    base = Path(env).expanduser() if env else Path.home() / ".cache" / "stem-platform"
+    return base / "kafka"
+
+
+def libs_dir(version: str) -> Path:
+    return cache_root() / version / "libs"
+
+
+def _marker(version: str) -> Path:
+    return cache_root() / version / "fetched.txt"
+
+
+def is_fetched(version: str) -> bool:
+    libs = libs_dir(version)
+    return _marker(version).is_file() and any(libs.glob(f"kafka_2.13-{version}.jar"))
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _apt_install(*packages: str) -> None:
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise InfraError(f"missing {', '.join(packages)}; install it (apt-get install {packages})")
+    say(f"installing {' '.join(packages)} with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=sys.stderr)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+        check=True,
+        env=env,
+        stdout=sys.stderr,
+    )
+
+
+def java_bin() -> str:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return str(Path(home) / "bin" / "java")
+    found = shutil.which("java")
+    if found is None:
+        _apt_install("openjdk-17-jre-headless")
+        found = shutil.which("java")
+    if found is None:
+        raise InfraError("no java on PATH (Kafka 4.x needs Java 17+)")
+    return found
+
+
+def java_major(java: str) -> int:
+    out = subprocess.run(
+        [java, "-XshowSettings:properties", "-version"], capture_output=True, text=True
+    ).stderr
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("java.specification.version ="):
+            spec = line.split("=", 1)[1].strip()
+            return int(spec.split(".")[1]) if spec.startswith("1.") else int(spec)
+    raise InfraError(f"cannot tell the version of {java}:\n{out}")
+
+
+def fetch(version: str) -> Path:
+    """Make sure the broker jars of ``version`` are in the cache; return the libs folder."""
+    libs = libs_dir(version)
+    if is_fetched(version):
+        say(f"Kafka {version} jars already in {libs}")
+        return libs
+    with _locked(cache_root() / version / ".lock"):
+        if is_fetched(version):  # somebody else fetched while we waited
+            say(f"Kafka {version} jars already in {libs}")
+            return libs
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            _apt_install("maven")
+            mvn = shutil.which("mvn")
+        if mvn is None:
+            raise InfraError("no mvn on PATH")
+        if libs.exists():
+            shutil.rmtree(libs)
+        build = cache_root() / version / "build"
+        build.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(POM, build / "pom.xml")
+        partial = Path(tempfile.mkdtemp(prefix="libs.partial-", dir=libs.parent))
+        cmd = [
+            mvn,
+            "-B",
+            "-q",
+            "-Dstyle.color=never",
+            "package",
+            f"-Dkafka.version={version}",
+            f"-Dkafka.libs.dir={partial}",
+        ]
+        say(f"fetching Kafka {version} jars with Maven: {' '.join(cmd)} (in {build})")
+        started = time.monotonic()
+        proc = subprocess.run(cmd, cwd=build, stdout=sys.stderr)
+        if proc.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise InfraError(f"mvn failed (exit {proc.returncode}) fetching Kafka {version}")
+        jars = sorted(p.name for p in partial.glob("*.jar"))
+        if f"kafka_2.13-{version}.jar" not in jars:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise InfraError(f"mvn ran but kafka_2.13-{version}.jar is not in {partial}")
+        partial.rename(libs)
+        _marker(version).write_text("\n".join(jars) + "\n")
+        shutil.rmtree(build, ignore_errors=True)
+        say(f"fetched {len(jars)} jars into {libs} in {time.monotonic() - started:.1f} s")
+        return libs
+
+
+# --------------------------------------------------------------------------- wire probe
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("broker closed the connection")
+        buf += chunk
+    return bytes(buf)
+
+
+def _request(sock: socket.socket, api_key: int, api_version: int, corr: int, body: bytes) -> bytes:
+    client_id = b"stem-infra-probe"
+    header = struct.pack(">hhih", api_key, api_version, corr, len(client_id)) + client_id
+    payload = header + body
+    sock.sendall(struct.pack(">i", len(payload)) + payload)
+    (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+    data = _recv_exact(sock, size)
+    (got_corr,) = struct.unpack_from(">i", data, 0)
+    if got_corr != corr:
+        raise ConnectionError(f"correlation id {got_corr} != {corr}")
+    return data[4:]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    metadata_version: int
+    brokers: list[tuple[int, str, int]]
+    cluster_id: str | None
+    controller_id: int
+
+
+def probe(host: str, port: int, timeout: float = 2.0) -> ProbeResult:
+    """ApiVersions v0, then a real Metadata request (no topics) at a version both sides know."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        data = _request(sock, 18, 0, 1, b"")  # ApiVersions v0
+        (err, count) = struct.unpack_from(">hi", data, 0)
+        if err != 0:
+            raise ConnectionError(f"ApiVersions error code {err}")
+        ranges: dict[int, tuple[int, int]] = {}
+        for i in range(count):
+            key, lo, hi = struct.unpack_from(">hhh", data, 6 + 6 * i)
+            ranges[key] = (lo, hi)
+        if 3 not in ranges:
+            raise ConnectionError("broker lists no Metadata API")
+        lo, hi = ranges[3]
+        version = min(hi, 8)
+        if version < max(lo, 4):
+            raise ConnectionError(f"broker's Metadata versions {lo}-{hi} miss 4-8")
+        body = struct.pack(">i?", 0, False)  # no topics, no auto-creation
+        if version >= 8:
+            body += struct.pack(">??", False, False)
+        data = _request(sock, 3, version, 2, body)
+        off = 4  # throttle_time_ms
+        (n_brokers,) = struct.unpack_from(">i", data, off)
+        off += 4
+        brokers: list[tuple[int, str, int]] = []
+        for _ in range(n_brokers):
+            node_id, hlen = struct.unpack_from(">ih", data, off)
+            off += 6
+            bhost = data[off : off + hlen].decode()
+            off += hlen
+            (bport, rlen) = struct.unpack_from(">ih", data, off)
+            off += 6 + max(rlen, 0)
+            brokers.append((node_id, bhost, bport))
+        (clen,) = struct.unpack_from(">h", data, off)
+        off += 2
+        cluster_id = data[off : off + clen].decode() if clen >= 0 else None
+        off += max(clen, 0)
+        (controller_id,) = struct.unpack_from(">i", data, off)
+        return ProbeResult(version, brokers, cluster_id, controller_id)
+
+
+# --------------------------------------------------------------------------- process helpers
+
+
+def free_port(exclude: set[int] | None = None) -> int:
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if not exclude or port not in exclude:
+            return port
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (nobody reaped it yet) counts as dead
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def running_pid(d: Path) -> int | None:
+    """The pid of the broker started from ``d``, if it is still running."""
+    try:
+        pid = int((d / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not _alive(pid):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    if b"kafka.Kafka" not in cmdline or str(d / "server.properties").encode() not in cmdline:
+        return None  # pid reused by something else
+    return pid
+
+
+def read_state(d: Path) -> dict[str, object]:
+    try:
+        data = json.loads((d / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def log_tail(d: Path, lines: int = 40) -> str:
+    try:
+        text = (d / LOG_FILE).read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def kill_group(pid: int, timeout: float) -> bool:
+    """SIGTERM the broker's process group, wait, SIGKILL. True if it had to be killed."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return False
+        time.sleep(0.2)
+    say(f"pid {pid} still alive after {timeout:.0f} s: SIGKILL")
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    return True
+
+
+# --------------------------------------------------------------------------- config files
+
+
+def new_cluster_id() -> str:
+    """Same shape as Kafka's Uuid.randomUuid().toString(): 22 chars of url-safe base64."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
+def server_properties(d: Path, port: int, controller_port: int) -> str:
+    props = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://localhost:{port}",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs": str(d / "data"),
+        # topics come only from deploy/topics.yaml (tools/infra/topics.py)
+        "auto.create.topics.enable": "false",
+        "num.partitions": "1",
+        "default.replication.factor": "1",
+        "min.insync.replicas": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "10",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.num.partitions": "10",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "num.network.threads": "2",
+        "num.io.threads": "4",
+        "num.recovery.threads.per.data.dir": "1",
+        "log.retention.check.interval.ms": "300000",
+    }
+    head = "# written by tools/infra/kafka.py start; rewritten on every start\n"
+    return head + "".join(f"{k}={v}\n" for k, v in props.items())
+
+
+LOG4J2_PROPERTIES = """\
+# log4j2 (Kafka 4.x): everything to stdout, which kafka.py sends to kafka.log
+status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = WARN
+"""
+
+LOG4J1_PROPERTIES = """\
+# reload4j (Kafka 3.x): everything to stdout, which kafka.py sends to kafka.log
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.org.apache.kafka.common.config.AbstractConfig=WARN
+"""
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _bootstrap(port: int) -> str:
+    return f"localhost:{port}"
+
+
+def _write_env_file(path: str | None, bootstrap: str) -> None:
+    if path:
+        Path(path).write_text(f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}\n")
+        say(f"wrote {path}")
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    libs = fetch(args.kafka_version)
+    print(f"libs={libs}")
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    print(f"Apache Kafka {args.kafka_version}")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    d = Path(args.dir).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    pid = running_pid(d)
+    if pid is not None:
+        running_port = int(str(read_state(d).get("port", DEFAULT_PORT)))
+        say(f"a broker is already running from {d} (pid {pid})")
+        try:
+            probe("127.0.0.1", running_port)
+        except OSError as exc:
+            raise InfraError(
+                f"broker pid {pid} from {d} runs but does not answer on {running_port}: {exc}"
+            ) from exc
+        print(f"bootstrap={_bootstrap(running_port)}")
+        print(f"pid={pid}")
+        _write_env_file(args.env_file, _bootstrap(running_port))
+        return 0
+
+    version: str = args.kafka_version
+    libs = fetch(version)
+    java = java_bin()
+    major = java_major(java)
+    if int(version.split(".")[0]) >= 4 and major < 17:
+        raise InfraError(f"Kafka {version} needs Java 17+, {java} is Java {major}")
+
+    port: int = args.port
+    cport: int | None = args.controller_port
+    if port == 0:
+        port = free_port()
+        if cport is None:
+            cport = free_port({port})
+    if cport is None:
+        cport = DEFAULT_CONTROLLER_PORT
+    elif cport == 0:
+        cport = free_port({port})
+    for p in (port, cport):
+        if not port_is_free(p):
+            raise InfraError(f"port {p} on 127.0.0.1 is in use (try --port 0)")
+
+    props = d / "server.properties"
+    props.write_text(server_properties(d, port, cport))
+    (d / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
+    (d / "log4j.properties").write_text(LOG4J1_PROPERTIES)
+    tmp = d / "tmp"
+    tmp.mkdir(exist_ok=True)
+    classpath = f"{libs}/*"
+    sysprops = [
+        f"-Dlog4j2.configurationFile={d / 'log4j2.properties'}",
+        f"-Dlog4j.configuration=file:{d / 'log4j.properties'}",
+        f"-Dkafka.logs.dir={d / 'logs'}",
+        f"-Djava.io.tmpdir={tmp}",
+        f"-DZstdTempFolder={tmp}",
+        f"-Dorg.xerial.snappy.tempdir={tmp}",
+    ]
+
+    if not (d / "data" / "meta.properties").is_file():
+        cluster_id = new_cluster_id()
+        say(f"formatting storage in {d / 'data'} with cluster id {cluster_id}")
+        storage_tool = [java, "-Xmx256m", *sysprops, "-cp", classpath, "kafka.tools.StorageTool"]
+        fmt = subprocess.run(
+            [*storage_tool, "format", "-t", cluster_id, "-c", str(props)],
+            capture_output=True,
+            text=True,
+        )
+        if fmt.returncode != 0:
+            raise InfraError(f"storage format failed:\n{fmt.stdout}\n{fmt.stderr}")
+        (d / "cluster.id").write_text(cluster_id + "\n")
+
+    cmd = [java, *HEAP_OPTS, *JVM_OPTS, *sysprops, "-cp", classpath, "kafka.Kafka", str(props)]
+    say(f"starting Kafka {version} on 127.0.0.1:{port} (controller {cport}), log {d / LOG_FILE}")
+    started = time.monotonic()
+    with (d / LOG_FILE).open("ab") as log:
+        log.write(f"\n===== kafka.py start {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=d,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (d / PID_FILE).write_text(f"{proc.pid}\n")
+    state = {"port": port, "controller_port": cport, "version": version, "pid": proc.pid}
+    (d / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+
+    deadline = started + args.timeout
+    last_error = "no attempt yet"
+    while True:
+        code = proc.poll()
+        if code is not None:
+            raise InfraError(
+                f"Kafka exited with code {code} during start-up; last lines of {d / LOG_FILE}:\n"
+                + log_tail(d)
+            )
+        try:
+            res = probe("127.0.0.1", port, timeout=2.0)
+            if res.brokers:
+                break
+            last_error = "metadata lists no broker yet"
+        except OSError as exc:
+            last_error = str(exc) or type(exc).__name__
+        if time.monotonic() > deadline:
+            kill_group(proc.pid, 10)
+            (d / PID_FILE).unlink(missing_ok=True)
+            raise InfraError(
+                f"Kafka did not answer a metadata request on port {port} within "
+                f"{args.timeout:.0f} s (last error: {last_error}); stopped it. "
+                f"Last lines of {d / LOG_FILE}:\n" + log_tail(d)
+            )
+        time.sleep(0.25)
+    elapsed = time.monotonic() - started
+    say(
+        f"Kafka {version} ready in {elapsed:.1f} s (pid {proc.pid}, cluster {res.cluster_id}, "
+        f"Metadata v{res.metadata_version})"
+    )
+    print(f"bootstrap={_bootstrap(port)}")
+    print(f"pid={proc.pid}")
+    print(f"startup_seconds={elapsed:.1f}")
+    _write_env_file(args.env_file, _bootstrap(port))
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    d = Path(args.dir).resolve()
+    pid = running_pid(d)
+    if pid is None:
+        say(f"no broker running from {d}")
+        (d / PID_FILE).unlink(missing_ok=True)
+        return 0
+    say(f"stopping broker pid {pid} (SIGTERM, SIGKILL after {args.timeout:.0f} s)")
+    started = time.monotonic()
+    killed = kill_group(pid, args.timeout)
+    (d / PID_FILE).unlink(missing_ok=True)
+    how = "killed" if killed else "stopped"
+    say(f"{how} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    d = Path(args.dir).resolve()
+    pid = running_pid(d)
+    if pid is None:
+        print("status=stopped")
+        return 3
+    state = read_state(d)
+    port = int(str(state.get("port", DEFAULT_PORT)))
+    print(f"pid={pid}")
+    print(f"bootstrap={_bootstrap(port)}")
+    print(f"version=Apache Kafka {state.get('version', '?')}")
+    try:
+        res = probe("127.0.0.1", port)
+    except OSError as exc:
+        print(f"status=not-answering ({exc})")
+        return 1
+    print(f"cluster_id={res.cluster_id}")
+    print("status=running")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kafka.py", description="Run a single-node Apache Kafka (KRaft) broker from jars."
+    )
+    parser.add_argument(
+        "--kafka-version",
+        default=os.environ.get("STEM_KAFKA_VERSION") or None,
+        help=argparse.SUPPRESS,  # trials only; the version lives in tools/infra/kafka/pom.xml
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("version", help="print the Kafka version in use").set_defaults(fn=cmd_version)
+    sub.add_parser("fetch", help="put the broker jars in the cache").set_defaults(fn=cmd_fetch)
+
+    p = sub.add_parser("start", help="start a broker from DIR (idempotent)")
+    p.add_argument("--dir", required=True, help="working dir: config, data, kafka.log, kafka.pid")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="client port; 0 = a free one")
+    p.add_argument(
+        "--controller-port",
+        type=int,
+        default=None,
+        help=f"KRaft controller port (default {DEFAULT_CONTROLLER_PORT}, free one if --port 0)",
+    )
+    p.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait")
+    p.add_argument("--env-file", help="also write KAFKA_BOOTSTRAP_SERVERS=... to this file")
+    p.set_defaults(fn=cmd_start)
+
+    p = sub.add_parser("stop", help="stop the broker started from DIR")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before SIGKILL")
+    p.set_defaults(fn=cmd_stop)
+
+    p = sub.add_parser("status", help="exit 0 if the broker from DIR runs and answers, 3 if not")
+    p.add_argument("--dir", required=True)
+    p.set_defaults(fn=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.kafka_version is None:
+            args.kafka_version = pom_version()
+        rc: int = args.fn(args)
+        return rc
+    except InfraError as exc:
+        print(f"kafka.py: error: {exc}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as exc:
+        print(f"kafka.py: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
