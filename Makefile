@@ -5,7 +5,7 @@ run: ## Start the whole platform locally (SQLite files, a local Kafka); Ctrl-C s
 	./scripts/run.sh
 
 test: ## Start real Kafka and PostgreSQL, run lint, types and every test, tear down
-	./scripts/test.sh
+	./scripts/test.sh $(ARGS)
 
 bench: ## Benchmarks on a real broker, each against its baseline in the same run
 	./scripts/bench.sh
