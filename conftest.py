@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import text
@@ -36,9 +37,9 @@ def kafka_bootstrap_servers() -> str:
     return _required_env("KAFKA_BOOTSTRAP_SERVERS")
 
 
-@pytest.fixture
-async def pg_database_url() -> AsyncIterator[str]:
-    """URL of a brand-new, empty PostgreSQL database, dropped after the test."""
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A brand-new, empty PostgreSQL database on the test cluster, dropped afterwards."""
     admin_url = make_url(_required_env("STEM_TEST_POSTGRES_DSN"))
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = make_engine(
@@ -52,3 +53,10 @@ async def pg_database_url() -> AsyncIterator[str]:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+@pytest.fixture
+async def pg_database_url() -> AsyncIterator[str]:
+    """URL of a brand-new, empty PostgreSQL database, dropped after the test."""
+    async with fresh_database() as url:
+        yield url

@@ -1,0 +1,146 @@
+"""Runs the whole platform as real processes, the way `make run` does, for end-to-end tests.
+
+Each service gets a fresh PostgreSQL database; all share the test Kafka broker. Process
+output goes to `test-artifacts/e2e/<process>.log`, kept for a failed run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+SERVICES_WITH_DB = ("registry", "activities", "subsidy")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Platform:
+    kafka: str
+    database_urls: dict[str, str]
+    ports: dict[str, int] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            KAFKA_BOOTSTRAP_SERVERS=self.kafka,
+            STEM_ENV="test",
+            LOG_LEVEL="INFO",
+            GATEWAY_REGISTRY_URL=self.url("registry"),
+            GATEWAY_ACTIVITIES_URL=self.url("activities"),
+            GATEWAY_SUBSIDY_URL=self.url("subsidy"),
+        )
+        for service, url in self.database_urls.items():
+            env[f"{service.upper()}_DATABASE_URL"] = url
+        for process, port in self.metrics_ports.items():
+            service, role = process.split("-")
+            env[f"{service.upper()}_{role.upper()}_METRICS_PORT"] = str(port)
+        return env
+
+    def _cli(self, service: str, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", f"{service}.entrypoints.cli", *args],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        log = (ARTIFACTS / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            argv,
+            env=self.env(),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start(self) -> None:
+        for service in ("gateway", *SERVICES_WITH_DB):
+            self.ports[service] = free_port()
+        for process in (
+            "registry-relay",
+            "activities-relay",
+            "activities-consumer",
+            "subsidy-relay",
+            "subsidy-consumer",
+        ):
+            self.metrics_ports[process] = free_port()
+        for service in SERVICES_WITH_DB:
+            self._cli(service, "migrate")
+        self._cli("registry", "load-reference")
+        self._cli("registry", "seed-demo")
+        for service, port in self.ports.items():
+            self._spawn(
+                service,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    f"{service}.entrypoints.api:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                ],
+            )
+        for process in self.metrics_ports:
+            service, role = process.split("-")
+            self._spawn(process, [sys.executable, "-m", f"{service}.entrypoints.{role}"])
+
+    async def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2) as client:
+            for service in self.ports:
+                while True:
+                    self.assert_running()
+                    try:
+                        if (await client.get(f"{self.url(service)}/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{service} did not become healthy")
+                    await asyncio.sleep(0.3)
+
+    def assert_running(self) -> None:
+        dead = {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
+        assert not dead, f"processes exited: {dead}; see {ARTIFACTS}"
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
