@@ -115,8 +115,8 @@ class Platform:
             service, role = process.split("-")
             self._spawn(process, [sys.executable, "-m", f"{service}.entrypoints.{role}"])
 
-    async def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_healthy(self, within: float = 60) -> None:
+        deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2) as client:
             for service in self.ports:
                 while True:

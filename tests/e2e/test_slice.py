@@ -45,15 +45,15 @@ async def platform(kafka_bootstrap_servers: str) -> AsyncIterator[Platform]:
             running.stop()
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = 90) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, within: float = 90) -> T:
     """Poll until `probe` returns something; the platform is asynchronous by design."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         result = await probe()
         if result is not None:
             return result
         await asyncio.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
 
 
 async def handled_events(client: httpx.AsyncClient, metrics_port: int, consumer: str) -> float:
