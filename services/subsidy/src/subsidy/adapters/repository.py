@@ -1,0 +1,194 @@
+"""Reading and writing the subsidy tables inside the caller's transaction.
+
+Works on PostgreSQL and SQLite alike. On PostgreSQL, row locks (`FOR UPDATE`) serialise
+two consumers that change the same activity or the same reach at once; SQLite has a
+single writer, so there `with_for_update()` compiles to nothing and is not needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subsidy.adapters.orm import activities, activity_years, reach, reach_evidence
+from subsidy.domain.reach import ActivityFacts, ReachKey
+
+
+@dataclass(frozen=True)
+class StoredActivity:
+    modified: datetime
+    withdrawn: bool
+
+
+def as_utc(value: datetime) -> datetime:
+    # SQLite gives back naive datetimes (stored as UTC); PostgreSQL gives aware ones.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def _insert_ignore(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows, skipping those whose primary key exists (waits for a concurrent insert)."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    await session.execute(module.insert(table).values(list(rows)).on_conflict_do_nothing())
+
+
+async def lock_activity(session: AsyncSession, activity_id: str) -> StoredActivity | None:
+    row = (
+        await session.execute(
+            select(activities.c.modified, activities.c.withdrawn)
+            .where(activities.c.activity_id == activity_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    return None if row is None else StoredActivity(as_utc(row.modified), row.withdrawn)
+
+
+async def save_activity(
+    session: AsyncSession,
+    facts: ActivityFacts,
+    *,
+    modified: datetime,
+    withdrawn: bool,
+    exists: bool,
+) -> None:
+    """Store the activity's current facts and its occurrence years (replacing the old)."""
+    values = {
+        "academy_id": facts.academy_id,
+        "nis_code": facts.nis_code,
+        "public": facts.public,
+        "status": facts.status,
+        "withdrawn": withdrawn,
+        "modified": modified.astimezone(UTC),
+    }
+    if exists:
+        where = activities.c.activity_id == facts.activity_id
+        await session.execute(update(activities).where(where).values(**values))
+    else:
+        # A concurrent first insert of the same activity fails here with a key conflict;
+        # the consumer retries the event, which then finds the row and locks it.
+        await session.execute(insert(activities).values(activity_id=facts.activity_id, **values))
+    await session.execute(
+        delete(activity_years).where(activity_years.c.activity_id == facts.activity_id)
+    )
+    if facts.years:
+        await session.execute(
+            insert(activity_years),
+            [{"activity_id": facts.activity_id, "year": y} for y in sorted(facts.years)],
+        )
+
+
+def _key_columns() -> Any:
+    return tuple_(reach_evidence.c.academy_id, reach_evidence.c.year, reach_evidence.c.nis_code)
+
+
+async def evidence_of(session: AsyncSession, activity_id: str) -> frozenset[ReachKey]:
+    rows = await session.execute(
+        select(reach_evidence.c.academy_id, reach_evidence.c.year, reach_evidence.c.nis_code).where(
+            reach_evidence.c.activity_id == activity_id
+        )
+    )
+    return frozenset(ReachKey(r.academy_id, r.year, r.nis_code) for r in rows)
+
+
+async def lock_reach(
+    session: AsyncSession, keys: Iterable[ReachKey], now: datetime
+) -> dict[ReachKey, bool]:
+    """Lock the reach rows of `keys` (creating missing ones as not reached); their state.
+
+    Rows are created and locked in key order, so two transactions that share keys wait for
+    each other instead of deadlocking.
+    """
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
+    await _insert_ignore(
+        session,
+        reach,
+        [
+            {
+                "academy_id": k.academy_id,
+                "year": k.year,
+                "nis_code": k.nis_code,
+                "reached": False,
+                "changed_at": now,
+            }
+            for k in ordered
+        ],
+    )
+    rows = await session.execute(
+        select(reach.c.academy_id, reach.c.year, reach.c.nis_code, reach.c.reached)
+        .where(
+            tuple_(reach.c.academy_id, reach.c.year, reach.c.nis_code).in_(
+                [(k.academy_id, k.year, k.nis_code) for k in ordered]
+            )
+        )
+        .order_by(reach.c.academy_id, reach.c.year, reach.c.nis_code)
+        .with_for_update()
+    )
+    return {ReachKey(r.academy_id, r.year, r.nis_code): r.reached for r in rows}
+
+
+async def replace_evidence(
+    session: AsyncSession, activity_id: str, old: frozenset[ReachKey], new: frozenset[ReachKey]
+) -> None:
+    gone = sorted(old - new)
+    if gone:
+        await session.execute(
+            delete(reach_evidence).where(
+                reach_evidence.c.activity_id == activity_id,
+                _key_columns().in_([(k.academy_id, k.year, k.nis_code) for k in gone]),
+            )
+        )
+    added = sorted(new - old)
+    if added:
+        await session.execute(
+            insert(reach_evidence),
+            [
+                {
+                    "academy_id": k.academy_id,
+                    "year": k.year,
+                    "nis_code": k.nis_code,
+                    "activity_id": activity_id,
+                }
+                for k in added
+            ],
+        )
+
+
+async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[str]]:
+    """The activities that prove each of `keys` (keys without any are left out)."""
+    wanted = [(k.academy_id, k.year, k.nis_code) for k in sorted(set(keys))]
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(reach_evidence)
+        .where(_key_columns().in_(wanted))
+        .order_by(reach_evidence.c.activity_id)
+    )
+    found: dict[ReachKey, list[str]] = {}
+    for r in rows:
+        found.setdefault(ReachKey(r.academy_id, r.year, r.nis_code), []).append(r.activity_id)
+    return found
+
+
+async def set_reached(
+    session: AsyncSession, states: Mapping[ReachKey, bool], now: datetime
+) -> None:
+    for key, reached in sorted(states.items()):
+        await session.execute(
+            update(reach)
+            .where(
+                reach.c.academy_id == key.academy_id,
+                reach.c.year == key.year,
+                reach.c.nis_code == key.nis_code,
+            )
+            .values(reached=reached, changed_at=now)
+        )

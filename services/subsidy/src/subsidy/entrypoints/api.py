@@ -1,0 +1,79 @@
+"""HTTP read API of the subsidy service (`uvicorn subsidy.entrypoints.api:create_app --factory`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stemkit.db import database_reachable
+from stemkit.health import BrokerProbe
+from stemkit.logging import configure_logging
+from stemkit.web import add_platform_routes, stable_operation_id
+from subsidy import views
+from subsidy.bootstrap import Database, database
+from subsidy.config import SERVICE, Settings
+
+MAX_ACADEMIES = 500  # one batch of the gateway; bounds the query's IN list
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(SERVICE, settings.log_level)
+    db = database(settings)  # no connection yet: the engine connects on first use
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="STEM subsidy",
+        version="1",
+        lifespan=lifespan,
+        generate_unique_id_function=stable_operation_id,
+    )
+    app.state.db = db
+    broker = BrokerProbe(settings.kafka_bootstrap_servers)
+
+    async def db_ok() -> bool:
+        return await database_reachable(db.engine)
+
+    add_platform_routes(app, SERVICE, {"database": db_ok, "broker": broker.reachable})
+
+    @app.get("/reach", tags=["reach"], response_model=list[views.ReachView])
+    async def list_reach(
+        session: SessionDep,
+        academy_id: Annotated[str | None, Query(description="One academy")] = None,
+        academy_ids: Annotated[
+            str | None, Query(description="Several academies, comma separated (batch)")
+        ] = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    ) -> list[views.ReachView]:
+        """Municipalities each academy reached, per year, with the activities that prove it."""
+        wanted = [a for a in (academy_ids or "").split(",") if a]
+        if academy_id:
+            wanted.append(academy_id)
+        if not wanted:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "give academy_id or academy_ids"
+            )
+        if len(wanted) > MAX_ACADEMIES:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"at most {MAX_ACADEMIES} academies"
+            )
+        return await views.reach_of(session, wanted, year)
+
+    return app

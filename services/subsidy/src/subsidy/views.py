@@ -1,0 +1,55 @@
+"""Read side: reach per academy (and year) for the API and the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subsidy.adapters.orm import reach_evidence
+
+
+class ReachView(BaseModel):
+    academy_id: str
+    year: int
+    nis_code: str
+    activity_ids: list[str]
+
+
+async def reach_of(
+    session: AsyncSession, academy_ids: Sequence[str], year: int | None = None
+) -> list[ReachView]:
+    """Reached municipalities of the academies, with the activities that prove them.
+
+    Read from the evidence: a reach exists exactly while at least one activity proves it.
+    """
+    if not academy_ids:
+        return []
+    e = reach_evidence.c
+    query = select(e.academy_id, e.year, e.nis_code, e.activity_id).where(
+        e.academy_id.in_(sorted(set(academy_ids)))
+    )
+    if year is not None:
+        query = query.where(e.year == year)
+    query = query.order_by(e.academy_id, e.year, e.nis_code, e.activity_id)
+    views: list[ReachView] = []
+    for row in await session.execute(query):
+        last = views[-1] if views else None
+        if last and (last.academy_id, last.year, last.nis_code) == (
+            row.academy_id,
+            row.year,
+            row.nis_code,
+        ):
+            last.activity_ids.append(row.activity_id)
+        else:
+            views.append(
+                ReachView(
+                    academy_id=row.academy_id,
+                    year=row.year,
+                    nis_code=row.nis_code,
+                    activity_ids=[row.activity_id],
+                )
+            )
+    return views
