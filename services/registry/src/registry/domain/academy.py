@@ -1,0 +1,118 @@
+"""Academies and the rules for their UiTdatabank organizer ids. Pure: no I/O, no framework."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+T = TypeVar("T")
+
+NAME_MAX = 200
+DEMO_PREFIX = "[DEMO] "
+
+# UiTdatabank ids are UUIDs; legacy UDB2 ids are written 8-4-4-16 and in upper case, and ids
+# are often pasted as the organizer's URI (`https://io.uitdatabank.be/organizers/<id>`).
+# The activities service sees the same id in event documents, so both sides must agree on one
+# form: the id alone, in lower case, hyphens as given.
+_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-?[0-9a-f]{12}"
+_BARE_ID = re.compile(rf"^{_ID}$")
+_ORGANIZER_URI = re.compile(rf"^https?://[^/]+(?:/[^/]+)*?/organizers?/({_ID})/?$")
+_NIS_CODE = re.compile(r"^\d{5}$")
+
+
+class InvalidAcademy(ValueError):
+    """Input that breaks a rule; `errors` maps each bad field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
+        self.errors = errors
+
+
+def normalise_organizer_id(raw: str) -> str:
+    """The canonical form of a UiT organizer id: the bare id in lower case."""
+    text = raw.strip().lower()
+    if _BARE_ID.match(text):
+        return text
+    found = _ORGANIZER_URI.match(text)
+    if found:
+        return found.group(1)
+    raise ValueError(f"{raw!r} is not a UiTdatabank organizer id (a UUID or an organizer URI)")
+
+
+def normalise_organizer_ids(raw: Iterable[str]) -> tuple[str, ...]:
+    """Normalised ids without duplicates, in the order given (the same id in two cases is one)."""
+    return tuple(dict.fromkeys(normalise_organizer_id(item) for item in raw))
+
+
+def normalise_name(raw: str, *, demo: bool) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise ValueError("the name must not be empty")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"the name must be at most {NAME_MAX} characters")
+    # Synthetic demo data must never pass for a real academy, nor a real one for demo data.
+    if demo and not name.startswith(DEMO_PREFIX):
+        raise ValueError(f"a demo academy's name starts with {DEMO_PREFIX!r}")
+    if not demo and name.upper().startswith(DEMO_PREFIX.strip()):
+        raise ValueError(f"only demo academies have names starting with {DEMO_PREFIX.strip()!r}")
+    return name
+
+
+def check_nis_code(raw: str) -> str:
+    code = raw.strip()
+    if not _NIS_CODE.match(code):
+        raise ValueError(f"{raw!r} is not a NIS code (5 digits)")
+    return code
+
+
+@dataclass(frozen=True)
+class Academy:
+    id: str
+    name: str
+    uit_organizer_ids: tuple[str, ...]
+    home_nis_code: str | None
+    demo: bool
+    created_at: datetime
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: str,
+        uit_organizer_ids: Iterable[str],
+        home_nis_code: str | None,
+        created_at: datetime,
+        demo: bool = False,
+        academy_id: str | None = None,
+    ) -> Academy:
+        """A new academy from raw input; raises InvalidAcademy naming every bad field."""
+        errors: dict[str, str] = {}
+        clean_name = _collect(errors, "name", lambda: normalise_name(name, demo=demo))
+        ids = _collect(
+            errors, "uit_organizer_ids", lambda: normalise_organizer_ids(uit_organizer_ids)
+        )
+        home = None
+        if home_nis_code is not None:
+            home = _collect(errors, "home_nis_code", lambda: check_nis_code(home_nis_code))
+        if errors or clean_name is None or ids is None:
+            raise InvalidAcademy(errors)
+        return cls(
+            id=academy_id or str(uuid.uuid4()),
+            name=clean_name,
+            uit_organizer_ids=ids,
+            home_nis_code=home,
+            demo=demo,
+            created_at=created_at,
+        )
+
+
+def _collect(errors: dict[str, str], field: str, check: Callable[[], T]) -> T | None:
+    try:
+        return check()
+    except ValueError as exc:
+        errors[field] = str(exc)
+        return None

@@ -1,0 +1,29 @@
+"""Flemish municipalities through time (reference data). Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# The reference data starts on 2019-01-01 ("valid on that day", not a creation date), so a
+# year before it would look empty rather than unknown.
+FIRST_YEAR = 2019
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class Municipality:
+    nis_code: str
+    name_nl: str
+    province_nl: str
+    valid_from: date
+    valid_to: date | None = None
+    merged_into_nis: str | None = None
+
+    def valid_in(self, year: int) -> bool:
+        """Valid on at least one day of `year` (a municipality that ceased mid-year counts)."""
+        first, last = year_bounds(year)
+        return self.valid_from <= last and (self.valid_to is None or self.valid_to >= first)
