@@ -1,0 +1,81 @@
+"""Settings of the activities service, from `ACTIVITIES_*` environment variables."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from stemkit.settings import ServiceSettings
+
+# Development default, printed by `make run` and used by `tools/send_webhook.py`.
+# Production refuses it: anyone who reads this file could sign deliveries.
+DEV_WEBHOOK_SECRET = "whsec_c3RlbS1wbGF0Zm9ybS1kZXYtd2ViaG9vay1zZWNyZXQ="
+
+_SECRET_PREFIX = "whsec_"
+# Standard Webhooks: symmetric secrets are 24 to 64 random bytes.
+_MIN_SECRET_BYTES, _MAX_SECRET_BYTES = 24, 64
+
+
+def _check_secret(secret: str) -> None:
+    if not secret.startswith(_SECRET_PREFIX):
+        raise ValueError("each webhook secret must look like whsec_<base64>")
+    try:
+        key = base64.b64decode(secret.removeprefix(_SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("a webhook secret is not valid base64 after whsec_") from None
+    if not _MIN_SECRET_BYTES <= len(key) <= _MAX_SECRET_BYTES:
+        raise ValueError(
+            f"a webhook secret must hold {_MIN_SECRET_BYTES}-{_MAX_SECRET_BYTES} bytes, "
+            f"not {len(key)}"
+        )
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ACTIVITIES_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: SQLite under STEM_DATA_DIR"
+    )
+    port: int = Field(default=8002, description="HTTP port of the API")
+    # NoDecode: the env value is a plain comma-separated list, not JSON.
+    webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEV_WEBHOOK_SECRET)],
+        min_length=1,
+        description="Standard Webhooks secrets (whsec_...), comma separated; several at "
+        "once during a rotation, a delivery is accepted when any of them verifies",
+    )
+    webhook_max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Larger webhook bodies are refused (413)"
+    )
+    relay_metrics_port: int = Field(default=9102, description="Prometheus port of the relay")
+    consumer_metrics_port: int = Field(default=9112, description="Prometheus port of the consumer")
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _well_formed(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for secret in value:
+            _check_secret(secret.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_webhook_secret_in_production(self) -> Settings:
+        if self.environment == "production" and any(
+            s.get_secret_value() == DEV_WEBHOOK_SECRET for s in self.webhook_secrets
+        ):
+            raise ValueError("ACTIVITIES_WEBHOOK_SECRETS must not hold the development secret")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or self.sqlite_url("activities")

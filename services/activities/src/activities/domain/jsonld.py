@@ -1,0 +1,81 @@
+"""Lenient reading of UiTdatabank JSON-LD values: ids, localised text, dates.
+
+Real documents break UiTdatabank's own schema (uitdatabank.md §14): plain strings where a
+language map is expected, ids in the legacy 8-4-4-16 form, dates without a zone. These
+helpers return None for what they cannot read instead of raising; the reader decides
+what is fatal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from activities.domain.model import BRUSSELS
+
+# uitdatabank.md §1: the schema's @id pattern, for any kind; `-?` admits legacy UDB2 ids.
+_ID = (
+    r"^https?://.+?/{kind}s?/"
+    r"([0-9A-Fa-f]{{8}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-?[0-9A-Fa-f]{{12}})"
+    r"(?:[/?#]|$)"
+)
+ID_PATTERNS = {kind: re.compile(_ID.format(kind=kind)) for kind in ("event", "place", "organizer")}
+
+LANGUAGES = ("nl", "fr", "de", "en")
+
+
+def resource_id(value: Any, kind: str) -> str | None:
+    """The lower-cased UUID of an `@id` URI of `kind` (event, place, organizer)."""
+    if not isinstance(value, str):
+        return None
+    match = ID_PATTERNS[kind].match(value.strip())
+    return match.group(1).lower() if match else None
+
+
+def language_order(main_language: Any) -> list[str]:
+    """mainLanguage first, then nl (UiT's own fallback), then the other known languages."""
+    first = [main_language] if isinstance(main_language, str) and main_language else []
+    return list(dict.fromkeys([*first, *LANGUAGES]))
+
+
+def localised_candidates(value: Any, main_language: Any) -> Iterator[Any]:
+    """The values of a language map in preference order, then any other keys present."""
+    if not isinstance(value, Mapping):
+        return
+    order = language_order(main_language)
+    for key in [*order, *(k for k in value if k not in order)]:
+        if key in value:
+            yield value[key]
+
+
+def text(value: Any, main_language: Any) -> str | None:
+    """A localised string by mainLanguage -> nl -> any; a plain string as is (legacy)."""
+    if isinstance(value, str):
+        return string(value)
+    for candidate in localised_candidates(value, main_language):
+        if isinstance(candidate, str) and string(candidate):
+            return string(candidate)
+    return None
+
+
+def moment(value: Any) -> datetime | None:
+    """An ISO-8601 date-time in UTC; values without a zone are Brussels local time."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=BRUSSELS)
+    return parsed.astimezone(UTC)
+
+
+def string(value: Any) -> str | None:
+    """A non-empty stripped string; numbers too (postal codes arrive as ints sometimes).
+    NUL characters go: PostgreSQL cannot store them in text or JSONB."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).replace("\x00", "").strip() or None

@@ -1,0 +1,46 @@
+"""The HTTP app: `uvicorn --factory activities.entrypoints.api:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from activities.bootstrap import SERVICE, bootstrap
+from activities.config import Settings
+from activities.entrypoints.read_api import read_router
+from activities.entrypoints.webhook import webhook_router
+from stemkit.db import database_reachable
+from stemkit.health import BrokerProbe
+from stemkit.logging import configure_logging
+from stemkit.web import add_platform_routes, stable_operation_id
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(SERVICE, settings.log_level)
+    runtime = bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await runtime.engine.dispose()
+
+    app = FastAPI(
+        title="STEM activities",
+        description="The STEM-kalender built from UiTdatabank documents.",
+        version="1",
+        lifespan=lifespan,
+        generate_unique_id_function=stable_operation_id,
+    )
+    app.state.runtime = runtime
+    broker = BrokerProbe(settings.kafka_bootstrap_servers)
+
+    async def database() -> bool:
+        return await database_reachable(runtime.engine)
+
+    add_platform_routes(app, SERVICE, {"database": database, "broker": broker.reachable})
+    app.include_router(webhook_router(runtime))
+    app.include_router(read_router(runtime))
+    return app

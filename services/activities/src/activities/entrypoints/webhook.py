@@ -1,0 +1,109 @@
+"""POST /webhooks/uitdatabank: signed UiTdatabank deliveries (Standard Webhooks).
+
+Order matters: the size limit before reading everything, the signature before looking at
+the content, and a 2xx only once the delivery is durably stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from prometheus_client import Counter
+
+from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
+from activities.bootstrap import Runtime
+from activities.service_layer.deliveries import DeliveryResult, receive_delivery
+from stemkit.logging import event_id_var
+
+DELIVERIES = Counter(
+    "stem_activities_webhook_deliveries_total",
+    "Webhook deliveries by outcome",
+    ["outcome"],
+)
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A delivery with this webhook-id was received before; nothing done"},
+    400: {"description": "The body is not JSON"},
+    401: {"description": "Missing or invalid signature, or a timestamp outside ±5 minutes"},
+    413: {"description": "The body is larger than the configured limit"},
+    422: {"description": "Not a usable UiTdatabank event; the delivery is kept as failed"},
+}
+
+
+def webhook_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(tags=["webhooks"])
+    settings = runtime.settings
+    verifier = SignatureVerifier([s.get_secret_value() for s in settings.webhook_secrets])
+
+    @router.post(
+        "/webhooks/uitdatabank",
+        status_code=status.HTTP_202_ACCEPTED,
+        responses=_RESPONSES,
+        summary="Receive a UiTdatabank event document, signed per Standard Webhooks",
+    )
+    async def receive_uitdatabank(request: Request) -> JSONResponse:
+        body = await _read_limited(request, settings.webhook_max_body_bytes)
+        try:
+            verifier.verify(body, request.headers)
+        except InvalidSignature as exc:
+            _refuse("unauthorized", status.HTTP_401_UNAUTHORIZED, f"invalid signature: {exc}")
+        webhook_id = request.headers["webhook-id"]  # present: the signature covers it
+        token = event_id_var.set(webhook_id)
+        try:
+            text = body.decode("utf-8")  # verified, so UTF-8
+            try:
+                document = json.loads(text)
+            except json.JSONDecodeError as exc:
+                _refuse("malformed", status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}")
+            async with runtime.session_factory() as session, session.begin():
+                result = await receive_delivery(session, webhook_id, text, document)
+        finally:
+            event_id_var.reset(token)
+        DELIVERIES.labels(result.outcome).inc()
+        return _answer(webhook_id, result)
+
+    return router
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes whether or not Content-Length says so."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            _refuse("malformed", status.HTTP_400_BAD_REQUEST, "invalid Content-Length")
+        if int(declared) > limit:
+            _refuse("too_large", status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            _refuse("too_large", status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
+    return bytes(body)
+
+
+def _refuse(outcome: str, code: int, detail: str) -> NoReturn:
+    DELIVERIES.labels(outcome).inc()
+    raise HTTPException(code, detail=detail)
+
+
+def _answer(webhook_id: str, result: DeliveryResult) -> JSONResponse:
+    if result.outcome == "duplicate":
+        body = {"status": "duplicate", "webhook_id": webhook_id, "first": result.earlier_status}
+        return JSONResponse(body, status_code=status.HTTP_200_OK)
+    if result.outcome == "failed":
+        body = {
+            "status": "failed",
+            "webhook_id": webhook_id,
+            "detail": f"unreadable UiTdatabank document: {result.error}",
+        }
+        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    body = {
+        "status": "processed",
+        "webhook_id": webhook_id,
+        "activity_id": result.activity_id,
+        "change": result.change,
+    }
+    return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,55 @@
+"""Keeping this service's copy of registry data, from the registry's events.
+
+The consumer calls `handle_registry_event` inside its transaction (with the inbox row that
+makes redelivery harmless); event types this service does not need are ignored.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.adapters import registry_copy
+from activities.domain.municipalities import Municipality
+from activities.service_layer.catalogue import relink
+from stemkit.contracts import registry
+from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
+from stemkit.events import CloudEvent
+
+_WANTED: dict[str, type[BaseModel]] = {
+    t.name: t.payload
+    for t in registry.EVENT_TYPES
+    if t.payload in (AcademyRegistered, MunicipalityDefined)
+}
+
+TOPICS = (registry.ACADEMY_TOPIC, registry.MUNICIPALITY_TOPIC)
+
+
+async def handle_registry_event(session: AsyncSession, event: CloudEvent) -> None:
+    payload_type = _WANTED.get(event.type)
+    if payload_type is None:
+        return
+    payload = payload_type.model_validate(event.data)
+    if isinstance(payload, MunicipalityDefined):
+        await on_municipality_defined(session, payload)
+    elif isinstance(payload, AcademyRegistered):
+        await on_academy_registered(session, payload)
+
+
+async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefined) -> None:
+    municipality = Municipality(
+        nis_code=event.nis_code,
+        name_nl=event.name_nl,
+        valid_from=event.valid_from,
+        valid_to=event.valid_to,
+    )
+    before = await registry_copy.save_municipality(session, municipality, event.postal_codes)
+    # Activities stored before this municipality was known get their NIS code now; those
+    # at postal codes it lost are resolved again too.
+    await relink(session, postal_codes=before | set(event.postal_codes))
+
+
+async def on_academy_registered(session: AsyncSession, event: AcademyRegistered) -> None:
+    organizer_ids = [organizer_id.strip().lower() for organizer_id in event.uit_organizer_ids]
+    await registry_copy.link_organizers(session, event.academy_id, organizer_ids)
+    await relink(session, organizer_ids=organizer_ids)
