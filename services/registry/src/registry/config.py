@@ -24,4 +24,9 @@ class Settings(ServiceSettings):
     )
 
     def db_url(self) -> str:
-        return self.database_url or self.sqlite_url(SERVICE)
+        url = self.database_url or self.sqlite_url(SERVICE)
+        # A plain PostgreSQL DSN (as psql and most tools write it) gets the async driver.
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+asyncpg://" + url.removeprefix(plain)
+        return url

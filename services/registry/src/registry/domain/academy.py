@@ -44,8 +44,8 @@ def normalise_organizer_id(raw: str) -> str:
 
 
 def normalise_organizer_ids(raw: Iterable[str]) -> tuple[str, ...]:
-    """Normalised ids without duplicates, in the order given (the same id in two cases is one)."""
-    return tuple(dict.fromkeys(normalise_organizer_id(item) for item in raw))
+    """Normalised ids, sorted, without duplicates (the same id in two cases is one id)."""
+    return tuple(sorted({normalise_organizer_id(item) for item in raw}))
 
 
 def normalise_name(raw: str, *, demo: bool) -> str:

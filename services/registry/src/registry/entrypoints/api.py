@@ -1,0 +1,77 @@
+"""The registry's HTTP app: `uvicorn --factory registry.entrypoints.api:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from registry.bootstrap import Wiring, bootstrap
+from registry.config import SERVICE, Settings
+from registry.domain.academy import InvalidAcademy
+from registry.entrypoints.routes import academies_router, municipalities_router
+from registry.service_layer.academies import OrganizerTaken
+from stemkit.db import database_reachable
+from stemkit.health import BrokerProbe
+from stemkit.logging import configure_logging
+from stemkit.web import add_platform_routes, stable_operation_id
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(SERVICE, settings.log_level)
+    wiring = bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await wiring.engine.dispose()
+
+    app = FastAPI(
+        title="STEM registry",
+        summary="Academies, their UiTdatabank organizer ids, and Flanders' municipalities",
+        version="1.0.0",
+        lifespan=lifespan,
+        generate_unique_id_function=stable_operation_id,
+    )
+    app.state.wiring = wiring
+    broker = BrokerProbe(settings.kafka_bootstrap_servers)
+
+    async def database() -> bool:
+        return await database_reachable(wiring.engine)
+
+    add_platform_routes(app, SERVICE, {"database": database, "broker": broker.reachable})
+    app.include_router(academies_router(wiring))
+    app.include_router(municipalities_router(wiring))
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InvalidAcademy)
+    async def invalid(_request: Request, exc: InvalidAcademy) -> JSONResponse:
+        # The same shape as FastAPI's own 422, so clients read one format for bad input.
+        detail = [
+            {"type": "value_error", "loc": ["body", field], "msg": msg}
+            for field, msg in exc.errors.items()
+        ]
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+    @app.exception_handler(OrganizerTaken)
+    async def taken(_request: Request, exc: OrganizerTaken) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "taken": exc.taken}, status_code=status.HTTP_409_CONFLICT
+        )
+
+
+def wiring_of(app: FastAPI) -> Wiring:
+    wiring: Wiring = app.state.wiring
+    return wiring
+
+
+if __name__ == "__main__":
+    _settings = Settings()
+    uvicorn.run(create_app(_settings), host=_settings.host, port=_settings.port)

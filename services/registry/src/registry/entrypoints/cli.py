@@ -1,0 +1,89 @@
+"""`python -m registry.entrypoints.cli migrate | load-reference | seed-demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from registry.adapters import reference_files
+from registry.adapters.migrations import upgrade
+from registry.bootstrap import bootstrap, ensure_sqlite_folder
+from registry.config import SERVICE, Settings
+from registry.domain.academy import InvalidAcademy
+from registry.service_layer.academies import OrganizerTaken
+from registry.service_layer.demo import seed_demo
+from registry.service_layer.reference import load_reference
+from stemkit.logging import configure_logging
+
+log = logging.getLogger("registry.cli")
+
+
+def migrate(settings: Settings) -> None:
+    url = settings.db_url()
+    ensure_sqlite_folder(url)
+    upgrade(url)
+    log.info("database migrated to the newest revision")
+
+
+async def load_reference_data(settings: Settings) -> None:
+    wiring = bootstrap(settings)
+    try:
+        async with wiring.session_factory.begin() as session:
+            result = await load_reference(
+                session, reference_files.municipalities(), reference_files.postal_codes()
+            )
+    finally:
+        await wiring.engine.dispose()
+    log.info(
+        "reference data loaded",
+        extra={"added": result.added, "changed": result.changed, "unchanged": result.unchanged},
+    )
+
+
+async def seed_demo_academies(settings: Settings) -> None:
+    wiring = bootstrap(settings)
+    try:
+        async with wiring.session_factory.begin() as session:
+            added = await seed_demo(session)
+    finally:
+        await wiring.engine.dispose()
+    log.info("demo academies seeded", extra={"added": [a.name for a in added]})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m registry.entrypoints.cli", description="Registry maintenance commands"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="migrate the database to the newest revision")
+    commands.add_parser(
+        "load-reference",
+        help="load the municipalities and postal codes (idempotent; announces what changed)",
+    )
+    commands.add_parser(
+        "seed-demo",
+        help="add the synthetic [DEMO] academies (idempotent; after load-reference)",
+    )
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(SERVICE, settings.log_level)
+    try:
+        if args.command == "migrate":
+            migrate(settings)
+        elif args.command == "load-reference":
+            asyncio.run(load_reference_data(settings))
+        else:
+            asyncio.run(seed_demo_academies(settings))
+    except (InvalidAcademy, OrganizerTaken) as exc:
+        # Seeding refuses rather than overwrite: e.g. municipalities not loaded yet, or a demo
+        # organizer id already owned by a real academy.
+        log.error("seed-demo failed: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Loading the municipalities reference data: idempotent, one event per changed municipality."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.adapters import municipality_store
+from registry.domain.municipality import Municipality
+from registry.service_layer.academies import EVENT_SOURCE
+from stemkit.contracts import CATALOG
+from stemkit.contracts.registry import MunicipalityDefined
+from stemkit.outbox import add_event
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: int
+    changed: int
+    unchanged: int
+
+
+async def load_reference(
+    session: AsyncSession,
+    municipalities: Sequence[Municipality],
+    postal_codes: Mapping[str, Sequence[str]],
+) -> LoadResult:
+    """Bring the tables in line with the given reference data.
+
+    A municipality (with its postal codes) that is new or differs from the stored one is
+    written and announced with `MunicipalityDefined`; one that is already up to date is left
+    alone, so a second run changes nothing and emits nothing. Rows that are no longer in the
+    data are kept: municipalities are history, not something to forget.
+    """
+    stored = {(m.nis_code, m.valid_from): m for m in await municipality_store.all_rows(session)}
+    stored_postal = await municipality_store.postal_codes_by_nis(session)
+    new: list[Municipality] = []
+    new_postal: dict[str, list[str]] = {}
+    changed = unchanged = 0
+    for municipality in municipalities:
+        codes = sorted(postal_codes.get(municipality.nis_code, ()))
+        before = stored.get((municipality.nis_code, municipality.valid_from))
+        if before == municipality and stored_postal.get(municipality.nis_code, []) == codes:
+            unchanged += 1
+            continue
+        if before is None:
+            new.append(municipality)
+        else:
+            changed += 1
+            await municipality_store.update_row(session, municipality)
+        if stored_postal.get(municipality.nis_code, []) != codes:
+            new_postal[municipality.nis_code] = codes
+        event = CATALOG.new_event(defined(municipality, codes), source=EVENT_SOURCE)
+        await add_event(session, CATALOG, event)
+    await municipality_store.insert_rows(session, new)
+    await municipality_store.replace_postal_codes(session, new_postal)
+    return LoadResult(added=len(new), changed=changed, unchanged=unchanged)
+
+
+def defined(municipality: Municipality, postal_codes: Sequence[str]) -> MunicipalityDefined:
+    return MunicipalityDefined(
+        nis_code=municipality.nis_code,
+        name_nl=municipality.name_nl,
+        province_nl=municipality.province_nl,
+        valid_from=municipality.valid_from,
+        valid_to=municipality.valid_to,
+        merged_into_nis=municipality.merged_into_nis,
+        postal_codes=list(postal_codes),
+    )
