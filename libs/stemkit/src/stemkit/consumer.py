@@ -1,0 +1,364 @@
+"""The consumer loop: Kafka -> handler, effectively once per consumer, with a dead-letter topic.
+
+Per message, in ONE database transaction: if `(name, event.id)` is in the inbox the message
+is a duplicate and nothing happens; else the handler runs and the inbox row is written. The
+transaction commits, and only then is the Kafka offset of that partition committed. A crash
+in between re-delivers the message, and the inbox turns it into a no-op.
+
+A handler that raises is retried `max_attempts` times with exponential backoff; then the
+message goes to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset
+is committed without an inbox row, and the next message is handled. A message that is not
+a CloudEvent goes straight to the dead-letter topic. Database outages (connection errors,
+`OperationalError`, e.g. SQLite's "database is locked") are not counted as handler failures:
+they are retried until the database is back, so an outage never dead-letters good events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from stemkit.db import inbox
+from stemkit.events.envelope import CloudEvent, EnvelopeError, Headers
+from stemkit.kafka import (
+    KafkaRecord,
+    dead_letter_message,
+    make_consumer,
+    make_producer,
+    stop_quietly,
+)
+from stemkit.logging import event_id_var
+from stemkit.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+DeadLetterSink = Callable[[bytes | None, bytes, Headers], Awaitable[None]]
+"""Sends one dead letter (key, value, headers); returns once the broker acknowledged it."""
+
+EVENTS_HANDLED = Counter(
+    "stem_events_handled_total", "Consumed events by outcome", ["consumer", "type", "outcome"]
+)
+DEAD_LETTERS = Counter(
+    "stem_dead_letters_total", "Messages sent to the dead-letter topic", ["consumer"]
+)
+CONSUMER_LAG = Gauge(
+    "stem_consumer_lag", "Highwater minus position, per batch", ["consumer", "topic", "partition"]
+)
+HANDLER_DURATION = Histogram("stem_handler_duration_seconds", "Handler run time", ["consumer"])
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database/network outage rather than a failure of the handler's logic."""
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        bootstrap_servers: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        handler: Handler,
+        dead_letter_topic: str,
+        max_attempts: int = 5,
+        retry_backoff: float = 0.5,
+        max_retry_backoff: float = 30.0,
+        consumer_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.topics = list(topics)
+        self.bootstrap_servers = bootstrap_servers
+        self.session_factory = session_factory
+        self.handler = handler
+        self.dead_letter_topic = dead_letter_topic
+        self.max_attempts = max_attempts
+        self.retry_backoff = retry_backoff
+        self.max_retry_backoff = max(max_retry_backoff, retry_backoff)
+        self.consumer_options = dict(consumer_options or {})
+        self._idle = asyncio.Event()  # not in the middle of a message
+        self._idle.set()
+        self._revoking = False
+        self._uncommitted: dict[Any, int] = {}  # DB-committed, Kafka commit failed
+        DEAD_LETTERS.labels(name)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; reconnect (with backoff) after broker errors."""
+        backoff = Backoff(self.retry_backoff, self.max_retry_backoff)
+        while not stop.is_set():
+            consumer = make_consumer(
+                self.bootstrap_servers, group_id=self.name, **self.consumer_options
+            )
+            producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dead-letters")
+            try:
+                consumer.subscribe(self.topics, listener=_CommitOnRevoke(self, consumer))
+                await consumer.start()
+                await producer.start()
+                backoff.reset()
+                log.info("consumer %s started on %s", self.name, ", ".join(self.topics))
+                await self._consume(consumer, producer, stop)
+            except (KafkaError, OSError) as exc:
+                delay = backoff.next_delay()
+                log.warning(
+                    "consumer %s: broker error, reconnecting in %.2fs: %s: %s",
+                    self.name,
+                    delay,
+                    type(exc).__name__,
+                    exc,
+                )
+                await sleep_or_stop(stop, delay)
+            except Stopped:
+                pass
+            finally:
+                await stop_quietly(consumer)
+                await stop_quietly(producer)
+        log.info("consumer %s stopped", self.name)
+
+    async def _consume(self, consumer: Any, producer: Any, stop: asyncio.Event) -> None:
+        async def dead_letters(key: bytes | None, value: bytes, headers: Headers) -> None:
+            future = await producer.send(
+                self.dead_letter_topic, value=value, key=key, headers=headers
+            )
+            await future
+
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, records in batches.items():
+                if not await self._consume_partition(consumer, tp, records, stop, dead_letters):
+                    break
+
+    async def _consume_partition(
+        self,
+        consumer: Any,
+        tp: Any,
+        records: Sequence[KafkaRecord],
+        stop: asyncio.Event,
+        dead_letters: DeadLetterSink,
+    ) -> bool:
+        """Settle and commit `records` of one partition in order; False: stop this batch.
+
+        Records left unprocessed here are fetched again from the committed offset (after a
+        rebalance, or when the process restarts), so leaving early never skips a message.
+        """
+        for record in records:
+            if stop.is_set() or self._revoking:
+                return False
+            self._idle.clear()
+            try:
+                if await self.process(record, stop, dead_letters) is None:
+                    return False
+                self._uncommitted[tp] = record.offset + 1
+                await cancel_on_stop(consumer.commit({tp: record.offset + 1}), stop)
+                del self._uncommitted[tp]
+            except (CommitFailedError, IllegalStateError) as exc:
+                log.warning("consumer %s: offset commit failed (rebalance): %s", self.name, exc)
+                return False
+            finally:
+                self._idle.set()
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(0, highwater - record.offset - 1)
+                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+        return True
+
+    # -- one message ----------------------------------------------------------------------
+
+    async def process(
+        self, record: KafkaRecord, stop: asyncio.Event, dead_letters: DeadLetterSink
+    ) -> Outcome | None:
+        """Settle one record (handled, duplicate or dead-lettered); None if `stop` came first.
+
+        Everything but the Kafka offset commit, which the caller does when this returns an
+        outcome.
+        """
+        try:
+            event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
+        except EnvelopeError as exc:
+            type_name = dict(record.headers).get("ce_type", b"unknown").decode("utf-8", "replace")
+            return await self._dead_letter(record, exc, 0, None, type_name, stop, dead_letters)
+        token = event_id_var.set(event.id)
+        try:
+            return await self._handle_with_retries(record, event, stop, dead_letters)
+        finally:
+            event_id_var.reset(token)
+
+    async def _handle_with_retries(
+        self,
+        record: KafkaRecord,
+        event: CloudEvent,
+        stop: asyncio.Event,
+        dead_letters: DeadLetterSink,
+    ) -> Outcome | None:
+        failures = 0
+        handler_backoff = Backoff(self.retry_backoff, self.max_retry_backoff)
+        outage_backoff = Backoff(self.retry_backoff, self.max_retry_backoff)
+        while True:
+            try:
+                outcome = await self._handle_once(event)
+            except Exception as exc:
+                if is_transient(exc):
+                    delay = outage_backoff.next_delay()
+                    log.warning(
+                        "consumer %s: database unavailable, retrying in %.2fs: %s: %s",
+                        self.name,
+                        delay,
+                        type(exc).__name__,
+                        exc,
+                    )
+                else:
+                    failures += 1
+                    if failures >= self.max_attempts:
+                        return await self._dead_letter(
+                            record, exc, failures, event.id, event.type, stop, dead_letters
+                        )
+                    delay = handler_backoff.next_delay()
+                    log.warning(
+                        "consumer %s: handler failed (attempt %d of %d), retrying in %.2fs: %s: %s",
+                        self.name,
+                        failures,
+                        self.max_attempts,
+                        delay,
+                        type(exc).__name__,
+                        exc,
+                    )
+                if await sleep_or_stop(stop, delay):
+                    return None
+                continue
+            EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
+            if outcome is Outcome.DUPLICATE:
+                log.info("consumer %s: duplicate event %s skipped", self.name, event.id)
+            return outcome
+
+    async def _handle_once(self, event: CloudEvent) -> Outcome:
+        async with self.session_factory() as session, session.begin():
+            seen = await session.scalar(
+                select(inbox.c.event_id).where(
+                    inbox.c.consumer == self.name, inbox.c.event_id == event.id
+                )
+            )
+            if seen is not None:
+                return Outcome.DUPLICATE
+            started = time.perf_counter()
+            try:
+                await self.handler(session, event)
+            finally:
+                HANDLER_DURATION.labels(self.name).observe(time.perf_counter() - started)
+            await session.execute(
+                insert(inbox).values(
+                    consumer=self.name,
+                    event_id=event.id,
+                    event_type=event.type,
+                    handled_at=datetime.now(UTC),
+                )
+            )
+        return Outcome.HANDLED
+
+    async def _dead_letter(
+        self,
+        record: KafkaRecord,
+        reason: Exception,
+        attempts: int,
+        event_id: str | None,
+        type_name: str,
+        stop: asyncio.Event,
+        dead_letters: DeadLetterSink,
+    ) -> Outcome | None:
+        key, value, headers = dead_letter_message(
+            record, consumer=self.name, reason=reason, attempts=attempts, event_id=event_id
+        )
+        backoff = Backoff(self.retry_backoff, self.max_retry_backoff)
+        while True:
+            try:
+                await cancel_on_stop(dead_letters(key, value, headers), stop)
+                break
+            except Stopped:
+                return None
+            except Exception as exc:
+                delay = backoff.next_delay()
+                log.warning(
+                    "consumer %s: dead-lettering failed, retrying in %.2fs: %s: %s",
+                    self.name,
+                    delay,
+                    type(exc).__name__,
+                    exc,
+                )
+                if await sleep_or_stop(stop, delay):
+                    return None
+        log.error(
+            "consumer %s: message %s/%d@%d dead-lettered to %s after %d attempts: %s: %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            self.dead_letter_topic,
+            attempts,
+            type(reason).__name__,
+            reason,
+        )
+        DEAD_LETTERS.labels(self.name).inc()
+        EVENTS_HANDLED.labels(self.name, type_name, Outcome.DEAD_LETTERED).inc()
+        return Outcome.DEAD_LETTERED
+
+
+class _CommitOnRevoke:
+    """Before a rebalance: let the message in hand finish, then commit what is pending.
+
+    aiokafka awaits this listener while it holds up getmany(); it takes no lock the fetch
+    loop holds (that deadlocks, see aiokafka docs/consumer.rst): it only waits, bounded,
+    for the loop to finish its current message, and the loop stops taking new ones.
+    """
+
+    def __init__(self, owner: EventConsumer, consumer: Any, wait: float = 30.0) -> None:
+        self.owner = owner
+        self.consumer = consumer
+        self.wait = wait
+
+    async def on_partitions_revoked(self, revoked: set[Any]) -> None:
+        self.owner._revoking = True
+        try:
+            await asyncio.wait_for(self.owner._idle.wait(), self.wait)
+        except TimeoutError:
+            log.warning("consumer %s: message still in hand at rebalance", self.owner.name)
+        pending = {tp: off for tp, off in self.owner._uncommitted.items() if tp in revoked}
+        if pending:
+            try:
+                await self.consumer.commit(pending)
+            except KafkaError as exc:
+                log.warning("consumer %s: commit on revoke failed: %s", self.owner.name, exc)
+        for tp in revoked:
+            self.owner._uncommitted.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: set[Any]) -> None:
+        self.owner._revoking = False
+        log.info(
+            "consumer %s: assigned %s",
+            self.owner.name,
+            sorted(f"{tp.topic}/{tp.partition}" for tp in assigned),
+        )
+
+
+ConsumerRebalanceListener.register(_CommitOnRevoke)  # aiokafka checks isinstance

@@ -1,0 +1,231 @@
+"""aiokafka plumbing shared by the relay and the consumer loop.
+
+- `make_producer`: idempotent producer (`enable_idempotence=True`, `acks="all"`): broker
+  retries cannot duplicate or reorder within a partition, and batches never expire.
+- `make_consumer`: manual commits (`enable_auto_commit=False`), `auto_offset_reset="earliest"`.
+- `KafkaPublisher`: the relay's `Publisher` on Kafka (CloudEvents binary mode).
+- `dead_letter_message`: the document a consumer sends to its dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from stemkit.events.envelope import Headers
+from stemkit.relay import OutboxMessage, PublishError
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap_servers: str, *, client_id: str, **options: Any) -> Any:
+    """An idempotent AIOKafkaProducer (not started)."""
+    options.setdefault("linger_ms", 5)
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        **options,
+    )
+
+
+def make_consumer(bootstrap_servers: str, *, group_id: str, **options: Any) -> Any:
+    """An AIOKafkaConsumer in group `group_id` that only commits when told to (not started)."""
+    options.setdefault("client_id", group_id)
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **options,
+    )
+
+
+async def stop_quietly(client: Any, grace: float = 10.0) -> None:
+    """Stop an aiokafka producer/consumer; give up after `grace` seconds (e.g. broker gone)."""
+    try:
+        await asyncio.wait_for(client.stop(), grace)
+    except Exception as exc:  # stopping is best effort: we are leaving anyway
+        log.warning("stopping %s failed: %s: %s", type(client).__name__, type(exc).__name__, exc)
+
+
+class KafkaPublisher:
+    """Sends outbox rows to Kafka in binary mode: key = the row's key, topic = its topic.
+
+    A batch is sent with `send()` for every message, then the acks are awaited together
+    (up to `timeout` seconds). The producer starts lazily, so a relay whose broker is down
+    at startup keeps retrying instead of crashing. Messages that were handed to the
+    producer but not acknowledged in time stay queued inside it (idempotent batches never
+    expire); the next `publish` first waits for them instead of queueing yet more copies.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "stem-outbox-relay",
+        timeout: float = 10.0,
+        **producer_options: Any,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.client_id = client_id
+        self.timeout = timeout
+        self.producer_options = producer_options
+        self._producer: Any = None
+        self._inflight: list[asyncio.Future[Any]] = []
+
+    async def start(self) -> None:
+        await self._ensure_producer()
+
+    async def stop(self) -> None:
+        producer, self._producer, self._inflight = self._producer, None, []
+        if producer is not None:
+            await stop_quietly(producer, self.timeout)
+
+    async def publish(self, messages: Sequence[OutboxMessage]) -> None:
+        await self._drain_inflight()
+        producer = await self._ensure_producer()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        futures: list[asyncio.Future[Any]] = []
+        error: BaseException | None = None
+        try:
+            async with asyncio.timeout(self.timeout):  # bounds the metadata waits in send()
+                for message in messages:
+                    _, value, headers = message.event().to_kafka()
+                    key = message.key.encode()
+                    futures.append(
+                        await producer.send(message.topic, value=value, key=key, headers=headers)
+                    )
+        except Exception as exc:  # the rest of the batch is not sent: no skipping ahead
+            error = exc
+        if futures:
+            await asyncio.wait(futures, timeout=max(0.0, deadline - loop.time()))
+        acked = 0
+        for future in futures:
+            if not future.done():
+                break
+            if future.exception() is not None:
+                error = future.exception()  # earlier in the batch than a failed send()
+                break
+            acked += 1
+        for future in futures:  # retrieve every outcome (no "exception never retrieved")
+            if future.done():
+                future.exception()
+        self._inflight = [f for f in futures if not f.done()]
+        if acked == len(messages):
+            return
+        if error is None:
+            error = TimeoutError(f"no ack from the broker within {self.timeout}s")
+        if isinstance(error, KafkaError) and not error.retriable:
+            await self.stop()  # e.g. a fenced/unknown producer id: start a fresh producer
+        raise PublishError(
+            f"{len(messages) - acked} of {len(messages)} messages not acknowledged: "
+            f"{type(error).__name__}: {error}",
+            acknowledged=acked,
+            error_type=type(error).__name__,
+        ) from error
+
+    async def _drain_inflight(self) -> None:
+        if not self._inflight:
+            return
+        _, pending = await asyncio.wait(self._inflight, timeout=self.timeout)
+        for future in self._inflight:
+            if future.done():
+                future.exception()
+        self._inflight = list(pending)
+        if pending:
+            raise PublishError(
+                f"{len(pending)} messages of an earlier batch still wait for the broker",
+                error_type="KafkaTimeoutError",
+            )
+
+    async def _ensure_producer(self) -> Any:
+        if self._producer is None:
+            producer = make_producer(
+                self.bootstrap_servers, client_id=self.client_id, **self.producer_options
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                await stop_quietly(producer, self.timeout)
+                raise
+            self._producer = producer
+        return self._producer
+
+
+class KafkaRecord(Protocol):
+    """What the consumer loop reads of an aiokafka `ConsumerRecord`."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+def _bytes_doc(raw: bytes | None) -> dict[str, str | None]:
+    if raw is None:
+        return {"encoding": None, "data": None}
+    try:
+        return {"encoding": "utf-8", "data": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"encoding": "base64", "data": base64.b64encode(raw).decode("ascii")}
+
+
+def dead_letter_message(
+    record: KafkaRecord,
+    *,
+    consumer: str,
+    reason: BaseException,
+    attempts: int,
+    event_id: str | None = None,
+) -> tuple[bytes | None, bytes, Headers]:
+    """Key, value and headers of the dead letter for `record` (same key as the original)."""
+    why = f"{type(reason).__name__}: {reason}"
+    document = {
+        "consumer": consumer,
+        "dead_lettered_at": datetime.now(UTC).isoformat(),
+        "attempts": attempts,
+        "reason": {"type": type(reason).__name__, "message": str(reason)},
+        "event_id": event_id,
+        "original": {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "timestamp": record.timestamp,
+            "key": _bytes_doc(record.key),
+            "value": _bytes_doc(record.value),
+            "headers": [{"name": name, **_bytes_doc(raw)} for name, raw in record.headers],
+        },
+    }
+    headers: Headers = [
+        ("content-type", b"application/json"),
+        ("dlq_reason", why[:1000].encode()),
+        ("dlq_consumer", consumer.encode()),
+        ("dlq_attempts", str(attempts).encode()),
+        ("dlq_original_topic", record.topic.encode()),
+        ("dlq_original_partition", str(record.partition).encode()),
+        ("dlq_original_offset", str(record.offset).encode()),
+    ]
+    if event_id is not None:
+        headers.append(("dlq_event_id", event_id.encode()))
+    return record.key, json.dumps(document).encode(), headers

@@ -1,0 +1,261 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in `seq` order, at least once.
+
+One sweep (`relay_once`) runs in one database transaction: read the oldest unsent rows,
+hand them to the `Publisher`, and set `sent_at` on the rows the broker acknowledged (on
+failure: the acknowledged prefix only, plus `attempts`/`last_error` on the rest). A row is
+never skipped: the next sweep starts again at the first unacknowledged row, so events that
+share a key keep their order. A crash between the broker's ack and the commit re-sends the
+batch on restart; consumers dedupe by event id (`stemkit.consumer`).
+
+Run ONE relay per service database. On PostgreSQL each sweep takes
+`pg_try_advisory_xact_lock`, so a second replica stands by instead of interleaving batches
+(the lock dies with the transaction, also when the process is killed). On SQLite there is no
+such lock: never point two relay processes at one SQLite file.
+
+Test hooks (fault injection for the crash tests; never set them in production):
+`STEM_RELAY_CRASH_BEFORE_PUBLISH` / `STEM_RELAY_CRASH_AFTER_PUBLISH` = `1` makes the
+process `os._exit(137)` right before publishing / right after the broker's ack and before
+`sent_at` is written; `hang` freezes the process there so a test can `kill -9` it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from stemkit.db import outbox
+from stemkit.events.envelope import CloudEvent
+from stemkit.logging import event_id_var
+from stemkit.runner import Backoff, sleep_or_stop
+
+log = logging.getLogger(__name__)
+
+OUTBOX_BACKLOG = Gauge("stem_outbox_backlog", "Outbox rows not yet sent", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "stem_outbox_oldest_unsent_age_seconds", "Age of the oldest unsent outbox row", ["service"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "stem_outbox_published_total", "Outbox rows published and marked sent", ["service"]
+)
+OUTBOX_FAILURES = Counter(
+    "stem_outbox_publish_failures_total", "Failed publish attempts", ["service", "error"]
+)
+
+# One advisory lock key per database: "the outbox relay of this database".
+RELAY_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"stemkit.outbox.relay").digest()[:8], "big", signed=True
+)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One outbox row on its way to Kafka."""
+
+    seq: int
+    event_id: str
+    topic: str
+    key: str
+    event_type: str
+    envelope: str  # the CloudEvent as structured JSON
+    created_at: datetime
+    attempts: int
+
+    def event(self) -> CloudEvent:
+        return CloudEvent.model_validate_json(self.envelope)
+
+
+class Publisher(Protocol):
+    """Where the relay sends events. Must raise unless every message was acknowledged."""
+
+    async def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
+
+
+class PublishError(Exception):
+    """Not every message was acknowledged; the first `acknowledged` ones were."""
+
+    def __init__(self, message: str, *, acknowledged: int = 0, error_type: str | None = None):
+        super().__init__(message)
+        self.acknowledged = acknowledged
+        self.error_type = error_type or type(self).__name__
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        batch_size: int = 500,
+        idle_interval: float = 0.2,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.session_factory = session_factory
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.max_backoff = max_backoff
+        self._standby = False
+        self._faults = {
+            stage: os.environ.get(f"STEM_RELAY_CRASH_{stage}", "")
+            for stage in ("BEFORE_PUBLISH", "AFTER_PUBLISH")
+        }
+        OUTBOX_PUBLISHED.labels(service)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep until `stop` is set; back off after failures, never give up."""
+        backoff = Backoff(min(0.5, self.max_backoff), self.max_backoff)
+        log.info("outbox relay started", extra={"batch_size": self.batch_size})
+        while not stop.is_set():
+            try:
+                sent = await self.relay_once()
+            except Exception as exc:
+                delay = backoff.next_delay()
+                log.warning(
+                    "outbox sweep failed, retrying in %.2fs: %s: %s", delay, type(exc).__name__, exc
+                )
+                if await sleep_or_stop(stop, delay):
+                    break
+                continue
+            backoff.reset()
+            if sent == 0 and await sleep_or_stop(stop, self.idle_interval):
+                break
+        log.info("outbox relay stopped")
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows in `seq` order; the number marked sent.
+
+        Raises the publisher's error after recording it (and marking the acknowledged
+        prefix); the next call starts again at the first unacknowledged row.
+        """
+        failure: Exception | None = None
+        async with self.session_factory() as session, session.begin():
+            if not await self._lead(session):
+                return 0
+            rows = await self._unsent(session)
+            acked = len(rows)
+            if rows:
+                try:
+                    self._fault("BEFORE_PUBLISH")
+                    await self.publisher.publish(rows)
+                    self._fault("AFTER_PUBLISH")
+                except Exception as exc:
+                    failure = exc
+                    acked = exc.acknowledged if isinstance(exc, PublishError) else 0
+                    await self._record_failure(session, rows[acked:], exc)
+                await self._mark_sent(session, rows[:acked])
+            await self._observe_backlog(session)
+        if rows[:acked]:
+            log.info(
+                "published outbox batch",
+                extra={"count": acked, "first_seq": rows[0].seq, "last_seq": rows[acked - 1].seq},
+            )
+        if failure is not None:
+            raise failure
+        return acked
+
+    async def _lead(self, session: AsyncSession) -> bool:
+        """On PostgreSQL: are we the one relay of this database (for this transaction)?"""
+        if (await session.connection()).dialect.name != "postgresql":
+            return True
+        leader = bool(await session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))))
+        if leader == self._standby:
+            self._standby = not leader
+            log.info(
+                "another relay holds the outbox lock: standing by"
+                if self._standby
+                else "outbox lock taken: relaying"
+            )
+        return leader
+
+    async def _unsent(self, session: AsyncSession) -> list[OutboxMessage]:
+        c = outbox.c
+        result = await session.execute(
+            select(
+                c.seq,
+                c.event_id,
+                c.topic,
+                c.key,
+                c.event_type,
+                c.envelope,
+                c.created_at,
+                c.attempts,
+            )
+            .where(c.sent_at.is_(None))
+            .order_by(c.seq)
+            .limit(self.batch_size)
+        )
+        return [OutboxMessage(**row._mapping) for row in result]
+
+    async def _mark_sent(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+        if not rows:
+            return
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.seq.in_([r.seq for r in rows]))
+            .values(sent_at=datetime.now(UTC))
+        )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+
+    async def _record_failure(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], exc: Exception
+    ) -> None:
+        error = exc.error_type if isinstance(exc, PublishError) else type(exc).__name__
+        OUTBOX_FAILURES.labels(self.service, error).inc()
+        token = event_id_var.set(rows[0].event_id if rows else None)
+        try:
+            log.warning(
+                "publishing the outbox failed at seq %s: %s: %s",
+                rows[0].seq if rows else None,
+                error,
+                exc,
+                extra={"unacknowledged": len(rows), "error": error},
+            )
+        finally:
+            event_id_var.reset(token)
+        if rows:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.seq.in_([r.seq for r in rows]))
+                .values(attempts=outbox.c.attempts + 1, last_error=f"{error}: {exc}"[:2000])
+            )
+
+    async def _observe_backlog(self, session: AsyncSession) -> None:
+        c = outbox.c
+        row = (
+            await session.execute(
+                select(func.count(), func.min(c.created_at)).where(c.sent_at.is_(None))
+            )
+        ).one()
+        count, oldest = int(row[0]), row[1]
+        OUTBOX_BACKLOG.labels(self.service).set(count)
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)  # SQLite: naive UTC
+            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+    def _fault(self, stage: str) -> None:
+        """The crash-test hooks described in the module docstring."""
+        value = self._faults.get(stage)
+        if not value:
+            return
+        log.critical("test fault hook STEM_RELAY_CRASH_%s=%s fired", stage, value)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        if value == "hang":
+            while True:  # frozen mid-sweep, transaction open, until the test kills -9 us
+                time.sleep(3600)
+        os._exit(137)

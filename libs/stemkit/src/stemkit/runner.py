@@ -1,0 +1,135 @@
+"""Running the long-lived loops of a service (outbox relay, event consumer) as processes.
+
+A service's `entrypoints/relay.py` or `entrypoints/consumer.py` is a few lines:
+
+    async def main(stop: asyncio.Event) -> None:
+        ...build the engine, the relay or consumer...
+        await relay.run(stop)
+
+    if __name__ == "__main__":
+        configure_logging("activities")
+        serve_metrics(settings.metrics_port)
+        run_until_signal(main)
+
+SIGINT/SIGTERM set `stop`, the loop finishes the message or batch in hand and returns; a
+second signal cancels `main` outright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from prometheus_client import start_http_server
+
+log = logging.getLogger(__name__)
+
+Main = Callable[[asyncio.Event], Awaitable[None]]
+T = TypeVar("T")
+
+
+def run_until_signal(main: Main) -> None:
+    """Run `main(stop)` in a new event loop until it returns; SIGINT/SIGTERM set `stop`."""
+    asyncio.run(_run(main))
+
+
+async def _run(main: Main) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    task = asyncio.current_task()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            log.warning("second signal %s: cancelling", signal.Signals(signum).name)
+            if task is not None:
+                task.cancel()
+            return
+        log.info("signal %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await main(stop)
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+    log.info("stopped cleanly")
+
+
+def serve_metrics(port: int | None, host: str = "0.0.0.0") -> None:
+    """Expose the default Prometheus registry on http://host:port/metrics (no-op without port).
+
+    Relay and consumer processes have no HTTP app of their own; this gives them /metrics.
+    Use host="127.0.0.1" on a developer machine, the default inside a container.
+    """
+    if port is None:
+        return
+    start_http_server(port, addr=host)
+    log.info("metrics on http://%s:%d/metrics", host, port)
+
+
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` unless `stop` is set first; True when stopping."""
+    if seconds <= 0:
+        return stop.is_set()
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+class Stopped(Exception):
+    """`stop` was set before the awaited operation finished (it was cancelled)."""
+
+
+async def cancel_on_stop(awaitable: Awaitable[T], stop: asyncio.Event) -> T:
+    """Await `awaitable`, but cancel it and raise `Stopped` as soon as `stop` is set."""
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # we were cancelled ourselves: take the operation down with us
+        task.cancel()
+        raise
+    finally:
+        stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise Stopped
+    return task.result()
+
+
+class Backoff:
+    """Exponential backoff with jitter: initial, 2x, 4x... capped at `maximum`.
+
+    Each delay is drawn from [d/2, d] ("equal jitter"), so replicas that failed together
+    do not retry in lockstep, and the wait still grows.
+    """
+
+    def __init__(self, initial: float, maximum: float, factor: float = 2.0) -> None:
+        if initial <= 0 or maximum < initial:
+            raise ValueError("need 0 < initial <= maximum")
+        self.initial = initial
+        self.maximum = maximum
+        self.factor = factor
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        """The wait before the next try; each call counts one more failure."""
+        exponent = min(self.failures, 64)  # no float overflow after days of failures
+        delay = min(self.maximum, self.initial * self.factor**exponent)
+        self.failures += 1
+        return delay / 2 + random.uniform(0, delay / 2)
+
+    def reset(self) -> None:
+        self.failures = 0
