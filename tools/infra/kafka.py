@@ -28,6 +28,7 @@ import base64
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -180,14 +181,19 @@ def fetch(version: str) -> Path:
             mvn,
             "-B",
             "-q",
-            "-Dstyle.color=never",
             "package",
             f"-Dkafka.version={version}",
             f"-Dkafka.libs.dir={partial}",
         ]
         say(f"fetching Kafka {version} jars with Maven: {' '.join(cmd)} (in {build})")
         started = time.monotonic()
-        proc = subprocess.run(cmd, cwd=build, stdout=sys.stderr)
+        proc = subprocess.run(
+            cmd, cwd=build, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        # mvn -q still writes bare colour resets; keep only real text
+        output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout).strip()
+        if output:
+            print(output, file=sys.stderr)
         if proc.returncode != 0:
             shutil.rmtree(partial, ignore_errors=True)
             raise InfraError(f"mvn failed (exit {proc.returncode}) fetching Kafka {version}")
