@@ -1,0 +1,259 @@
+"""The reader against real UiTdatabank documents, and legacy shapes derived from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from activities.domain.model import Location, Occurrence
+from activities.domain.reader import UnreadableDocument, read_event
+
+LoadEvent = Callable[[str], dict[str, Any]]
+EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"
+PLACE_ID = "179c89c5-dba4-417b-ae96-62e7a12c2405"
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_reads_a_single_event(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original"))
+
+    assert activity.activity_id == EVENT_ID
+    assert activity.name == "Punkfest"
+    assert activity.occurrences == (Occurrence(utc(2017, 4, 22, 10), utc(2017, 4, 22, 18)),)
+    assert activity.location == Location(
+        place_id=PLACE_ID, name="Hungaria", postal_code="3000", locality="Leuven", country="BE"
+    )
+    assert activity.organizer_id is None
+    assert activity.theme_ids == ()
+    assert activity.status == "available"
+    assert activity.public is False  # DRAFT
+    assert activity.modified == utc(2017, 4, 22, 11, 33, 37)  # no `modified`: `created`
+
+
+def test_reads_every_sub_event_of_a_multiple_event_in_order(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original-with-multiple-dates"))
+
+    assert [o.start for o in activity.occurrences] == [
+        utc(2017, 4, 29, 22),
+        utc(2017, 4, 30, 22),
+        utc(2017, 5, 6, 22),
+    ]
+
+
+def test_a_periodic_event_is_one_occurrence_over_its_period(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original-periodic"))
+
+    assert activity.occurrences == (Occurrence(utc(2017, 4, 22, 8), utc(2017, 4, 25, 21)),)
+
+
+def test_a_permanent_event_has_no_occurrences(load_event: LoadEvent) -> None:
+    document = load_event("original-permanent")
+    document["startDate"] = "2017-04-22T10:00:00+02:00"
+
+    assert read_event(document).occurrences == ()
+
+
+def test_an_event_without_end_date_has_an_open_occurrence(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original-without-end-date"))
+
+    assert activity.occurrences == (Occurrence(utc(2017, 4, 22, 8), None),)
+
+
+def test_reads_organizer_and_only_theme_terms(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original-with-optional-fields"))
+
+    assert activity.organizer_id == "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
+    assert activity.theme_ids == ("1.11.0.0.0",)  # not the eventtype or facility terms
+    assert activity.occurrences == ()
+
+
+def test_name_follows_the_main_language(load_event: LoadEvent) -> None:
+    document = load_event("original-with-optional-fields")
+    document["mainLanguage"] = "fr"
+
+    assert read_event(document).name == "Some French name"
+
+
+@pytest.mark.parametrize(
+    ("main_language", "name", "expected"),
+    [
+        ("fr", {"nl": "Robotkamp"}, "Robotkamp"),  # main language missing: nl
+        (None, {"de": "Robotercamp"}, "Robotercamp"),  # no mainLanguage, no nl: any
+        ("nl", {"nl": "  ", "en": "Robot camp"}, "Robot camp"),  # blank is missing
+        ("nl", "Robotkamp (legacy)", "Robotkamp (legacy)"),  # plain string
+        ("nl", {"nl": "Robot\x00kamp"}, "Robotkamp"),  # PostgreSQL cannot store NUL
+    ],
+)
+def test_name_fallbacks(
+    load_event: LoadEvent, main_language: str | None, name: object, expected: str
+) -> None:
+    document = load_event("original")
+    document["mainLanguage"] = main_language
+    document["name"] = name
+
+    assert read_event(document).name == expected
+
+
+def test_reads_cancelled_status(load_event: LoadEvent) -> None:
+    assert read_event(load_event("original-with-unavailable-status")).status == "unavailable"
+
+
+def test_reads_postponed_status(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    document["status"] = {"type": "TemporarilyUnavailable", "reason": {"nl": "Later"}}
+
+    assert read_event(document).status == "temporarily_unavailable"
+
+
+def test_reads_an_online_mixed_event(load_event: LoadEvent) -> None:
+    activity = read_event(load_event("original-with-attendance-mode-mixed"))
+
+    assert activity.location.postal_code == "3000"
+
+
+@pytest.mark.parametrize(
+    ("workflow_status", "public"),
+    [
+        ("READY_FOR_VALIDATION", True),
+        ("APPROVED", True),
+        ("DRAFT", False),
+        ("REJECTED", False),
+        ("DELETED", False),
+        (None, False),
+    ],
+)
+def test_public_follows_the_workflow_status(
+    load_event: LoadEvent, workflow_status: str | None, public: bool
+) -> None:
+    document = load_event("original")
+    document["workflowStatus"] = workflow_status
+
+    assert read_event(document).public is public
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("https://io.uitdatabank.be/events/23017CB7-E515-47B4-87C4-780735ACC942", EVENT_ID),
+        ("https://io-test.uitdatabank.be/events/23017cb7-e515-47b4-87c4-780735acc942/", EVENT_ID),
+        (
+            "http://udb-silex-test.uitdatabank.be/event/289C4681-EE51-8AD8-A7851C6434767415",
+            "289c4681-ee51-8ad8-a7851c6434767415",  # legacy UDB2 8-4-4-16
+        ),
+    ],
+)
+def test_event_ids_are_read_from_at_id_and_lower_cased(
+    load_event: LoadEvent, uri: str, expected: str
+) -> None:
+    document = load_event("original")
+    document["@id"] = uri
+
+    assert read_event(document).activity_id == expected
+
+
+def test_newer_modified_wins_over_created(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    document["modified"] = "2024-03-01T09:15:00+01:00"
+
+    assert read_event(document).modified == utc(2024, 3, 1, 8, 15)
+
+
+def test_dates_without_a_zone_are_brussels_time(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    document["startDate"] = "2015-03-02T13:30:00"  # winter: +01:00
+    document["endDate"] = "2015-07-02T13:30:00"  # summer: +02:00
+
+    assert read_event(document).occurrences == (
+        Occurrence(utc(2015, 3, 2, 12, 30), utc(2015, 7, 2, 11, 30)),
+    )
+
+
+def test_legacy_single_event_without_sub_event_uses_top_level_dates(
+    load_event: LoadEvent,
+) -> None:
+    document = load_event("original-with-multiple-dates")
+    document["subEvent"] = [{"@type": "Event", "startDate": "not a date"}]
+
+    assert read_event(document).occurrences == (
+        Occurrence(utc(2017, 4, 29, 22), utc(2017, 5, 6, 22)),
+    )
+
+
+def test_a_dummy_organizer_is_not_linked(load_event: LoadEvent) -> None:
+    document = load_event("original-with-optional-fields")
+    document["organizer"] = {"name": "CodeFever VZW", "@type": "Organizer"}
+
+    assert read_event(document).organizer_id is None
+
+
+def test_legacy_organizer_ids_are_lower_cased(load_event: LoadEvent) -> None:
+    document = load_event("original-with-optional-fields")
+    document["organizer"]["@id"] = "http://x.be/organizer/289C4681-EE51-8AD8-A7851C6434767415"
+
+    assert read_event(document).organizer_id == "289c4681-ee51-8ad8-a7851c6434767415"
+
+
+def test_address_falls_back_to_the_first_complete_translation(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    address = document["location"]["address"]
+    document["location"]["address"] = {
+        "nl": {},
+        "fr": {**address["nl"], "addressLocality": "Louvain"},
+    }
+
+    assert read_event(document).location.locality == "Louvain"
+
+
+def test_address_follows_the_place_main_language(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    nl = document["location"]["address"]["nl"]
+    document["location"]["mainLanguage"] = "fr"
+    document["location"]["address"]["fr"] = {**nl, "addressLocality": "Louvain"}
+
+    assert read_event(document).location.locality == "Louvain"
+
+
+def test_reads_a_legacy_address_without_languages(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    document["location"]["address"] = {"postalCode": 1804, "addressLocality": "Zemst"}
+
+    location = read_event(document).location
+    assert (location.postal_code, location.locality, location.country) == ("1804", "Zemst", None)
+
+
+def test_a_dummy_location_keeps_its_address(load_event: LoadEvent) -> None:
+    document = load_event("original")
+    del document["location"]["@id"]
+
+    location = read_event(document).location
+    assert (location.place_id, location.postal_code) == (None, "3000")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"@id": None}, "no UiTdatabank event id"),
+        ({"@id": "http://udb-silex.dev/place/" + PLACE_ID}, "no UiTdatabank event id"),
+        ({"name": {"nl": " "}}, "has no name"),
+        ({"name": None}, "has no name"),
+        ({"created": None}, "neither a modified nor a created date"),
+    ],
+)
+def test_unreadable_documents_say_why(
+    load_event: LoadEvent, change: dict[str, Any], reason: str
+) -> None:
+    document = load_event("original") | change
+
+    with pytest.raises(UnreadableDocument, match=reason):
+        read_event(document)
+
+
+def test_a_json_array_is_not_a_document() -> None:
+    with pytest.raises(UnreadableDocument, match="not a JSON object"):
+        read_event([{"@id": "x"}])
