@@ -1,28 +1,148 @@
-"""Fixtures of the activities tests: real UiTdatabank documents, copied under fixtures/."""
+"""Fixtures of the activities tests.
+
+- `load_event`: real UiTdatabank documents, copied under fixtures/uitdatabank/.
+- For integration tests: a migrated database (real PostgreSQL, and the embedded SQLite
+  file), the app on it, signed deliveries, what was stored, registry events delivered as
+  the consumer loop would.
+
+Shared helpers are fixtures, not imports: test folders are not packages. One conftest for
+both folders, because mypy cannot check two modules both named `conftest`.
+"""
 
 from __future__ import annotations
 
-import copy
+import base64
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks.webhooks import Webhook
+
+from activities.adapters.orm import webhook_deliveries
+from activities.bootstrap import migrate
+from activities.config import Settings
+from activities.entrypoints.api import create_app
+from activities.service_layer.registry_events import handle_registry_event
+from stemkit.contracts import CATALOG
+from stemkit.db import outbox
+from stemkit.events import CloudEvent
 
 UITDATABANK = Path(__file__).parent / "fixtures" / "uitdatabank"
-
-LoadEvent = Callable[[str], dict[str, Any]]
+SECRET = "whsec_" + base64.b64encode(b"first-secret-for-the-tests-0001").decode()
+ROTATED = "whsec_" + base64.b64encode(b"second-secret-for-the-tests-002").decode()
+REGISTRY = "/stem/registry"
 
 
 @pytest.fixture
-def load_event() -> LoadEvent:
+def load_event() -> Callable[[str], dict[str, Any]]:
     """A fresh copy of a real event document, by the part of its name after `__`."""
 
     def load(name: str) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(
-            (UITDATABANK / f"udb3-search-service__{name}.json").read_text(encoding="utf-8")
-        )
-        return copy.deepcopy(document)
+        path = UITDATABANK / f"udb3-search-service__{name}.json"
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
 
     return load
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/activities.db"
+    else:
+        url = str(request.getfixturevalue("pg_database_url"))
+    settings = Settings(database_url=url, webhook_secrets=[SECRET, ROTATED])
+    # A plain (not async) fixture: Alembic runs its own event loop, outside the test's.
+    migrate(settings)
+    return settings
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://activities") as c:
+        yield c
+
+
+@pytest.fixture
+def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    factory: async_sessionmaker[AsyncSession] = app.state.runtime.session_factory
+    return factory
+
+
+def signed(
+    body: str, *, secret: str = SECRET, msg_id: str | None = None, at: datetime | None = None
+) -> dict[str, str]:
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    at = at or datetime.now(UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
+    }
+
+
+@pytest.fixture
+def post_document(client: httpx.AsyncClient) -> Callable[..., Awaitable[httpx.Response]]:
+    """POST a document (dict, or raw text) to the webhook, signed unless told otherwise."""
+
+    async def post(document: dict[str, Any] | str, **signing: Any) -> httpx.Response:
+        body = document if isinstance(document, str) else json.dumps(document)
+        headers = signing.pop("headers", None) or signed(body, **signing)
+        return await client.post("/webhooks/uitdatabank", content=body, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def outbox_events(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[], Awaitable[list[CloudEvent]]]:
+    """The events staged in the outbox so far, oldest first."""
+
+    async def read() -> list[CloudEvent]:
+        async with sessions() as session:
+            rows = await session.scalars(select(outbox.c.envelope).order_by(outbox.c.seq))
+            return [CloudEvent.model_validate_json(row) for row in rows]
+
+    return read
+
+
+@pytest.fixture
+def delivery_count(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        async with sessions() as session:
+            return int(
+                await session.scalar(select(func.count()).select_from(webhook_deliveries)) or 0
+            )
+
+    return count
+
+
+@pytest.fixture
+def deliver(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[Any], Awaitable[None]]:
+    """What the consumer loop does with a registry event: the handler in a transaction."""
+
+    async def handle(payload: Any) -> None:
+        async with sessions.begin() as session:
+            await handle_registry_event(session, CATALOG.new_event(payload, source=REGISTRY))
+
+    return handle

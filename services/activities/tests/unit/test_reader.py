@@ -16,8 +16,10 @@ EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"
 PLACE_ID = "179c89c5-dba4-417b-ae96-62e7a12c2405"
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_reads_a_single_event(load_event: LoadEvent) -> None:

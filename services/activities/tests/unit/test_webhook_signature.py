@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,8 +49,7 @@ def test_a_signature_list_passes_when_one_entry_matches() -> None:
         (lambda h: h | {"webhook-timestamp": "soon"}, "Invalid"),
     ],
 )
-def test_refuses(tamper: object, reason: str) -> None:
-    assert callable(tamper)
+def test_refuses(tamper: Callable[[dict[str, str]], dict[str, str]], reason: str) -> None:
     with pytest.raises(InvalidSignature, match=reason):
         SignatureVerifier([NEW]).verify(BODY.encode(), tamper(headers(NEW)))
 
