@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, per-request loaders, root query."""

@@ -1,0 +1,53 @@
+"""Per-request DataLoaders: every kind of record costs one upstream call per batch.
+
+Built fresh for each GraphQL request (a loader caches its results, and a cache that
+outlived the request would serve stale data and grow without bound). A failed batch
+answers every key with the `UpstreamError`, which becomes an error on just those fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from strawberry.dataloader import DataLoader
+
+from gateway.adapters import reads
+from gateway.adapters.reads import MAX_BATCH, AcademyRead, ActivityRead, ReachRead
+from gateway.adapters.upstreams import UpstreamError, Upstreams
+
+
+@dataclass(frozen=True)
+class Loaders:
+    activities: DataLoader[str, ActivityRead | None]
+    academies: DataLoader[str, AcademyRead | None]
+    reach: DataLoader[str, list[ReachRead]]
+
+
+def make_loaders(upstreams: Upstreams) -> Loaders:
+    async def activities(ids: list[str]) -> Sequence[ActivityRead | BaseException | None]:
+        try:
+            found = await reads.activities_by_id(upstreams.activities, ids)
+        except UpstreamError as exc:
+            return [exc] * len(ids)
+        return [found.get(i.lower()) for i in ids]  # stored in lower case upstream
+
+    async def academies(ids: list[str]) -> Sequence[AcademyRead | BaseException | None]:
+        try:
+            found = await reads.academies_by_id(upstreams.registry, ids)
+        except UpstreamError as exc:
+            return [exc] * len(ids)
+        return [found.get(i) for i in ids]
+
+    async def reach(academy_ids: list[str]) -> Sequence[list[ReachRead] | BaseException]:
+        try:
+            found = await reads.reach_by_academy(upstreams.subsidy, academy_ids)
+        except UpstreamError as exc:
+            return [exc] * len(academy_ids)
+        return [found.get(a, []) for a in academy_ids]
+
+    return Loaders(
+        activities=DataLoader(activities, max_batch_size=MAX_BATCH),
+        academies=DataLoader(academies, max_batch_size=MAX_BATCH),
+        reach=DataLoader(reach, max_batch_size=MAX_BATCH),
+    )

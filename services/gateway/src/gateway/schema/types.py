@@ -1,0 +1,121 @@
+"""The GraphQL object types partners see (camelCase in the schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info
+
+from gateway.adapters.reads import AcademyRead, ActivityRead, ReachRead
+from gateway.schema.loaders import Loaders
+
+
+class Context(BaseContext):
+    def __init__(self, loaders: Loaders) -> None:
+        super().__init__()
+        self.loaders = loaders
+
+
+Resolve = Info[Context, None]
+
+
+@strawberry.type(description="A municipality an academy reached in a year")
+class Reach:
+    year: int
+    nis_code: str = strawberry.field(description="NIS code of the municipality in that year")
+    activity_ids: list[strawberry.ID] = strawberry.field(
+        description="The activities that prove the reach"
+    )
+
+    @classmethod
+    def of(cls, read: ReachRead) -> Reach:
+        ids = [strawberry.ID(i) for i in read.activity_ids]
+        return cls(year=read.year, nis_code=read.nis_code, activity_ids=ids)
+
+
+# Resolvers are plain functions passed as `resolver=` (not decorated methods), so mypy
+# --strict sees their types without a Strawberry plugin.
+async def _academy_reach(root: Academy, info: Resolve, year: int | None = None) -> list[Reach]:
+    found = await info.context.loaders.reach.load(root.id)
+    return [Reach.of(r) for r in found if year is None or r.year == year]
+
+
+@strawberry.type(description="A STEM-academy")
+class Academy:
+    id: strawberry.ID
+    name: str
+    demo: bool = strawberry.field(description="Synthetic demo data, never real")
+    reach: list[Reach] = strawberry.field(
+        resolver=_academy_reach,
+        description="Reached municipalities, all years unless `year` is given",
+    )
+
+    @classmethod
+    def of(cls, read: AcademyRead) -> Academy:
+        return cls(id=strawberry.ID(read.id), name=read.name, demo=read.demo)
+
+
+@strawberry.enum(description="Whether an activity takes place as planned")
+class ActivityStatus(Enum):
+    AVAILABLE = "available"
+    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
+    UNAVAILABLE = "unavailable"
+
+
+@strawberry.type
+class Occurrence:
+    start: datetime
+    end: datetime | None
+
+
+@strawberry.type
+class Location:
+    name: str | None
+    postal_code: str | None
+    locality: str | None
+    nis_code: str | None = strawberry.field(description="NIS code of the municipality")
+
+
+async def _activity_academy(root: Activity, info: Resolve) -> Academy | None:
+    if root.academy_id is None:
+        return None
+    found = await info.context.loaders.academies.load(root.academy_id)
+    return None if found is None else Academy.of(found)
+
+
+@strawberry.type(description="An activity on the STEM-kalender (from UiTdatabank)")
+class Activity:
+    id: strawberry.ID = strawberry.field(description="UiTdatabank event id")
+    name: str
+    organizer_id: str | None = strawberry.field(description="UiTdatabank organizer id")
+    occurrences: list[Occurrence]
+    location: Location
+    theme_ids: list[str] = strawberry.field(description="UiTdatabank theme term ids")
+    status: ActivityStatus
+    academy_id: strawberry.Private[str | None]
+    academy: Academy | None = strawberry.field(
+        resolver=_activity_academy,
+        description="The organising academy, when the organizer is linked",
+    )
+
+    @classmethod
+    def of(cls, read: ActivityRead) -> Activity:
+        place = read.location
+        return cls(
+            id=strawberry.ID(read.activity_id),
+            name=read.name,
+            organizer_id=read.organizer_id,
+            occurrences=[Occurrence(start=o.start, end=o.end) for o in read.occurrences],
+            location=Location(
+                name=place.name,
+                postal_code=place.postal_code,
+                locality=place.locality,
+                nis_code=place.nis_code,
+            ),
+            theme_ids=list(read.theme_ids),
+            status=ActivityStatus(read.status),
+            academy_id=read.academy_id,
+        )

@@ -1,0 +1,122 @@
+"""The gateway in front of in-process fakes of the registry, activities and subsidy read APIs.
+
+The fakes are small FastAPI apps of our own with the upstreams' batch endpoints, reached
+through `httpx.ASGITransport` (no network). Fixtures only, no shared imports: test folders
+are not packages. `calls` counts data requests per upstream; put a name in `down` to make
+that upstream refuse connections.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from gateway.config import Settings
+from gateway.entrypoints.api import create_app
+
+PARTNER_KEY = "partner-key-for-tests"
+ACADEMIES = [
+    {"id": f"acad-{n}", "name": f"[DEMO] Academy {n}", "uit_organizer_ids": [], "demo": True}
+    for n in range(3)
+]
+ACTIVITIES = [
+    {
+        "activity_id": f"act-{n}",
+        "name": f"Robots bouwen {n}",
+        "organizer_id": f"org-{n % 3}",
+        "academy_id": f"acad-{n % 3}",
+        "occurrences": [{"start": "2024-03-02T14:00:00+01:00", "end": None}],
+        "location": {
+            "name": "De Krook",
+            "postal_code": "9000",
+            "locality": "Gent",
+            "country": "BE",
+            "nis_code": "44021",
+            "place_id": "p-1",
+        },
+        "theme_ids": ["theme-1"],
+        "status": "available",
+        "public": True,
+        "modified": "2024-01-01T00:00:00+00:00",
+    }
+    for n in range(120)
+]
+REACH = [
+    {"academy_id": "acad-0", "year": 2023, "nis_code": "44021", "activity_ids": ["act-0"]},
+    {"academy_id": "acad-0", "year": 2024, "nis_code": "11002", "activity_ids": ["act-3"]},
+]
+
+
+def _ids(raw: str) -> list[str]:
+    return [i for i in raw.split(",") if i]
+
+
+def fake_upstreams() -> dict[str, FastAPI]:
+    registry, activities, subsidy = FastAPI(), FastAPI(), FastAPI()
+
+    @registry.get("/academies")
+    async def academies(ids: str) -> list[dict[str, Any]]:
+        return [a for a in ACADEMIES if a["id"] in _ids(ids)]
+
+    @activities.get("/activities")
+    async def activities_batch(ids: str) -> dict[str, Any]:
+        wanted = {i.lower() for i in _ids(ids)}
+        return {"items": [a for a in ACTIVITIES if a["activity_id"] in wanted]}
+
+    @subsidy.get("/reach")
+    async def reach(academy_ids: str) -> list[dict[str, Any]]:
+        return [r for r in REACH if r["academy_id"] in _ids(academy_ids)]
+
+    apps = {"registry": registry, "activities": activities, "subsidy": subsidy}
+    for app in apps.values():
+        app.add_api_route("/healthz", lambda: {"status": "alive"})
+    return apps
+
+
+class _Upstream(httpx.AsyncBaseTransport):
+    """An in-process upstream that counts its data requests and can be switched off."""
+
+    def __init__(self, name: str, app: FastAPI, calls: Counter[str], down: set[str]) -> None:
+        self.name, self.calls, self.down = name, calls, down
+        self.inner = httpx.ASGITransport(app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.name in self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path != "/healthz":
+            self.calls[self.name] += 1
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def calls() -> Counter[str]:
+    return Counter()
+
+
+@pytest.fixture
+def down() -> set[str]:
+    return set()
+
+
+@pytest.fixture
+async def gateway(calls: Counter[str], down: set[str]) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the gateway app (lifespan run), without a partner key set."""
+    transports = {name: _Upstream(name, app, calls, down) for name, app in fake_upstreams().items()}
+    settings = Settings(environment="development", partner_api_keys=[SecretStr(PARTNER_KEY)])
+    app = create_app(settings, transports=transports)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway") as c,
+    ):
+        yield c
+
+
+@pytest.fixture
+def partner_key() -> str:
+    return PARTNER_KEY

@@ -1,0 +1,126 @@
+"""GraphQL queries through the gateway against in-process fakes of the three services."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+
+async def ask(gateway: httpx.AsyncClient, key: str, query: str) -> dict[str, Any]:
+    response = await gateway.post("/graphql", json={"query": query}, headers={"X-API-Key": key})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_activity_with_its_academy(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    query = """{ activity(id: "ACT-4") { id name organizerId themeIds status
+        occurrences { start end } location { name postalCode locality nisCode }
+        academy { id name } } }"""
+
+    body = await ask(gateway, partner_key, query)
+
+    assert "errors" not in body
+    assert body["data"]["activity"] == {
+        "id": "act-4",
+        "name": "Robots bouwen 4",
+        "organizerId": "org-1",
+        "themeIds": ["theme-1"],
+        "status": "AVAILABLE",
+        "occurrences": [{"start": "2024-03-02T14:00:00+01:00", "end": None}],
+        "location": {
+            "name": "De Krook",
+            "postalCode": "9000",
+            "locality": "Gent",
+            "nisCode": "44021",
+        },
+        "academy": {"id": "acad-1", "name": "[DEMO] Academy 1"},
+    }
+
+
+async def test_unknown_ids_are_null(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    body = await ask(
+        gateway, partner_key, '{ activity(id: "nope") { id } academy(id: "x") { id } }'
+    )
+    assert body == {"data": {"activity": None, "academy": None}}
+
+
+async def test_academy_with_reach(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    query = """{ academy(id: "acad-0") { id name demo
+        all: reach { year nisCode activityIds } only2024: reach(year: 2024) { nisCode } } }"""
+
+    academy = (await ask(gateway, partner_key, query))["data"]["academy"]
+
+    assert academy["demo"] is True
+    assert academy["all"] == [
+        {"year": 2023, "nisCode": "44021", "activityIds": ["act-0"]},
+        {"year": 2024, "nisCode": "11002", "activityIds": ["act-3"]},
+    ]
+    assert academy["only2024"] == [{"nisCode": "11002"}]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}], ids=["missing", "unknown"])
+async def test_a_partner_key_is_required(
+    gateway: httpx.AsyncClient, calls: Counter[str], headers: dict[str, str]
+) -> None:
+    response = await gateway.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+    assert response.status_code == 401
+    assert not calls
+
+
+async def test_graphiql_page_opens_in_development(gateway: httpx.AsyncClient) -> None:
+    page = await gateway.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+async def test_an_upstream_down_fails_only_its_fields(
+    gateway: httpx.AsyncClient, partner_key: str, down: set[str]
+) -> None:
+    down.add("registry")
+    body = await ask(gateway, partner_key, '{ activity(id: "act-1") { name academy { name } } }')
+
+    assert body["data"] == {"activity": {"name": "Robots bouwen 1", "academy": None}}
+    assert [(e["path"], e["message"]) for e in body["errors"]] == [
+        (["activity", "academy"], "the registry service is unavailable")
+    ]
+
+
+async def test_reach_down_still_serves_the_activity(
+    gateway: httpx.AsyncClient, partner_key: str, down: set[str]
+) -> None:
+    down.add("subsidy")
+    query = '{ activity(id: "act-0") { name } academy(id: "acad-0") { reach { year } } }'
+
+    body = await ask(gateway, partner_key, query)
+
+    # `reach` is a non-null list, so its error nulls the academy; the activity still comes.
+    assert body["data"] == {"activity": {"name": "Robots bouwen 0"}, "academy": None}
+    assert body["errors"][0]["path"] == ["academy", "reach"]
+
+
+@pytest.mark.parametrize("n", [1, 7, 100])
+async def test_upstream_calls_stay_bounded_whatever_the_size(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str], n: int
+) -> None:
+    fields = " ".join(
+        f'a{i}: activity(id: "act-{i}") {{ name academy {{ name reach {{ year }} }} }}'
+        for i in range(n)
+    )
+
+    body = await ask(gateway, partner_key, f"{{ {fields} }}")
+
+    assert "errors" not in body
+    assert len(body["data"]) == n
+    assert calls == {"activities": 1, "registry": 1, "subsidy": 1}
+
+
+async def test_readiness_follows_the_upstreams(gateway: httpx.AsyncClient, down: set[str]) -> None:
+    assert (await gateway.get("/readyz")).status_code == 200
+    down.add("activities")
+    response = await gateway.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"registry": True, "activities": False, "subsidy": True}
