@@ -1,0 +1,83 @@
+"""Storing documents: which change each one is, and which event (if any) it stages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from stemkit.events import CloudEvent
+
+Post = Callable[..., Awaitable[httpx.Response]]
+Events = Callable[[], Awaitable[list[CloudEvent]]]
+LoadEvent = Callable[[str], dict[str, Any]]
+
+EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"
+PUBLISHED = "be.vlaio.stem.activity.published.v1"
+UPDATED = "be.vlaio.stem.activity.updated.v1"
+
+
+def version(document: dict[str, Any], modified: str, name: str) -> dict[str, Any]:
+    return document | {"modified": modified, "name": {"nl": name}}
+
+
+async def change(post_document: Post, document: dict[str, Any]) -> str:
+    response = await post_document(document)
+    assert response.status_code == 202, response.text
+    return str(response.json()["change"])
+
+
+async def test_a_newer_version_updates_and_carries_the_whole_state(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events, client: httpx.AsyncClient
+) -> None:
+    document = load_event("original-with-multiple-dates")
+    await change(post_document, version(document, "2025-01-01T10:00:00+01:00", "Robotkamp"))
+
+    changed = version(document, "2025-01-02T10:00:00+01:00", "Robotkamp XL")
+    changed["workflowStatus"] = "READY_FOR_VALIDATION"
+    assert await change(post_document, changed) == "updated"
+
+    events = await outbox_events()
+    assert [e.type for e in events] == [PUBLISHED, UPDATED]
+    assert events[1].data["name"] == "Robotkamp XL"
+    assert events[1].data["public"] is True
+    assert len(events[1].data["occurrences"]) == 3
+    assert (await client.get(f"/activities/{EVENT_ID}")).json()["name"] == "Robotkamp XL"
+
+
+async def test_an_older_version_never_overwrites_a_newer_one(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events, client: httpx.AsyncClient
+) -> None:
+    document = load_event("original")
+    await change(post_document, version(document, "2025-01-02T10:00:00+01:00", "Newer"))
+
+    older = version(document, "2025-01-01T10:00:00+01:00", "Older")
+    assert await change(post_document, older) == "stale"
+
+    assert len(await outbox_events()) == 1
+    assert (await client.get(f"/activities/{EVENT_ID}")).json()["name"] == "Newer"
+
+
+async def test_identical_content_stages_no_event(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events
+) -> None:
+    document = load_event("original-with-optional-fields")
+    await change(post_document, document)
+
+    # Another delivery (new webhook-id) of the same content, in another key order.
+    assert await change(post_document, dict(reversed(document.items()))) == "unchanged"
+    assert len(await outbox_events()) == 1
+
+
+async def test_other_content_with_the_same_modified_is_an_update(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events
+) -> None:
+    # The embedded place moved, and UiTdatabank's `modified` of the event did not.
+    document = load_event("original")
+    await change(post_document, document)
+    document["location"]["address"]["nl"]["postalCode"] = "3001"
+
+    assert await change(post_document, document) == "updated"
+    events = await outbox_events()
+    assert events[-1].data["location"]["postal_code"] == "3001"

@@ -1,0 +1,128 @@
+"""Registry events: municipalities and academy organizers, before and after activities."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import httpx
+
+from stemkit.contracts import CATALOG
+from stemkit.contracts.activities import ActivityWithdrawn
+from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
+from stemkit.events import CloudEvent
+
+Post = Callable[..., Awaitable[httpx.Response]]
+Events = Callable[[], Awaitable[list[CloudEvent]]]
+Deliver = Callable[[Any], Awaitable[None]]
+LoadEvent = Callable[[str], dict[str, Any]]
+
+EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"
+ORGANIZER_ID = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
+ACADEMY_ID = "7d0c2a8e-9d61-4f4b-9a63-1f2f3f4e5a6b"
+UPDATED = "be.vlaio.stem.activity.updated.v1"
+
+
+def municipality(nis_code: str, name: str, *postal_codes: str) -> MunicipalityDefined:
+    return MunicipalityDefined(
+        nis_code=nis_code,
+        name_nl=name,
+        province_nl="Vlaams-Brabant",
+        valid_from=date(2019, 1, 1),
+        postal_codes=list(postal_codes),
+    )
+
+
+ACADEMY = AcademyRegistered(
+    academy_id=ACADEMY_ID, name="STEM-academie Leuven", uit_organizer_ids=[ORGANIZER_ID.upper()]
+)
+
+
+async def stored(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get(f"/activities/{EVENT_ID}")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_known_municipality_is_resolved_on_arrival(
+    deliver: Deliver, post_document: Post, load_event: LoadEvent, client: httpx.AsyncClient
+) -> None:
+    await deliver(municipality("24062", "Leuven", "3000", "3001"))
+    await post_document(load_event("original"))
+
+    assert (await stored(client))["location"]["nis_code"] == "24062"
+
+
+async def test_a_municipality_defined_later_updates_stored_activities(
+    deliver: Deliver,
+    post_document: Post,
+    load_event: LoadEvent,
+    outbox_events: Events,
+    client: httpx.AsyncClient,
+) -> None:
+    await post_document(load_event("original"))
+    assert (await stored(client))["location"]["nis_code"] is None
+
+    await deliver(municipality("24062", "Leuven", "3000"))
+    await deliver(municipality("24062", "Leuven", "3000"))  # redelivered: nothing new
+
+    events = await outbox_events()
+    assert [e.type for e in events[1:]] == [UPDATED]
+    assert events[1].data["location"]["nis_code"] == "24062"
+    assert (await stored(client))["location"]["nis_code"] == "24062"
+
+
+async def test_a_shared_postal_code_is_decided_by_the_locality(
+    deliver: Deliver, post_document: Post, load_event: LoadEvent, client: httpx.AsyncClient
+) -> None:
+    await deliver(municipality("23088", "Vilvoorde", "1800", "1804"))
+    await deliver(municipality("23096", "Zemst", "1980", "1804"))
+    document = load_event("original")
+    document["location"]["address"]["nl"] |= {"postalCode": "1804", "addressLocality": "Zemst"}
+    await post_document(document)
+
+    assert (await stored(client))["location"]["nis_code"] == "23096"
+
+
+async def test_an_academy_registered_later_links_its_organizers_activities(
+    deliver: Deliver,
+    post_document: Post,
+    load_event: LoadEvent,
+    outbox_events: Events,
+    client: httpx.AsyncClient,
+) -> None:
+    await post_document(load_event("original-with-optional-fields"))
+    await post_document(
+        load_event("original")
+        | {"@id": "https://io.uitdatabank.be/events/00000000-0000-0000-0000-0000000000aa"}
+    )
+    assert (await stored(client))["academy_id"] is None
+
+    await deliver(ACADEMY)
+    await deliver(ACADEMY)  # redelivered: nothing new
+
+    events = await outbox_events()
+    assert [(e.type, e.subject) for e in events[2:]] == [(UPDATED, EVENT_ID)]
+    assert events[2].data["academy_id"] == ACADEMY_ID
+    assert (await stored(client))["academy_id"] == ACADEMY_ID
+
+
+async def test_a_known_academy_is_linked_on_arrival(
+    deliver: Deliver, post_document: Post, load_event: LoadEvent, outbox_events: Events
+) -> None:
+    await deliver(ACADEMY)
+    await post_document(load_event("original-with-optional-fields"))
+
+    events = await outbox_events()
+    assert [e.data["academy_id"] for e in events] == [ACADEMY_ID]
+
+
+async def test_events_of_other_types_are_ignored(deliver: Deliver, outbox_events: Events) -> None:
+    withdrawn = ActivityWithdrawn(activity_id=EVENT_ID, reason="test", modified="2025-01-01T00:00Z")
+    assert CATALOG.for_payload(withdrawn).name != UPDATED
+
+    await deliver(withdrawn)
+
+    assert await outbox_events() == []
