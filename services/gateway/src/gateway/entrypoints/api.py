@@ -7,6 +7,7 @@ clients to the upstream services, opened at startup and closed at shutdown.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,8 @@ def create_app(
     """`transports` (per upstream name) replaces the network, for tests."""
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
+    # httpx logs every upstream request at INFO: one line per batch per query is noise.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +62,7 @@ def create_app(
         dependencies=[
             Depends(require_partner_key(settings.partner_api_keys, ide_enabled=settings.graphiql))
         ],
+        subscription_protocols=(),  # no subscriptions: queries only
         tags=["graphql"],
     )
     app.include_router(graphql, prefix="/graphql")

@@ -9,18 +9,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, status
 from pydantic import SecretStr
+from starlette.requests import HTTPConnection
 
 API_KEY_HEADER = "X-API-Key"
 
 
 def require_partner_key(
     keys: Sequence[SecretStr], *, ide_enabled: bool
-) -> Callable[[Request], None]:
+) -> Callable[[HTTPConnection], None]:
     known = [key.get_secret_value().encode() for key in keys]
 
-    def check(request: Request) -> None:
+    # HTTPConnection, not Request: the GraphQL router also has a websocket route.
+    def check(request: HTTPConnection) -> None:
         if ide_enabled and _asks_for_ide_page(request):
             return  # the playground page itself holds no data; its queries need the key
         given = (request.headers.get(API_KEY_HEADER) or "").encode()
@@ -36,9 +38,9 @@ def require_partner_key(
     return check
 
 
-def _asks_for_ide_page(request: Request) -> bool:
+def _asks_for_ide_page(request: HTTPConnection) -> bool:
     return (
-        request.method == "GET"
+        request.scope.get("method") == "GET"
         and "text/html" in request.headers.get("accept", "")
         and "query" not in request.query_params
     )
