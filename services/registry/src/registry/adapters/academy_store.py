@@ -22,7 +22,7 @@ async def organizer_owners(session: AsyncSession, organizer_ids: Sequence[str]) 
             academy_organizers.c.organizer_id.in_(organizer_ids)
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def add(session: AsyncSession, academy: Academy) -> None:
@@ -72,7 +72,7 @@ async def _with_organizers(
             .where(academy_organizers.c.academy_id.in_(ids))
             .order_by(academy_organizers.c.organizer_id)
         )
-        for academy_id, organizer_id in found.tuples():
+        for academy_id, organizer_id in found:
             organizers[academy_id].append(organizer_id)
     return [
         Academy(

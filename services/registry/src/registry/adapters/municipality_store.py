@@ -23,7 +23,7 @@ _COLUMNS = (
 
 async def all_rows(session: AsyncSession) -> list[Municipality]:
     rows = await session.execute(select(*_COLUMNS))
-    return [Municipality(*row) for row in rows.tuples()]
+    return [Municipality(*row) for row in rows]
 
 
 async def valid_in(session: AsyncSession, year: int) -> list[Municipality]:
@@ -39,7 +39,7 @@ async def valid_in(session: AsyncSession, year: int) -> list[Municipality]:
         )
         .order_by(municipalities.c.nis_code)
     )
-    return [Municipality(*row) for row in rows.tuples()]
+    return [Municipality(*row) for row in rows]
 
 
 async def known(session: AsyncSession, nis_code: str) -> bool:
@@ -72,7 +72,7 @@ async def postal_codes_by_nis(session: AsyncSession) -> dict[str, list[str]]:
         )
     )
     found: dict[str, list[str]] = defaultdict(list)
-    for nis_code, postal_code in rows.tuples():
+    for nis_code, postal_code in rows:
         found[nis_code].append(postal_code)
     return dict(found)
 

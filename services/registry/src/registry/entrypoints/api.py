@@ -58,7 +58,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             {"type": "value_error", "loc": ["body", field], "msg": msg}
             for field, msg in exc.errors.items()
         ]
-        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(OrganizerTaken)
     async def taken(_request: Request, exc: OrganizerTaken) -> JSONResponse:

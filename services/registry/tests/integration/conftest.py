@@ -1,0 +1,63 @@
+"""Fixtures of the registry's integration tests: a migrated PostgreSQL database, the app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import FromClause, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.adapters.migrations import upgrade
+from registry.bootstrap import bootstrap
+from registry.config import Settings
+from registry.entrypoints.api import create_app, wiring_of
+
+OPS_TOKEN = "registry-test-ops-token"
+
+
+@pytest.fixture
+async def settings(pg_database_url: str) -> Settings:
+    """Settings of a registry on a fresh, migrated PostgreSQL database."""
+    await asyncio.to_thread(upgrade, pg_database_url)
+    return Settings(
+        database_url=pg_database_url,
+        ops_token=SecretStr(OPS_TOKEN),
+        environment="test",
+        kafka_bootstrap_servers="127.0.0.1:1",
+    )
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    wiring = bootstrap(settings)
+    yield wiring.session_factory
+    await wiring.engine.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
+        yield http
+    await wiring_of(app).engine.dispose()
+
+
+@dataclass(frozen=True)
+class Counter:
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def __call__(self, table: FromClause) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+@pytest.fixture
+def count(sessions: async_sessionmaker[AsyncSession]) -> Counter:
+    """`await count(table)`: the number of rows in a table, read in a fresh transaction."""
+    return Counter(sessions)

@@ -1,0 +1,207 @@
+"""The academies API on PostgreSQL: the write and its outbox event commit together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.adapters.orm import academies, academy_organizers
+from registry.config import Settings
+from registry.entrypoints.cli import load_reference_data
+from stemkit.contracts import CATALOG
+from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
+from stemkit.db import outbox
+from stemkit.events import CloudEvent
+
+pytestmark = pytest.mark.postgres
+
+ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
+OTHER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
+
+
+@pytest.fixture
+async def api(settings: Settings, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The API on a database with the municipalities loaded."""
+    await load_reference_data(settings)
+    return client
+
+
+def ops(token: str = "registry-test-ops-token") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def register(client: httpx.AsyncClient, **body: Any) -> httpx.Response:
+    body.setdefault("name", "Codeclub Leuven")
+    return await client.post("/academies", json=body, headers=ops())
+
+
+async def academy_state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
+    """(academies, organizer links, academy events in the outbox)."""
+    async with sessions() as session:
+        counts = [
+            await session.scalar(select(func.count()).select_from(academies)),
+            await session.scalar(select(func.count()).select_from(academy_organizers)),
+            await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.topic == ACADEMY_TOPIC)
+            ),
+        ]
+    return (int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0))
+
+
+async def test_registering_stores_the_academy_and_exactly_one_valid_event(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    response = await register(
+        api,
+        name="  Codeclub   Leuven ",
+        uit_organizer_ids=[f"https://io.uitdatabank.be/organizers/{ORGANIZER.upper()}"],
+        home_nis_code="24062",
+    )
+
+    assert response.status_code == 201, response.text
+    academy = response.json()
+    assert academy["name"] == "Codeclub Leuven"
+    assert academy["uit_organizer_ids"] == [ORGANIZER]
+    assert academy["home_nis_code"] == "24062"
+    assert academy["demo"] is False
+    assert response.headers["Location"] == f"/academies/{academy['id']}"
+    assert await academy_state(sessions) == (1, 1, 1)
+
+    async with sessions() as session:
+        row = (await session.execute(select(outbox).where(outbox.c.topic == ACADEMY_TOPIC))).one()
+    event = CloudEvent.model_validate_json(row.envelope)
+    payload = CATALOG.parse(event)
+    assert isinstance(payload, AcademyRegistered)
+    assert payload.academy_id == academy["id"] == event.subject == row.key
+    assert payload.uit_organizer_ids == [ORGANIZER]
+    assert payload.home_nis_code == "24062"
+    assert event.source == "/stem/registry"
+    assert row.event_type == event.type == "be.vlaio.stem.academy.registered.v1"
+    assert row.sent_at is None
+
+    fetched = await api.get(f"/academies/{academy['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == academy
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, ops("wrong-token"), {"Authorization": "registry-test-ops-token"}],
+    ids=["no token", "wrong token", "no bearer scheme"],
+)
+async def test_without_the_ops_token_nothing_is_written(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], headers: dict[str, str]
+) -> None:
+    response = await api.post(
+        "/academies",
+        json={"name": "Codeclub Leuven", "uit_organizer_ids": [ORGANIZER]},
+        headers=headers,
+    )
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert await academy_state(sessions) == (0, 0, 0)
+
+
+async def test_an_organizer_of_another_academy_is_a_conflict(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    first = await register(api, name="Codeclub Leuven", uit_organizer_ids=[ORGANIZER])
+    assert first.status_code == 201
+
+    second = await register(
+        api, name="Robotclub Leuven", uit_organizer_ids=[OTHER, ORGANIZER.upper()]
+    )
+
+    assert second.status_code == 409, second.text
+    assert second.json()["taken"] == {ORGANIZER: first.json()["id"]}
+    assert await academy_state(sessions) == (1, 1, 1)  # not even the free organizer id
+
+
+async def test_bad_input_is_refused_naming_each_bad_field(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    response = await register(
+        api, name="   ", uit_organizer_ids=[ORGANIZER, "nope"], home_nis_code="2406"
+    )
+
+    assert response.status_code == 422
+    locations = {tuple(error["loc"]) for error in response.json()["detail"]}
+    assert locations == {
+        ("body", "name"),
+        ("body", "uit_organizer_ids", 1),
+        ("body", "home_nis_code"),
+    }
+    assert await academy_state(sessions) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "[DEMO] Not really"}, "name"),
+        ({"name": "Codeclub", "home_nis_code": "99999"}, "home_nis_code"),
+        ({"name": "Codeclub", "demo": True}, "demo"),
+        ({"uit_organizer_ids": [ORGANIZER]}, "name"),
+    ],
+    ids=["demo label", "unknown municipality", "unknown field", "missing name"],
+)
+async def test_more_bad_input(
+    api: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    response = await api.post("/academies", json=body, headers=ops())
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"][-1] for error in response.json()["detail"]] == [field]
+    assert await academy_state(sessions) == (0, 0, 0)
+
+
+async def test_reading_academies_one_and_in_batches(api: httpx.AsyncClient) -> None:
+    leuven = (await register(api, name="Codeclub Leuven", uit_organizer_ids=[ORGANIZER])).json()
+    gent = (await register(api, name="Robotclub Gent", home_nis_code="44021")).json()
+    missing = "00000000-0000-4000-8000-000000000000"
+
+    assert (await api.get(f"/academies/{missing}")).status_code == 404
+    batch = await api.get("/academies", params={"ids": f"{gent['id']},{missing},{leuven['id']}"})
+    assert batch.status_code == 200
+    assert [a["id"] for a in batch.json()] == [gent["id"], leuven["id"]]
+    everything = await api.get("/academies")
+    assert [a["name"] for a in everything.json()] == ["Codeclub Leuven", "Robotclub Gent"]
+    too_many = ",".join([missing] * 101)
+    assert (await api.get("/academies", params={"ids": too_many})).status_code == 422
+
+
+async def test_municipalities_of_a_year(api: httpx.AsyncClient) -> None:
+    in_2024 = (await api.get("/municipalities", params={"year": 2024})).json()
+    in_2025 = (await api.get("/municipalities", params={"year": 2025})).json()
+
+    assert len(in_2024) == 300
+    assert len(in_2025) == 285
+    hasselt_2024 = next(m for m in in_2024 if m["name_nl"] == "Hasselt")
+    assert hasselt_2024 == {
+        "nis_code": "71022",
+        "name_nl": "Hasselt",
+        "province_nl": "Limburg",
+        "valid_from": "2019-01-01",
+        "valid_to": "2024-12-31",
+        "merged_into_nis": "71072",
+    }
+    assert (await api.get("/municipalities", params={"year": 2018})).status_code == 422
+    assert (await api.get("/municipalities")).status_code == 422
+
+
+async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
+    spec = (await api.get("/openapi.json")).json()
+    operation_ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
+    assert operation_ids == {
+        "academies-register_academy",
+        "academies-get_academy",
+        "academies-list_academies",
+        "municipalities-list_municipalities",
+    }

@@ -1,0 +1,64 @@
+"""`cli seed-demo`: the [DEMO] academies, once, with their events; refused before reference."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.adapters.orm import academies
+from registry.config import Settings
+from registry.entrypoints import cli
+from registry.service_layer.academies import get_academies
+from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
+from stemkit.contracts import CATALOG
+from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
+from stemkit.db import outbox
+from stemkit.events import CloudEvent
+
+pytestmark = pytest.mark.postgres
+
+
+async def _academy_events(sessions: async_sessionmaker[AsyncSession]) -> list[CloudEvent]:
+    async with sessions() as session:
+        envelopes = await session.scalars(
+            select(outbox.c.envelope).where(outbox.c.topic == ACADEMY_TOPIC)
+        )
+        return [CloudEvent.model_validate_json(e) for e in envelopes]
+
+
+async def test_seeding_twice_adds_the_demo_academies_once(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await cli.load_reference_data(settings)
+    await cli.seed_demo_academies(settings)
+    await cli.seed_demo_academies(settings)
+
+    async with sessions() as session:
+        seeded = await get_academies(session, None)
+        demo_flags = list(await session.scalars(select(academies.c.demo)))
+    assert len(seeded) == len(DEMO_ACADEMIES)
+    assert all(a.name.startswith("[DEMO] ") for a in seeded)
+    assert demo_flags == [True] * len(DEMO_ACADEMIES)
+    owner = next(a for a in seeded if E2E_ORGANIZER_ID in a.uit_organizer_ids)
+    assert owner.home_nis_code == "24062"
+
+    events = await _academy_events(sessions)
+    assert len(events) == len(DEMO_ACADEMIES)
+    payloads = [CATALOG.parse(e) for e in events]
+    assert all(isinstance(p, AcademyRegistered) and p.demo for p in payloads)
+
+
+async def test_seeding_before_the_reference_data_fails_and_writes_nothing(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.db_url())
+
+    # In a thread: the CLI runs its own event loop.
+    assert await asyncio.to_thread(cli.main, ["seed-demo"]) == 1
+
+    async with sessions() as session:
+        assert await get_academies(session, None) == []
+    assert await _academy_events(sessions) == []
