@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -81,3 +82,27 @@ async def test_other_content_with_the_same_modified_is_an_update(
     assert await change(post_document, document) == "updated"
     events = await outbox_events()
     assert events[-1].data["location"]["postal_code"] == "3001"
+
+
+async def test_concurrent_deliveries_of_a_new_activity_publish_it_once(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events
+) -> None:
+    document = load_event("original")
+
+    responses = await asyncio.gather(*(post_document(document) for _ in range(4)))
+
+    assert sorted(r.json()["change"] for r in responses) == ["published"] + ["unchanged"] * 3
+    assert [e.type for e in await outbox_events()] == [PUBLISHED]
+
+
+async def test_concurrent_retries_of_one_delivery_take_effect_once(
+    post_document: Post, load_event: LoadEvent, outbox_events: Events
+) -> None:
+    document = load_event("original")
+
+    responses = await asyncio.gather(
+        *(post_document(document, msg_id="msg_retried") for _ in range(4))
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 202]
+    assert len(await outbox_events()) == 1
