@@ -1,0 +1,133 @@
+"""Fixtures of the stemkit tests.
+
+Unit tests: `sqlite_sessions` (a fresh SQLite file with the stemkit tables).
+Integration tests (real services, started by the test tooling; the root conftest fails
+with a clear message when their env vars are missing):
+- `pg_sessions`: a brand-new PostgreSQL database (root fixture `pg_database_url`) with
+  the stemkit tables and the test effect table;
+- `kafka_bootstrap_servers` (root fixture), `make_topics` (unique topics, deleted after);
+- `broker`: stops/starts the running broker from `STEM_KAFKA_DIR` on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from stemkit.db import make_engine, make_session_factory, metadata
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+# pytest runs in importlib mode, which puts no test folder on sys.path; the test modules
+# here import their shared doubles as `stemkit_support`.
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+KAFKA_TOOL = REPO / "tools" / "infra" / "kafka.py"
+
+Sessions = async_sessionmaker[AsyncSession]
+MakeTopics = Callable[..., Awaitable[list[str]]]
+
+
+async def _sessions_for(url: str) -> AsyncIterator[Sessions]:
+    from stemkit_support import test_metadata
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.run_sync(test_metadata.create_all)
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
+    async for sessions in _sessions_for(f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}"):
+        yield sessions
+
+
+@pytest.fixture
+async def pg_sessions(pg_database_url: str) -> AsyncIterator[Sessions]:
+    async for sessions in _sessions_for(pg_database_url):
+        yield sessions
+
+
+@pytest.fixture
+async def make_topics(kafka_bootstrap_servers: str) -> AsyncIterator[MakeTopics]:
+    """`await make_topics(n, partitions=3)`: n new uniquely named topics."""
+    from stemkit_support import unique_topic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    created: list[str] = []
+
+    async def make(count: int = 1, partitions: int = 3) -> list[str]:
+        names = [unique_topic() for _ in range(count)]
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        created.extend(names)
+        return names
+
+    try:
+        yield make
+    finally:
+        try:
+            if created:
+                await admin.delete_topics(created)
+        finally:
+            await admin.close()
+
+
+@dataclass
+class BrokerControl:
+    """Stop and restart the test broker (same folder, same ports) with tools/infra/kafka.py."""
+
+    kafka_dir: str
+    port: int
+
+    async def _tool(self, *args: str) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(KAFKA_TOOL),
+            *args,
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"kafka.py {' '.join(args)} failed:\n{out.decode()}")
+
+    async def stop(self) -> None:
+        await self._tool("stop", "--dir", self.kafka_dir)
+
+    async def start(self) -> None:
+        args = ["start", "--dir", self.kafka_dir, "--port", str(self.port)]
+        state = Path(self.kafka_dir) / "kafka.json"
+        if state.is_file():  # keep the controller port the storage was formatted with
+            controller_port = json.loads(state.read_text()).get("controller_port")
+            if controller_port:
+                args += ["--controller-port", str(controller_port)]
+        await self._tool(*args)
+
+
+@pytest.fixture
+def broker(kafka_bootstrap_servers: str) -> BrokerControl:
+    kafka_dir = os.environ.get("STEM_KAFKA_DIR")
+    if not kafka_dir:
+        pytest.fail(
+            "STEM_KAFKA_DIR is not set: the broker-outage test restarts the test broker "
+            "and needs its folder (run the tests with `make test`)",
+            pytrace=False,
+        )
+    port = int(kafka_bootstrap_servers.split(",")[0].rsplit(":", 1)[1])
+    return BrokerControl(kafka_dir=kafka_dir, port=port)
