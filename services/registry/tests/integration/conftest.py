@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import FromClause, func, select
@@ -16,8 +19,11 @@ from registry.adapters.migrations import upgrade
 from registry.bootstrap import bootstrap
 from registry.config import Settings
 from registry.entrypoints.api import create_app, wiring_of
+from stemkit.contracts import CATALOG
+from stemkit.events import CloudEvent
 
 OPS_TOKEN = "registry-test-ops-token"
+CONTRACTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 
 
 @pytest.fixture
@@ -61,3 +67,16 @@ class Counter:
 def count(sessions: async_sessionmaker[AsyncSession]) -> Counter:
     """`await count(table)`: the number of rows in a table, read in a fresh transaction."""
     return Counter(sessions)
+
+
+def check_contract(event: CloudEvent) -> None:
+    """The event parses with its catalogued payload and matches its published JSON Schema."""
+    CATALOG.parse(event)
+    schema = json.loads((CONTRACTS / f"{event.type}.schema.json").read_text())
+    jsonschema.validate(event.data, schema)
+
+
+@pytest.fixture
+def contract() -> Callable[[CloudEvent], None]:
+    """`contract(event)`: fails unless the event matches its catalogue entry and schema."""
+    return check_contract

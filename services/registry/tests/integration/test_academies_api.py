@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -53,7 +55,9 @@ async def academy_state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int
 
 
 async def test_registering_stores_the_academy_and_exactly_one_valid_event(
-    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    api: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    contract: Callable[[CloudEvent], None],
 ) -> None:
     response = await register(
         api,
@@ -74,6 +78,7 @@ async def test_registering_stores_the_academy_and_exactly_one_valid_event(
     async with sessions() as session:
         row = (await session.execute(select(outbox).where(outbox.c.topic == ACADEMY_TOPIC))).one()
     event = CloudEvent.model_validate_json(row.envelope)
+    contract(event)
     payload = CATALOG.parse(event)
     assert isinstance(payload, AcademyRegistered)
     assert payload.academy_id == academy["id"] == event.subject == row.key
@@ -120,6 +125,17 @@ async def test_an_organizer_of_another_academy_is_a_conflict(
     assert second.status_code == 409, second.text
     assert second.json()["taken"] == {ORGANIZER: first.json()["id"]}
     assert await academy_state(sessions) == (1, 1, 1)  # not even the free organizer id
+
+
+async def test_two_racing_registrations_of_one_organizer_give_one_academy(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    responses = await asyncio.gather(
+        *(register(api, name=f"Club {n}", uit_organizer_ids=[ORGANIZER]) for n in range(4))
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    assert await academy_state(sessions) == (1, 1, 1)
 
 
 async def test_bad_input_is_refused_naming_each_bad_field(

@@ -32,7 +32,10 @@ async def _events(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str,
 
 
 async def test_loading_twice_stores_every_municipality_and_announces_each_once(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], count: Count
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    count: Count,
+    contract: Callable[[CloudEvent], None],
 ) -> None:
     await load_reference_data(settings)
 
@@ -45,6 +48,8 @@ async def test_loading_twice_stores_every_municipality_and_announces_each_once(
     events = await _events(sessions)
     assert len(events) == 312
     assert {topic for topic, _ in events} == {MUNICIPALITY_TOPIC}
+    for _, event in events:
+        contract(event)
     payloads = [CATALOG.parse(event) for _, event in events]
     assert all(isinstance(p, MunicipalityDefined) for p in payloads)
     assert len({event.subject for _, event in events}) == 312  # the key: one per NIS code
