@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -16,7 +16,6 @@ from subsidy.domain.reach import (
     occurrence_years,
 )
 
-BRUSSELS = timezone(timedelta(hours=1))
 FACTS = ActivityFacts(
     activity_id="act-1",
     academy_id="acad-1",
@@ -50,10 +49,15 @@ def test_postponed_activity_still_counts() -> None:
     assert evidence(replace(FACTS, status="temporarily_unavailable")) == evidence(FACTS)
 
 
-def test_year_is_taken_in_the_local_offset() -> None:
-    new_years_eve = datetime(2022, 12, 31, 23, 30, tzinfo=BRUSSELS)  # 22:30 UTC, same year
-    just_after = datetime(2023, 1, 1, 0, 30, tzinfo=BRUSSELS)  # 23:30 UTC on 31 December
-    assert occurrence_years([new_years_eve, just_after]) == {2022, 2023}
+def test_year_is_taken_in_brussels_time_whatever_the_offset() -> None:
+    new_year_utc = datetime(2022, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January in Gent
+    new_years_eve = datetime(2022, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=1)))
+    last_minute_utc = datetime(2023, 12, 31, 22, 59, tzinfo=UTC)  # 23:59 in Gent
+    local = datetime(2024, 1, 1, 0, 15)  # no zone: Brussels time already
+    assert occurrence_years([new_year_utc]) == {2023}
+    assert occurrence_years([new_years_eve]) == {2022}
+    assert occurrence_years([last_minute_utc]) == {2023}
+    assert occurrence_years([local]) == {2024}
 
 
 def test_changes_reports_only_flips_in_key_order() -> None:

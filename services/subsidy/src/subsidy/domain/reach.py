@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 @dataclass(frozen=True, order=True)
@@ -39,12 +42,19 @@ class ReachChange:
 
 
 def occurrence_years(starts: Iterable[datetime]) -> frozenset[int]:
-    """The calendar years an activity takes place in.
+    """The calendar years an activity takes place in, as a year in Flanders.
 
-    The year of each start *in its own offset* (the organiser's local time, Belgium), so
-    an activity on 31 December at 23:30 counts for that year, not the next one in UTC.
+    Each start is taken in Brussels time whatever offset it was sent with (the activities
+    service sends UTC), so an activity on 1 January at 00:30 counts for the new year, not
+    for the old one as it would in UTC. A start without a zone is Brussels time already.
     """
-    return frozenset(start.year for start in starts)
+    return frozenset(_in_brussels(start).year for start in starts)
+
+
+def _in_brussels(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=BRUSSELS)
+    return moment.astimezone(BRUSSELS)
 
 
 def evidence(facts: ActivityFacts) -> frozenset[ReachKey]:
