@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Tuple
 
 from subsidy.adapters.orm import activities, activity_years, reach, reach_evidence
 from subsidy.domain.reach import ActivityFacts, ReachKey
@@ -35,9 +36,10 @@ async def _insert_ignore(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
     """Insert rows, skipping those whose primary key exists (waits for a concurrent insert)."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    await session.execute(module.insert(table).values(list(rows)).on_conflict_do_nothing())
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(postgresql.insert(table).values(list(rows)).on_conflict_do_nothing())
+    else:
+        await session.execute(sqlite.insert(table).values(list(rows)).on_conflict_do_nothing())
 
 
 async def lock_activity(session: AsyncSession, activity_id: str) -> StoredActivity | None:
@@ -85,8 +87,13 @@ async def save_activity(
         )
 
 
-def _key_columns() -> Any:
-    return tuple_(reach_evidence.c.academy_id, reach_evidence.c.year, reach_evidence.c.nis_code)
+def _key_of(table: Table) -> Tuple:
+    """The (academy_id, year, nis_code) columns of `reach` or `reach_evidence`, for IN lists."""
+    return tuple_(table.c.academy_id, table.c.year, table.c.nis_code)
+
+
+def _values(keys: Iterable[ReachKey]) -> list[tuple[str, int, str]]:
+    return [(k.academy_id, k.year, k.nis_code) for k in keys]
 
 
 async def evidence_of(session: AsyncSession, activity_id: str) -> frozenset[ReachKey]:
@@ -125,11 +132,7 @@ async def lock_reach(
     )
     rows = await session.execute(
         select(reach.c.academy_id, reach.c.year, reach.c.nis_code, reach.c.reached)
-        .where(
-            tuple_(reach.c.academy_id, reach.c.year, reach.c.nis_code).in_(
-                [(k.academy_id, k.year, k.nis_code) for k in ordered]
-            )
-        )
+        .where(_key_of(reach).in_(_values(ordered)))
         .order_by(reach.c.academy_id, reach.c.year, reach.c.nis_code)
         .with_for_update()
     )
@@ -144,7 +147,7 @@ async def replace_evidence(
         await session.execute(
             delete(reach_evidence).where(
                 reach_evidence.c.activity_id == activity_id,
-                _key_columns().in_([(k.academy_id, k.year, k.nis_code) for k in gone]),
+                _key_of(reach_evidence).in_(_values(gone)),
             )
         )
     added = sorted(new - old)
@@ -165,12 +168,12 @@ async def replace_evidence(
 
 async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[str]]:
     """The activities that prove each of `keys` (keys without any are left out)."""
-    wanted = [(k.academy_id, k.year, k.nis_code) for k in sorted(set(keys))]
+    wanted = _values(sorted(set(keys)))
     if not wanted:
         return {}
     rows = await session.execute(
         select(reach_evidence)
-        .where(_key_columns().in_(wanted))
+        .where(_key_of(reach_evidence).in_(wanted))
         .order_by(reach_evidence.c.activity_id)
     )
     found: dict[ReachKey, list[str]] = {}
