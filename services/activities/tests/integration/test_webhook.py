@@ -140,3 +140,12 @@ async def test_an_unreadable_document_is_kept_as_failed_and_answered_422(
     assert (again.status_code, again.json()["first"]) == (200, "failed")
     assert await delivery_count() == 1
     assert await outbox_events() == []
+
+
+async def test_an_overlong_webhook_id_is_refused(
+    post_document: Post, load_event: LoadEvent, delivery_count: Count
+) -> None:
+    response = await post_document(load_event("original"), msg_id="m" * 256)
+
+    assert response.status_code == 400
+    assert await delivery_count() == 0

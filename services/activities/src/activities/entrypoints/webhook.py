@@ -24,9 +24,24 @@ DELIVERIES = Counter(
     ["outcome"],
 )
 
+MAX_WEBHOOK_ID = 255  # the column's width; Standard Webhooks sets no limit
+
+_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A UiTdatabank event JSON-LD document, as its Entry API returns it",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    "parameters": [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    ],
+}
+
 _RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Stored and processed: the activity and its event are committed"},
     200: {"description": "A delivery with this webhook-id was received before; nothing done"},
-    400: {"description": "The body is not JSON"},
+    400: {"description": "The body is not JSON, or the webhook-id is too long"},
     401: {"description": "Missing or invalid signature, or a timestamp outside ±5 minutes"},
     413: {"description": "The body is larger than the configured limit"},
     422: {"description": "Not a usable UiTdatabank event; the delivery is kept as failed"},
@@ -42,6 +57,7 @@ def webhook_router(runtime: Runtime) -> APIRouter:
         "/webhooks/uitdatabank",
         status_code=status.HTTP_202_ACCEPTED,
         responses=_RESPONSES,
+        openapi_extra=_REQUEST,
         summary="Receive a UiTdatabank event document, signed per Standard Webhooks",
     )
     async def receive_uitdatabank(request: Request) -> JSONResponse:
@@ -51,6 +67,8 @@ def webhook_router(runtime: Runtime) -> APIRouter:
         except InvalidSignature as exc:
             _refuse("unauthorized", status.HTTP_401_UNAUTHORIZED, f"invalid signature: {exc}")
         webhook_id = request.headers["webhook-id"]  # present: the signature covers it
+        if len(webhook_id) > MAX_WEBHOOK_ID:
+            _refuse("malformed", status.HTTP_400_BAD_REQUEST, "webhook-id is too long")
         token = event_id_var.set(webhook_id)
         try:
             text = body.decode("utf-8")  # verified, so UTF-8
