@@ -11,13 +11,11 @@ with a clear message when their env vars are missing):
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -25,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.db import make_engine, make_session_factory, metadata
 
+if TYPE_CHECKING:
+    from stemkit_support import BrokerControl
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 # pytest runs in importlib mode, which puts no test folder on sys.path; the test modules
 # here import their shared doubles as `stemkit_support`.
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
-KAFKA_TOOL = REPO / "tools" / "infra" / "kafka.py"
 
 Sessions = async_sessionmaker[AsyncSession]
 MakeTopics = Callable[..., Awaitable[list[str]]]
@@ -87,41 +86,10 @@ async def make_topics(kafka_bootstrap_servers: str) -> AsyncIterator[MakeTopics]
             await admin.close()
 
 
-@dataclass
-class BrokerControl:
-    """Stop and restart the test broker (same folder, same ports) with tools/infra/kafka.py."""
-
-    kafka_dir: str
-    port: int
-
-    async def _tool(self, *args: str) -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(KAFKA_TOOL),
-            *args,
-            cwd=REPO,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await proc.communicate()
-        if proc.returncode != 0:
-            raise RuntimeError(f"kafka.py {' '.join(args)} failed:\n{out.decode()}")
-
-    async def stop(self) -> None:
-        await self._tool("stop", "--dir", self.kafka_dir)
-
-    async def start(self) -> None:
-        args = ["start", "--dir", self.kafka_dir, "--port", str(self.port)]
-        state = Path(self.kafka_dir) / "kafka.json"
-        if state.is_file():  # keep the controller port the storage was formatted with
-            controller_port = json.loads(state.read_text()).get("controller_port")
-            if controller_port:
-                args += ["--controller-port", str(controller_port)]
-        await self._tool(*args)
-
-
 @pytest.fixture
 def broker(kafka_bootstrap_servers: str) -> BrokerControl:
+    from stemkit_support import BrokerControl
+
     kafka_dir = os.environ.get("STEM_KAFKA_DIR")
     if not kafka_dir:
         pytest.fail(

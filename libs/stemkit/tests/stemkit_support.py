@@ -7,19 +7,28 @@ the shared broker never read each other's events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import sys
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.events.catalog import EventCatalog, EventType
-from stemkit.events.envelope import CloudEvent
+from stemkit.events.envelope import CloudEvent, Headers
 from stemkit.outbox import add_event
 from stemkit.relay import OutboxMessage, PublishError
 
+_REPO = Path(__file__).resolve().parents[3]
+_KAFKA_TOOL = _REPO / "tools" / "infra" / "kafka.py"
 SOURCE = "urn:stem-platform:stemkit-tests"
 THING_TYPE = "be.vlaio.stem.test.thing.happened.v1"
 
@@ -155,3 +164,100 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    loop_fn: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+) -> AsyncIterator[None]:
+    """Run `loop_fn(stop)` (a relay or consumer) in a task; stop it and surface its errors."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop_fn(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)  # re-raises whatever crashed the loop
+
+
+async def read_topic(bootstrap_servers: str, topic: str) -> list[Any]:
+    """Every record now in `topic` (all partitions, no consumer group), by partition/offset."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(await _partitions(bootstrap_servers, topic))
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                records.extend(batch.get(tp, []))
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap_servers: str, topic: str) -> set[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    partitions = {int(p["partition"]) for p in described["partitions"]}
+    if not partitions:
+        raise AssertionError(f"topic {topic} has no partitions: {described}")
+    return partitions
+
+
+async def produce(
+    bootstrap_servers: str, topic: str, messages: Sequence[tuple[bytes | None, bytes, Headers]]
+) -> None:
+    """Send raw (key, value, headers) messages, in order, and wait for the acks."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(topic, value=value, key=key, headers=headers)
+            for key, value, headers in messages
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+@dataclass
+class BrokerControl:
+    """Stop and restart the test broker (same folder, same ports) with tools/infra/kafka.py."""
+
+    kafka_dir: str
+    port: int
+
+    async def _tool(self, *args: str) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(_KAFKA_TOOL),
+            *args,
+            cwd=_REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"kafka.py {' '.join(args)} failed:\n{out.decode()}")
+
+    async def stop(self) -> None:
+        await self._tool("stop", "--dir", self.kafka_dir)
+
+    async def start(self) -> None:
+        args = ["start", "--dir", self.kafka_dir, "--port", str(self.port)]
+        state = Path(self.kafka_dir) / "kafka.json"
+        if state.is_file():  # keep the controller port the storage was formatted with
+            controller_port = json.loads(state.read_text()).get("controller_port")
+            if controller_port:
+                args += ["--controller-port", str(controller_port)]
+        await self._tool(*args)
