@@ -19,6 +19,7 @@ from registry.adapters.migrations import upgrade
 from registry.bootstrap import bootstrap
 from registry.config import Settings
 from registry.entrypoints.api import create_app, wiring_of
+from registry.entrypoints.cli import load_reference_data
 from stemkit.contracts import CATALOG
 from stemkit.events import CloudEvent
 
@@ -36,6 +37,13 @@ async def settings(pg_database_url: str) -> Settings:
         environment="test",
         kafka_bootstrap_servers="127.0.0.1:1",
     )
+
+
+@pytest.fixture
+async def api(settings: Settings, client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The API on a database with the municipalities loaded."""
+    await load_reference_data(settings)
+    return client
 
 
 @pytest.fixture

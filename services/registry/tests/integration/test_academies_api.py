@@ -12,8 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.adapters.orm import academies, academy_organizers
-from registry.config import Settings
-from registry.entrypoints.cli import load_reference_data
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
 from stemkit.db import outbox
@@ -23,13 +21,6 @@ pytestmark = pytest.mark.postgres
 
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
 OTHER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
-
-
-@pytest.fixture
-async def api(settings: Settings, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    """The API on a database with the municipalities loaded."""
-    await load_reference_data(settings)
-    return client
 
 
 def ops(token: str = "registry-test-ops-token") -> dict[str, str]:
@@ -176,48 +167,3 @@ async def test_more_bad_input(
     assert response.status_code == 422, response.text
     assert [error["loc"][-1] for error in response.json()["detail"]] == [field]
     assert await academy_state(sessions) == (0, 0, 0)
-
-
-async def test_reading_academies_one_and_in_batches(api: httpx.AsyncClient) -> None:
-    leuven = (await register(api, name="Codeclub Leuven", uit_organizer_ids=[ORGANIZER])).json()
-    gent = (await register(api, name="Robotclub Gent", home_nis_code="44021")).json()
-    missing = "00000000-0000-4000-8000-000000000000"
-
-    assert (await api.get(f"/academies/{missing}")).status_code == 404
-    batch = await api.get("/academies", params={"ids": f"{gent['id']},{missing},{leuven['id']}"})
-    assert batch.status_code == 200
-    assert [a["id"] for a in batch.json()] == [gent["id"], leuven["id"]]
-    everything = await api.get("/academies")
-    assert [a["name"] for a in everything.json()] == ["Codeclub Leuven", "Robotclub Gent"]
-    too_many = ",".join([missing] * 101)
-    assert (await api.get("/academies", params={"ids": too_many})).status_code == 422
-
-
-async def test_municipalities_of_a_year(api: httpx.AsyncClient) -> None:
-    in_2024 = (await api.get("/municipalities", params={"year": 2024})).json()
-    in_2025 = (await api.get("/municipalities", params={"year": 2025})).json()
-
-    assert len(in_2024) == 300
-    assert len(in_2025) == 285
-    hasselt_2024 = next(m for m in in_2024 if m["name_nl"] == "Hasselt")
-    assert hasselt_2024 == {
-        "nis_code": "71022",
-        "name_nl": "Hasselt",
-        "province_nl": "Limburg",
-        "valid_from": "2019-01-01",
-        "valid_to": "2024-12-31",
-        "merged_into_nis": "71072",
-    }
-    assert (await api.get("/municipalities", params={"year": 2018})).status_code == 422
-    assert (await api.get("/municipalities")).status_code == 422
-
-
-async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
-    spec = (await api.get("/openapi.json")).json()
-    operation_ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
-    assert operation_ids == {
-        "academies-register_academy",
-        "academies-get_academy",
-        "academies-list_academies",
-        "municipalities-list_municipalities",
-    }
