@@ -20,7 +20,7 @@ format:
 	uv run ruff check --fix . && uv run ruff format .
 
 typecheck:
-	uv run mypy libs/stemkit/src services/*/src tools bench conftest.py tests
+	uv run mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
 
 contracts: ## Regenerate contracts/ from the code (review the diff!)
 	uv run python tools/contracts.py write

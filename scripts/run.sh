@@ -36,7 +36,7 @@ echo "==> loading reference data (municipalities, postal codes) and [DEMO] acade
 $PY -m registry.entrypoints.cli load-reference
 $PY -m registry.entrypoints.cli seed-demo
 
-$PY -m stemkit.devbanner
+$PY tools/devbanner.py
 exec_status=0
 .venv/bin/honcho start -f Procfile || exec_status=$?
 exit $exec_status

@@ -19,7 +19,7 @@ trap cleanup EXIT
 echo "==> quality gates: ruff (lint, format) and mypy --strict"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy libs/stemkit/src services/*/src tools bench conftest.py tests
+.venv/bin/mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
 
 echo "==> starting Apache Kafka (KRaft, single node) and PostgreSQL"
 kafka_out=$($PY tools/infra/kafka.py start --dir "$RUN_DIR/kafka" --port 0)
