@@ -42,6 +42,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        # `uvicorn --no-access-log` leaves the access logger without handlers and not
+        # propagating: keep it silent. Otherwise send uvicorn's lines through ours.
+        if name == "uvicorn.access" and not logger.handlers and not logger.propagate:
+            continue
+        logger.handlers[:] = []
+        logger.propagate = True
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
