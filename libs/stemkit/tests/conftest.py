@@ -12,38 +12,26 @@ with a clear message when their env vars are missing):
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.stemkit.tests.stemkit_support import BrokerControl, effects_metadata, unique_topic
 from stemkit.db import make_engine, make_session_factory, metadata
-
-if TYPE_CHECKING:
-    from stemkit_support import BrokerControl
-
-HERE = Path(__file__).resolve().parent
-# pytest runs in importlib mode, which puts no test folder on sys.path; the test modules
-# here import their shared doubles as `stemkit_support`.
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
 
 Sessions = async_sessionmaker[AsyncSession]
 MakeTopics = Callable[..., Awaitable[list[str]]]
 
 
 async def _sessions_for(url: str) -> AsyncIterator[Sessions]:
-    from stemkit_support import test_metadata
-
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-            await conn.run_sync(test_metadata.create_all)
+            await conn.run_sync(effects_metadata.create_all)
         yield make_session_factory(engine)
     finally:
         await engine.dispose()
@@ -64,8 +52,6 @@ async def pg_sessions(pg_database_url: str) -> AsyncIterator[Sessions]:
 @pytest.fixture
 async def make_topics(kafka_bootstrap_servers: str) -> AsyncIterator[MakeTopics]:
     """`await make_topics(n, partitions=3)`: n new uniquely named topics."""
-    from stemkit_support import unique_topic
-
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
     await admin.start()
     created: list[str] = []
@@ -88,7 +74,6 @@ async def make_topics(kafka_bootstrap_servers: str) -> AsyncIterator[MakeTopics]
 
 @pytest.fixture
 def broker(kafka_bootstrap_servers: str) -> BrokerControl:
-    from stemkit_support import BrokerControl
 
     kafka_dir = os.environ.get("STEM_KAFKA_DIR")
     if not kafka_dir:

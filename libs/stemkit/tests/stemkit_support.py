@@ -34,10 +34,10 @@ THING_TYPE = "be.vlaio.stem.test.thing.happened.v1"
 
 # The consumer's "effect" in tests: one row per handler run. No unique constraint on
 # event_id on purpose: a second run of the handler for one event would show as a 2nd row.
-test_metadata = MetaData()
+effects_metadata = MetaData()
 effects = Table(
     "test_effects",
-    test_metadata,
+    effects_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_id", String(64), nullable=False),
     Column("thing_id", String(64), nullable=False),
@@ -237,7 +237,7 @@ class BrokerControl:
     kafka_dir: str
     port: int
 
-    async def _tool(self, *args: str) -> None:
+    async def _tool(self, *args: str) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(_KAFKA_TOOL),
@@ -247,17 +247,27 @@ class BrokerControl:
             stderr=asyncio.subprocess.STDOUT,
         )
         out, _ = await proc.communicate()
-        if proc.returncode != 0:
-            raise RuntimeError(f"kafka.py {' '.join(args)} failed:\n{out.decode()}")
+        return proc.returncode or 0, out.decode(errors="replace")
 
     async def stop(self) -> None:
-        await self._tool("stop", "--dir", self.kafka_dir)
+        code, out = await self._tool("stop", "--dir", self.kafka_dir)
+        if code != 0:
+            raise RuntimeError(f"kafka.py stop failed:\n{out}")
 
-    async def start(self) -> None:
+    async def start(self, within: float = 120.0) -> None:
+        """Start the broker again; retried, since the port may still be held in TIME_WAIT
+        for up to 60 s after the broker closed its connections."""
         args = ["start", "--dir", self.kafka_dir, "--port", str(self.port)]
         state = Path(self.kafka_dir) / "kafka.json"
         if state.is_file():  # keep the controller port the storage was formatted with
             controller_port = json.loads(state.read_text()).get("controller_port")
             if controller_port:
                 args += ["--controller-port", str(controller_port)]
-        await self._tool(*args)
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            code, out = await self._tool(*args)
+            if code == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"kafka.py {' '.join(args)} failed:\n{out}")
+            await asyncio.sleep(2)

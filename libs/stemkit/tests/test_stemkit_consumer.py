@@ -12,7 +12,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from stemkit_support import (
+
+from libs.stemkit.tests.stemkit_support import (
     FakeRecord,
     effect_rows,
     record_effect,
@@ -20,7 +21,6 @@ from stemkit_support import (
     thing_event,
     unique_topic,
 )
-
 from stemkit.consumer import EventConsumer, Handler, Outcome
 from stemkit.db import inbox
 from stemkit.events.envelope import CloudEvent, Headers

@@ -30,7 +30,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from stemkit_support import (
+
+from libs.stemkit.tests.stemkit_support import (
     THING_TYPE,
     BrokerControl,
     add_things,
@@ -43,7 +44,6 @@ from stemkit_support import (
     thing_catalog,
     thing_event,
 )
-
 from stemkit.consumer import EventConsumer, Handler
 from stemkit.db import inbox, outbox
 from stemkit.events.envelope import CloudEvent

@@ -11,8 +11,14 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from stemkit_support import FakePublisher, add_things, eventually, thing_catalog, unique_topic
 
+from libs.stemkit.tests.stemkit_support import (
+    FakePublisher,
+    add_things,
+    eventually,
+    thing_catalog,
+    unique_topic,
+)
 from stemkit.db import outbox
 from stemkit.relay import OutboxMessage, OutboxRelay, PublishError
 
