@@ -215,6 +215,17 @@ async def test_duplicate_delivery_has_no_second_effect(
     assert await effect_rows(pg_sessions) == [(twice.id, "k", 1), (other.id, "k", 2)]
     assert handled(consumer, "duplicate") == 1
     assert await count(pg_sessions, inbox_count(consumer)) == 2
+    lags = [
+        REGISTRY.get_sample_value(
+            "stem_consumer_lag", {"consumer": consumer.name, "topic": topic, "partition": str(p)}
+        )
+        for p in range(3)
+    ]
+    assert [lag for lag in lags if lag is not None] == [0.0]  # one key: one partition, caught up
+    runs = REGISTRY.get_sample_value(
+        "stem_handler_duration_seconds_count", {"consumer": consumer.name}
+    )
+    assert runs == 2  # the duplicate never reached the handler
 
 
 async def test_poison_message_goes_to_dead_letters_and_the_next_one_is_handled(

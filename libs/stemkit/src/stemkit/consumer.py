@@ -16,6 +16,7 @@ they are retried until the database is back, so an outage never dead-letters goo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -172,7 +173,7 @@ class EventConsumer:
                 if await self.process(record, stop, dead_letters) is None:
                     return False
                 self._uncommitted[tp] = record.offset + 1
-                await cancel_on_stop(consumer.commit({tp: record.offset + 1}), stop)
+                await self._commit(consumer, tp, record.offset + 1, stop)
                 del self._uncommitted[tp]
             except (CommitFailedError, IllegalStateError) as exc:
                 log.warning("consumer %s: offset commit failed (rebalance): %s", self.name, exc)
@@ -184,6 +185,17 @@ class EventConsumer:
                 lag = max(0, highwater - record.offset - 1)
                 CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
         return True
+
+    async def _commit(self, consumer: Any, tp: Any, offset: int, stop: asyncio.Event) -> None:
+        """Commit `offset` for `tp`; when stopping, give it one bounded last try."""
+        with contextlib.suppress(Stopped):
+            await cancel_on_stop(consumer.commit({tp: offset}), stop)
+            return
+        try:
+            await asyncio.wait_for(consumer.commit({tp: offset}), 5.0)
+        except (TimeoutError, KafkaError) as exc:
+            # harmless: the message comes again after a restart and the inbox skips it
+            log.warning("consumer %s: offset not committed while stopping: %r", self.name, exc)
 
     # -- one message ----------------------------------------------------------------------
 

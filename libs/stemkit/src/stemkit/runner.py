@@ -11,8 +11,8 @@ A service's `entrypoints/relay.py` or `entrypoints/consumer.py` is a few lines:
         serve_metrics(settings.metrics_port)
         run_until_signal(main)
 
-SIGINT/SIGTERM set `stop`, the loop finishes the message or batch in hand and returns; a
-second signal cancels `main` outright.
+SIGINT/SIGTERM set `stop`, and the loop finishes the message or batch in hand and returns;
+a second SIGINT cancels `main` outright.
 """
 
 from __future__ import annotations
@@ -34,8 +34,18 @@ T = TypeVar("T")
 
 
 def run_until_signal(main: Main) -> None:
-    """Run `main(stop)` in a new event loop until it returns; SIGINT/SIGTERM set `stop`."""
-    asyncio.run(_run(main))
+    """Run `main(stop)` in a new event loop until it returns.
+
+    SIGINT/SIGTERM set `stop`, and `main` winds down on its own. A second SIGINT (Ctrl-C
+    twice) cancels `main` and exits with status 130. Repeated SIGTERMs are only logged:
+    supervisors (`uv run`, `timeout`, process-group kills) often deliver one twice, and an
+    orchestrator that loses patience sends SIGKILL anyway.
+    """
+    try:
+        asyncio.run(_run(main))
+    except asyncio.CancelledError:
+        log.warning("cancelled before a clean stop")
+        raise SystemExit(130) from None
 
 
 async def _run(main: Main) -> None:
@@ -44,13 +54,15 @@ async def _run(main: Main) -> None:
     task = asyncio.current_task()
 
     def on_signal(signum: int) -> None:
-        if stop.is_set():
-            log.warning("second signal %s: cancelling", signal.Signals(signum).name)
-            if task is not None:
-                task.cancel()
-            return
-        log.info("signal %s: stopping", signal.Signals(signum).name)
-        stop.set()
+        name = signal.Signals(signum).name
+        if not stop.is_set():
+            log.info("signal %s: stopping", name)
+            stop.set()
+        elif signum == signal.SIGINT and task is not None:
+            log.warning("second %s: cancelling", name)
+            task.cancel()
+        else:
+            log.info("signal %s again: already stopping", name)
 
     signals = (signal.SIGINT, signal.SIGTERM)
     for signum in signals:

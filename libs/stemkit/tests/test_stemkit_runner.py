@@ -1,0 +1,121 @@
+"""The runner helpers, and a relay process whose broker is unreachable (no Kafka needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.stemkit.tests.stemkit_support import add_things, eventually, thing_catalog, unique_topic
+from stemkit.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
+
+RELAY_SCRIPT = Path(__file__).with_name("relay_process.py")
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
+    backoff = Backoff(0.1, 1.0)
+    delays = [backoff.next_delay() for _ in range(8)]
+    nominal = [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0]
+    assert all(d / 2 <= got <= d for got, d in zip(delays, nominal, strict=True)), delays
+    backoff.reset()
+    assert backoff.next_delay() <= 0.1
+    for _ in range(5000):  # days of failures: no overflow, still capped
+        assert backoff.next_delay() <= 1.0
+
+
+async def test_sleep_or_stop_returns_early_when_stopped() -> None:
+    stop = asyncio.Event()
+    assert await sleep_or_stop(stop, 0.01) is False
+    asyncio.get_running_loop().call_later(0.05, stop.set)
+    started = time.monotonic()
+    assert await sleep_or_stop(stop, 30) is True
+    assert time.monotonic() - started < 5
+
+
+async def test_cancel_on_stop_cancels_the_operation() -> None:
+    stop = asyncio.Event()
+    assert await cancel_on_stop(asyncio.sleep(0, result=42), stop) == 42
+    cancelled = asyncio.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    asyncio.get_running_loop().call_later(0.05, stop.set)
+    with pytest.raises(Stopped):
+        await cancel_on_stop(forever(), stop)
+    assert cancelled.is_set()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        return str(response.read().decode())
+
+
+def _sample(text: str, name: str, service: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{") and f'service="{service}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+async def test_relay_process_survives_a_dead_broker_serves_metrics_and_stops_on_sigterm(
+    tmp_path: Path, sqlite_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Broker unreachable from the start: the relay retries (never crashes), /metrics shows
+    the backlog and the failures, and SIGTERM ends it cleanly."""
+    await add_things(sqlite_sessions, thing_catalog(unique_topic()), [("k", 1), ("k", 2)])
+    port = _free_port()
+    env = {
+        **os.environ,
+        "STEM_TEST_RELAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}",
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{_free_port()}",  # nobody listens there
+        "STEM_TEST_RELAY_SERVICE": "runner-test",
+        "STEM_TEST_METRICS_PORT": str(port),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(RELAY_SCRIPT), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        scraped: list[str] = []
+
+        async def failures_reported() -> bool:
+            try:
+                scraped.append(await asyncio.to_thread(_scrape, port))
+            except OSError:
+                return False
+            failures = _sample(scraped[-1], "stem_outbox_publish_failures_total", "runner-test")
+            return failures is not None and failures >= 2
+
+        await eventually(failures_reported, 30)
+        assert _sample(scraped[-1], "stem_outbox_backlog", "runner-test") == 2
+        assert 'error="KafkaConnectionError"' in scraped[-1]
+        assert proc.returncode is None  # still running, still retrying
+
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, stderr.decode()
+    log = stderr.decode()
+    assert "stopped cleanly" in log
+    assert '"service": "runner-test"' in log  # JSON log lines
