@@ -1,6 +1,7 @@
 """Fixtures of the stemkit tests.
 
-Unit tests: `sqlite_sessions` (a fresh SQLite file with the stemkit tables).
+Unit tests: `sqlite_sessions` (a fresh SQLite file with the stemkit tables), and `db`:
+the same on SQLite and, marked `postgres`, on a new PostgreSQL database.
 Integration tests (real services, started by the test tooling; the root conftest fails
 with a clear message when their env vars are missing):
 - `pg_sessions`: a brand-new PostgreSQL database (root fixture `pg_database_url`) with
@@ -40,6 +41,21 @@ async def _sessions_for(url: str) -> AsyncIterator[Sessions]:
 @pytest.fixture
 async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
     async for sessions in _sessions_for(f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}"):
+        yield sessions
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database: a SQLite file, or (marked `postgres`) a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}"
+    return str(request.getfixturevalue("pg_database_url"))
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on `db_url`, with the stemkit tables and the test effect table."""
+    async for sessions in _sessions_for(db_url):
         yield sessions
 
 
