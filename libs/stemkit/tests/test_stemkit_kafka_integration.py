@@ -63,6 +63,7 @@ def new_consumer(
     topic: str,
     dead_letters: str,
     handler: Handler = record_effect,
+    **consumer_options: int,
 ) -> EventConsumer:
     return EventConsumer(
         name=f"it-{uuid.uuid4().hex[:10]}",
@@ -74,6 +75,7 @@ def new_consumer(
         max_attempts=3,
         retry_backoff=0.05,
         max_retry_backoff=1.0,
+        consumer_options=consumer_options,
     )
 
 
@@ -275,6 +277,49 @@ async def test_poison_message_goes_to_dead_letters_and_the_next_one_is_handled(
     ]
     dead = REGISTRY.get_sample_value("stem_dead_letters_total", {"consumer": consumer.name})
     assert dead == 2
+
+
+async def test_a_rebalance_mid_stream_keeps_one_effect_per_event_and_per_key_order(
+    pg_sessions: Sessions, kafka_bootstrap_servers: str, make_topics: MakeTopics
+) -> None:
+    """A second group member joins while the first is busy: the revoke listener lets the
+    message in hand finish and commits; no event gets a second effect, no key reorders."""
+    topic, dead_letters = await make_topics(2, partitions=3)
+    catalog = thing_catalog(topic)
+    keys = [f"key-{i}" for i in range(6)]
+    events = [thing_event(catalog, key, n) for n in range(15) for key in keys]
+    await produce(kafka_bootstrap_servers, topic, [e.to_kafka() for e in events])
+
+    calls: Counter[str] = Counter()
+
+    def slow(member: str) -> Handler:
+        async def handle(session: AsyncSession, event: CloudEvent) -> None:
+            calls[member] += 1
+            await asyncio.sleep(0.03)
+            await record_effect(session, event)
+
+        return handle
+
+    fast_heartbeats = {"heartbeat_interval_ms": 100}  # notice the rebalance within 0.1 s
+    first, second = (
+        new_consumer(
+            kafka_bootstrap_servers, pg_sessions, topic, dead_letters, slow(m), **fast_heartbeats
+        )
+        for m in ("1st", "2nd")
+    )
+    second.name = first.name  # same consumer group, same inbox
+    async with running(first.run):
+        await eventually(lambda: _effects_seen(pg_sessions, 10), 60)
+        async with running(second.run):
+            await eventually(lambda: _effects_seen(pg_sessions, len(events)), 120)
+
+    effects = await effect_rows(pg_sessions)
+    assert sorted(event_id for event_id, _, _ in effects) == sorted(e.id for e in events)
+    per_key: dict[str, list[int]] = defaultdict(list)
+    for _, key, n in effects:
+        per_key[key].append(n)
+    assert per_key == {key: list(range(15)) for key in keys}
+    assert calls["1st"] > 0 and calls["2nd"] > 0, calls  # the group really rebalanced
 
 
 async def _committed(bootstrap: str, group: str, topic: str, offset: int) -> bool:

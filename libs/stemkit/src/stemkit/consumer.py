@@ -115,6 +115,8 @@ class EventConsumer:
                 self.bootstrap_servers, group_id=self.name, **self.consumer_options
             )
             producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dead-letters")
+            self._revoking = False
+            self._uncommitted.clear()
             try:
                 consumer.subscribe(self.topics, listener=_CommitOnRevoke(self, consumer))
                 await consumer.start()
@@ -132,8 +134,9 @@ class EventConsumer:
                     exc,
                 )
                 await sleep_or_stop(stop, delay)
-            except Stopped:
-                pass
+            except Exception:
+                log.exception("consumer %s crashed", self.name)
+                raise
             finally:
                 await stop_quietly(consumer)
                 await stop_quietly(producer)
