@@ -8,30 +8,13 @@ what is fatal.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from activities.domain.model import BRUSSELS
 
-# uitdatabank.md §1: the schema's @id pattern, for any kind; `-?` admits legacy UDB2 ids.
-_ID = (
-    r"^https?://.+?/{kind}s?/"
-    r"([0-9A-Fa-f]{{8}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-[0-9A-Fa-f]{{4}}-?[0-9A-Fa-f]{{12}})"
-    r"(?:[/?#]|$)"
-)
-ID_PATTERNS = {kind: re.compile(_ID.format(kind=kind)) for kind in ("event", "place", "organizer")}
-
 LANGUAGES = ("nl", "fr", "de", "en")
-
-
-def resource_id(value: Any, kind: str) -> str | None:
-    """The lower-cased UUID of an `@id` URI of `kind` (event, place, organizer)."""
-    if not isinstance(value, str):
-        return None
-    match = ID_PATTERNS[kind].match(value.strip())
-    return match.group(1).lower() if match else None
 
 
 def language_order(main_language: Any) -> list[str]:

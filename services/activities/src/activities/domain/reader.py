@@ -11,6 +11,7 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.model import Activity, Location, Occurrence, Status
+from stemkit.uit import resource_id
 
 PUBLIC_WORKFLOW = frozenset({"READY_FOR_VALIDATION", "APPROVED"})  # what calendars show
 _STATUS: dict[str, Status] = {
@@ -28,7 +29,7 @@ class UnreadableDocument(ValueError):
 def read_event(document: Any) -> Activity:
     if not isinstance(document, Mapping):
         raise UnreadableDocument("the document is not a JSON object")
-    activity_id = jsonld.resource_id(document.get("@id"), "event")
+    activity_id = resource_id(document.get("@id"), "event")
     if activity_id is None:
         raise UnreadableDocument(
             f"no UiTdatabank event id in @id {document.get('@id')!r} (expected .../event[s]/<uuid>)"
@@ -57,8 +58,8 @@ def read_event(document: Any) -> Activity:
 def _organizer_id(organizer: Any) -> str | None:
     # A "dummy organizer" has a name but no @id: nothing to link an academy to.
     if isinstance(organizer, Mapping):
-        return jsonld.resource_id(organizer.get("@id"), "organizer")
-    return jsonld.resource_id(organizer, "organizer")
+        return resource_id(organizer.get("@id"), "organizer")
+    return resource_id(organizer, "organizer")
 
 
 def _occurrences(document: Mapping[str, Any]) -> tuple[Occurrence, ...]:
@@ -89,7 +90,7 @@ def _location(place: Any, event_language: Any) -> Location:
     address = _address(place.get("address"), language)
     country = jsonld.string(address.get("addressCountry"))
     return Location(
-        place_id=jsonld.resource_id(place.get("@id"), "place"),
+        place_id=resource_id(place.get("@id"), "place"),
         name=jsonld.text(place.get("name"), language),
         postal_code=jsonld.string(address.get("postalCode")),
         locality=jsonld.string(address.get("addressLocality")),

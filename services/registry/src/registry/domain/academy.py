@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from stemkit.uit import normalise_organizer_id
+
 T = TypeVar("T")
 
 NAME_MAX = 200
 DEMO_PREFIX = "[DEMO] "
 
-# UiTdatabank ids are UUIDs; legacy UDB2 ids are written 8-4-4-16 and in upper case, and ids
-# are often pasted as the organizer's URI (`https://io.uitdatabank.be/organizers/<id>`).
-# The activities service sees the same id in event documents, so both sides must agree on one
-# form: the id alone, in lower case, hyphens as given.
-_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-?[0-9a-f]{12}"
-_BARE_ID = re.compile(rf"^{_ID}$")
-_ORGANIZER_URI = re.compile(rf"^https?://[^/]+(?:/[^/]+)*?/organizers?/({_ID})/?$")
 _NIS_CODE = re.compile(r"^\d{5}$")
 
 
@@ -30,17 +25,6 @@ class InvalidAcademy(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
         self.errors = errors
-
-
-def normalise_organizer_id(raw: str) -> str:
-    """The canonical form of a UiT organizer id: the bare id in lower case."""
-    text = raw.strip().lower()
-    if _BARE_ID.match(text):
-        return text
-    found = _ORGANIZER_URI.match(text)
-    if found:
-        return found.group(1)
-    raise ValueError(f"{raw!r} is not a UiTdatabank organizer id (a UUID or an organizer URI)")
 
 
 def normalise_organizer_ids(raw: Iterable[str]) -> tuple[str, ...]:

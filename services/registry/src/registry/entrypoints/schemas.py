@@ -12,9 +12,9 @@ from registry.domain.academy import (
     Academy,
     check_nis_code,
     normalise_name,
-    normalise_organizer_id,
 )
 from registry.domain.municipality import Municipality
+from stemkit.uit import normalise_organizer_id
 
 
 def _real_name(raw: str) -> str:
