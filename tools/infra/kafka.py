@@ -298,6 +298,10 @@ def free_port(exclude: set[int] | None = None) -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # The JVM binds with SO_REUSEADDR, so connections of a stopped broker that linger in
+        # TIME_WAIT do not keep it off its port; check the same way, or a restart on the
+        # same port would be refused for a minute.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -499,6 +503,13 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     port: int = args.port
     cport: int | None = args.controller_port
+    state_file = d / STATE_FILE
+    if cport is None and port != 0 and state_file.is_file():
+        # A restart of a broker in the same folder keeps its controller port (the quorum
+        # voters were written with it).
+        previous = json.loads(state_file.read_text())
+        if previous.get("port") == port:
+            cport = previous.get("controller_port")
     if port == 0:
         port = free_port()
         if cport is None:
