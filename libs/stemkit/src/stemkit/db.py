@@ -7,6 +7,8 @@ environment migrates them together with its own tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +24,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -104,3 +107,30 @@ async def database_reachable(engine: AsyncEngine) -> bool:
     except Exception:
         return False
     return True
+
+
+def prepare_url(url: str) -> str:
+    """An async URL ready to open: `postgresql://` gets the asyncpg driver, and the folder of
+    a SQLite file is created (SQLite creates the file but not its folder)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    return parsed.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A service's database: the engine and the session factory every entrypoint uses."""
+
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    engine = make_engine(prepare_url(url))
+    return Database(engine=engine, session_factory=make_session_factory(engine))

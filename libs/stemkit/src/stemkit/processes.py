@@ -1,0 +1,76 @@
+"""The relay and consumer processes of a service, the same for every service.
+
+A service's `entrypoints/relay.py` and `entrypoints/consumer.py` only say what is theirs
+(which database, which topics, which handler) and call these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from stemkit.consumer import EventConsumer, Handler
+from stemkit.db import Database
+from stemkit.kafka import KafkaPublisher
+from stemkit.logging import configure_logging
+from stemkit.relay import OutboxRelay
+from stemkit.runner import run_until_signal, serve_metrics
+from stemkit.settings import ServiceSettings
+
+
+def run_relay(
+    service: str,
+    settings: ServiceSettings,
+    open_database: Callable[[], Database],
+    metrics_port: int | None,
+) -> None:
+    """Publish the service's outbox until SIGTERM. Run exactly one per database."""
+    configure_logging(f"{service}-relay", settings.log_level)
+    serve_metrics(metrics_port)
+
+    async def relay(stop: asyncio.Event) -> None:
+        database = open_database()
+        publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{service}-relay")
+        outbox_relay = OutboxRelay(
+            service=service, session_factory=database.session_factory, publisher=publisher
+        )
+        try:
+            await outbox_relay.run(stop)
+        finally:
+            await publisher.stop()
+            await database.dispose()
+
+    run_until_signal(relay)
+
+
+def run_consumer(
+    service: str,
+    settings: ServiceSettings,
+    open_database: Callable[[], Database],
+    metrics_port: int | None,
+    *,
+    group: str,
+    topics: Sequence[str],
+    handler: Handler,
+    dead_letter_topic: str,
+) -> None:
+    """Apply other services' events to this service's state until SIGTERM."""
+    configure_logging(f"{service}-consumer", settings.log_level)
+    serve_metrics(metrics_port)
+
+    async def consume(stop: asyncio.Event) -> None:
+        database = open_database()
+        consumer = EventConsumer(
+            name=group,
+            topics=topics,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            session_factory=database.session_factory,
+            handler=handler,
+            dead_letter_topic=dead_letter_topic,
+        )
+        try:
+            await consumer.run(stop)
+        finally:
+            await database.dispose()
+
+    run_until_signal(consume)
