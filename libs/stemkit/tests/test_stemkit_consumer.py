@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,6 +25,7 @@ from libs.stemkit.tests.stemkit_support import (
 from stemkit.consumer import EventConsumer, Handler, Outcome
 from stemkit.db import inbox
 from stemkit.events.envelope import CloudEvent, Headers
+from stemkit.logging import configure_logging
 
 Sessions = async_sessionmaker[AsyncSession]
 CATALOG = thing_catalog(unique_topic())
@@ -244,3 +246,25 @@ async def test_max_attempts_is_the_number_of_handler_runs(
     assert outcome is Outcome.DEAD_LETTERED
     assert calls == max_attempts
     assert dead.sent[0][1]["attempts"] == max_attempts
+
+
+async def test_log_lines_carry_the_cloudevent_id(
+    sqlite_sessions: Sessions, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("unit-logs", "INFO")
+    try:
+        event = thing_event(CATALOG, "t1", 3)
+        consumer = make_consumer(sqlite_sessions, record_effect, "unit-logs")
+        dead = FakeDeadLetters()
+        outcome = await consumer.process(FakeRecord.of(event), asyncio.Event(), dead)
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+    assert outcome is Outcome.HANDLED
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    handled_lines = [line for line in lines if line["message"] == "event handled"]
+    assert handled_lines, lines
+    assert handled_lines[0]["event_id"] == event.id
+    assert handled_lines[0]["event_type"] == event.type
+    assert handled_lines[0]["service"] == "unit-logs"

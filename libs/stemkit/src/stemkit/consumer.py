@@ -217,7 +217,21 @@ class EventConsumer:
             return await self._dead_letter(record, exc, 0, None, type_name, stop, dead_letters)
         token = event_id_var.set(event.id)
         try:
-            return await self._handle_with_retries(record, event, stop, dead_letters)
+            outcome = await self._handle_with_retries(record, event, stop, dead_letters)
+            if outcome is not None:
+                # One line per event, carrying its CloudEvent id (set above): the trail an
+                # operator follows from a producer's outbox to this consumer's effect.
+                log.info(
+                    "event %s",
+                    outcome.value,
+                    extra={
+                        "event_type": event.type,
+                        "topic": record.topic,
+                        "partition": record.partition,
+                        "offset": record.offset,
+                    },
+                )
+            return outcome
         finally:
             event_id_var.reset(token)
 
