@@ -81,7 +81,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
-    factory: async_sessionmaker[AsyncSession] = app.state.runtime.session_factory
+    factory: async_sessionmaker[AsyncSession] = app.state.database.session_factory
     return factory
 
 

@@ -1,8 +1,9 @@
 """Settings every service shares, read from the environment (pydantic-settings).
 
-Each service subclasses `ServiceSettings` with its own `env_prefix` (e.g. `ACTIVITIES_`), so
-`ACTIVITIES_DATABASE_URL` points the activities service at its database; the Kafka address
-is shared by all: `KAFKA_BOOTSTRAP_SERVERS`.
+Each service subclasses `ServiceSettings` (`DatabaseServiceSettings` when it has a database)
+with its own `env_prefix` (e.g. `ACTIVITIES_`), so `ACTIVITIES_DATABASE_URL` points the
+activities service at its database; the Kafka address is shared by all:
+`KAFKA_BOOTSTRAP_SERVERS`.
 """
 
 from __future__ import annotations
@@ -50,3 +51,18 @@ class ServiceSettings(BaseSettings):
     def sqlite_url(self, service: str) -> str:
         """The embedded default: one SQLite file per service under `data_dir`."""
         return f"sqlite+aiosqlite:///{self.data_dir}/{service}.db"
+
+
+class DatabaseServiceSettings(ServiceSettings):
+    """The settings of a service with its own database (the gateway has none)."""
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (postgresql:// gets asyncpg); default: SQLite under "
+        "STEM_DATA_DIR",
+    )
+
+    def database_url_for(self, service: str) -> str:
+        """`<SERVICE>_DATABASE_URL` when set, else the embedded SQLite file of `service`.
+        `stemkit.db.prepare_url` makes it ready to open."""
+        return self.database_url or self.sqlite_url(service)

@@ -1,41 +1,26 @@
-"""Explicit wiring from Settings: the database engine and session factory, migrations."""
+"""Explicit wiring from Settings: the database URL, the database, its migrations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from activities.config import Settings
-from stemkit.db import make_engine, make_session_factory
+from activities.config import SERVICE, Settings
+from stemkit import db
 from stemkit.migrations import upgrade_to_head
 
-SERVICE = "activities"
 MIGRATIONS = str(Path(__file__).parent / "adapters" / "migrations")
 
 
-@dataclass(frozen=True)
-class Runtime:
-    settings: Settings
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
-
-
 def database_url(settings: Settings) -> str:
-    url = settings.effective_database_url
-    database = make_url(url).database
-    if url.startswith("sqlite") and database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)  # the embedded default
-    return url
+    """`ACTIVITIES_DATABASE_URL`, else the embedded SQLite file under `STEM_DATA_DIR`."""
+    return settings.database_url_for(SERVICE)
 
 
-def bootstrap(settings: Settings) -> Runtime:
-    engine = make_engine(database_url(settings))
-    return Runtime(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+def open_database(settings: Settings) -> db.Database:
+    """The engine and session factory; nothing connects before the first use."""
+    return db.open_database(database_url(settings))
 
 
 def migrate(settings: Settings) -> None:
-    """Bring the database to the newest schema (blocking; not inside an event loop)."""
-    upgrade_to_head(database_url(settings), MIGRATIONS)
+    """Bring the database to the newest revision (blocking; not inside an event loop)."""
+    upgrade_to_head(db.prepare_url(database_url(settings)), MIGRATIONS)

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from stemkit.settings import ServiceSettings
+from stemkit.settings import DatabaseServiceSettings
+
+SERVICE = "activities"
 
 # Development default, printed by `make run` and used by `tools/send_webhook.py`.
 # Production refuses it: anyone who reads this file could sign deliveries.
@@ -34,13 +36,9 @@ def _check_secret(secret: str) -> None:
         )
 
 
-class Settings(ServiceSettings):
+class Settings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ACTIVITIES_", extra="ignore")
 
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy async URL; default: SQLite under STEM_DATA_DIR"
-    )
-    port: int = Field(default=8002, description="HTTP port of the API")
     # NoDecode: the env value is a plain comma-separated list, not JSON.
     webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEV_WEBHOOK_SECRET)],
@@ -75,7 +73,3 @@ class Settings(ServiceSettings):
         ):
             raise ValueError("ACTIVITIES_WEBHOOK_SECRETS must not hold the development secret")
         return self
-
-    @property
-    def effective_database_url(self) -> str:
-        return self.database_url or self.sqlite_url("activities")

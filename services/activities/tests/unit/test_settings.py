@@ -21,7 +21,6 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
 
     assert secrets_of(settings) == [DEV_WEBHOOK_SECRET]
-    assert settings.port == 8002
     assert settings.webhook_max_body_bytes == 1024 * 1024
     assert (settings.relay_metrics_port, settings.consumer_metrics_port) == (9102, 9112)
 

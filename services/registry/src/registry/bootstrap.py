@@ -1,33 +1,26 @@
-"""Explicit wiring: the engine and session factory the entrypoints share, built from Settings."""
+"""Explicit wiring from Settings: the database URL, the database, its migrations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from registry.config import SERVICE, Settings
+from stemkit import db
+from stemkit.migrations import upgrade_to_head
 
-from registry.config import Settings
-from stemkit.db import make_engine, make_session_factory
-
-
-@dataclass(frozen=True)
-class Wiring:
-    settings: Settings
-    engine: AsyncEngine
-    session_factory: async_sessionmaker[AsyncSession]
+MIGRATIONS = str(Path(__file__).parent / "adapters" / "migrations")
 
 
-def ensure_sqlite_folder(url: str) -> None:
-    """SQLite creates the file but not its folder; the embedded default lives in var/data."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+def database_url(settings: Settings) -> str:
+    """`REGISTRY_DATABASE_URL`, else the embedded SQLite file under `STEM_DATA_DIR`."""
+    return settings.database_url_for(SERVICE)
 
 
-def bootstrap(settings: Settings) -> Wiring:
-    url = settings.db_url()
-    ensure_sqlite_folder(url)
-    engine = make_engine(url)
-    return Wiring(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+def open_database(settings: Settings) -> db.Database:
+    """The engine and session factory; nothing connects before the first use."""
+    return db.open_database(database_url(settings))
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database to the newest revision (blocking; not inside an event loop)."""
+    upgrade_to_head(db.prepare_url(database_url(settings)), MIGRATIONS)

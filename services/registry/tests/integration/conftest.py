@@ -15,13 +15,13 @@ from pydantic import SecretStr
 from sqlalchemy import FromClause, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.adapters.migrations import upgrade
-from registry.bootstrap import bootstrap
+from registry.bootstrap import MIGRATIONS, open_database
 from registry.config import Settings
-from registry.entrypoints.api import create_app, wiring_of
+from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.cli import load_reference_data
 from stemkit.contracts import CATALOG
 from stemkit.events import CloudEvent
+from stemkit.migrations import upgrade_to_head
 
 OPS_TOKEN = "registry-test-ops-token"
 CONTRACTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
@@ -30,7 +30,7 @@ CONTRACTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 @pytest.fixture
 async def settings(pg_database_url: str) -> Settings:
     """Settings of a registry on a fresh, migrated PostgreSQL database."""
-    await asyncio.to_thread(upgrade, pg_database_url)
+    await asyncio.to_thread(upgrade_to_head, pg_database_url, MIGRATIONS)
     return Settings(
         database_url=pg_database_url,
         ops_token=SecretStr(OPS_TOKEN),
@@ -48,9 +48,9 @@ async def api(settings: Settings, client: httpx.AsyncClient) -> httpx.AsyncClien
 
 @pytest.fixture
 async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    wiring = bootstrap(settings)
-    yield wiring.session_factory
-    await wiring.engine.dispose()
+    database = open_database(settings)
+    yield database.session_factory
+    await database.dispose()
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
         yield http
-    await wiring_of(app).engine.dispose()
+    await database_of(app).dispose()
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from registry.adapters.migrations import upgrade
 from registry.adapters.orm import metadata
+from registry.bootstrap import MIGRATIONS
 from stemkit.db import NAMING, make_engine
 from stemkit.db import metadata as platform_metadata
+from stemkit.migrations import upgrade_to_head
 
 pytestmark = pytest.mark.postgres
 
@@ -46,12 +47,12 @@ async def _schema_differences(url: str) -> list[object]:
 async def test_postgres_migrates_to_the_declared_schema_and_again_is_a_no_op(
     pg_database_url: str,
 ) -> None:
-    await asyncio.to_thread(upgrade, pg_database_url)
-    await asyncio.to_thread(upgrade, pg_database_url)
+    await asyncio.to_thread(upgrade_to_head, pg_database_url, MIGRATIONS)
+    await asyncio.to_thread(upgrade_to_head, pg_database_url, MIGRATIONS)
     assert await _schema_differences(pg_database_url) == []
 
 
 async def test_sqlite_migrates_to_the_declared_schema(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/registry.db"
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade_to_head, url, MIGRATIONS)
     assert await _schema_differences(url) == []

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.adapters.orm import academies
+from registry.bootstrap import database_url
 from registry.config import Settings
 from registry.entrypoints import cli
 from registry.service_layer.academies import get_academies
@@ -54,7 +55,7 @@ async def test_seeding_twice_adds_the_demo_academies_once(
 async def test_seeding_before_the_reference_data_fails_and_writes_nothing(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.db_url())
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url(settings))
 
     # In a thread: the CLI runs its own event loop.
     assert await asyncio.to_thread(cli.main, ["seed-demo"]) == 1

@@ -8,9 +8,10 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
+from registry.bootstrap import database_url
 from registry.config import Settings
 from registry.entrypoints import cli
-from registry.entrypoints.api import create_app, wiring_of
+from registry.entrypoints.api import create_app, database_of
 from registry.service_layer.demo import DEMO_ACADEMIES
 
 ORGANIZER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
@@ -18,7 +19,7 @@ ORGANIZER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
 
 async def test_migrate_load_seed_and_register_on_sqlite(tmp_path: Path) -> None:
     settings = Settings(data_dir=str(tmp_path / "data"), ops_token=SecretStr("t"))
-    assert settings.db_url() == f"sqlite+aiosqlite:///{tmp_path}/data/registry.db"
+    assert database_url(settings) == f"sqlite+aiosqlite:///{tmp_path}/data/registry.db"
 
     await asyncio.to_thread(cli.migrate, settings)
     await cli.load_reference_data(settings)
@@ -43,7 +44,7 @@ async def test_migrate_load_seed_and_register_on_sqlite(tmp_path: Path) -> None:
             fetched = (await api.get(f"/academies/{created.json()['id']}")).json()
             assert len((await api.get("/municipalities", params={"year": 2025})).json()) == 285
     finally:
-        await wiring_of(app).engine.dispose()
+        await database_of(app).dispose()
     assert "Codeclub Gent" in [a["name"] for a in listed]
     assert sum(a["demo"] for a in listed) == len(DEMO_ACADEMIES)
     # SQLite drops the zone; the registry hands timestamps back in UTC all the same.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from registry.adapters import reference_files
+from registry.bootstrap import database_url
 from registry.config import Settings
 from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
+from stemkit.db import prepare_url
 
 
 def test_there_are_three_to_five_demo_academies_all_labelled() -> None:
@@ -27,13 +29,12 @@ def test_demo_academies_live_in_current_municipalities() -> None:
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("REGISTRY_DATABASE_URL", "REGISTRY_PORT", "REGISTRY_RELAY_METRICS_PORT"):
+    for name in ("REGISTRY_DATABASE_URL", "REGISTRY_RELAY_METRICS_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STEM_DATA_DIR", "/srv/data")
     settings = Settings()
-    assert settings.port == 8001
     assert settings.relay_metrics_port == 9101
-    assert settings.db_url() == "sqlite+aiosqlite:////srv/data/registry.db"
+    assert database_url(settings) == "sqlite+aiosqlite:////srv/data/registry.db"
 
 
 def test_settings_read_the_registry_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,4 +43,4 @@ def test_settings_read_the_registry_prefix(monkeypatch: pytest.MonkeyPatch) -> N
     settings = Settings()
     assert settings.relay_metrics_port == 9200
     # A plain DSN gets the async driver the services use.
-    assert settings.db_url() == "postgresql+asyncpg://stem@db:5432/registry"
+    assert prepare_url(database_url(settings)) == "postgresql+asyncpg://stem@db:5432/registry"

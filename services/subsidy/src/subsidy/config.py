@@ -5,24 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from stemkit.settings import ServiceSettings
+from stemkit.settings import DatabaseServiceSettings
 
 SERVICE = "subsidy"
 
 
-class Settings(ServiceSettings):
+class Settings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SUBSIDY_", extra="ignore")
 
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy async URL; default: the SQLite file under STEM_DATA_DIR",
-    )
     consumer_group: str = Field(default="subsidy", description="Kafka consumer group")
     dead_letter_topic: str = Field(
         default="stem.subsidy.dlq.v1", description="Where messages that keep failing go"
     )
     consumer_metrics_port: int = Field(default=9113, description="Consumer's /metrics port")
     relay_metrics_port: int = Field(default=9103, description="Relay's /metrics port")
-
-    def db_url(self) -> str:
-        return self.database_url or self.sqlite_url(SERVICE)

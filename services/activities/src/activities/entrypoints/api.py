@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from activities.bootstrap import SERVICE, bootstrap
-from activities.config import Settings
+from activities.bootstrap import open_database
+from activities.config import SERVICE, Settings
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.webhook import webhook_router
 from stemkit.db import database_reachable
@@ -20,12 +20,12 @@ from stemkit.web import add_platform_routes, stable_operation_id
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
-    runtime = bootstrap(settings)
+    database = open_database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        await runtime.engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         title="STEM activities",
@@ -34,13 +34,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
-    app.state.runtime = runtime
+    app.state.database = database
     broker = BrokerProbe(settings.kafka_bootstrap_servers)
 
-    async def database() -> bool:
-        return await database_reachable(runtime.engine)
+    async def database_ok() -> bool:
+        return await database_reachable(database.engine)
 
-    add_platform_routes(app, SERVICE, {"database": database, "broker": broker.reachable})
-    app.include_router(webhook_router(runtime))
-    app.include_router(read_router(runtime))
+    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    app.include_router(webhook_router(database, settings))
+    app.include_router(read_router(database))
     return app

@@ -8,8 +8,8 @@ import sys
 
 from sqlalchemy.engine import make_url
 
-from activities.bootstrap import SERVICE, database_url, migrate
-from activities.config import Settings
+from activities.bootstrap import database_url, migrate
+from activities.config import SERVICE, Settings
 from stemkit.logging import configure_logging
 
 log = logging.getLogger(__name__)

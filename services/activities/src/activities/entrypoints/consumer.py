@@ -6,40 +6,29 @@ re-links stored activities when they change.
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 
-from activities.bootstrap import SERVICE, bootstrap
-from activities.config import Settings
+from activities.bootstrap import open_database
+from activities.config import SERVICE, Settings
 from activities.service_layer.registry_events import TOPICS, handle_registry_event
-from stemkit.consumer import EventConsumer
-from stemkit.logging import configure_logging
-from stemkit.runner import run_until_signal, serve_metrics
+from stemkit.processes import run_consumer
 
 GROUP = "activities"
 DEAD_LETTER_TOPIC = "stem.activities.dlq.v1"
 
 
-async def consume(settings: Settings, stop: asyncio.Event) -> None:
-    runtime = bootstrap(settings)
-    consumer = EventConsumer(
-        name=GROUP,
+def main() -> None:
+    settings = Settings()
+    run_consumer(
+        SERVICE,
+        settings,
+        partial(open_database, settings),
+        settings.consumer_metrics_port,
+        group=GROUP,
         topics=TOPICS,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        session_factory=runtime.session_factory,
         handler=handle_registry_event,
         dead_letter_topic=DEAD_LETTER_TOPIC,
     )
-    try:
-        await consumer.run(stop)
-    finally:
-        await runtime.engine.dispose()
-
-
-def main() -> None:
-    settings = Settings()
-    configure_logging(f"{SERVICE}-consumer", settings.log_level)
-    serve_metrics(settings.consumer_metrics_port)
-    run_until_signal(lambda stop: consume(settings, stop))
 
 
 if __name__ == "__main__":

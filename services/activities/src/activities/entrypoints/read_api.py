@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from activities.adapters import repository
 from activities.adapters.snapshots import to_snapshot
-from activities.bootstrap import Runtime
 from stemkit.contracts.activities import ActivitySnapshot
+from stemkit.db import Database
 
 MAX_BATCH = 100
 
@@ -21,7 +21,7 @@ class ActivityBatch(BaseModel):
     items: list[ActivitySnapshot]
 
 
-def read_router(runtime: Runtime) -> APIRouter:
+def read_router(database: Database) -> APIRouter:
     router = APIRouter(prefix="/activities", tags=["activities"])
 
     @router.get("", response_model=ActivityBatch, summary="Get activities by id (batch)")
@@ -35,7 +35,7 @@ def read_router(runtime: Runtime) -> APIRouter:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, f"at most {MAX_BATCH} ids per request"
             )
-        async with runtime.session_factory() as session:
+        async with database.session_factory() as session:
             found = await repository.get_activities(session, wanted)
         return ActivityBatch(items=[to_snapshot(activity) for activity in found])
 
@@ -46,7 +46,7 @@ def read_router(runtime: Runtime) -> APIRouter:
         summary="Get one activity",
     )
     async def get_activity(activity_id: str) -> ActivitySnapshot:
-        async with runtime.session_factory() as session:
+        async with database.session_factory() as session:
             found = await repository.get_activities(session, [activity_id.strip().lower()])
         if not found:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id}")

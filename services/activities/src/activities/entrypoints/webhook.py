@@ -14,8 +14,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
-from activities.bootstrap import Runtime
+from activities.config import Settings
 from activities.service_layer.deliveries import DeliveryResult, receive_delivery
+from stemkit.db import Database
 from stemkit.logging import event_id_var
 
 DELIVERIES = Counter(
@@ -48,9 +49,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def webhook_router(runtime: Runtime) -> APIRouter:
+def webhook_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
-    settings = runtime.settings
     verifier = SignatureVerifier([s.get_secret_value() for s in settings.webhook_secrets])
 
     @router.post(
@@ -76,7 +76,7 @@ def webhook_router(runtime: Runtime) -> APIRouter:
                 document = json.loads(text)
             except json.JSONDecodeError as exc:
                 _refuse("malformed", status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}")
-            async with runtime.session_factory() as session, session.begin():
+            async with database.session_factory() as session, session.begin():
                 result = await receive_delivery(session, webhook_id, text, document)
         finally:
             event_id_var.reset(token)

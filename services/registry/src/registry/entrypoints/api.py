@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from registry.bootstrap import Wiring, bootstrap
+from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.academy import InvalidAcademy
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
-from stemkit.db import database_reachable
+from stemkit.db import Database, database_reachable
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, stable_operation_id
@@ -23,12 +22,12 @@ from stemkit.web import add_platform_routes, stable_operation_id
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
-    wiring = bootstrap(settings)
+    database = open_database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        await wiring.engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         title="STEM registry",
@@ -37,15 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
-    app.state.wiring = wiring
+    app.state.database = database
     broker = BrokerProbe(settings.kafka_bootstrap_servers)
 
-    async def database() -> bool:
-        return await database_reachable(wiring.engine)
+    async def database_ok() -> bool:
+        return await database_reachable(database.engine)
 
-    add_platform_routes(app, SERVICE, {"database": database, "broker": broker.reachable})
-    app.include_router(academies_router(wiring))
-    app.include_router(municipalities_router(wiring))
+    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    app.include_router(academies_router(database, settings))
+    app.include_router(municipalities_router(database))
     _add_error_handlers(app)
     return app
 
@@ -67,11 +66,6 @@ def _add_error_handlers(app: FastAPI) -> None:
         )
 
 
-def wiring_of(app: FastAPI) -> Wiring:
-    wiring: Wiring = app.state.wiring
-    return wiring
-
-
-if __name__ == "__main__":
-    _settings = Settings()
-    uvicorn.run(create_app(_settings), host=_settings.host, port=_settings.port)
+def database_of(app: FastAPI) -> Database:
+    database: Database = app.state.database
+    return database

@@ -8,9 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from registry import bootstrap
 from registry.adapters import reference_files
-from registry.adapters.migrations import upgrade
-from registry.bootstrap import bootstrap, ensure_sqlite_folder
 from registry.config import SERVICE, Settings
 from registry.domain.academy import InvalidAcademy
 from registry.service_layer.academies import OrganizerTaken
@@ -22,21 +21,19 @@ log = logging.getLogger("registry.cli")
 
 
 def migrate(settings: Settings) -> None:
-    url = settings.db_url()
-    ensure_sqlite_folder(url)
-    upgrade(url)
+    bootstrap.migrate(settings)
     log.info("database migrated to the newest revision")
 
 
 async def load_reference_data(settings: Settings) -> None:
-    wiring = bootstrap(settings)
+    database = bootstrap.open_database(settings)
     try:
-        async with wiring.session_factory.begin() as session:
+        async with database.session_factory.begin() as session:
             result = await load_reference(
                 session, reference_files.municipalities(), reference_files.postal_codes()
             )
     finally:
-        await wiring.engine.dispose()
+        await database.dispose()
     log.info(
         "reference data loaded",
         extra={"added": result.added, "changed": result.changed, "unchanged": result.unchanged},
@@ -44,12 +41,12 @@ async def load_reference_data(settings: Settings) -> None:
 
 
 async def seed_demo_academies(settings: Settings) -> None:
-    wiring = bootstrap(settings)
+    database = bootstrap.open_database(settings)
     try:
-        async with wiring.session_factory.begin() as session:
+        async with database.session_factory.begin() as session:
             added = await seed_demo(session)
     finally:
-        await wiring.engine.dispose()
+        await database.dispose()
     log.info("demo academies seeded", extra={"added": [a.name for a in added]})
 
 

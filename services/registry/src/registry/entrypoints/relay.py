@@ -6,34 +6,16 @@ no other service's events.
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 
-from registry.bootstrap import bootstrap
+from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
-from stemkit.kafka import KafkaPublisher
-from stemkit.logging import configure_logging
-from stemkit.relay import OutboxRelay
-from stemkit.runner import run_until_signal, serve_metrics
-
-
-async def relay(settings: Settings, stop: asyncio.Event) -> None:
-    wiring = bootstrap(settings)
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id=f"{SERVICE}-relay")
-    outbox_relay = OutboxRelay(
-        service=SERVICE, session_factory=wiring.session_factory, publisher=publisher
-    )
-    try:
-        await outbox_relay.run(stop)
-    finally:
-        await publisher.stop()
-        await wiring.engine.dispose()
+from stemkit.processes import run_relay
 
 
 def main() -> None:
     settings = Settings()
-    configure_logging(f"{SERVICE}-relay", settings.log_level)
-    serve_metrics(settings.relay_metrics_port)
-    run_until_signal(lambda stop: relay(settings, stop))
+    run_relay(SERVICE, settings, partial(open_database, settings), settings.relay_metrics_port)
 
 
 if __name__ == "__main__":

@@ -7,23 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from registry.bootstrap import Wiring
+from registry.config import Settings
 from registry.domain.municipality import FIRST_YEAR
 from registry.entrypoints.schemas import AcademyIn, AcademyOut, Conflict, MunicipalityOut
 from registry.service_layer import academies, municipalities
 from stemkit.auth import require_ops_token
+from stemkit.db import Database
 
 MAX_BATCH = 100
 
 
-def academies_router(wiring: Wiring) -> APIRouter:
+def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
-    sessions = wiring.session_factory
+    sessions = database.session_factory
 
     @router.post(
         "",
         status_code=status.HTTP_201_CREATED,
-        dependencies=[Depends(require_ops_token(wiring.settings.ops_token))],
+        dependencies=[Depends(require_ops_token(settings.ops_token))],
         responses={401: {"description": "No valid ops bearer token"}, 409: {"model": Conflict}},
     )
     async def register_academy(body: AcademyIn, response: Response) -> AcademyOut:
@@ -66,9 +67,9 @@ def academies_router(wiring: Wiring) -> APIRouter:
     return router
 
 
-def municipalities_router(wiring: Wiring) -> APIRouter:
+def municipalities_router(database: Database) -> APIRouter:
     router = APIRouter(prefix="/municipalities", tags=["municipalities"])
-    sessions = wiring.session_factory
+    sessions = database.session_factory
 
     @router.get("")
     async def list_municipalities(

@@ -9,20 +9,20 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.db import database_reachable
+from stemkit.db import Database, database_reachable
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, stable_operation_id
 from subsidy import views
-from subsidy.bootstrap import Database, database
+from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
 
 MAX_ACADEMIES = 500  # one batch of the gateway; bounds the query's IN list
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    db: Database = request.app.state.db
-    async with db.sessions() as session:
+    database: Database = request.app.state.database
+    async with database.session_factory() as session:
         yield session
 
 
@@ -32,12 +32,12 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
-    db = database(settings)  # no connection yet: the engine connects on first use
+    database = open_database(settings)  # no connection yet: the engine connects on first use
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await db.dispose()
+        await database.dispose()
 
     app = FastAPI(
         title="STEM subsidy",
@@ -45,13 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
-    app.state.db = db
+    app.state.database = database
     broker = BrokerProbe(settings.kafka_bootstrap_servers)
 
-    async def db_ok() -> bool:
-        return await database_reachable(db.engine)
+    async def database_ok() -> bool:
+        return await database_reachable(database.engine)
 
-    add_platform_routes(app, SERVICE, {"database": db_ok, "broker": broker.reachable})
+    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
 
     @app.get("/reach", tags=["reach"], response_model=list[views.ReachView])
     async def list_reach(
