@@ -1,15 +1,8 @@
 """Running the long-lived loops of a service (outbox relay, event consumer) as processes.
 
-A service's `entrypoints/relay.py` or `entrypoints/consumer.py` is a few lines:
-
-    async def main(stop: asyncio.Event) -> None:
-        ...build the engine, the relay or consumer...
-        await relay.run(stop)
-
-    if __name__ == "__main__":
-        configure_logging("activities")
-        serve_metrics(settings.metrics_port)
-        run_until_signal(main)
+`stemkit.processes.run_relay` and `run_consumer` build on these, so a service's
+`entrypoints/relay.py` or `entrypoints/consumer.py` is one call. `run_until_signal(main)`
+runs `async def main(stop)` until a signal; `serve_metrics(port)` exposes `/metrics`.
 
 SIGINT/SIGTERM set `stop`, and the loop finishes the message or batch in hand and returns;
 a second SIGINT cancels `main` outright.
