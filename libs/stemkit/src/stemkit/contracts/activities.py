@@ -19,6 +19,14 @@ class _Payload(BaseModel):
 class Occurrence(_Payload):
     start: datetime = Field(description="Start, with offset")
     end: datetime | None = Field(default=None, description="End, with offset")
+    status: Literal["available", "temporarily_unavailable", "unavailable"] | None = Field(
+        default=None, description="This occurrence's own status, when UiTdatabank gives one"
+    )
+    nis_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{5}$",
+        description="Municipality as of this occurrence's date, when it differs in time",
+    )
 
 
 class Location(_Payload):
@@ -46,6 +54,9 @@ class ActivitySnapshot(_Payload):
     theme_ids: list[str] = Field(default_factory=list, description="UiTdatabank theme term ids")
     status: Literal["available", "temporarily_unavailable", "unavailable"] = "available"
     public: bool = Field(default=True, description="Shown on the STEM-kalender")
+    age_min: int | None = Field(default=None, ge=0, description="Youngest age (typicalAgeRange)")
+    age_max: int | None = Field(default=None, ge=0, description="Oldest age; null if open ended")
+    audience: Literal["everyone", "members", "education"] | None = None
     modified: datetime = Field(description="UiTdatabank `modified` of the source document")
 
 
