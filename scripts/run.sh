@@ -37,6 +37,11 @@ $PY -m registry.entrypoints.cli load-reference
 $PY -m registry.entrypoints.cli seed-demo
 
 $PY tools/devbanner.py
+# Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
+# asked for is a clean exit, not an error.
+stopped=""
+trap 'stopped=yes' INT
 exec_status=0
 .venv/bin/honcho start -f Procfile || exec_status=$?
+[ -n "$stopped" ] && exit 0
 exit $exec_status
