@@ -60,4 +60,9 @@ async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
         "academies-get_academy",
         "academies-list_academies",
         "municipalities-list_municipalities",
+        "municipalities-get_municipality",
+        "municipalities-get_successor",
+        "municipalities-list_predecessors",
+        "municipalities-lookup_postal_code",
+        "municipalities-locate_point",
     }

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import pytest
 from sqlalchemy import FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from registry.adapters import boundaries
 from registry.adapters.orm import municipalities, postal_codes
 from registry.config import Settings
 from registry.entrypoints.cli import load_reference_data
@@ -55,6 +57,15 @@ async def test_loading_twice_stores_every_municipality_and_announces_each_once(
     assert len({event.subject for _, event in events}) == 312  # the key: one per NIS code
     leuven = next(e for _, e in events if e.subject == "24062")
     assert leuven.data["postal_codes"] == ["3000", "3001", "3010", "3012", "3018"]
+    assert all(e.data["centroid"] is not None for _, e in events)
+    assert (
+        boundaries.locate(
+            leuven.data["centroid"]["longitude"],
+            leuven.data["centroid"]["latitude"],
+            date(2025, 1, 1),
+        )
+        == "24062"
+    )
     hasselt_before = next(e for _, e in events if e.subject == "71022")
     assert hasselt_before.data["valid_to"] == "2024-12-31"
     assert hasselt_before.data["merged_into_nis"] == "71072"

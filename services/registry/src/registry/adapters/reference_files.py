@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from datetime import date
+from functools import cache
 from importlib.resources import files
+from typing import Any
 
+from registry.domain.gazetteer import Gazetteer, Merger
 from registry.domain.municipality import Municipality
 
 _FOLDER = files("registry") / "reference_data"
@@ -38,3 +42,24 @@ def postal_codes() -> dict[str, list[str]]:
     for row in _rows("postal_codes.csv"):
         found[row["nis_code"]].append(row["postal_code"])
     return {nis: sorted(codes) for nis, codes in found.items()}
+
+
+def mergers() -> list[Merger]:
+    """The 1 January 2025 mergers: every old code and its successor (Antwerpen to itself)."""
+    return [
+        Merger(old_nis_code=row["old_nis_code"], new_nis_code=row["new_nis_code"])
+        for row in _rows("fusies_2025.csv")
+    ]
+
+
+def boundaries(period: str) -> dict[str, Any]:
+    """The GeoJSON FeatureCollection of a period: "2019" (2019-2024) or "2025" (from 2025)."""
+    text = (_FOLDER / f"flanders_municipalities_{period}.geojson").read_text(encoding="utf-8")
+    collection: dict[str, Any] = json.loads(text)
+    return collection
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The lookups over the shipped reference data (built once per process)."""
+    return Gazetteer(municipalities(), postal_codes(), mergers())

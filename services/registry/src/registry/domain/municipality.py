@@ -27,3 +27,6 @@ class Municipality:
         """Valid on at least one day of `year` (a municipality that ceased mid-year counts)."""
         first, last = year_bounds(year)
         return self.valid_from <= last and (self.valid_to is None or self.valid_to >= first)
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.academy import InvalidAcademy
+from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
 from stemkit.db import Database, database_reachable
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
     app.include_router(academies_router(database, settings))
     app.include_router(municipalities_router(database))
+    app.include_router(lookup_router())
     _add_error_handlers(app)
     return app
 

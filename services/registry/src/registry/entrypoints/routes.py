@@ -77,10 +77,14 @@ def municipalities_router(database: Database) -> APIRouter:
             int,
             Query(ge=FIRST_YEAR, le=2100, description="Valid on at least one day of this year"),
         ],
+        province: Annotated[
+            str | None, Query(max_length=50, description="Only this province (e.g. Limburg)")
+        ] = None,
     ) -> list[MunicipalityOut]:
         """The Flemish municipalities of a year (300 in 2019 to 2024, 285 from 2025)."""
         async with sessions() as session:
             found = await municipalities.valid_in(session, year)
-        return [MunicipalityOut.of(m) for m in found]
+        wanted = province.strip().lower() if province else None
+        return [MunicipalityOut.of(m) for m in found if wanted in (None, m.province_nl.lower())]
 
     return router

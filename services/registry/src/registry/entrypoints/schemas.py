@@ -13,6 +13,7 @@ from registry.domain.academy import (
     check_nis_code,
     normalise_name,
 )
+from registry.domain.gazetteer import PostalAnswer
 from registry.domain.municipality import Municipality
 from stemkit.uit import normalise_organizer_id
 
@@ -79,3 +80,25 @@ class MunicipalityOut(BaseModel):
 class Conflict(BaseModel):
     detail: str
     taken: dict[str, str] = Field(description="organizer id -> the academy it belongs to")
+
+
+class PostalAnswerOut(BaseModel):
+    postal_code: str
+    on: date
+    municipality: MunicipalityOut | None = Field(description="Set when the answer is certain")
+    candidates: list[MunicipalityOut] = Field(description="Where the postal code may lie")
+    resolved_by: str | None = Field(
+        default=None, description='"coordinates" or "locality" when they settled it'
+    )
+    note: str | None = None
+
+    @classmethod
+    def of(cls, answer: PostalAnswer) -> PostalAnswerOut:
+        return cls(
+            postal_code=answer.postal_code,
+            on=answer.on,
+            municipality=MunicipalityOut.of(answer.municipality) if answer.municipality else None,
+            candidates=[MunicipalityOut.of(m) for m in answer.candidates],
+            resolved_by=answer.resolved_by,
+            note=answer.note,
+        )

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.adapters import municipality_store
+from registry.adapters import boundaries, municipality_store
 from registry.domain.municipality import Municipality
 from registry.service_layer.academies import EVENT_SOURCE
 from stemkit.contracts import CATALOG
-from stemkit.contracts.registry import MunicipalityDefined
+from stemkit.contracts.registry import Centroid, MunicipalityDefined
 from stemkit.outbox import add_event
 
 
@@ -68,4 +68,13 @@ def defined(municipality: Municipality, postal_codes: Sequence[str]) -> Municipa
         valid_to=municipality.valid_to,
         merged_into_nis=municipality.merged_into_nis,
         postal_codes=list(postal_codes),
+        centroid=centroid(municipality),
     )
+
+
+def centroid(municipality: Municipality) -> Centroid | None:
+    """A point inside the municipality, on the boundaries of its own period (the last day of
+    a municipality that ceased; the current boundaries otherwise)."""
+    on = municipality.valid_to or max(municipality.valid_from, boundaries.MERGERS_TAKE_EFFECT)
+    point = boundaries.inside_point(municipality.nis_code, on)
+    return None if point is None else Centroid(longitude=point[0], latitude=point[1])

@@ -1,0 +1,73 @@
+"""Municipality boundaries (GeoJSON, WGS84) for coordinates -> municipality, with shapely.
+
+Two periods: the 2019-2024 boundaries and those from 2025. Each has an STRtree over its
+polygons, so a point is tested only against the few polygons whose box holds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+# shapely ships no type information (no py.typed); its use stays inside this module.
+from shapely import STRtree  # type: ignore[import-untyped]
+from shapely.geometry import Point, shape  # type: ignore[import-untyped]
+
+from registry.adapters import reference_files
+
+MERGERS_TAKE_EFFECT = date(2025, 1, 1)
+# Rounded as the boundary files are (6 decimals, about 0.1 m).
+PRECISION = 6
+
+
+def period_of(day: date) -> str:
+    return "2025" if day >= MERGERS_TAKE_EFFECT else "2019"
+
+
+@dataclass(frozen=True)
+class _Period:
+    nis_codes: tuple[str, ...]
+    geometries: tuple[Any, ...]
+    tree: Any
+
+
+@cache
+def _period(period: str) -> _Period:
+    features = reference_files.boundaries(period)["features"]
+    codes = tuple(str(f["properties"]["nis_code"]) for f in features)
+    geometries = tuple(shape(f["geometry"]) for f in features)
+    return _Period(codes, geometries, STRtree(geometries))
+
+
+def locate(longitude: float, latitude: float, on: date) -> str | None:
+    """The NIS code of the municipality the point lies in on that day (None outside Flanders).
+
+    A point on a shared border touches two polygons; the lower NIS code is answered, so the
+    answer never depends on the order of the file.
+    """
+    period = _period(period_of(on))
+    hits = period.tree.query(Point(longitude, latitude), predicate="intersects")
+    codes = sorted(period.nis_codes[int(i)] for i in hits)
+    return codes[0] if codes else None
+
+
+def inside_point(nis_code: str, on: date) -> tuple[float, float] | None:
+    """A point guaranteed inside the municipality's polygon (longitude, latitude)."""
+    period = _period(period_of(on))
+    if nis_code not in period.nis_codes:
+        return None
+    geometry = period.geometries[period.nis_codes.index(nis_code)]
+    point = geometry.representative_point()
+    rounded = (round(point.x, PRECISION), round(point.y, PRECISION))
+    # Rounding may push a point on a sliver outside; fall back to the unrounded point.
+    if not geometry.contains(Point(*rounded)):
+        return (float(point.x), float(point.y))
+    return rounded
+
+
+def contains(nis_code: str, on: date, point: tuple[float, float]) -> bool:
+    """Whether the municipality's polygon in the period of `on` holds the point."""
+    period = _period(period_of(on))
+    return bool(period.geometries[period.nis_codes.index(nis_code)].contains(Point(*point)))

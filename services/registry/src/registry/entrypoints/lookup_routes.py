@@ -1,0 +1,82 @@
+"""Reference-data lookups "as of a date": by NIS code, postal code, coordinates; mergers.
+
+They read the shipped reference data (the same files `cli load-reference` loads), held in
+memory: a few hundred rows and two boundary files.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from registry.adapters import boundaries, reference_files
+from registry.entrypoints.schemas import MunicipalityOut, PostalAnswerOut
+
+On = Annotated[date | None, Query(description="The day the answer holds for (default: today, UTC)")]
+Longitude = Annotated[float, Query(ge=2.0, le=6.5, description="WGS84 longitude")]
+Latitude = Annotated[float, Query(ge=50.0, le=52.0, description="WGS84 latitude")]
+
+
+def _day(on: date | None) -> date:
+    return on or datetime.now(UTC).date()
+
+
+def lookup_router() -> APIRouter:
+    router = APIRouter(tags=["municipalities"])
+    gazetteer = reference_files.gazetteer
+
+    @router.get("/municipalities/{nis_code}", responses={404: {"description": "None that day"}})
+    async def get_municipality(nis_code: str, on: On = None) -> MunicipalityOut:
+        """The municipality with this NIS code, valid on the day."""
+        found = gazetteer().by_nis(nis_code, _day(on))
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no municipality {nis_code} on {on}")
+        return MunicipalityOut.of(found)
+
+    @router.get(
+        "/municipalities/{nis_code}/successor", responses={404: {"description": "Unknown code"}}
+    )
+    async def get_successor(nis_code: str, on: On = None) -> MunicipalityOut:
+        """The municipality that holds this one's territory on the day (itself if unmerged)."""
+        found = gazetteer().successor(nis_code, _day(on))
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no successor of {nis_code} on {on}")
+        return MunicipalityOut.of(found)
+
+    @router.get("/municipalities/{nis_code}/predecessors")
+    async def list_predecessors(nis_code: str) -> list[MunicipalityOut]:
+        """The municipalities merged into this one on 1 January 2025 (empty if none)."""
+        return [MunicipalityOut.of(m) for m in gazetteer().predecessors(nis_code)]
+
+    @router.get("/postal-codes/{postal_code}")
+    async def lookup_postal_code(
+        postal_code: str,
+        on: On = None,
+        locality: Annotated[str | None, Query(max_length=100)] = None,
+        longitude: Annotated[float | None, Query(ge=2.0, le=6.5)] = None,
+        latitude: Annotated[float | None, Query(ge=50.0, le=52.0)] = None,
+    ) -> PostalAnswerOut:
+        """The municipality of a postal code on the day; when the postal code alone cannot
+        say (before 2025 in a municipality merged in 2025, or 1804), the candidates, unless
+        coordinates or the locality settle it."""
+        point = None if longitude is None or latitude is None else (longitude, latitude)
+        answer = gazetteer().by_postal_code(
+            postal_code, _day(on), locality=locality, point=point, locate=boundaries.locate
+        )
+        return PostalAnswerOut.of(answer)
+
+    @router.get("/locate", responses={404: {"description": "Not in Flanders"}})
+    async def locate_point(
+        longitude: Longitude, latitude: Latitude, on: On = None
+    ) -> MunicipalityOut:
+        """The municipality a point lies in on the day (point in polygon)."""
+        day = _day(on)
+        nis_code = boundaries.locate(longitude, latitude, day)
+        found = gazetteer().by_nis(nis_code, day) if nis_code else None
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "the point is not in Flanders")
+        return MunicipalityOut.of(found)
+
+    return router
