@@ -158,7 +158,7 @@ def test_a_point_inside_each_polygon_resolves_to_its_municipality(
     for municipality in current:
         point = boundaries.inside_point(municipality.nis_code, day)
         assert point is not None, municipality
-        assert boundaries.polygon_of(municipality.nis_code, day).contains(boundaries.Point(*point))
+        assert boundaries.contains(municipality.nis_code, day, point)
         assert boundaries.locate(*point, day) == municipality.nis_code
 
 
