@@ -1,0 +1,116 @@
+"""What the Kubernetes manifests are made of: the services, their processes, and who reads what.
+
+One table, read by `tools/k8s/render.py` (which writes the generated manifests) and by the
+tests in `tests/deploy/` (which check this table against the services' code and against
+`deploy/topics.yaml`). The topics themselves come only from `deploy/topics.yaml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.infra.topics import TOPICS_FILE, TopicSpec, load_topics
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+K8S_DIR = REPO_ROOT / "deploy" / "k8s"
+
+KAFKA_CLUSTER = "stem"
+# The internal TLS listener with SCRAM-SHA-512 authentication (see base/kafka/kafka.yaml).
+KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:9093"
+KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+# Consumer groups of other agencies must start with this (their KafkaUser may use no other).
+EXTERNAL_GROUP_PREFIX = "external-"
+EXTERNAL_USER = "external-subscriber"
+PART_OF = "stem-platform"
+
+
+@dataclass(frozen=True)
+class Consumer:
+    group: str
+    metrics_port: int
+    reads: tuple[str, ...]
+    dead_letter_topic: str
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    port: int
+    description: str
+    database: bool = True
+    relay_metrics_port: int | None = None
+    consumer: Consumer | None = None
+    # Reachable from the ingress controller (else only from the gateway).
+    public_paths: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper()
+
+    @property
+    def uses_kafka(self) -> bool:
+        return self.relay_metrics_port is not None or self.consumer is not None
+
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        name="registry",
+        port=8001,
+        description="academies and municipalities",
+        relay_metrics_port=9101,
+    ),
+    Service(
+        name="activities",
+        port=8002,
+        description="the STEM-kalender, fed by the UiTdatabank webhook",
+        relay_metrics_port=9102,
+        consumer=Consumer(
+            group="activities",
+            metrics_port=9112,
+            reads=("stem.registry.academy.v1", "stem.registry.municipality.v1"),
+            dead_letter_topic="stem.activities.dlq.v1",
+        ),
+        public_paths=("/webhooks/uitdatabank",),
+        secret_env={"ACTIVITIES_WEBHOOK_SECRETS": ("activities-webhook", "secrets")},
+    ),
+    Service(
+        name="subsidy",
+        port=8003,
+        description="reach per academy, municipality and year",
+        relay_metrics_port=9103,
+        consumer=Consumer(
+            group="subsidy",
+            metrics_port=9113,
+            reads=("stem.activities.activity.v1",),
+            dead_letter_topic="stem.subsidy.dlq.v1",
+        ),
+    ),
+    Service(
+        name="gateway",
+        port=8000,
+        description="the stateless GraphQL gateway",
+        database=False,
+        public_paths=("/",),
+        extra_env={
+            "GATEWAY_REGISTRY_URL": "http://registry:8001",
+            "GATEWAY_ACTIVITIES_URL": "http://activities:8002",
+            "GATEWAY_SUBSIDY_URL": "http://subsidy:8003",
+        },
+        secret_env={"GATEWAY_PARTNER_API_KEYS": ("gateway-partner-keys", "keys")},
+    ),
+)
+
+
+def service(name: str) -> Service:
+    for svc in SERVICES:
+        if svc.name == name:
+            return svc
+    raise KeyError(name)
+
+
+def topics(path: Path = TOPICS_FILE) -> list[TopicSpec]:
+    """The declared topics: the one source of truth, shared with tools/infra/topics.py."""
+    return load_topics(path)
