@@ -59,6 +59,7 @@ async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
         "academies-register_academy",
         "academies-get_academy",
         "academies-list_academies",
+        "academies-update_academy",
         "municipalities-list_municipalities",
         "municipalities-get_municipality",
         "municipalities-get_successor",

@@ -12,7 +12,7 @@ from registry.adapters.orm import academies
 from registry.bootstrap import database_url
 from registry.config import Settings
 from registry.entrypoints import cli
-from registry.service_layer.academies import get_academies
+from registry.service_layer.academies import list_academies
 from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
@@ -38,7 +38,7 @@ async def test_seeding_twice_adds_the_demo_academies_once(
     await cli.seed_demo_academies(settings)
 
     async with sessions() as session:
-        seeded = await get_academies(session, None)
+        seeded = await list_academies(session)
         demo_flags = list(await session.scalars(select(academies.c.demo)))
     assert len(seeded) == len(DEMO_ACADEMIES)
     assert all(a.name.startswith("[DEMO] ") for a in seeded)
@@ -61,5 +61,5 @@ async def test_seeding_before_the_reference_data_fails_and_writes_nothing(
     assert await asyncio.to_thread(cli.main, ["seed-demo"]) == 1
 
     async with sessions() as session:
-        assert await get_academies(session, None) == []
+        assert await list_academies(session) == []
     assert await _academy_events(sessions) == []

@@ -12,9 +12,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     false,
 )
 
@@ -32,6 +35,15 @@ academies = Table(
     Column("home_nis_code", String(5), nullable=True),
     Column("demo", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("enterprise_number", String(10), nullable=True, comment="KBO, 10 digits"),
+    Column("website", String(300), nullable=True),
+    Column("contact_email", String(254), nullable=True),
+    Column("stem_partnership", String(200), nullable=True),
+    Column("fixed_site", Boolean, nullable=False, server_default=false()),
+    Column("fixed_nis_code", String(5), nullable=True),
+    Column("fixed_postal_code", String(4), nullable=True),
+    Column("fixed_address", String(300), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
 )
 
 # One row per organizer id: the primary key makes "one organizer, at most one academy" hold
@@ -67,4 +79,66 @@ postal_codes = Table(
     metadata,
     Column("postal_code", String(4), primary_key=True),
     Column("nis_code", String(5), primary_key=True, index=True),
+)
+
+
+def _academy_id() -> Column[str]:
+    return Column(
+        "academy_id", String(36), ForeignKey("academies.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+# Every recognition decision is kept; the newest (highest sequence) is the current status.
+# The unique sequence per academy makes two concurrent decisions on one academy conflict
+# instead of both applying to the same previous status.
+recognition_decisions = Table(
+    "recognition_decisions",
+    metadata,
+    Column("decision_id", String(36), primary_key=True),
+    _academy_id(),
+    Column("sequence", Integer, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True, comment="last day; null when open-ended"),
+    Column("reason", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("academy_id", "sequence"),
+)
+
+academy_roles = Table(
+    "academy_roles",
+    metadata,
+    Column(
+        "academy_id", String(36), ForeignKey("academies.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("year", Integer, primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+)
+
+# A correction is a new row that names the row it corrects (`supersedes`); the corrected row
+# gets `superseded_by`, so the history stays and the current report has none. `quarter` 0 is
+# the whole year (a real value, so it can sit in an index, unlike NULL).
+participant_reports = Table(
+    "participant_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    _academy_id(),
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer, nullable=False, comment="1-4, or 0 for the whole year"),
+    Column("participants", Integer, nullable=False),
+    Column("under_14", Integer, nullable=True),
+    Column("from_14", Integer, nullable=True),
+    Column("supersedes", String(36), nullable=True, unique=True),
+    Column("superseded_by", String(36), nullable=True),
+    Column("reported_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index(
+    "ix_participant_reports_period",
+    participant_reports.c.academy_id,
+    participant_reports.c.year,
+    participant_reports.c.quarter,
 )

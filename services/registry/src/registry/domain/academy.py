@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from registry.domain.profile import Profile, RawProfile, check_nis_code, parse_profile
 from stemkit.uit import normalise_organizer_id
 
 T = TypeVar("T")
 
 NAME_MAX = 200
 DEMO_PREFIX = "[DEMO] "
-
-_NIS_CODE = re.compile(r"^\d{5}$")
 
 
 class InvalidAcademy(ValueError):
@@ -46,13 +44,6 @@ def normalise_name(raw: str, *, demo: bool) -> str:
     return name
 
 
-def check_nis_code(raw: str) -> str:
-    code = raw.strip()
-    if not _NIS_CODE.match(code):
-        raise ValueError(f"{raw!r} is not a NIS code (5 digits)")
-    return code
-
-
 @dataclass(frozen=True)
 class Academy:
     id: str
@@ -61,6 +52,8 @@ class Academy:
     home_nis_code: str | None
     demo: bool
     created_at: datetime
+    profile: Profile = field(default_factory=Profile)
+    updated_at: datetime | None = None
 
     @classmethod
     def register(
@@ -72,6 +65,8 @@ class Academy:
         created_at: datetime,
         demo: bool = False,
         academy_id: str | None = None,
+        profile: RawProfile | None = None,
+        updated_at: datetime | None = None,
     ) -> Academy:
         """A new academy from raw input; raises InvalidAcademy naming every bad field."""
         errors: dict[str, str] = {}
@@ -82,6 +77,7 @@ class Academy:
         home = None
         if home_nis_code is not None:
             home = _collect(errors, "home_nis_code", lambda: check_nis_code(home_nis_code))
+        checked_profile = parse_profile(profile or RawProfile(), errors)
         if errors or clean_name is None or ids is None:
             raise InvalidAcademy(errors)
         return cls(
@@ -91,6 +87,8 @@ class Academy:
             home_nis_code=home,
             demo=demo,
             created_at=created_at,
+            profile=checked_profile,
+            updated_at=updated_at,
         )
 
 

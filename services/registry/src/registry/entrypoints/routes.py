@@ -7,24 +7,43 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from registry.adapters.academy_store import Filters
 from registry.config import Settings
 from registry.domain.municipality import FIRST_YEAR
-from registry.entrypoints.schemas import AcademyIn, AcademyOut, Conflict, MunicipalityOut
+from registry.entrypoints.cursor import decode, encode
+from registry.entrypoints.schemas import (
+    AcademyIn,
+    AcademyOut,
+    AcademyPatch,
+    Conflict,
+    MunicipalityOut,
+)
 from registry.service_layer import academies, municipalities
+from registry.service_layer.academy_updates import update_academy as update
 from stemkit.auth import require_ops_token
 from stemkit.db import Database
 
 MAX_BATCH = 100
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+PAGE_HEADERS = {
+    "X-Next-Cursor": {
+        "description": "Cursor of the next page; absent on the last page",
+        "schema": {"type": "string"},
+    },
+    "Link": {"description": 'rel="next" URL of the next page', "schema": {"type": "string"}},
+}
 
 
 def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
     sessions = database.session_factory
+    ops = [Depends(require_ops_token(settings.ops_token))]
 
     @router.post(
         "",
         status_code=status.HTTP_201_CREATED,
-        dependencies=[Depends(require_ops_token(settings.ops_token))],
+        dependencies=ops,
         responses={401: {"description": "No valid ops bearer token"}, 409: {"model": Conflict}},
     )
     async def register_academy(body: AcademyIn, response: Response) -> AcademyOut:
@@ -33,10 +52,28 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             name=body.name,
             uit_organizer_ids=body.uit_organizer_ids,
             home_nis_code=body.home_nis_code,
+            profile=body.raw_profile(),
         )
         async with sessions.begin() as session:
             academy = await academies.register_academy(session, command)
         response.headers["Location"] = f"/academies/{academy.id}"
+        return AcademyOut.of(academy)
+
+    @router.patch(
+        "/{academy_id}",
+        dependencies=ops,
+        responses={
+            401: {"description": "No valid ops bearer token"},
+            404: {"description": "No such academy"},
+            409: {"model": Conflict},
+        },
+    )
+    async def update_academy(academy_id: str, body: AcademyPatch) -> AcademyOut:
+        """Change an academy (ops); fields left out stay. Announces `AcademyUpdated`."""
+        async with sessions.begin() as session:
+            academy = await update(session, academy_id, body.changes())
+        if academy is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
         return AcademyOut.of(academy)
 
     @router.get("/{academy_id}", responses={404: {"description": "No such academy"}})
@@ -47,22 +84,42 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
         return AcademyOut.of(academy)
 
-    @router.get("")
+    @router.get("", responses={200: {"headers": PAGE_HEADERS}})
     async def list_academies(
+        response: Response,
         ids: Annotated[
             str | None,
-            Query(description=f"Comma-separated academy ids (at most {MAX_BATCH}); all if absent"),
+            Query(description=f"Comma-separated academy ids (at most {MAX_BATCH}): a batch read"),
         ] = None,
+        cursor: Annotated[str | None, Query(description="X-Next-Cursor of the page before")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+        name_contains: Annotated[str | None, Query(max_length=200)] = None,
+        home_nis_code: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+        stem_partnership: Annotated[str | None, Query(max_length=200)] = None,
+        demo: bool | None = None,
     ) -> list[AcademyOut]:
-        """Academies by id, in the order asked (unknown ids left out): the gateway's batch read."""
-        wanted = None if ids is None else [i for i in ids.split(",") if i.strip()]
-        if wanted is not None and len(wanted) > MAX_BATCH:
-            raise RequestValidationError(
-                [{"type": "too_long", "loc": ("query", "ids"), "msg": f"at most {MAX_BATCH} ids"}]
-            )
+        """With `ids`: those academies in the order asked, unknown ids left out (the gateway's
+        batch read; no paging, filters ignored). Otherwise one page by name; the next page's
+        cursor is in the `X-Next-Cursor` header (and a `Link: rel="next"`), absent on the last.
+        """
+        if ids is not None:
+            wanted = [i for i in ids.split(",") if i.strip()]
+            if len(wanted) > MAX_BATCH:
+                raise RequestValidationError(
+                    [{"type": "too_long", "loc": ("query", "ids"), "msg": f"at most {MAX_BATCH}"}]
+                )
+            async with sessions() as session:
+                found = await academies.get_academies(session, wanted)
+            return [AcademyOut.of(a) for a in found]
+        filters = Filters(name_contains, home_nis_code, stem_partnership, demo)
         async with sessions() as session:
-            found = await academies.get_academies(session, wanted)
-        return [AcademyOut.of(a) for a in found]
+            page = await academies.list_academies(session, filters, decode(cursor), limit + 1)
+        if len(page) > limit:
+            page = page[:limit]
+            following = encode((page[-1].name, page[-1].id))
+            response.headers["X-Next-Cursor"] = following
+            response.headers["Link"] = f'</academies?cursor={following}&limit={limit}>; rel="next"'
+        return [AcademyOut.of(a) for a in page]
 
     return router
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from registry.domain.academy import (
-    NAME_MAX,
-    Academy,
-    check_nis_code,
-    normalise_name,
-)
+from registry.domain.academy import NAME_MAX, Academy, normalise_name
 from registry.domain.gazetteer import PostalAnswer
 from registry.domain.municipality import Municipality
+from registry.domain.profile import (
+    RawProfile,
+    check_email,
+    check_nis_code,
+    check_partnership,
+    check_postal_code,
+    check_website,
+    normalise_enterprise_number,
+)
 from stemkit.uit import normalise_organizer_id
 
 
@@ -22,19 +26,93 @@ def _real_name(raw: str) -> str:
     return normalise_name(raw, demo=False)
 
 
-class AcademyIn(BaseModel):
-    """A new academy. Organizer ids may be UUIDs in any case or UiTdatabank organizer URIs."""
+Name = Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_real_name)]
+OrganizerIds = list[Annotated[str, AfterValidator(normalise_organizer_id)]]
+NisCode = Annotated[str, AfterValidator(check_nis_code)]
+EnterpriseNumber = Annotated[
+    str,
+    AfterValidator(normalise_enterprise_number),
+    Field(description="KBO enterprise number; dots, spaces and a BE prefix are allowed"),
+]
+Website = Annotated[str, AfterValidator(check_website)]
+Email = Annotated[str, AfterValidator(check_email)]
+Partnership = Annotated[str, AfterValidator(check_partnership)]
 
+
+class FixedLocationIn(BaseModel):
+    """The academy works at a fixed site of its own; where, as far as known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nis_code: NisCode | None = None
+    postal_code: Annotated[str, AfterValidator(check_postal_code)] | None = None
+    address: Annotated[str, Field(max_length=300)] | None = None
+
+
+class _Strict(BaseModel):
     # Unknown fields are refused, so a misspelt field is an error, not silently dropped.
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(max_length=NAME_MAX), AfterValidator(_real_name)]
-    uit_organizer_ids: list[Annotated[str, AfterValidator(normalise_organizer_id)]] = Field(
+
+class AcademyIn(_Strict):
+    """A new academy. Organizer ids may be UUIDs in any case or UiTdatabank organizer URIs."""
+
+    name: Name
+    uit_organizer_ids: OrganizerIds = Field(
         default_factory=list, max_length=50, description="UiTdatabank organizer ids"
     )
-    home_nis_code: Annotated[str, AfterValidator(check_nis_code)] | None = Field(
+    home_nis_code: NisCode | None = Field(
         default=None, description="NIS code (5 digits) of the home municipality"
     )
+    enterprise_number: EnterpriseNumber | None = None
+    website: Website | None = None
+    contact_email: Email | None = None
+    stem_partnership: Partnership | None = None
+    fixed_location: FixedLocationIn | None = Field(
+        default=None, description="Set when the academy works at a fixed site of its own"
+    )
+
+    def raw_profile(self) -> RawProfile:
+        site = self.fixed_location
+        return RawProfile(
+            enterprise_number=self.enterprise_number,
+            website=self.website,
+            contact_email=self.contact_email,
+            stem_partnership=self.stem_partnership,
+            fixed_site=site is not None,
+            fixed_nis_code=site.nis_code if site else None,
+            fixed_postal_code=site.postal_code if site else None,
+            fixed_address=site.address if site else None,
+        )
+
+
+class AcademyPatch(_Strict):
+    """The fields to change; a field left out stays as it is, null clears it."""
+
+    name: Name | None = None
+    uit_organizer_ids: OrganizerIds | None = Field(default=None, max_length=50)
+    home_nis_code: NisCode | None = None
+    enterprise_number: EnterpriseNumber | None = None
+    website: Website | None = None
+    contact_email: Email | None = None
+    stem_partnership: Partnership | None = None
+    fixed_location: FixedLocationIn | None = Field(
+        default=None, description="null: the academy has no fixed site"
+    )
+
+    def changes(self) -> dict[str, Any]:
+        given = self.model_dump(exclude_unset=True)
+        if given.get("name", "") is None:
+            given.pop("name")  # a name cannot be cleared
+        if given.get("uit_organizer_ids", "") is None:
+            given["uit_organizer_ids"] = []
+        return given
+
+
+class FixedLocationOut(BaseModel):
+    nis_code: str | None
+    postal_code: str | None
+    address: str | None
 
 
 class AcademyOut(BaseModel):
@@ -44,9 +122,16 @@ class AcademyOut(BaseModel):
     home_nis_code: str | None
     demo: bool = Field(description="True for synthetic demo data")
     created_at: datetime
+    updated_at: datetime | None = None
+    enterprise_number: str | None = None
+    website: str | None = None
+    contact_email: str | None = None
+    stem_partnership: str | None = None
+    fixed_location: FixedLocationOut | None = None
 
     @classmethod
     def of(cls, academy: Academy) -> AcademyOut:
+        profile, site = academy.profile, academy.profile.fixed_site
         return cls(
             id=academy.id,
             name=academy.name,
@@ -54,6 +139,12 @@ class AcademyOut(BaseModel):
             home_nis_code=academy.home_nis_code,
             demo=academy.demo,
             created_at=academy.created_at,
+            updated_at=academy.updated_at,
+            enterprise_number=profile.enterprise_number,
+            website=profile.website,
+            contact_email=profile.contact_email,
+            stem_partnership=profile.stem_partnership,
+            fixed_location=FixedLocationOut(**vars(site)) if site else None,
         )
 
 
