@@ -16,6 +16,7 @@ class ReachView(BaseModel):
     year: int
     nis_code: str
     activity_ids: list[str]
+    postal_codes: list[str] = []
 
 
 async def reach_of(
@@ -28,7 +29,7 @@ async def reach_of(
     if not academy_ids:
         return []
     e = reach_evidence.c
-    query = select(e.academy_id, e.year, e.nis_code, e.activity_id).where(
+    query = select(e.academy_id, e.year, e.nis_code, e.activity_id, e.postal_code).where(
         e.academy_id.in_(sorted(set(academy_ids)))
     )
     if year is not None:
@@ -42,7 +43,10 @@ async def reach_of(
             row.year,
             row.nis_code,
         ):
-            last.activity_ids.append(row.activity_id)
+            if row.activity_id not in last.activity_ids:
+                last.activity_ids.append(row.activity_id)
+            if row.postal_code and row.postal_code not in last.postal_codes:
+                last.postal_codes.append(row.postal_code)
         else:
             views.append(
                 ReachView(
@@ -50,6 +54,7 @@ async def reach_of(
                     year=row.year,
                     nis_code=row.nis_code,
                     activity_ids=[row.activity_id],
+                    postal_codes=[row.postal_code] if row.postal_code else [],
                 )
             )
     return views

@@ -26,7 +26,7 @@ from stemkit.db import make_engine, make_session_factory
 from stemkit.events import CloudEvent
 from stemkit.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS
-from subsidy.service_layer.handlers import handle_activity_event
+from subsidy.service_layer.handlers import handle_event
 
 SOURCE = "/stem/activities"
 
@@ -54,7 +54,7 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 async def deliver_to(sessions: async_sessionmaker[AsyncSession], event: CloudEvent) -> None:
     """What the consumer loop does with one event: the handler inside a transaction."""
     async with sessions.begin() as session:
-        await handle_activity_event(session, event)
+        await handle_event(session, event)
 
 
 def _published(
@@ -62,6 +62,7 @@ def _published(
     *,
     academy_id: str | None = "acad-1",
     nis_code: str | None = "44021",
+    postal_code: str | None = "9000",
     starts: tuple[str, ...] = ("2023-03-04T14:00:00+01:00",),
     modified: str = "2023-02-01T10:00:00+00:00",
     updated: bool = False,
@@ -73,7 +74,7 @@ def _published(
         name="Robots bouwen",
         academy_id=academy_id,
         occurrences=[Occurrence(start=datetime.fromisoformat(s)) for s in starts],
-        location=Location(name="De Krook", nis_code=nis_code),
+        location=Location(name="De Krook", nis_code=nis_code, postal_code=postal_code),
         public=public,
         modified=datetime.fromisoformat(modified),
     )
@@ -100,7 +101,8 @@ def deliver(sessions: async_sessionmaker[AsyncSession]) -> Deliver:
 
 @pytest.fixture
 def published() -> EventFactory:
-    """`published(activity_id, *, academy_id, nis_code, starts, modified, updated, public)`"""
+    """`published(activity_id, *, academy_id, nis_code, postal_code, starts, modified, updated,
+    public)`"""
     return _published
 
 

@@ -42,7 +42,13 @@ async def test_reach_per_academy_and_year(
     ]
     one_year = await client.get("/reach", params={"academy_id": "acad-1", "year": 2023})
     assert one_year.json() == [
-        {"academy_id": "acad-1", "year": 2023, "nis_code": "44021", "activity_ids": ["act-2"]}
+        {
+            "academy_id": "acad-1",
+            "year": 2023,
+            "nis_code": "44021",
+            "activity_ids": ["act-2"],
+            "postal_codes": ["9000"],
+        }
     ]
     batch = await client.get("/reach", params={"academy_ids": "acad-1,acad-2,unknown"})
     assert [(r["academy_id"], r["year"]) for r in batch.json()] == [

@@ -39,7 +39,13 @@ async def test_published_activity_reaches_its_municipality(
     await deliver(published())
 
     assert await reach(sessions) == [
-        ReachView(academy_id="acad-1", year=2023, nis_code="44021", activity_ids=["act-1"])
+        ReachView(
+            academy_id="acad-1",
+            year=2023,
+            nis_code="44021",
+            activity_ids=["act-1"],
+            postal_codes=["9000"],
+        )
     ]
     assert await outboxed(sessions) == [
         {
@@ -48,6 +54,7 @@ async def test_published_activity_reaches_its_municipality(
             "nis_code": "44021",
             "reached": True,
             "activity_ids": ["act-1"],
+            "postal_codes": ["9000"],
         }
     ]
 

@@ -1,33 +1,46 @@
-"""The reach rule on its own: which keys an activity proves, and which reach flipped."""
+"""The reach rule on its own: which proofs an activity gives, and which reach flipped."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from subsidy.domain.reach import (
     ActivityFacts,
+    OccurrenceFacts,
+    Proof,
     ReachChange,
     ReachKey,
     changes,
     evidence,
+    in_flanders,
     occurrence_years,
+    qualifying_rule,
 )
+from subsidy.domain.recognition import Decision, RecognitionHistory
 
 FACTS = ActivityFacts(
     activity_id="act-1",
     academy_id="acad-1",
     nis_code="44021",
+    postal_code="9000",
     public=True,
     status="available",
-    years=frozenset({2022, 2023}),
+    occurrences=(OccurrenceFacts(date(2022, 5, 1)), OccurrenceFacts(date(2023, 5, 1))),
 )
 
 
-def test_one_key_per_occurrence_year() -> None:
-    assert evidence(FACTS) == {ReachKey("acad-1", 2022, "44021"), ReachKey("acad-1", 2023, "44021")}
+def test_one_proof_per_occurrence_year_and_postal_code() -> None:
+    assert evidence(FACTS) == {
+        Proof("acad-1", 2022, "44021", "9000", "act-1"),
+        Proof("acad-1", 2023, "44021", "9000", "act-1"),
+    }
+    assert {p.key for p in evidence(FACTS)} == {
+        ReachKey("acad-1", 2022, "44021"),
+        ReachKey("acad-1", 2023, "44021"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -37,9 +50,21 @@ def test_one_key_per_occurrence_year() -> None:
         replace(FACTS, nis_code=None),
         replace(FACTS, public=False),
         replace(FACTS, status="unavailable"),
-        replace(FACTS, years=frozenset()),
+        replace(FACTS, withdrawn=True),
+        replace(FACTS, nis_code="21004"),  # Brussels
+        replace(FACTS, nis_code="62063"),  # Liège
+        replace(FACTS, occurrences=()),
     ],
-    ids=["no academy", "no municipality", "not public", "cancelled", "no dates"],
+    ids=[
+        "no academy",
+        "no municipality",
+        "not public",
+        "cancelled",
+        "withdrawn",
+        "Brussels",
+        "Wallonia",
+        "no dates",
+    ],
 )
 def test_no_evidence_when_a_condition_fails(facts: ActivityFacts) -> None:
     assert evidence(facts) == frozenset()
@@ -47,6 +72,47 @@ def test_no_evidence_when_a_condition_fails(facts: ActivityFacts) -> None:
 
 def test_postponed_activity_still_counts() -> None:
     assert evidence(replace(FACTS, status="temporarily_unavailable")) == evidence(FACTS)
+
+
+def test_a_cancelled_occurrence_does_not_count_the_others_do() -> None:
+    facts = replace(
+        FACTS,
+        occurrences=(
+            OccurrenceFacts(date(2022, 5, 1), status="unavailable"),
+            OccurrenceFacts(date(2023, 5, 1)),
+        ),
+    )
+    assert {p.year for p in evidence(facts)} == {2023}
+
+
+def test_an_occurrence_may_have_its_own_municipality_of_that_date() -> None:
+    facts = replace(FACTS, occurrences=(OccurrenceFacts(date(2024, 5, 1), nis_code="44084"),))
+    assert {p.nis_code for p in evidence(facts)} == {"44084"}
+
+
+def test_recognition_is_checked_on_each_occurrence_date() -> None:
+    lapsing = RecognitionHistory.of(
+        [Decision("d1", "recognised", date(2021, 1, 1), date(2021, 1, 1), date(2022, 12, 31))]
+    )
+    assert {p.year for p in evidence(FACTS, lapsing)} == {2022}
+    suspended = RecognitionHistory.of(
+        [
+            Decision("d1", "recognised", date(2021, 1, 1), date(2021, 1, 1), None),
+            Decision("d2", "suspended", date(2023, 1, 2), date(2023, 1, 2), None),
+        ]
+    )
+    assert {p.year for p in evidence(FACTS, suspended)} == {2022}
+
+
+def test_without_any_decision_the_dated_rule_decides() -> None:
+    assert evidence(FACTS, RecognitionHistory(), lambda _year: False) == frozenset()
+    assert len(evidence(FACTS, RecognitionHistory(), lambda _year: True)) == 2
+
+
+def test_the_rule_of_the_year_is_chosen_by_date() -> None:
+    assert qualifying_rule(2018) is None
+    assert qualifying_rule(2019) is qualifying_rule(2025)
+    assert in_flanders("24062") and in_flanders("71072") and not in_flanders("25005")
 
 
 def test_year_is_taken_in_brussels_time_whatever_the_offset() -> None:

@@ -7,8 +7,9 @@ single writer, so there `with_for_update()` compiles to nothing and is not neede
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Tuple
 
-from subsidy.adapters.orm import activities, activity_years, reach, reach_evidence
-from subsidy.domain.reach import ActivityFacts, ReachKey
+from subsidy.adapters.orm import activities, activity_occurrences, reach, reach_evidence
+from subsidy.domain.reach import ActivityFacts, Proof, ReachKey
 
 
 @dataclass(frozen=True)
@@ -58,32 +59,46 @@ async def save_activity(
     facts: ActivityFacts,
     *,
     modified: datetime,
-    withdrawn: bool,
     exists: bool,
 ) -> None:
-    """Store the activity's current facts and its occurrence years (replacing the old)."""
+    """Store the activity's current facts and its occurrences (replacing the old)."""
     values = {
         "academy_id": facts.academy_id,
         "nis_code": facts.nis_code,
+        "postal_code": facts.postal_code,
         "public": facts.public,
         "status": facts.status,
-        "withdrawn": withdrawn,
+        "withdrawn": facts.withdrawn,
         "modified": modified.astimezone(UTC),
+        "theme_ids": json.dumps(list(facts.theme_ids)),
+        "age_min": facts.age_min,
+        "age_max": facts.age_max,
     }
     if exists:
         where = activities.c.activity_id == facts.activity_id
         await session.execute(update(activities).where(where).values(**values))
+        await session.execute(
+            delete(activity_occurrences).where(
+                activity_occurrences.c.activity_id == facts.activity_id
+            )
+        )
     else:
         # A concurrent first insert of the same activity fails here with a key conflict;
         # the consumer retries the event, which then finds the row and locks it.
         await session.execute(insert(activities).values(activity_id=facts.activity_id, **values))
-    await session.execute(
-        delete(activity_years).where(activity_years.c.activity_id == facts.activity_id)
-    )
-    if facts.years:
+    if facts.occurrences:
         await session.execute(
-            insert(activity_years),
-            [{"activity_id": facts.activity_id, "year": y} for y in sorted(facts.years)],
+            insert(activity_occurrences),
+            [
+                {
+                    "activity_id": facts.activity_id,
+                    "seq": n,
+                    "day": o.day,
+                    "status": o.status,
+                    "nis_code": o.nis_code,
+                }
+                for n, o in enumerate(facts.occurrences)
+            ],
         )
 
 
@@ -96,13 +111,14 @@ def _values(keys: Iterable[ReachKey]) -> list[tuple[str, int, str]]:
     return [(k.academy_id, k.year, k.nis_code) for k in keys]
 
 
-async def evidence_of(session: AsyncSession, activity_id: str) -> frozenset[ReachKey]:
+async def evidence_of(session: AsyncSession, activity_id: str) -> frozenset[Proof]:
+    e = reach_evidence.c
     rows = await session.execute(
-        select(reach_evidence.c.academy_id, reach_evidence.c.year, reach_evidence.c.nis_code).where(
-            reach_evidence.c.activity_id == activity_id
+        select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id).where(
+            e.activity_id == activity_id
         )
     )
-    return frozenset(ReachKey(r.academy_id, r.year, r.nis_code) for r in rows)
+    return frozenset(Proof(*row) for row in rows)
 
 
 async def lock_reach(
@@ -140,45 +156,38 @@ async def lock_reach(
 
 
 async def replace_evidence(
-    session: AsyncSession, activity_id: str, old: frozenset[ReachKey], new: frozenset[ReachKey]
+    session: AsyncSession, old: frozenset[Proof], new: frozenset[Proof]
 ) -> None:
+    e = reach_evidence.c
     gone = sorted(old - new)
     if gone:
+        key = tuple_(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
         await session.execute(
             delete(reach_evidence).where(
-                reach_evidence.c.activity_id == activity_id,
-                _key_of(reach_evidence).in_(_values(gone)),
+                key.in_(
+                    [(p.academy_id, p.year, p.nis_code, p.postal_code, p.activity_id) for p in gone]
+                )
             )
         )
     added = sorted(new - old)
     if added:
-        await session.execute(
-            insert(reach_evidence),
-            [
-                {
-                    "academy_id": k.academy_id,
-                    "year": k.year,
-                    "nis_code": k.nis_code,
-                    "activity_id": activity_id,
-                }
-                for k in added
-            ],
-        )
+        await session.execute(insert(reach_evidence), [asdict(p) for p in added])
 
 
-async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[str]]:
-    """The activities that prove each of `keys` (keys without any are left out)."""
+async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[Proof]]:
+    """The proofs of each of `keys` (keys without any are left out), by activity."""
     wanted = _values(sorted(set(keys)))
     if not wanted:
         return {}
     rows = await session.execute(
         select(reach_evidence)
         .where(_key_of(reach_evidence).in_(wanted))
-        .order_by(reach_evidence.c.activity_id)
+        .order_by(reach_evidence.c.activity_id, reach_evidence.c.postal_code)
     )
-    found: dict[ReachKey, list[str]] = {}
+    found: dict[ReachKey, list[Proof]] = {}
     for r in rows:
-        found.setdefault(ReachKey(r.academy_id, r.year, r.nis_code), []).append(r.activity_id)
+        p = Proof(r.academy_id, r.year, r.nis_code, r.postal_code, r.activity_id)
+        found.setdefault(p.key, []).append(p)
     return found
 
 

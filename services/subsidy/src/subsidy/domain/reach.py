@@ -1,38 +1,73 @@
-"""The reach rule: which (academy, year, municipality) an activity proves reached.
+"""The reach rule: which (academy, year, municipality, postal code) an activity proves. Pure.
 
-Pure functions, no I/O. Today there is one rule for every year; a later issue makes it a
-dated rule (rules as data), which is why the rule takes the facts it needs and nothing else.
+An occurrence qualifies under the rule of its year (`qualifying_rule`, OpenFisca-style
+formulas chosen by date): see `formula_2019`. The unit paid for differs per call
+(municipality before 2023, postal code from 2023); reach keeps both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from subsidy.domain.recognition import RecognitionHistory
+
 BRUSSELS = ZoneInfo("Europe/Brussels")
+NO_POSTAL_CODE = ""  # an activity without a postal code still reaches its municipality
 
 
 @dataclass(frozen=True, order=True)
 class ReachKey:
-    """One academy reaching one municipality (NIS code) in one calendar year."""
+    """One academy reaching one municipality (NIS code of that year) in one calendar year."""
 
     academy_id: str
     year: int
     nis_code: str
 
 
+@dataclass(frozen=True, order=True)
+class Proof:
+    """One activity proving reach of a municipality and postal code in a year."""
+
+    academy_id: str
+    year: int
+    nis_code: str
+    postal_code: str
+    activity_id: str
+
+    @property
+    def key(self) -> ReachKey:
+        return ReachKey(self.academy_id, self.year, self.nis_code)
+
+
+@dataclass(frozen=True)
+class OccurrenceFacts:
+    day: date  # in Brussels time
+    status: str | None = None  # the occurrence's own status, when given
+    nis_code: str | None = None  # the municipality on that date, when it differs
+
+
 @dataclass(frozen=True)
 class ActivityFacts:
-    """What the rule needs to know of an activity (the subsidy service's own copy)."""
+    """What the rules need to know of an activity (the subsidy service's own copy)."""
 
     activity_id: str
     academy_id: str | None
     nis_code: str | None
     public: bool
     status: str
-    years: frozenset[int]
+    occurrences: tuple[OccurrenceFacts, ...] = ()
+    postal_code: str | None = None
+    withdrawn: bool = False
+    theme_ids: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+
+    @property
+    def years(self) -> frozenset[int]:
+        return frozenset(o.day.year for o in self.occurrences)
 
 
 @dataclass(frozen=True)
@@ -41,34 +76,72 @@ class ReachChange:
     reached: bool
 
 
-def occurrence_years(starts: Iterable[datetime]) -> frozenset[int]:
-    """The calendar years an activity takes place in, as a year in Flanders.
-
-    Each start is taken in Brussels time whatever offset it was sent with (the activities
-    service sends UTC), so an activity on 1 January at 00:30 counts for the new year, not
-    for the old one as it would in UTC. A start without a zone is Brussels time already.
-    """
-    return frozenset(_in_brussels(start).year for start in starts)
-
-
-def _in_brussels(moment: datetime) -> datetime:
+def brussels_day(moment: datetime) -> date:
+    """The date in Flanders: a start without a zone is Brussels time already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=BRUSSELS)
-    return moment.astimezone(BRUSSELS)
+        return moment.date()
+    return moment.astimezone(BRUSSELS).date()
 
 
-def evidence(facts: ActivityFacts) -> frozenset[ReachKey]:
-    """The reach this activity proves: one key per occurrence year, or none.
+def occurrence_years(starts: Iterable[datetime]) -> frozenset[int]:
+    return frozenset(brussels_day(start).year for start in starts)
 
-    An activity counts when it belongs to an academy, took place in a known municipality,
-    is public (on the STEM-kalender) and was not cancelled (`unavailable`); a postponed
-    (`temporarily_unavailable`) activity still counts, its dates are still planned.
-    """
-    if facts.academy_id is None or facts.nis_code is None:
+
+def in_flanders(nis_code: str) -> bool:
+    """Flemish NIS codes: provinces 1 (Antwerpen), 23/24 (Vlaams-Brabant), 3, 4, 7."""
+    return nis_code[:1] in {"1", "3", "4", "7"} or nis_code[:2] in {"23", "24"}
+
+
+NO_DECISIONS = RecognitionHistory()
+
+Qualifies = Callable[[ActivityFacts, OccurrenceFacts, RecognitionHistory, bool], bool]
+
+
+def formula_2019(
+    activity: ActivityFacts, occ: OccurrenceFacts, recognition: RecognitionHistory, unrecorded: bool
+) -> bool:
+    """From 2019: the activity is public (on the STEM-kalender, not withdrawn, not a draft) and
+    not cancelled, the occurrence is not cancelled, takes place in Flanders, and the academy
+    is recognised on its date. Postponed (`temporarily_unavailable`) still counts."""
+    nis = occ.nis_code or activity.nis_code
+    return (
+        activity.public
+        and not activity.withdrawn
+        and activity.status != "unavailable"
+        and occ.status != "unavailable"
+        and nis is not None
+        and in_flanders(nis)
+        and recognition.recognised_on(occ.day, unrecorded_counts=unrecorded)
+    )
+
+
+FORMULAS: dict[int, Qualifies] = {2019: formula_2019}
+
+
+def qualifying_rule(year: int) -> Qualifies | None:
+    """The formula in force in `year` (the latest that started on or before it)."""
+    starts = [start for start in FORMULAS if start <= year]
+    return FORMULAS[max(starts)] if starts else None
+
+
+def evidence(
+    facts: ActivityFacts,
+    recognition: RecognitionHistory = NO_DECISIONS,
+    unrecorded_counts: Callable[[int], bool] = lambda _year: True,
+) -> frozenset[Proof]:
+    """The proofs this activity gives: one per qualifying occurrence's year and place."""
+    if facts.academy_id is None:
         return frozenset()
-    if not facts.public or facts.status == "unavailable":
-        return frozenset()
-    return frozenset(ReachKey(facts.academy_id, year, facts.nis_code) for year in facts.years)
+    found = set()
+    for occ in facts.occurrences:
+        rule = qualifying_rule(occ.day.year)
+        if rule is None or not rule(facts, occ, recognition, unrecorded_counts(occ.day.year)):
+            continue
+        nis = occ.nis_code or facts.nis_code
+        assert nis is not None  # the rule checked it
+        postal = facts.postal_code or NO_POSTAL_CODE
+        found.add(Proof(facts.academy_id, occ.day.year, nis, postal, facts.activity_id))
+    return frozenset(found)
 
 
 def changes(before: Mapping[ReachKey, bool], after: Mapping[ReachKey, bool]) -> list[ReachChange]:

@@ -1,7 +1,8 @@
-"""The consumer: `python -m subsidy.entrypoints.consumer` (activity events -> reach) until SIGTERM.
+"""The consumer: `python -m subsidy.entrypoints.consumer` (events -> state, reach) until SIGTERM.
 
-Group `subsidy` on the activities topic; messages that keep failing go to the dead-letter
-topic. /metrics on SUBSIDY_CONSUMER_METRICS_PORT.
+Group `subsidy` on the registry's academy and municipality topics and the activities
+topic; messages that keep failing go to the dead-letter topic. /metrics on
+SUBSIDY_CONSUMER_METRICS_PORT.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from functools import partial
 
 from stemkit.contracts.activities import ACTIVITY_TOPIC
+from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.processes import run_consumer
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
-from subsidy.service_layer.handlers import handle_activity_event
+from subsidy.service_layer.handlers import handle_event
 
 
 def main() -> None:
@@ -23,8 +25,8 @@ def main() -> None:
         partial(open_database, settings),
         settings.consumer_metrics_port,
         group=settings.consumer_group,
-        topics=[ACTIVITY_TOPIC],
-        handler=handle_activity_event,
+        topics=[MUNICIPALITY_TOPIC, ACADEMY_TOPIC, ACTIVITY_TOPIC],
+        handler=handle_event,
         dead_letter_topic=settings.dead_letter_topic,
     )
 

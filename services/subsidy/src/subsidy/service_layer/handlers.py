@@ -1,26 +1,49 @@
-"""The consumer's handler: activity events -> use cases; other event types are ignored."""
+"""The consumer's handler: registry and activity events -> use cases; others are ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.contracts import activities
+from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
+from stemkit.contracts.registry import (
+    AcademyRegistered,
+    AcademyUpdated,
+    MunicipalityDefined,
+    RecognitionDecided,
+    RoleAssigned,
+    RoleRevoked,
+)
 from stemkit.events import CloudEvent
+from subsidy.service_layer import registry_events as registry
 from subsidy.service_layer.reach import record_activity, withdraw_activity
 
-# Type names come from the contract, so they are spelled in one place only.
-_TYPE_OF = {t.payload: t.name for t in activities.EVENT_TYPES}
-PUBLISHED = _TYPE_OF[ActivityPublished]
-UPDATED = _TYPE_OF[ActivityUpdated]
-WITHDRAWN = _TYPE_OF[ActivityWithdrawn]
+UseCase = Callable[[AsyncSession, Any], Awaitable[None]]
+# Type names come from the contracts, so they are spelled in one place only.
+_USE_CASES: dict[type[BaseModel], UseCase] = {
+    ActivityPublished: record_activity,
+    ActivityUpdated: record_activity,
+    ActivityWithdrawn: withdraw_activity,
+    AcademyRegistered: registry.record_academy,
+    AcademyUpdated: registry.record_academy,
+    RecognitionDecided: registry.record_recognition,
+    RoleAssigned: registry.record_role,
+    RoleRevoked: registry.record_role,
+    MunicipalityDefined: registry.record_municipality,
+}
+ROUTES = {t.name: (t.payload, use) for t in CATALOG.all() if (use := _USE_CASES.get(t.payload))}
 
 
-async def handle_activity_event(session: AsyncSession, event: CloudEvent) -> None:
+async def handle_event(session: AsyncSession, event: CloudEvent) -> None:
     """Called by the consumer loop inside a database transaction, once per event."""
-    if event.type == PUBLISHED:
-        await record_activity(session, ActivityPublished.model_validate(event.data))
-    elif event.type == UPDATED:
-        await record_activity(session, ActivityUpdated.model_validate(event.data))
-    elif event.type == WITHDRAWN:
-        await withdraw_activity(session, ActivityWithdrawn.model_validate(event.data))
+    route = ROUTES.get(event.type)
+    if route is not None:
+        payload, use_case = route
+        await use_case(session, payload.model_validate(event.data))
+
+
+handle_activity_event = handle_event  # the name of the first slice

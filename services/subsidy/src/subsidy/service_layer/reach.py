@@ -1,13 +1,13 @@
-"""Use cases: an activity was published, updated or withdrawn -> reach and its events.
+"""Use cases: activity events, and recognition decisions, -> reach and its events.
 
-Each runs inside the caller's transaction (the consumer's), so the activity copy, the
+Each runs inside the caller's transaction (the consumer's), so the state copy, the
 evidence, the reach state and the `ReachChanged` events in the outbox commit together.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +15,57 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
 from stemkit.outbox import add_event
+from subsidy.adapters import facts_store
+from subsidy.adapters import registry_store as registry
 from subsidy.adapters import repository as repo
-from subsidy.domain.reach import ActivityFacts, ReachKey, changes, evidence, occurrence_years
+from subsidy.domain.parameters import ParameterSet, load_parameters
+from subsidy.domain.reach import (
+    NO_POSTAL_CODE,
+    ActivityFacts,
+    OccurrenceFacts,
+    Proof,
+    brussels_day,
+    evidence,
+)
+from subsidy.domain.recognition import RecognitionHistory
 
 SOURCE = "/stem/subsidy"
+UNRECORDED = "stem/reach/unrecorded_recognition_counts"
 log = logging.getLogger(__name__)
+_PARAMS: list[ParameterSet] = []
+
+
+def _parameters() -> ParameterSet:
+    if not _PARAMS:
+        _PARAMS.append(load_parameters())
+    return _PARAMS[0]
+
+
+def unrecorded_counts(year: int) -> bool:
+    """The dated rule for academies without any recognition decision (see the parameter)."""
+    return bool(_parameters().lookup(UNRECORDED, date(year, 1, 1)).value)
+
+
+def facts_of(snapshot: ActivitySnapshot) -> ActivityFacts:
+    return ActivityFacts(
+        activity_id=snapshot.activity_id,
+        academy_id=snapshot.academy_id,
+        nis_code=snapshot.location.nis_code,
+        postal_code=snapshot.location.postal_code,
+        public=snapshot.public,
+        status=snapshot.status,
+        occurrences=tuple(
+            OccurrenceFacts(brussels_day(o.start), o.status, o.nis_code)
+            for o in snapshot.occurrences
+        ),
+        theme_ids=tuple(snapshot.theme_ids),
+        age_min=snapshot.age_min,
+        age_max=snapshot.age_max,
+    )
+
+
+def proofs_of(facts: ActivityFacts, history: RecognitionHistory) -> frozenset[Proof]:
+    return evidence(facts, history, unrecorded_counts)
 
 
 def _is_stale(stored: repo.StoredActivity | None, modified: datetime) -> bool:
@@ -33,18 +79,14 @@ async def record_activity(session: AsyncSession, snapshot: ActivitySnapshot) -> 
     if _is_stale(stored, snapshot.modified):
         log.info("ignoring an older version of activity %s", snapshot.activity_id)
         return
-    facts = ActivityFacts(
-        activity_id=snapshot.activity_id,
-        academy_id=snapshot.academy_id,
-        nis_code=snapshot.location.nis_code,
-        public=snapshot.public,
-        status=snapshot.status,
-        years=occurrence_years(o.start for o in snapshot.occurrences),
+    facts = facts_of(snapshot)
+    await repo.save_activity(session, facts, modified=snapshot.modified, exists=stored is not None)
+    history = (
+        await registry.recognition_of(session, facts.academy_id)
+        if facts.academy_id
+        else RecognitionHistory()
     )
-    await repo.save_activity(
-        session, facts, modified=snapshot.modified, withdrawn=False, exists=stored is not None
-    )
-    await _apply_evidence(session, facts.activity_id, evidence(facts))
+    await apply_evidence(session, facts.activity_id, proofs_of(facts, history))
 
 
 async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn) -> None:
@@ -63,33 +105,54 @@ async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn)
         nis_code=None,
         public=False,
         status="unavailable",
-        years=frozenset(),
+        withdrawn=True,
     )
     await repo.save_activity(
-        session, tombstone, modified=withdrawn.modified, withdrawn=True, exists=stored is not None
+        session, tombstone, modified=withdrawn.modified, exists=stored is not None
     )
-    await _apply_evidence(session, withdrawn.activity_id, frozenset())
+    await apply_evidence(session, withdrawn.activity_id, frozenset())
 
 
-async def _apply_evidence(
-    session: AsyncSession, activity_id: str, new: frozenset[ReachKey]
-) -> None:
-    """Replace the activity's evidence; outbox a `ReachChanged` for each reach that flipped."""
+async def recompute_academy(session: AsyncSession, academy_id: str) -> None:
+    """The academy's recognition changed: re-evaluate every one of its activities."""
+    history = await registry.recognition_of(session, academy_id)
+    for facts in await facts_store.activities_of(session, academy_id, lock=True):
+        await apply_evidence(session, facts.activity_id, proofs_of(facts, history))
+
+
+def _postal_codes(proofs: list[Proof]) -> list[str]:
+    return sorted({p.postal_code for p in proofs} - {NO_POSTAL_CODE})
+
+
+async def apply_evidence(session: AsyncSession, activity_id: str, new: frozenset[Proof]) -> None:
+    """Replace the activity's proofs; outbox a `ReachChanged` for each reach that flipped
+    or whose postal codes changed."""
     old = await repo.evidence_of(session, activity_id)
     if old == new:
         return
     now = datetime.now(UTC)
-    before = await repo.lock_reach(session, old | new, now)
-    await repo.replace_evidence(session, activity_id, old, new)
-    proof = await repo.proof(session, old | new)
-    flipped = changes(before, {key: key in proof for key in old | new})
-    await repo.set_reached(session, {c.key: c.reached for c in flipped}, now)
-    for change in flipped:
+    keys = {p.key for p in old | new}
+    reached_before = await repo.lock_reach(session, keys, now)
+    proof_before = await repo.proof(session, keys)
+    await repo.replace_evidence(session, old, new)
+    proof_after = await repo.proof(session, keys)
+    await registry.mark_dirty(session, {k.year for k in keys})
+    flips = {}
+    for key in sorted(keys):
+        after = proof_after.get(key, [])
+        postal = _postal_codes(after)
+        flipped = reached_before.get(key, False) != bool(after)
+        if not flipped and (not after or postal == _postal_codes(proof_before.get(key, []))):
+            continue
+        if flipped:
+            flips[key] = bool(after)
         payload = ReachChanged(
-            academy_id=change.key.academy_id,
-            year=change.key.year,
-            nis_code=change.key.nis_code,
-            reached=change.reached,
-            activity_ids=proof.get(change.key, []),
+            academy_id=key.academy_id,
+            year=key.year,
+            nis_code=key.nis_code,
+            reached=bool(after),
+            activity_ids=sorted({p.activity_id for p in after}),
+            postal_codes=postal,
         )
         await add_event(session, CATALOG, CATALOG.new_event(payload, source=SOURCE))
+    await repo.set_reached(session, flips, now)

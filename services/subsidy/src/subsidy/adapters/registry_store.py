@@ -1,0 +1,119 @@
+"""The subsidy service's copy of the registry: academies, recognition, roles, municipalities."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subsidy.adapters.orm import (
+    academies,
+    academy_roles,
+    dirty_years,
+    municipalities,
+    municipality_postal_codes,
+    recognition_decisions,
+)
+from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.municipalities import Gazetteer, Municipality
+from subsidy.domain.recognition import Decision, RecognitionHistory
+
+
+async def upsert(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows, or update the non-key columns of those whose key exists."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        list(rows)
+    )
+    changing = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if changing:
+        await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changing))
+    else:
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+
+
+async def recognition_of(session: AsyncSession, academy_id: str) -> RecognitionHistory:
+    d = recognition_decisions.c
+    rows = await session.execute(
+        select(d.decision_id, d.status, d.decided_on, d.valid_from, d.valid_until).where(
+            d.academy_id == academy_id
+        )
+    )
+    return RecognitionHistory.of(Decision(*row) for row in rows)
+
+
+async def all_recognition(session: AsyncSession) -> dict[str, RecognitionHistory]:
+    d = recognition_decisions.c
+    found: dict[str, list[Decision]] = defaultdict(list)
+    rows = await session.execute(
+        select(d.academy_id, d.decision_id, d.status, d.decided_on, d.valid_from, d.valid_until)
+    )
+    for academy_id, *rest in rows:
+        found[academy_id].append(Decision(*rest))
+    return {a: RecognitionHistory.of(ds) for a, ds in found.items()}
+
+
+async def academies_in(session: AsyncSession, year: int) -> dict[str, AcademyFacts]:
+    """Every academy known (from the registry or from its activities' roles), with its roles
+    in `year` and its fixed location."""
+    roles: dict[str, set[str]] = defaultdict(set)
+    r = academy_roles.c
+    for academy_id, role in await session.execute(
+        select(r.academy_id, r.role).where(r.year == year)
+    ):
+        roles[academy_id].add(role)
+    a = academies.c
+    fixed = dict((await session.execute(select(a.academy_id, a.fixed_postal_code))).all())
+    return {
+        academy_id: AcademyFacts(
+            academy_id, frozenset(roles.get(academy_id, ())), fixed.get(academy_id)
+        )
+        for academy_id in sorted(fixed.keys() | roles.keys())
+    }
+
+
+async def gazetteer(session: AsyncSession) -> Gazetteer:
+    p = municipality_postal_codes.c
+    postal: dict[str, list[str]] = defaultdict(list)
+    for nis, code in await session.execute(
+        select(p.nis_code, p.postal_code).order_by(p.postal_code)
+    ):
+        postal[nis].append(code)
+    rows = await session.execute(select(municipalities))
+    return Gazetteer(
+        Municipality(
+            r.nis_code,
+            r.name_nl,
+            r.province_nl,
+            r.valid_from,
+            r.valid_to,
+            r.merged_into_nis,
+            tuple(postal[r.nis_code]),
+            r.latitude,
+            r.longitude,
+        )
+        for r in rows
+    )
+
+
+async def replace_postal_codes(session: AsyncSession, nis_code: str, codes: Iterable[str]) -> None:
+    p = municipality_postal_codes.c
+    await session.execute(delete(municipality_postal_codes).where(p.nis_code == nis_code))
+    rows = [{"nis_code": nis_code, "postal_code": c} for c in sorted(set(codes))]
+    await upsert(session, municipality_postal_codes, rows, ["nis_code", "postal_code"])
+
+
+async def mark_dirty(session: AsyncSession, years: Iterable[int]) -> None:
+    """Ask the debounced runner to recalculate these years; `since` is the latest change."""
+    now = datetime.now(UTC)
+    rows = [{"year": y, "since": now} for y in sorted(set(years))]
+    await upsert(session, dirty_years, rows, ["year"])

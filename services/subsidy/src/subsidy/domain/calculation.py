@@ -1,0 +1,157 @@
+"""One year's subsidy calculation: the calls of the year, their claims, the allocation.
+
+Every euro is a `Line`: the call and its parameters, the unit paid for (postal code,
+municipality or academy) and the activities that prove the reach. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
+from subsidy.domain.calls import AcademyFacts, calls_of
+from subsidy.domain.parameters import ParameterSet, UnknownParameter, Used
+from subsidy.domain.reach import Proof
+
+RULES_CODE = "2026.11.1"  # bump when a formula changes; the parameter files hash is added
+
+
+class NoCall(LookupError):
+    """No subsidy call is known for the year (or the requested call is not of that year)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    call_id: str
+    academy_id: str
+    role: str
+    unit: str
+    place: str
+    claimed: Decimal
+    paid: Decimal
+    parameters: tuple[str, ...]
+    activity_ids: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class CallResult:
+    call_id: str
+    role: str
+    formula: str
+    source: str
+    allocation: str
+    budget: Decimal | None
+    claimed: Decimal
+    paid: Decimal
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    call_id: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    year: int
+    rules_version: str
+    allocation: str
+    calls: tuple[CallResult, ...]
+    skipped: tuple[Skipped, ...]
+    parameters: tuple[Used, ...]
+    illustrative: bool  # true when a demo (illustrative) value was used
+
+    def lines(self) -> Iterable[Line]:
+        for call in self.calls:
+            yield from call.lines
+
+    def per_academy(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for line in self.lines():
+            totals[line.academy_id] = totals.get(line.academy_id, Decimal(0)) + line.paid
+        return totals
+
+
+def rules_version(params: ParameterSet) -> str:
+    return f"{RULES_CODE}+{params.version}"
+
+
+def calculate(
+    year: int,
+    academies: Mapping[str, AcademyFacts],
+    proofs: Iterable[Proof],
+    params: ParameterSet,
+    *,
+    call_ids: Iterable[str] | None = None,
+    allocation: str = DEFAULT_ALLOCATION,
+    strict: bool = True,
+) -> Result:
+    """Calculate the year's calls. `strict`: refuse when any needs an unknown parameter;
+    otherwise leave such calls out and list them as skipped with what they miss."""
+    calls = calls_of(year)
+    if call_ids is not None:
+        wanted = set(call_ids)
+        calls = [c for c in calls if c.call_id in wanted]
+        if unknown := wanted - {c.call_id for c in calls}:
+            raise NoCall(f"no call {', '.join(sorted(unknown))} in {year}")
+    if not calls:
+        raise NoCall(f"no subsidy call is known for {year} (subsidy-rules.md §4, item 8)")
+    allocate = ALLOCATIONS[allocation]
+    params = params.fresh()
+    on = date(year, 1, 1)
+    of_year = frozenset(p for p in proofs if p.year == year)
+    results, skipped, missing = [], [], set()
+    for call in calls:
+        try:
+            claims = call.formula(academies, of_year, params, on)
+            budget = Decimal(params.get(call.budget, on)) if call.budget else None
+        except UnknownParameter as exc:
+            missing.update(exc.names)
+            skipped.append(Skipped(call.call_id, tuple(exc.names)))
+            continue
+        paid = allocate([c.amount for c in claims], budget)
+        lines = tuple(
+            Line(
+                call.call_id,
+                c.academy_id,
+                call.role,
+                c.unit,
+                c.place,
+                c.amount,
+                share,
+                c.parameters,
+                c.activity_ids,
+                c.note,
+            )
+            for c, share in zip(claims, paid, strict=True)
+        )
+        results.append(
+            CallResult(
+                call.call_id,
+                call.role,
+                (call.formula.__doc__ or "").strip(),
+                call.source,
+                allocation,
+                budget,
+                sum((c.amount for c in claims), Decimal(0)),
+                sum(paid, Decimal(0)),
+                lines,
+            )
+        )
+    if strict and missing:
+        raise UnknownParameter(missing)
+    used = tuple(params.used())
+    return Result(
+        year,
+        rules_version(params),
+        allocation,
+        tuple(results),
+        tuple(skipped),
+        used,
+        any(u.status == "illustrative" for u in used),
+    )

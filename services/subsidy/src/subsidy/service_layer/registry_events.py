@@ -1,0 +1,90 @@
+"""Use cases: the registry's events -> the subsidy service's copy of academies, recognition,
+roles and municipalities (and the reach and runs they affect)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stemkit.contracts.registry import (
+    AcademyProfile,
+    MunicipalityDefined,
+    RecognitionDecided,
+    RoleAssigned,
+    RoleRevoked,
+)
+from subsidy.adapters import registry_store as store
+from subsidy.adapters.orm import (
+    academies,
+    academy_roles,
+    municipalities,
+    reach_evidence,
+    recognition_decisions,
+)
+from subsidy.service_layer.reach import recompute_academy
+
+
+async def _years_of(session: AsyncSession, academy_id: str) -> set[int]:
+    e = reach_evidence.c
+    rows = await session.execute(select(e.year).where(e.academy_id == academy_id).distinct())
+    return {year for (year,) in rows}
+
+
+async def record_academy(session: AsyncSession, profile: AcademyProfile) -> None:
+    fixed = profile.fixed_location
+    row = {
+        "academy_id": profile.academy_id,
+        "name": profile.name,
+        "demo": profile.demo,
+        "home_nis_code": profile.home_nis_code,
+        "fixed_nis_code": fixed.nis_code if fixed else None,
+        "fixed_postal_code": fixed.postal_code if fixed else None,
+    }
+    await store.upsert(session, academies, [row], ["academy_id"])
+    await store.mark_dirty(session, await _years_of(session, profile.academy_id))
+
+
+async def record_recognition(session: AsyncSession, decision: RecognitionDecided) -> None:
+    row = {
+        "decision_id": decision.decision_id,
+        "academy_id": decision.academy_id,
+        "status": decision.status,
+        "decided_on": decision.decided_on,
+        "valid_from": decision.valid_from,
+        "valid_until": decision.valid_until,
+    }
+    await store.upsert(session, recognition_decisions, [row], ["decision_id"])
+    await recompute_academy(session, decision.academy_id)
+
+
+async def record_role(session: AsyncSession, change: RoleAssigned | RoleRevoked) -> None:
+    key = {"academy_id": change.academy_id, "year": change.year, "role": change.role}
+    if isinstance(change, RoleAssigned):
+        await store.upsert(session, academy_roles, [key], list(key))
+    else:
+        r = academy_roles.c
+        await session.execute(
+            delete(academy_roles).where(
+                r.academy_id == change.academy_id, r.year == change.year, r.role == change.role
+            )
+        )
+    await store.mark_dirty(session, [change.year])
+
+
+async def record_municipality(session: AsyncSession, m: MunicipalityDefined) -> None:
+    row = {
+        "nis_code": m.nis_code,
+        "name_nl": m.name_nl,
+        "province_nl": m.province_nl,
+        "valid_from": m.valid_from,
+        "valid_to": m.valid_to,
+        "merged_into_nis": m.merged_into_nis,
+        "latitude": m.centroid.latitude if m.centroid else None,
+        "longitude": m.centroid.longitude if m.centroid else None,
+    }
+    await store.upsert(session, municipalities, [row], ["nis_code"])
+    await store.replace_postal_codes(session, m.nis_code, m.postal_codes)
+    last = (m.valid_to or date.today()).year
+    await store.mark_dirty(session, range(m.valid_from.year, last + 1))

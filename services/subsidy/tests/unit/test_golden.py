@@ -1,0 +1,153 @@
+"""Golden cases (tests/golden/*.yaml): period, input, output, readable by a domain expert.
+
+Each case is run through the pure rules: the reach rule (recognition on each date), the
+calls of the period with their dated parameters, the allocation, the diff and coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from subsidy.domain.calculation import NoCall, Result, calculate
+from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.coverage import compare, coverage, reached_in
+from subsidy.domain.diff import diff
+from subsidy.domain.municipalities import Gazetteer, Municipality
+from subsidy.domain.parameters import Override, UnknownParameter, load_parameters
+from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
+from subsidy.domain.recognition import Decision, RecognitionHistory
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+CASES = [
+    pytest.param(case, id=f"{path.stem}: {case['name']}")
+    for path in sorted(GOLDEN.glob("*.yaml"))
+    for case in yaml.safe_load(path.read_text())
+]
+PARAMS = load_parameters()
+
+
+def _history(academy: Mapping[str, Any]) -> RecognitionHistory:
+    return RecognitionHistory.of(
+        Decision(f"d{n}", d["status"], d["from"], d["from"], d.get("until"))
+        for n, d in enumerate(academy.get("recognition", []))
+    )
+
+
+def _proofs(case: Mapping[str, Any], withdrawn: set[str]) -> frozenset[Proof]:
+    academies = case["input"]["academies"]
+    found: set[Proof] = set()
+    for a in case["input"]["activities"]:
+        facts = ActivityFacts(
+            activity_id=a["id"],
+            academy_id=a["academy"],
+            nis_code=a["nis"],
+            postal_code=a.get("postal_code"),
+            public=a.get("public", True),
+            status=a.get("status", "available"),
+            withdrawn=a.get("withdrawn", False) or a["id"] in withdrawn,
+            occurrences=tuple(OccurrenceFacts(day) for day in a["dates"]),
+        )
+        found |= evidence(facts, _history(academies[a["academy"]] or {}))
+    return frozenset(found)
+
+
+def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> Result:
+    inputs = case["input"]
+    academies = {
+        name: AcademyFacts(
+            name, frozenset((a or {}).get("roles", [])), (a or {}).get("fixed_postal_code")
+        )
+        for name, a in inputs["academies"].items()
+    }
+    overrides = [
+        Override(name, date(2019, 1, 1), value, "golden case", date(2026, 11, 28), "test")
+        for name, value in inputs.get("parameters", {}).items()
+    ]
+    params = PARAMS.with_overrides(overrides)
+    return calculate(case["period"], academies, proofs, params, strict=strict)
+
+
+def _euros(values: Mapping[str, Any]) -> dict[str, Decimal]:
+    return {k: Decimal(str(v)) for k, v in values.items()}
+
+
+def _gazetteer(case: Mapping[str, Any]) -> Gazetteer:
+    return Gazetteer(
+        Municipality(
+            m["nis"], m["name"], m["province"], m["from"], m.get("to"), m.get("merged_into")
+        )
+        for m in case["input"].get("municipalities", [])
+    )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_case(case: dict[str, Any]) -> None:
+    expected = case["output"]
+    proofs = _proofs(case, set())
+    if expected.get("no_call"):
+        with pytest.raises(NoCall):
+            _run(case, proofs, strict=False)
+        return
+    if "refused" in expected:
+        with pytest.raises(UnknownParameter) as refused:
+            _run(case, proofs, strict=True)
+        assert refused.value.names == expected["refused"]
+        for name in expected["refused"]:
+            assert name in str(refused.value)
+    if "reach" in expected:
+        by_year = {
+            y: sorted({p.nis_code for p in proofs if p.year == y}) for y in expected["reach"]
+        }
+        assert by_year == expected["reach"]
+        assert {p.year for p in proofs} == set(expected["reach"])
+    if "coverage" in expected or "compare" in expected:
+        _check_coverage(case, proofs)
+    if not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation"} & expected.keys():
+        return
+    withdrawn = set(case.get("then", {}).get("withdraw", []))
+    result = _run(case, _proofs(case, withdrawn), strict=False)  # after `then`, if any
+    if "subsidy_before" in expected:
+        assert _run(case, proofs, strict=False).per_academy() == _euros(expected["subsidy_before"])
+    if "subsidy" in expected:
+        assert result.per_academy() == _euros(expected["subsidy"])
+    for call_id, per_academy in expected.get("calls", {}).items():
+        (call,) = [c for c in result.calls if c.call_id == call_id]
+        assert {line.academy_id: line.paid for line in call.lines} == _euros(per_academy)
+    for academy, count in expected.get("postal_codes_paid", {}).items():
+        paid = [ln for ln in result.lines() if ln.academy_id == academy and ln.paid > 0]
+        assert len(paid) == count and all(ln.unit == "postal_code" for ln in paid)
+    if "allocation" in expected:
+        assert {c.allocation for c in result.calls} == {expected["allocation"]}
+    if "diff" in expected:
+        changes = diff(_run(case, proofs, strict=False), result)
+        assert len(changes) == len(expected["diff"])
+        for change, want in zip(changes, expected["diff"], strict=True):
+            assert (change.academy_id, change.place) == (want["academy"], want["place"])
+            assert (change.before, change.after) == (
+                Decimal(want["before"]),
+                Decimal(want["after"]),
+            )
+            assert want["why"] in change.why
+
+
+def _check_coverage(case: Mapping[str, Any], proofs: frozenset[Proof]) -> None:
+    gazetteer = _gazetteer(case)
+    expected = case["output"]
+    for year, provinces in expected.get("coverage", {}).items():
+        got = coverage(reached_in(proofs, year, gazetteer), year, gazetteer)
+        assert {p.province: f"{len(p.reached)}/{p.total}" for p in got} == provinces
+    for want in expected.get("compare", []):
+        years = (want["from"], want["to"])
+        earlier, later = (reached_in(proofs, y, gazetteer) for y in years)
+        comparison = compare(
+            earlier, later, years, gazetteer, boundaries_of=want.get("boundaries_of")
+        )
+        assert list(comparison.newly_reached) == want["newly_reached"]
+        assert list(comparison.dropped) == want["dropped"]
