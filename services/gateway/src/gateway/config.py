@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -13,6 +14,12 @@ SERVICE = "gateway"
 
 # Development default, printed by `make run`; refused in production.
 DEV_PARTNER_KEY = "dev-partner-key"
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class Settings(ServiceSettings):
@@ -33,15 +40,33 @@ class Settings(ServiceSettings):
     # NoDecode: the environment gives "a,b,c", not a JSON list.
     partner_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEV_PARTNER_KEY)],
-        description="Partner API keys (X-API-Key), comma separated",
+        description="Plain partner API keys (X-API-Key), comma separated; besides the key store",
+    )
+    ops_token_scopes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='More ops tokens with their scopes, JSON: {"token": ["subsidies", ...]}; '
+        "STEM_OPS_TOKEN has every scope",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Partner origins allowed by CORS, comma separated"
+    )
+    max_depth: int = Field(default=10, ge=1, description="Deepest selection allowed")
+    max_aliases: int = Field(default=15, ge=0, description="Most aliases in one query")
+    max_tokens: int = Field(default=2000, ge=1, description="Most lexical tokens in one query")
+    max_body_bytes: int = Field(default=65536, ge=1, description="Largest /graphql request body")
+    max_query_cost: int = Field(default=5000, ge=1, description="Costliest single query")
+    cost_budget: int = Field(
+        default=10000, ge=1, description="Points per key in the bucket (its capacity)"
+    )
+    cost_refill_per_second: float = Field(
+        default=100.0, gt=0, description="Points a key's bucket regains per second"
+    )
+    safelist_file: Path | None = Field(
+        default=None,
+        description="Persisted-query manifest (Apollo format) of the first-party operations",
     )
 
-    @field_validator("partner_api_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [key.strip() for key in value.split(",") if key.strip()]
-        return value
+    _split = field_validator("partner_api_keys", "cors_origins", mode="before")(_comma_list)
 
     @model_validator(mode="after")
     def _no_dev_key_in_production(self) -> Settings:
@@ -54,3 +79,8 @@ class Settings(ServiceSettings):
     def graphiql(self) -> bool:
         """The GraphiQL playground is a development aid only."""
         return self.environment == "development"
+
+    @property
+    def key_store_path(self) -> Path:
+        """The partner key store (hashes only), under STEM_DATA_DIR."""
+        return Path(self.data_dir) / "gateway-keys.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from gateway.config import Settings
 from gateway.entrypoints.api import create_app
 
 PARTNER_KEY = "partner-key-for-tests"
+OPS_TOKEN = "ops-token-for-tests"
 ACADEMIES = [
     {"id": f"acad-{n}", "name": f"[DEMO] Academy {n}", "uit_organizer_ids": [], "demo": True}
     for n in range(3)
@@ -105,10 +107,22 @@ def down() -> set[str]:
 
 
 @pytest.fixture
-async def gateway(calls: Counter[str], down: set[str]) -> AsyncIterator[httpx.AsyncClient]:
+def settings(tmp_path: Path) -> Settings:
+    """The gateway's settings; a test changes them before asking for `gateway`."""
+    return Settings(
+        environment="development",
+        partner_api_keys=[SecretStr(PARTNER_KEY)],
+        ops_token=SecretStr(OPS_TOKEN),
+        data_dir=str(tmp_path),
+    )
+
+
+@pytest.fixture
+async def gateway(
+    settings: Settings, calls: Counter[str], down: set[str]
+) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the gateway app (lifespan run), without a partner key set."""
     transports = {name: _Upstream(name, app, calls, down) for name, app in fake_upstreams().items()}
-    settings = Settings(environment="development", partner_api_keys=[SecretStr(PARTNER_KEY)])
     app = create_app(settings, transports=transports)
     async with (
         app.router.lifespan_context(app),
@@ -120,3 +134,8 @@ async def gateway(calls: Counter[str], down: set[str]) -> AsyncIterator[httpx.As
 @pytest.fixture
 def partner_key() -> str:
     return PARTNER_KEY
+
+
+@pytest.fixture
+def ops_token() -> str:
+    return OPS_TOKEN

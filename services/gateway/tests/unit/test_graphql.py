@@ -45,7 +45,8 @@ async def test_unknown_ids_are_null(gateway: httpx.AsyncClient, partner_key: str
     body = await ask(
         gateway, partner_key, '{ activity(id: "nope") { id } academy(id: "x") { id } }'
     )
-    assert body == {"data": {"activity": None, "academy": None}}
+    assert body["data"] == {"activity": None, "academy": None}
+    assert "errors" not in body
 
 
 async def test_academy_with_reach(gateway: httpx.AsyncClient, partner_key: str) -> None:
@@ -102,7 +103,7 @@ async def test_reach_down_still_serves_the_activity(
     assert body["errors"][0]["path"] == ["academy", "reach"]
 
 
-@pytest.mark.parametrize("n", [1, 7, 100])
+@pytest.mark.parametrize("n", [1, 7, 15])
 async def test_upstream_calls_stay_bounded_whatever_the_size(
     gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str], n: int
 ) -> None:

@@ -1,26 +1,33 @@
 """The gateway's HTTP app (`uvicorn gateway.entrypoints.api:create_app --factory`).
 
-GraphQL at /graphql for partners (X-API-Key); /healthz, /readyz (the three upstreams'
-/healthz) and /metrics as on every service. Stateless: no database, only pooled HTTP
-clients to the upstream services, opened at startup and closed at shutdown.
+GraphQL at /graphql for partners (X-API-Key) and ops (bearer token); /healthz, /readyz (the
+three upstreams' /healthz) and /metrics as on every service. Stateless: no database, only
+pooled HTTP clients to the upstream services, opened at startup and closed at shutdown,
+and the per-process guard (cost buckets, APQ cache).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
+from gateway.adapters.key_store import KeyStore
+from gateway.adapters.persisted import QueryCache, load_safelist
 from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstreams
 from gateway.config import SERVICE, Settings
-from gateway.entrypoints.partners import require_partner_key
+from gateway.domain.bucket import Buckets
+from gateway.entrypoints.callers import API_KEY_HEADER, identify, require_caller
+from gateway.entrypoints.limits import BodyLimit
+from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
-from gateway.schema.query import schema
-from gateway.schema.types import Context
+from gateway.schema.query import make_schema
 from stemkit.logging import configure_logging
 from stemkit.web import ReadinessCheck, add_platform_routes, stable_operation_id
 
@@ -50,24 +57,47 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
+    guard = _guard(settings)
 
     async def context(request: Request) -> Context:
         upstreams: Upstreams = request.app.state.upstreams
-        return Context(make_loaders(upstreams))
+        # No caller only for the playground page itself, which runs no operation.
+        caller = getattr(request.state, "caller", None) or Caller(id="anonymous", kind="partner")
+        return Context(make_loaders(upstreams), caller, guard)
 
+    identify_caller = identify(settings, KeyStore(settings.key_store_path))
     graphql = GraphQLRouter[Context, None](
-        schema,
+        make_schema(settings.max_depth, settings.max_aliases, settings.max_tokens),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
-        dependencies=[
-            Depends(require_partner_key(settings.partner_api_keys, ide_enabled=settings.graphiql))
-        ],
+        dependencies=[Depends(require_caller(identify_caller, ide_enabled=settings.graphiql))],
         subscription_protocols=(),  # no subscriptions: queries only
         tags=["graphql"],
     )
     app.include_router(graphql, prefix="/graphql")
     add_platform_routes(app, SERVICE, _upstream_checks(app))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[API_KEY_HEADER, "Content-Type", "If-None-Match", "If-Modified-Since"],
+            expose_headers=["Retry-After", "ETag", "Last-Modified", "X-RateLimit-Remaining"],
+            max_age=600,
+        )
     return app
+
+
+def _guard(settings: Settings) -> Guard:
+    buckets = Buckets(settings.cost_budget, settings.cost_refill_per_second, time.monotonic)
+    return Guard(
+        buckets=buckets,
+        max_query_cost=settings.max_query_cost,
+        apq=QueryCache(),
+        safelist=load_safelist(settings.safelist_file),
+        production=settings.environment == "production",
+    )
 
 
 def _upstream_checks(app: FastAPI) -> dict[str, ReadinessCheck]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.schema.types import Academy, Activity, Resolve
+from gateway.schema.context import Resolve
+from gateway.schema.protection import extensions
+from gateway.schema.types import Academy, Activity
 
 
 async def _activity(info: Resolve, id: strawberry.ID) -> Activity | None:
@@ -25,4 +27,11 @@ class Query:
     academy: Academy | None = strawberry.field(resolver=_academy, description="One academy, by id")
 
 
-schema = strawberry.Schema(query=Query)
+def make_schema(
+    max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000
+) -> strawberry.Schema:
+    """The schema with its guards; the limits do not change the SDL."""
+    return strawberry.Schema(query=Query, extensions=extensions(max_depth, max_aliases, max_tokens))
+
+
+schema = make_schema()

@@ -6,20 +6,9 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from strawberry.fastapi import BaseContext
-from strawberry.types import Info
 
 from gateway.adapters.reads import AcademyRead, ActivityRead, ReachRead
-from gateway.schema.loaders import Loaders
-
-
-class Context(BaseContext):
-    def __init__(self, loaders: Loaders) -> None:
-        super().__init__()
-        self.loaders = loaders
-
-
-Resolve = Info[Context, None]
+from gateway.schema.context import Resolve
 
 
 @strawberry.type(description="A municipality an academy reached in a year")

@@ -1,0 +1,120 @@
+"""Static query cost, computed from the document before anything runs (as Shopify and GitHub).
+
+A scalar or enum costs 0; an object costs 1 plus its selection; a list of objects costs
+its size times that, the size being the field's `first` argument when it has one and
+otherwise the field's declared typical size (`LIST_SIZES`, default `DEFAULT_LIST_SIZE`).
+Fragments count where they are spread. The figure is an upper bound of the work, not a
+measurement, so a partner can know the price of a query before sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+DEFAULT_LIST_SIZE = 10
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None = None,
+    operation_name: str | None = None,
+    list_sizes: Mapping[str, int] | None = None,
+) -> int:
+    """The cost of the operation that would run (the named one, else the only one)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    if not chosen:
+        return 0
+    operation = chosen[0]
+    root = schema.get_root_type(operation.operation)
+    counter = _Counter(fragments, dict(variables or {}), dict(list_sizes or {}))
+    return 0 if root is None else counter.selection(root, operation.selection_set, set())
+
+
+class _Counter:
+    def __init__(
+        self,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        list_sizes: dict[str, int],
+    ) -> None:
+        self.fragments, self.variables, self.list_sizes = fragments, variables, list_sizes
+
+    def selection(
+        self, parent: GraphQLNamedType, selection_set: SelectionSetNode, seen: set[str]
+    ) -> int:
+        total = 0
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                total += self.field(parent, node, seen)
+            elif isinstance(node, InlineFragmentNode):
+                total += self.selection(parent, node.selection_set, seen)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
+                fragment = self.fragments.get(node.name.value)
+                if fragment is not None:  # unknown fragments fail validation anyway
+                    inner = seen | {node.name.value}
+                    total += self.selection(parent, fragment.selection_set, inner)
+        return total
+
+    def field(self, parent: GraphQLNamedType, node: FieldNode, seen: set[str]) -> int:
+        if not isinstance(parent, GraphQLObjectType) or node.selection_set is None:
+            return 0  # a scalar, an enum, or a field of an interface we do not have
+        definition = parent.fields.get(node.name.value)
+        if definition is None:
+            return 0
+        named, is_list = _unwrap(definition.type)
+        cost = 1 + self.selection(named, node.selection_set, seen)
+        first = self._argument(node, "first")
+        if first is not None:
+            return max(first, 0) * cost + 1
+        if is_list:
+            key = f"{parent.name}.{node.name.value}"
+            return self.list_sizes.get(key, DEFAULT_LIST_SIZE) * cost
+        return cost
+
+    def _argument(self, node: FieldNode, name: str) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value != name:
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, VariableNode):
+                given = self.variables.get(value.name.value)
+                return given if isinstance(given, int) else None
+        return None
+
+
+def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
+    is_list = False
+    while isinstance(kind, GraphQLNonNull | GraphQLList):
+        is_list = is_list or isinstance(kind, GraphQLList)
+        kind = kind.of_type
+    return kind, is_list

@@ -1,0 +1,87 @@
+"""Who is calling: a partner (`X-API-Key`) or ops (`Authorization: Bearer`, with scopes).
+
+Checked at the HTTP layer, before any GraphQL work: neither credential is a 401. Partner
+keys come from the key store (hashes, `gateway.adapters.key_store`) and, for development
+and tests, from `GATEWAY_PARTNER_API_KEYS` (plain). `STEM_OPS_TOKEN` has every ops scope;
+`GATEWAY_OPS_TOKEN_SCOPES` adds tokens with fewer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+from fastapi import HTTPException, status
+from starlette.requests import HTTPConnection
+
+from gateway.adapters.key_store import KeyStore
+from gateway.config import Settings
+from gateway.domain import keys
+from gateway.schema.context import Caller
+from gateway.schema.scopes import ALL_SCOPES
+
+API_KEY_HEADER = "X-API-Key"
+
+
+def _tag(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], Caller | None]:
+    """A function from a request to its caller (None: no valid credential)."""
+    plain = {
+        key.get_secret_value(): f"env:{_tag(key.get_secret_value())}"
+        for key in settings.partner_api_keys
+    }
+    tokens = {token: frozenset(scopes) for token, scopes in settings.ops_token_scopes.items()}
+    tokens[settings.ops_token.get_secret_value()] = ALL_SCOPES
+
+    def caller(request: HTTPConnection) -> Caller | None:
+        scheme, _, bearer = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and bearer:
+            for token, scopes in tokens.items():
+                if secrets.compare_digest(bearer.encode(), token.encode()):
+                    return Caller(id=f"ops:{_tag(token)}", kind="ops", scopes=scopes)
+            return None
+        given = request.headers.get(API_KEY_HEADER) or ""
+        if not given:
+            return None
+        for key, caller_id in plain.items():
+            if secrets.compare_digest(given.encode(), key.encode()):
+                return Caller(id=caller_id, kind="partner")
+        record = keys.find(store.all(), given)
+        if record is None:
+            return None
+        return Caller(id=f"key:{record.id}", kind="partner", safelist_only=record.safelist_only)
+
+    return caller
+
+
+def require_caller(
+    identify_caller: Callable[[HTTPConnection], Caller | None], *, ide_enabled: bool
+) -> Callable[[HTTPConnection], None]:
+    """A FastAPI dependency: puts the caller on `request.state.caller`, else 401."""
+
+    # HTTPConnection, not Request: the GraphQL router also has a websocket route.
+    def check(request: HTTPConnection) -> None:
+        if ide_enabled and _asks_for_ide_page(request):
+            return  # the playground page itself holds no data; its queries need the key
+        found = identify_caller(request)
+        if found is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                detail=f"a partner API key ({API_KEY_HEADER}) or an ops bearer token is required",
+                headers={"WWW-Authenticate": API_KEY_HEADER},
+            )
+        request.state.caller = found
+
+    return check
+
+
+def _asks_for_ide_page(request: HTTPConnection) -> bool:
+    return (
+        request.scope.get("method") == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and "query" not in request.query_params
+    )

@@ -1,0 +1,44 @@
+"""What every resolver and extension sees: the caller, the loaders, the gateway's guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info
+
+from gateway.adapters.persisted import QueryCache
+from gateway.domain.bucket import Buckets
+from gateway.schema.loaders import Loaders
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a partner (API key) or ops (bearer token with scopes)."""
+
+    id: str  # the bucket it pays from: "key:<id>", "env:<n>" or "ops:<n>"
+    kind: Literal["partner", "ops"]
+    scopes: frozenset[str] = frozenset()
+    safelist_only: bool = False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The app-wide protection state (one per process), handed to each request."""
+
+    buckets: Buckets
+    max_query_cost: int
+    apq: QueryCache
+    safelist: Mapping[str, str]
+    production: bool
+
+
+class Context(BaseContext):
+    def __init__(self, loaders: Loaders, caller: Caller, guard: Guard) -> None:
+        super().__init__()
+        self.loaders, self.caller, self.guard = loaders, caller, guard
+
+
+Resolve = Info[Context, None]

@@ -1,0 +1,132 @@
+"""Schema extensions that guard every operation.
+
+In order: persisted queries (APQ and the safelist) resolve the query text; introspection
+is refused to partners in production; after validation the static cost is computed and
+paid from the caller's bucket (429 with Retry-After when it is empty); the cost goes back
+in `extensions.cost`. Depth, alias and token limits are Strawberry's own extensions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from gateway.adapters.persisted import sha256
+from gateway.adapters.upstreams import UpstreamError
+from gateway.domain.cost import query_cost
+from gateway.schema.context import Context
+
+# Typical sizes of lists without `first` (see gateway.domain.cost).
+LIST_SIZES = {"Query.municipalities": 300, "Query.uncoveredMunicipalities": 300}
+
+
+def _error(message: str, code: str, **more: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **more})
+
+
+class Protection(SchemaExtension):
+    cost: int | None = None
+    remaining: float = 0.0
+
+    def _context(self) -> Context:
+        context: Context = self.execution_context.context
+        return context
+
+    def on_operation(self) -> Iterator[None]:
+        context = self._context()
+        self._resolve_persisted(context)
+        if context.guard.production and context.caller.kind == "partner":
+            rules = self.execution_context.validation_rules
+            self.execution_context.validation_rules = (*rules, NoSchemaIntrospectionCustomRule)
+        yield
+
+    def _resolve_persisted(self, context: Context) -> None:
+        execution = self.execution_context
+        persisted = (execution.operation_extensions or {}).get("persistedQuery")
+        if isinstance(persisted, dict):
+            wanted = str(persisted.get("sha256Hash", ""))
+            if execution.query:
+                if sha256(execution.query) != wanted:
+                    raise _error("provided sha does not match query", "PERSISTED_QUERY_HASH")
+                context.guard.apq.put(wanted, execution.query)
+            else:
+                found = context.guard.safelist.get(wanted) or context.guard.apq.get(wanted)
+                if found is None:
+                    raise _error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+                execution.query = found
+        if (
+            context.caller.safelist_only
+            and sha256(execution.query or "") not in context.guard.safelist
+        ):
+            raise _error("only safelisted operations are allowed", "PERSISTED_QUERY_NOT_ALLOWED")
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        if execution.pre_execution_errors or execution.graphql_document is None:
+            return
+        context = self._context()
+        cost = query_cost(
+            execution.schema._schema,
+            execution.graphql_document,
+            execution.variables,
+            execution.operation_name,
+            LIST_SIZES,
+        )
+        guard = context.guard
+        if cost > guard.max_query_cost:
+            raise _error(
+                f"query cost {cost} exceeds the limit of {guard.max_query_cost}",
+                "QUERY_TOO_COSTLY",
+                cost=cost,
+            )
+        paid, rest = guard.buckets.take(context.caller.id, cost)
+        if not paid:
+            retry = guard.buckets.retry_after(rest)
+            _respond(context, 429, {"Retry-After": str(retry)})
+            raise _error("rate limit exceeded", "RATE_LIMITED", cost=cost, retryAfter=retry)
+        self.cost, self.remaining = cost, rest
+        limit, remaining = str(guard.buckets.capacity), str(int(rest))
+        _respond(context, None, {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": remaining})
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None:
+            return {}
+        limit = self._context().guard.buckets.capacity
+        return {"cost": {"requested": self.cost, "remaining": int(self.remaining), "limit": limit}}
+
+
+def _respond(context: Context, status: int | None, headers: dict[str, str]) -> None:
+    """Set the HTTP status and headers of the answer (Strawberry's sub-response)."""
+    if context.response is None:
+        return
+    if status is not None:
+        context.response.status_code = status
+    context.response.headers.update(headers)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Our own messages pass (GraphQL errors, upstream unavailability); anything else is masked."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | UpstreamError)
+
+
+def extensions(
+    max_depth: int, max_aliases: int, max_tokens: int
+) -> list[Callable[[], SchemaExtension]]:
+    return [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        Protection,
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
+    ]

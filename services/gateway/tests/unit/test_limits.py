@@ -1,0 +1,125 @@
+"""Depth, alias, token, cost and body-size limits, the per-key budget, masked errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.adapters import reads
+from gateway.config import Settings
+
+
+async def post(gateway: httpx.AsyncClient, key: str, query: str) -> httpx.Response:
+    return await gateway.post("/graphql", json={"query": query}, headers={"X-API-Key": key})
+
+
+def messages(body: dict[str, Any]) -> list[str]:
+    return [e["message"] for e in body.get("errors", [])]
+
+
+@pytest.fixture
+def shallow(settings: Settings) -> Settings:
+    settings.max_depth = 2
+    return settings
+
+
+@pytest.mark.usefixtures("shallow")
+async def test_a_query_deeper_than_the_limit_runs_nothing(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str]
+) -> None:
+    body = (
+        await post(gateway, partner_key, '{ activity(id: "a") { academy { reach { year } } } }')
+    ).json()
+    assert body["data"] is None
+    assert "exceeds maximum operation depth of 2" in messages(body)[0]
+    assert not calls
+
+
+async def test_too_many_aliases(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    query = "{ " + " ".join(f'a{i}: activity(id: "x") {{ id }}' for i in range(16)) + " }"
+    body = (await post(gateway, partner_key, query)).json()
+    assert messages(body) == ["16 aliases found. Allowed: 15"]
+
+
+async def test_too_many_tokens(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    query = '{ activity(id: "x") { ' + "id " * 2000 + "} }"
+    body = (await post(gateway, partner_key, query)).json()
+    assert "more than 2000 tokens" in messages(body)[0]
+
+
+async def test_the_cost_comes_back_in_the_extensions(
+    gateway: httpx.AsyncClient, partner_key: str
+) -> None:
+    response = await post(
+        gateway, partner_key, '{ activity(id: "act-1") { name academy { name } } }'
+    )
+    cost = response.json()["extensions"]["cost"]
+    assert cost == {"requested": 2, "remaining": 10000 - 2, "limit": 10000}
+    assert response.headers["X-RateLimit-Remaining"] == str(10000 - 2)
+
+
+@pytest.fixture
+def small_budget(settings: Settings) -> Settings:
+    settings.cost_budget, settings.cost_refill_per_second, settings.max_query_cost = 25, 0.5, 25
+    return settings
+
+
+@pytest.mark.usefixtures("small_budget")
+async def test_an_empty_budget_is_a_429_with_retry_after(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str]
+) -> None:
+    query = '{ academy(id: "acad-0") { reach { year } } }'  # 1 + 10 x 1 = 11 points
+    assert (await post(gateway, partner_key, query)).status_code == 200
+    assert (await post(gateway, partner_key, query)).status_code == 200
+    calls.clear()
+
+    refused = await post(gateway, partner_key, query)
+
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    body = refused.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert not calls
+
+
+@pytest.mark.usefixtures("small_budget")
+async def test_budgets_are_per_caller(
+    gateway: httpx.AsyncClient, partner_key: str, ops_token: str
+) -> None:
+    query = '{ academy(id: "acad-0") { reach { year } } }'
+    for _ in range(2):
+        await post(gateway, partner_key, query)
+    assert (await post(gateway, partner_key, query)).status_code == 429
+    ops = {"Authorization": f"Bearer {ops_token}"}
+    response = await gateway.post("/graphql", json={"query": query}, headers=ops)
+    assert response.status_code == 200
+
+
+@pytest.mark.usefixtures("small_budget")
+async def test_a_query_over_the_cost_limit_is_refused(
+    gateway: httpx.AsyncClient, partner_key: str
+) -> None:
+    query = "{ " + " ".join(f'{a}: academy(id: "{a}") {{ reach {{ year }} }}' for a in "abc") + " }"
+    body = (await post(gateway, partner_key, query)).json()
+    assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 33}
+
+
+async def test_a_large_body_is_a_413(gateway: httpx.AsyncClient, partner_key: str) -> None:
+    padding = " " * 70_000
+    response = await post(gateway, partner_key, "{ __typename }" + padding)
+    assert response.status_code == 413
+
+
+async def test_unexpected_errors_are_masked(
+    gateway: httpx.AsyncClient, partner_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> object:
+        raise RuntimeError("password=hunter2 at 10.0.0.7")
+
+    monkeypatch.setattr(reads, "activities_by_id", broken)
+    body = (await post(gateway, partner_key, '{ activity(id: "act-1") { name } }')).json()
+    assert messages(body) == ["internal error"]
