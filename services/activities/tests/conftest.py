@@ -26,10 +26,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from activities.adapters import deliveries
 from activities.adapters.orm import webhook_deliveries
+from activities.adapters.uit_client import Fetched, FetchFailed
 from activities.bootstrap import migrate
 from activities.config import Settings
+from activities.domain.model import Change
 from activities.entrypoints.api import create_app
+from activities.service_layer import processing
+from activities.service_layer.catalogue import ingest_document
 from activities.service_layer.registry_events import handle_registry_event
 from stemkit.contracts import CATALOG
 from stemkit.db import outbox
@@ -98,16 +103,78 @@ def signed(
     }
 
 
-@pytest.fixture
-def post_document(client: httpx.AsyncClient) -> Callable[..., Awaitable[httpx.Response]]:
-    """POST a document (dict, or raw text) to the webhook, signed unless told otherwise."""
+class FakeUiT:
+    """UiTdatabank's Entry API as the worker sees it: documents by IRI, or a status."""
 
-    async def post(document: dict[str, Any] | str, **signing: Any) -> httpx.Response:
+    def __init__(self) -> None:
+        self.documents: dict[str, Any] = {}
+        self.statuses: dict[str, int] = {}
+        self.failures: dict[str, int] = {}  # IRI -> how many fetches fail first
+        self.fetched: list[str] = []
+
+    async def fetch(self, iri: str) -> Fetched:
+        self.fetched.append(iri)
+        if self.failures.get(iri, 0) > 0:
+            self.failures[iri] -= 1
+            raise FetchFailed(f"GET {iri}: HTTP 503 after 3 attempts")
+        if iri in self.statuses:
+            return Fetched(gone_status=self.statuses[iri])
+        return Fetched(document=self.documents[iri])
+
+
+@pytest.fixture
+def uit() -> FakeUiT:
+    return FakeUiT()
+
+
+@pytest.fixture
+def drain(
+    sessions: async_sessionmaker[AsyncSession], uit: FakeUiT
+) -> Callable[[], Awaitable[list[str]]]:
+    """What the worker does: process every delivery that is due; returns the outcomes."""
+
+    async def run() -> list[str]:
+        outcomes: list[str] = []
+        while True:
+            async with sessions() as session:
+                due = await deliveries.due(session, 50)
+            if not due:
+                return outcomes
+            for delivery in due:
+                outcomes.append(await processing.process(sessions, uit, delivery))
+
+    return run
+
+
+@pytest.fixture
+def post_document(
+    client: httpx.AsyncClient, drain: Callable[[], Awaitable[list[str]]]
+) -> Callable[..., Awaitable[httpx.Response]]:
+    """POST a document (dict, or raw text) to the webhook, signed unless told otherwise;
+    then process what is stored, as the worker would (`process=False`: not yet)."""
+
+    async def post(
+        document: dict[str, Any] | str, *, process: bool = True, **signing: Any
+    ) -> httpx.Response:
         body = document if isinstance(document, str) else json.dumps(document)
         headers = signing.pop("headers", None) or signed(body, **signing)
-        return await client.post("/webhooks/uitdatabank", content=body, headers=headers)
+        response = await client.post("/webhooks/uitdatabank", content=body, headers=headers)
+        if process:
+            await drain()
+        return response
 
     return post
+
+
+@pytest.fixture
+def ingest(sessions: async_sessionmaker[AsyncSession]) -> Callable[[Any], Awaitable[Change]]:
+    """Store one event document straight through the catalogue; returns the change."""
+
+    async def run(document: Any) -> Change:
+        async with sessions.begin() as session:
+            return (await ingest_document(session, document))[1]
+
+    return run
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import binascii
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from stemkit.settings import DatabaseServiceSettings
 
@@ -73,3 +73,27 @@ class Settings(DatabaseServiceSettings):
         ):
             raise ValueError("ACTIVITIES_WEBHOOK_SECRETS must not hold the development secret")
         return self
+
+
+class UitdatabankSettings(BaseSettings):
+    """How this service reads UiTdatabank (`ACTIVITIES_UITDATABANK_*`): the fetch after a
+    thin notification and the Search API poller. Documented in services/activities/README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ACTIVITIES_UITDATABANK_", extra="ignore")
+
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Per call to UiTdatabank")
+    client_id: SecretStr | None = Field(default=None, description="X-Client-Id header")
+    search_url: str = Field(
+        default="https://search.uitdatabank.be", description="Search API v3 base URL"
+    )
+    poll_interval_seconds: float = Field(
+        default=0, ge=0, description="Seconds between Search API polls; 0: the poller is off"
+    )
+    poll_overlap_seconds: float = Field(
+        default=300, ge=0, description="How far before the cursor each poll starts again"
+    )
+    poll_page_size: int = Field(default=200, gt=0, le=2000, description="Search API `limit`")
+
+    def headers(self) -> dict[str, str]:
+        client_id = self.client_id
+        return {"X-Client-Id": client_id.get_secret_value()} if client_id else {}

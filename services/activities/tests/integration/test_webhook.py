@@ -16,24 +16,26 @@ Post = Callable[..., Awaitable[httpx.Response]]
 Events = Callable[[], Awaitable[list[CloudEvent]]]
 Count = Callable[[], Awaitable[int]]
 LoadEvent = Callable[[str], dict[str, Any]]
+Drain = Callable[[], Awaitable[list[str]]]
 
 EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"
 ROTATED = "whsec_" + base64.b64encode(b"second-secret-for-the-tests-002").decode()
 UNKNOWN = "whsec_" + base64.b64encode(b"a-secret-nobody-configured-here").decode()
 
 
-async def test_a_signed_document_is_stored_with_one_event(
-    post_document: Post, load_event: LoadEvent, outbox_events: Events, client: httpx.AsyncClient
+async def test_a_signed_document_is_stored_then_processed_with_one_event(
+    post_document: Post,
+    load_event: LoadEvent,
+    outbox_events: Events,
+    client: httpx.AsyncClient,
+    drain: Drain,
 ) -> None:
-    response = await post_document(load_event("original"))
+    response = await post_document(load_event("original"), process=False)
 
     assert response.status_code == 202, response.text
-    assert response.json() | {"webhook_id": "-"} == {
-        "status": "processed",
-        "webhook_id": "-",
-        "activity_id": EVENT_ID,
-        "change": "published",
-    }
+    assert response.json() | {"webhook_id": "-"} == {"status": "received", "webhook_id": "-"}
+    assert await outbox_events() == []  # stored, not yet processed
+    assert await drain() == ["processed"]
     events = await outbox_events()
     assert [e.type for e in events] == ["be.vlaio.stem.activity.published.v1"]
     assert events[0].subject == EVENT_ID
@@ -126,7 +128,7 @@ async def test_malformed_json_is_refused_and_not_stored(
     assert await outbox_events() == []
 
 
-async def test_an_unreadable_document_is_kept_as_failed_and_answered_422(
+async def test_an_unreadable_document_is_accepted_then_quarantined(
     post_document: Post, load_event: LoadEvent, outbox_events: Events, delivery_count: Count
 ) -> None:
     document = load_event("original")
@@ -135,9 +137,8 @@ async def test_an_unreadable_document_is_kept_as_failed_and_answered_422(
     response = await post_document(document, msg_id="msg_unreadable")
     again = await post_document(document, msg_id="msg_unreadable")
 
-    assert response.status_code == 422
-    assert "has no name" in response.json()["detail"]
-    assert (again.status_code, again.json()["first"]) == (200, "failed")
+    assert response.status_code == 202
+    assert (again.status_code, again.json()["first"]) == (200, "quarantined")
     assert await delivery_count() == 1
     assert await outbox_events() == []
 

@@ -38,6 +38,16 @@ class Location(_Payload):
     nis_code: str | None = Field(
         default=None, pattern=r"^\d{5}$", description="Municipality, when resolved"
     )
+    kind: Literal["place", "online", "school", "dummy", "none"] | None = Field(
+        default=None,
+        description="place: a UiTdatabank place; online: the nil location; school: "
+        "'in consultation with the school'; dummy: an address without a place id; none",
+    )
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    unresolved_reason: str | None = Field(
+        default=None, description="Why no municipality could be resolved, when none was"
+    )
 
 
 class ActivitySnapshot(_Payload):
@@ -57,6 +67,14 @@ class ActivitySnapshot(_Payload):
     age_min: int | None = Field(default=None, ge=0, description="Youngest age (typicalAgeRange)")
     age_max: int | None = Field(default=None, ge=0, description="Oldest age; null if open ended")
     audience: Literal["everyone", "members", "education"] | None = None
+    type_ids: list[str] | None = Field(default=None, description="UiTdatabank eventtype term ids")
+    workflow_status: str | None = Field(
+        default=None, description="UiTdatabank workflowStatus as read (DRAFT, APPROVED, ...)"
+    )
+    available_from: datetime | None = Field(default=None, description="Shown from (UiT rule)")
+    available_to: datetime | None = Field(
+        default=None, description="Shown until (UiT rule: start for courses and camps)"
+    )
     modified: datetime = Field(description="UiTdatabank `modified` of the source document")
 
 

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from stemkit.db import NAMING
@@ -21,6 +35,37 @@ activities = Table(
     Column("postal_code", String(16), nullable=True, index=True),
     Column("modified", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("place_id", String(64), nullable=True, index=True),
+    Column("academy_id", String(64), nullable=True, index=True),
+    Column("nis_code", String(5), nullable=True, index=True),
+    Column("sort_start", DateTime(timezone=True), nullable=True, comment="first start; keyset"),
+    Column("age_min", Integer, nullable=True),
+    Column("age_max", Integer, nullable=True),
+    Column("search_text", Text, nullable=True, comment="folded name and locality"),
+    Column(
+        "listed", Boolean, nullable=False, server_default=false(), comment="public, not withdrawn"
+    ),
+    Column("available_to", DateTime(timezone=True), nullable=True),
+)
+Index(
+    "ix_activities_listing", activities.c.listed, activities.c.sort_start, activities.c.activity_id
+)
+
+activity_occurrences = Table(
+    "activity_occurrences",
+    metadata,
+    Column("activity_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("start", DateTime(timezone=True), nullable=False, index=True),
+    Column("end", DateTime(timezone=True), nullable=True),
+    Column("nis_code", String(5), nullable=True, index=True),
+)
+
+activity_themes = Table(
+    "activity_themes",
+    metadata,
+    Column("activity_id", String(64), primary_key=True),
+    Column("theme_id", String(64), primary_key=True, index=True),
 )
 
 # Every signed webhook delivery, raw, before and whatever its processing: the id makes
@@ -36,6 +81,10 @@ webhook_deliveries = Table(
     Column("error", Text, nullable=True),
     Column("activity_id", String(64), nullable=True),
     Column("processed_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("source", String(16), nullable=True, comment="webhook | poller | backfill"),
+    Column("kind", String(16), nullable=True, comment="event | place | organizer"),
 )
 Index("ix_webhook_deliveries_status", webhook_deliveries.c.status, webhook_deliveries.c.received_at)
 
@@ -47,6 +96,9 @@ municipalities = Table(
     Column("name_nl", String(255), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=True),
+    Column("province_nl", String(255), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
 )
 
 municipality_postal_codes = Table(
@@ -62,4 +114,36 @@ academy_organizers = Table(
     metadata,
     Column("organizer_id", String(64), primary_key=True),
     Column("academy_id", String(64), nullable=False),
+)
+
+# UiTdatabank places and organizers, from their own documents (pushed or polled): newer
+# than what events embed, and the way to duplicate places' canonical place.
+places = Table(
+    "places",
+    metadata,
+    Column("place_id", String(64), primary_key=True),
+    Column("canonical_id", String(64), nullable=True),
+    Column("location", _JSON, nullable=False, comment="the place's address and coordinates"),
+    Column("modified", DateTime(timezone=True), nullable=True),
+    Column("deleted", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+organizers = Table(
+    "organizers",
+    metadata,
+    Column("organizer_id", String(64), primary_key=True),
+    Column("name", Text, nullable=True),
+    Column("modified", DateTime(timezone=True), nullable=True),
+    Column("deleted", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The Search API poller's `modified` cursor per kind (events, places, organizers).
+poll_cursors = Table(
+    "poll_cursors",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("cursor", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -28,6 +28,9 @@ async def save_municipality(
         "name_nl": municipality.name_nl,
         "valid_from": municipality.valid_from,
         "valid_to": municipality.valid_to,
+        "province_nl": municipality.province_nl,
+        "latitude": municipality.centroid[0] if municipality.centroid else None,
+        "longitude": municipality.centroid[1] if municipality.centroid else None,
     }
     await session.execute(
         dialect_insert(session, municipalities)
@@ -68,6 +71,8 @@ async def municipalities_with_postal_code(
             name_nl=row.name_nl,
             valid_from=row.valid_from,
             valid_to=row.valid_to,
+            province_nl=row.province_nl,
+            centroid=None if row.latitude is None else (row.latitude, row.longitude),
         )
         for row in rows
     ]
@@ -75,13 +80,30 @@ async def municipalities_with_postal_code(
 
 async def link_organizers(
     session: AsyncSession, academy_id: str, organizer_ids: Collection[str]
-) -> None:
+) -> set[str]:
+    """The academy's organizers become exactly these; returns those it no longer has."""
+    before = set(
+        await session.scalars(
+            select(academy_organizers.c.organizer_id).where(
+                academy_organizers.c.academy_id == academy_id
+            )
+        )
+    )
+    dropped = before - set(organizer_ids)
+    if dropped:
+        await session.execute(
+            delete(academy_organizers).where(
+                academy_organizers.c.academy_id == academy_id,
+                academy_organizers.c.organizer_id.in_(dropped),
+            )
+        )
     for organizer_id in set(organizer_ids):
         await session.execute(
             dialect_insert(session, academy_organizers)
             .values(organizer_id=organizer_id, academy_id=academy_id)
             .on_conflict_do_update(index_elements=["organizer_id"], set_={"academy_id": academy_id})
         )
+    return dropped
 
 
 async def academy_of_organizer(session: AsyncSession, organizer_id: str) -> str | None:

@@ -1,16 +1,17 @@
-"""Reading and writing activities and webhook deliveries (SQLAlchemy Core, async)."""
+"""Reading and writing activities (SQLAlchemy Core, async)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters.orm import activities, webhook_deliveries
+from activities.adapters.orm import activities, activity_occurrences, activity_themes
 from activities.adapters.snapshots import from_snapshot, to_snapshot
 from activities.domain.model import Activity
 
@@ -22,14 +23,55 @@ def dialect_insert(session: AsyncSession, table: Any) -> Any:
     return sqlite.insert(table)
 
 
+def folded(text: str) -> str:
+    """Lower case without accents: what free-text search compares."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isprintable())
+
+
 def _columns(activity: Activity) -> dict[str, Any]:
+    location = activity.location
+    first = activity.occurrences[0].start if activity.occurrences else None
     return {
         "snapshot": to_snapshot(activity).model_dump(mode="json"),
         "organizer_id": activity.organizer_id,
-        "postal_code": activity.location.postal_code,
+        "postal_code": location.postal_code,
         "modified": activity.modified,
         "updated_at": datetime.now(UTC),
+        "place_id": location.place_id,
+        "academy_id": activity.academy_id,
+        "nis_code": location.nis_code,
+        "sort_start": first or activity.available_to or activity.modified,
+        "age_min": activity.age_min,
+        "age_max": activity.age_max,
+        "search_text": folded(" ".join(filter(None, [activity.name, location.locality]))),
+        "listed": activity.public and not activity.withdrawn,
+        "available_to": activity.available_to,
     }
+
+
+async def _write_children(session: AsyncSession, activity: Activity) -> None:
+    """The occurrences and themes that the read API filters on, replaced whole."""
+    for table in (activity_occurrences, activity_themes):
+        await session.execute(delete(table).where(table.c.activity_id == activity.activity_id))
+    if activity.occurrences:
+        await session.execute(
+            activity_occurrences.insert(),
+            [
+                {
+                    "activity_id": activity.activity_id,
+                    "position": position,
+                    "start": o.start,
+                    "end": o.end,
+                    "nis_code": o.nis_code or activity.location.nis_code,
+                }
+                for position, o in enumerate(activity.occurrences)
+            ],
+        )
+    if activity.theme_ids:
+        await session.execute(
+            activity_themes.insert(),
+            [{"activity_id": activity.activity_id, "theme_id": t} for t in activity.theme_ids],
+        )
 
 
 async def lock_activity(session: AsyncSession, activity_id: str) -> Activity | None:
@@ -51,7 +93,10 @@ async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
         .on_conflict_do_nothing(index_elements=["activity_id"])
     )
     result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    inserted = bool(getattr(result, "rowcount", 0))
+    if inserted:
+        await _write_children(session, activity)
+    return inserted
 
 
 async def update_activity(session: AsyncSession, activity: Activity) -> None:
@@ -60,6 +105,7 @@ async def update_activity(session: AsyncSession, activity: Activity) -> None:
         .where(activities.c.activity_id == activity.activity_id)
         .values(**_columns(activity))
     )
+    await _write_children(session, activity)
 
 
 async def get_activities(session: AsyncSession, activity_ids: Collection[str]) -> list[Activity]:
@@ -76,48 +122,15 @@ async def activity_ids_where(
     *,
     organizer_ids: Collection[str] = (),
     postal_codes: Collection[str] = (),
+    place_ids: Collection[str] = (),
 ) -> list[str]:
-    """Ids of activities of these organizers or at these postal codes (for re-linking)."""
-    condition = activities.c.organizer_id.in_(list(organizer_ids)) | activities.c.postal_code.in_(
-        list(postal_codes)
+    """Ids of activities of these organizers, at these postal codes or places (re-linking)."""
+    condition = (
+        activities.c.organizer_id.in_(list(organizer_ids))
+        | activities.c.postal_code.in_(list(postal_codes))
+        | activities.c.place_id.in_(list(place_ids))
     )
     rows = await session.scalars(
         select(activities.c.activity_id).where(condition).order_by(activities.c.activity_id)
     )
     return list(rows)
-
-
-async def record_delivery(session: AsyncSession, webhook_id: str, body: str) -> bool:
-    """Store a delivery as received; False when this webhook-id was stored before."""
-    statement = (
-        dialect_insert(session, webhook_deliveries)
-        .values(webhook_id=webhook_id, received_at=datetime.now(UTC), body=body, status="received")
-        .on_conflict_do_nothing(index_elements=["webhook_id"])
-    )
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def finish_delivery(
-    session: AsyncSession,
-    webhook_id: str,
-    *,
-    activity_id: str | None = None,
-    error: str | None = None,
-) -> None:
-    await session.execute(
-        update(webhook_deliveries)
-        .where(webhook_deliveries.c.webhook_id == webhook_id)
-        .values(
-            status="failed" if error else "processed",
-            error=error,
-            activity_id=activity_id,
-            processed_at=datetime.now(UTC),
-        )
-    )
-
-
-async def delivery_status(session: AsyncSession, webhook_id: str) -> str | None:
-    return await session.scalar(
-        select(webhook_deliveries.c.status).where(webhook_deliveries.c.webhook_id == webhook_id)
-    )

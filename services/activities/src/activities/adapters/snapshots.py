@@ -7,6 +7,7 @@ table stores, so all three always agree.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from activities.domain.model import Activity, Location, Occurrence
@@ -14,47 +15,47 @@ from stemkit.contracts import activities as contract
 
 
 def to_snapshot(activity: Activity) -> contract.ActivitySnapshot:
-    location = activity.location
     return contract.ActivitySnapshot(
         activity_id=activity.activity_id,
         name=activity.name,
         organizer_id=activity.organizer_id,
         academy_id=activity.academy_id,
-        occurrences=[contract.Occurrence(start=o.start, end=o.end) for o in activity.occurrences],
-        location=contract.Location(
-            place_id=location.place_id,
-            name=location.name,
-            postal_code=location.postal_code,
-            locality=location.locality,
-            country=location.country,
-            nis_code=location.nis_code,
-        ),
+        occurrences=[contract.Occurrence(**asdict(o)) for o in activity.occurrences],
+        location=contract.Location(**asdict(activity.location)),
         theme_ids=list(activity.theme_ids),
+        type_ids=list(activity.type_ids),
         status=activity.status,
         public=activity.public,
+        age_min=activity.age_min,
+        age_max=activity.age_max,
+        audience=activity.audience,
+        workflow_status=activity.workflow_status,
+        available_from=activity.available_from,
+        available_to=activity.available_to,
         modified=activity.modified,
     )
 
 
 def from_snapshot(data: Mapping[str, Any]) -> Activity:
     snapshot = contract.ActivitySnapshot.model_validate(data)
-    location = snapshot.location
+    location = snapshot.location.model_dump()
+    location["kind"] = location["kind"] or "none"
     return Activity(
         activity_id=snapshot.activity_id,
         name=snapshot.name,
         modified=snapshot.modified,
         organizer_id=snapshot.organizer_id,
         academy_id=snapshot.academy_id,
-        occurrences=tuple(Occurrence(start=o.start, end=o.end) for o in snapshot.occurrences),
-        location=Location(
-            place_id=location.place_id,
-            name=location.name,
-            postal_code=location.postal_code,
-            locality=location.locality,
-            country=location.country,
-            nis_code=location.nis_code,
-        ),
+        occurrences=tuple(Occurrence(**o.model_dump()) for o in snapshot.occurrences),
+        location=Location(**location),
         theme_ids=tuple(snapshot.theme_ids),
+        type_ids=tuple(snapshot.type_ids or ()),
         status=snapshot.status,
         public=snapshot.public,
+        age_min=snapshot.age_min,
+        age_max=snapshot.age_max,
+        audience=snapshot.audience,
+        workflow_status=snapshot.workflow_status,
+        available_from=snapshot.available_from,
+        available_to=snapshot.available_to,
     )

@@ -8,6 +8,7 @@ what is fatal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -62,3 +63,26 @@ def string(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
     return str(value).replace("\x00", "").strip() or None
+
+
+def number(value: Any) -> float | None:
+    """A finite float from a number or a numeric string (legacy geo values are strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Mapping[str, Any]]:
+    """The objects in a list; anything else is no items."""
+    return [i for i in value if isinstance(i, Mapping)] if isinstance(value, list) else []

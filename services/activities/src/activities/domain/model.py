@@ -8,24 +8,37 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 Status = Literal["available", "temporarily_unavailable", "unavailable"]
+Audience = Literal["everyone", "members", "education"]
+LocationKind = Literal["place", "online", "school", "dummy", "none"]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
+PUBLIC_WORKFLOW = frozenset({"READY_FOR_VALIDATION", "APPROVED"})  # what calendars show
+WITHDRAWN_WORKFLOW = frozenset({"REJECTED", "DELETED"})  # gone from every calendar
 
 
 @dataclass(frozen=True)
 class Occurrence:
     start: datetime
     end: datetime | None = None
+    status: Status | None = None  # the subEvent's own status, when it has one
+    nis_code: str | None = None  # municipality as of this occurrence's day
+
+    def day(self) -> date:
+        return self.start.astimezone(BRUSSELS).date()
 
 
 @dataclass(frozen=True)
 class Location:
-    place_id: str | None = None
+    place_id: str | None = None  # the canonical place, when the place is a duplicate
     name: str | None = None
     postal_code: str | None = None
     locality: str | None = None
     country: str | None = None
     nis_code: str | None = None  # resolved from the registry's municipalities, not UiT
+    kind: LocationKind = "none"
+    latitude: float | None = None
+    longitude: float | None = None
+    unresolved_reason: str | None = None  # why nis_code is None
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,19 @@ class Activity:
     occurrences: tuple[Occurrence, ...] = ()
     location: Location = field(default_factory=Location)
     theme_ids: tuple[str, ...] = ()
+    type_ids: tuple[str, ...] = ()
     status: Status = "available"
     public: bool = False
+    age_min: int | None = None
+    age_max: int | None = None
+    audience: Audience | None = None
+    workflow_status: str | None = None
+    available_from: datetime | None = None
+    available_to: datetime | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.workflow_status in WITHDRAWN_WORKFLOW
 
     def reference_day(self) -> date:
         """The day that decides which municipality version applies: the first occurrence,
@@ -50,18 +74,39 @@ class Activity:
         return moment.astimezone(BRUSSELS).date()
 
 
-Change = Literal["published", "updated", "unchanged", "stale"]
+Change = Literal["published", "updated", "withdrawn", "unchanged", "stale"]
 
 
 def change_of(stored: Activity | None, incoming: Activity) -> Change:
     """What storing `incoming` over `stored` means. A document older than the stored one
     never wins (deliveries and polls arrive out of order); one with the same `modified`
     but other content does, because embedded place and organizer data (and our own
-    registry links) change without UiTdatabank's `modified` moving."""
-    if stored is None:
-        return "published"
-    if incoming.modified < stored.modified:
+    registry links) change without UiTdatabank's `modified` moving. A withdrawn activity
+    (DELETED, REJECTED, gone) that consumers never saw is stored but not announced."""
+    if stored is not None and incoming.modified < stored.modified:
         return "stale"
-    if incoming == stored:
+    if stored == incoming:
         return "unchanged"
+    if incoming.withdrawn:
+        return "withdrawn" if stored is not None and not stored.withdrawn else "unchanged"
+    if stored is None or stored.withdrawn:
+        return "published"
     return "updated"
+
+
+@dataclass(frozen=True)
+class Place:
+    place_id: str
+    name: str | None
+    location: Location  # the address part (kind "place")
+    canonical_id: str | None = None  # duplicateOf
+    modified: datetime | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Organizer:
+    organizer_id: str
+    name: str | None
+    modified: datetime | None = None
+    deleted: bool = False

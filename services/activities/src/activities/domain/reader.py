@@ -1,25 +1,21 @@
-"""From a UiTdatabank event JSON-LD document to an `Activity` (uitdatabank.md §1-9).
+"""From a UiTdatabank event JSON-LD document to an `Activity` (uitdatabank.md §1-11).
 
-Lenient: it normalises what it can and leaves out what it cannot read. Only a document
-without an event id, a name or any date of change is unusable (`UnreadableDocument`).
+Lenient: it normalises what it can and leaves out what it cannot read. A document is
+unusable (`UnreadableDocument`, with the precise reason) only without an event id, a
+name, a date of change, or, unless permanent, any date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from activities.domain import jsonld
-from activities.domain.model import Activity, Location, Occurrence, Status
+from activities.domain import calendar, jsonld
+from activities.domain.model import PUBLIC_WORKFLOW, Activity, Audience
+from activities.domain.places import organizer_id_of, read_location
 from stemkit.uit import resource_id
 
-PUBLIC_WORKFLOW = frozenset({"READY_FOR_VALIDATION", "APPROVED"})  # what calendars show
-_STATUS: dict[str, Status] = {
-    "Available": "available",
-    "TemporarilyUnavailable": "temporarily_unavailable",
-    "Unavailable": "unavailable",
-}
-_ADDRESS_PARTS = ("streetAddress", "postalCode", "addressLocality", "addressCountry")
+AUDIENCES = frozenset({"everyone", "members", "education"})
 
 
 class UnreadableDocument(ValueError):
@@ -42,88 +38,41 @@ def read_event(document: Any) -> Activity:
     modified = jsonld.moment(document.get("modified")) or jsonld.moment(document.get("created"))
     if modified is None:
         raise UnreadableDocument(f"event {activity_id} has neither a modified nor a created date")
+    try:
+        dates = calendar.occurrences(document)
+    except calendar.NoUsableDate as exc:
+        raise UnreadableDocument(f"event {activity_id}: {exc}") from None
+    type_ids = _term_ids(document.get("terms"), "eventtype")
+    available_from, available_to = calendar.availability(document, dates, type_ids)
+    age_min, age_max = calendar.age_range(document.get("typicalAgeRange"))
+    workflow = jsonld.string(document.get("workflowStatus"))
     return Activity(
         activity_id=activity_id,
         name=name,
         modified=modified,
-        organizer_id=_organizer_id(document.get("organizer")),
-        occurrences=_occurrences(document),
-        location=_location(document.get("location"), main),
-        theme_ids=_theme_ids(document.get("terms")),
-        status=_status(document.get("status")),
-        public=document.get("workflowStatus") in PUBLIC_WORKFLOW,
+        organizer_id=organizer_id_of(document.get("organizer")),
+        occurrences=dates,
+        location=read_location(document.get("location"), main, document.get("attendanceMode")),
+        theme_ids=_term_ids(document.get("terms"), "theme"),
+        type_ids=type_ids,
+        status=calendar.status(document.get("status")) or "available",
+        public=workflow in PUBLIC_WORKFLOW,
+        age_min=age_min,
+        age_max=age_max,
+        audience=_audience(document.get("audience")),
+        workflow_status=workflow,
+        available_from=available_from,
+        available_to=available_to,
     )
 
 
-def _organizer_id(organizer: Any) -> str | None:
-    # A "dummy organizer" has a name but no @id: nothing to link an academy to.
-    if isinstance(organizer, Mapping):
-        return resource_id(organizer.get("@id"), "organizer")
-    return resource_id(organizer, "organizer")
-
-
-def _occurrences(document: Mapping[str, Any]) -> tuple[Occurrence, ...]:
-    if document.get("calendarType") == "permanent":
-        return ()
-    sub_events = document.get("subEvent")
-    items = (
-        [i for i in sub_events if isinstance(i, Mapping)] if isinstance(sub_events, list) else []
-    )
-    # Older single/multiple documents have no subEvent, only top-level dates (§3).
-    found = _dated(items) or _dated([document])
-    return tuple(sorted(found, key=lambda o: (o.start, o.end or o.start)))
-
-
-def _dated(items: list[Mapping[str, Any]]) -> set[Occurrence]:
-    found = set()
-    for item in items:
-        start = jsonld.moment(item.get("startDate"))
-        if start is not None:
-            found.add(Occurrence(start=start, end=jsonld.moment(item.get("endDate"))))
-    return found
-
-
-def _location(place: Any, event_language: Any) -> Location:
-    if not isinstance(place, Mapping):
-        return Location()
-    language = place.get("mainLanguage") or event_language
-    address = _address(place.get("address"), language)
-    country = jsonld.string(address.get("addressCountry"))
-    return Location(
-        place_id=resource_id(place.get("@id"), "place"),
-        name=jsonld.text(place.get("name"), language),
-        postal_code=jsonld.string(address.get("postalCode")),
-        locality=jsonld.string(address.get("addressLocality")),
-        country=country.upper() if country else None,
-    )
-
-
-def _address(value: Any, language: Any) -> Mapping[str, Any]:
-    """The address by mainLanguage -> nl -> any, preferring a complete one; translations
-    may be missing or `{}`, and older documents have one address without languages."""
-    if not isinstance(value, Mapping):
-        return {}
-    if any(part in value for part in _ADDRESS_PARTS):
-        return value
-    candidates = [c for c in jsonld.localised_candidates(value, language) if isinstance(c, Mapping)]
-    for candidate in candidates:
-        if all(jsonld.string(candidate.get(part)) for part in _ADDRESS_PARTS):
-            return candidate
-    return next((c for c in candidates if c), {})
-
-
-def _theme_ids(terms: Any) -> tuple[str, ...]:
-    if not isinstance(terms, list):
-        return ()
+def _term_ids(terms: Any, domain: str) -> tuple[str, ...]:
     # Labels change over time; only the term id is stable (§6).
-    ids = {
-        jsonld.string(term.get("id"))
-        for term in terms
-        if isinstance(term, Mapping) and term.get("domain") == "theme"
-    }
+    ids = {jsonld.string(t.get("id")) for t in jsonld.items(terms) if t.get("domain") == domain}
     return tuple(sorted(i for i in ids if i))
 
 
-def _status(value: Any) -> Status:
-    kind = value.get("type") if isinstance(value, Mapping) else value
-    return _STATUS.get(kind, "available") if isinstance(kind, str) else "available"
+def _audience(value: Any) -> Audience:
+    """`everyone` is UiTdatabank's default, also for a value it does not know."""
+    kind = jsonld.mapping(value).get("audienceType")
+    return cast(Audience, kind) if kind in AUDIENCES else "everyone"

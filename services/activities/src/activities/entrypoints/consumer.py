@@ -1,17 +1,23 @@
-"""The registry consumer: `python -m activities.entrypoints.consumer` (Kafka -> state).
+"""The consumer process: `python -m activities.entrypoints.consumer`.
 
-Keeps this service's copy of the registry's municipalities and academy organizers, and
-re-links stored activities when they change.
+Two loops in one process, so that the platform runs no extra process:
+- registry events -> this service's copies (municipalities, academy organizers), and
+  re-resolving the stored activities they concern (group `activities`);
+- the delivery worker: stored webhook, poller and backfill deliveries -> activities
+  (and the Search API poller, when `ACTIVITIES_POLL_INTERVAL_SECONDS` is set).
 """
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
 
 from activities.bootstrap import open_database
-from activities.config import SERVICE, Settings
+from activities.config import SERVICE, Settings, UitdatabankSettings
+from activities.entrypoints.background import run_background
 from activities.service_layer.registry_events import TOPICS, handle_registry_event
-from stemkit.processes import run_consumer
+from stemkit.consumer import EventConsumer
+from stemkit.logging import configure_logging
+from stemkit.runner import run_until_signal, serve_metrics
 
 GROUP = "activities"
 DEAD_LETTER_TOPIC = "stem.activities.dlq.v1"
@@ -19,16 +25,28 @@ DEAD_LETTER_TOPIC = "stem.activities.dlq.v1"
 
 def main() -> None:
     settings = Settings()
-    run_consumer(
-        SERVICE,
-        settings,
-        partial(open_database, settings),
-        settings.consumer_metrics_port,
-        group=GROUP,
-        topics=TOPICS,
-        handler=handle_registry_event,
-        dead_letter_topic=DEAD_LETTER_TOPIC,
-    )
+    configure_logging(f"{SERVICE}-consumer", settings.log_level)
+    serve_metrics(settings.consumer_metrics_port)
+
+    async def consume(stop: asyncio.Event) -> None:
+        database = open_database(settings)
+        consumer = EventConsumer(
+            name=GROUP,
+            topics=TOPICS,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            session_factory=database.session_factory,
+            handler=handle_registry_event,
+            dead_letter_topic=DEAD_LETTER_TOPIC,
+        )
+        try:
+            await asyncio.gather(
+                consumer.run(stop),
+                run_background(UitdatabankSettings(), database.session_factory, stop),
+            )
+        finally:
+            await database.dispose()
+
+    run_until_signal(consume)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
+from activities.adapters import deliveries
 from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
 from activities.config import Settings
-from activities.service_layer.deliveries import DeliveryResult, receive_delivery
 from stemkit.db import Database
 from stemkit.logging import event_id_var
 
@@ -30,7 +30,9 @@ MAX_WEBHOOK_ID = 255  # the column's width; Standard Webhooks sets no limit
 _REQUEST: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "A UiTdatabank event JSON-LD document, as its Entry API returns it",
+        "description": "UiTdatabank's change notification for an event, place or organizer "
+        "(`{id, payload: {item_id, iri}, recorded_on}`; the document is then fetched from "
+        "`iri`), or a whole event, place or organizer JSON-LD document",
         "content": {"application/json": {"schema": {"type": "object"}}},
     },
     "parameters": [
@@ -40,12 +42,14 @@ _REQUEST: dict[str, Any] = {
 }
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"description": "Stored and processed: the activity and its event are committed"},
+    202: {
+        "description": "Durably stored; it is processed asynchronously (what cannot be "
+        "used is quarantined, see GET /quarantine)"
+    },
     200: {"description": "A delivery with this webhook-id was received before; nothing done"},
     400: {"description": "The body is not JSON, or the webhook-id is too long"},
     401: {"description": "Missing or invalid signature, or a timestamp outside ±5 minutes"},
     413: {"description": "The body is larger than the configured limit"},
-    422: {"description": "Not a usable UiTdatabank event; the delivery is kept as failed"},
 }
 
 
@@ -58,7 +62,7 @@ def webhook_router(database: Database, settings: Settings) -> APIRouter:
         status_code=status.HTTP_202_ACCEPTED,
         responses=_RESPONSES,
         openapi_extra=_REQUEST,
-        summary="Receive a UiTdatabank event document, signed per Standard Webhooks",
+        summary="Receive a UiTdatabank notification or document, signed per Standard Webhooks",
     )
     async def receive_uitdatabank(request: Request) -> JSONResponse:
         body = await _read_limited(request, settings.webhook_max_body_bytes)
@@ -73,15 +77,21 @@ def webhook_router(database: Database, settings: Settings) -> APIRouter:
         try:
             text = body.decode("utf-8")  # verified, so UTF-8
             try:
-                document = json.loads(text)
+                json.loads(text)
             except json.JSONDecodeError as exc:
                 _refuse("malformed", status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}")
             async with database.session_factory() as session, session.begin():
-                result = await receive_delivery(session, webhook_id, text, document)
+                first = await deliveries.record(session, webhook_id, text, "webhook")
+                earlier = None if first else await deliveries.status_of(session, webhook_id)
         finally:
             event_id_var.reset(token)
-        DELIVERIES.labels(result.outcome).inc()
-        return _answer(webhook_id, result)
+        if not first:
+            DELIVERIES.labels("duplicate").inc()
+            answer = {"status": "duplicate", "webhook_id": webhook_id, "first": earlier}
+            return JSONResponse(answer, status_code=status.HTTP_200_OK)
+        DELIVERIES.labels("stored").inc()
+        stored = {"status": "received", "webhook_id": webhook_id}
+        return JSONResponse(stored, status_code=status.HTTP_202_ACCEPTED)
 
     return router
 
@@ -105,23 +115,3 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 def _refuse(outcome: str, code: int, detail: str) -> NoReturn:
     DELIVERIES.labels(outcome).inc()
     raise HTTPException(code, detail=detail)
-
-
-def _answer(webhook_id: str, result: DeliveryResult) -> JSONResponse:
-    if result.outcome == "duplicate":
-        body = {"status": "duplicate", "webhook_id": webhook_id, "first": result.earlier_status}
-        return JSONResponse(body, status_code=status.HTTP_200_OK)
-    if result.outcome == "failed":
-        body = {
-            "status": "failed",
-            "webhook_id": webhook_id,
-            "detail": f"unreadable UiTdatabank document: {result.error}",
-        }
-        return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    body = {
-        "status": "processed",
-        "webhook_id": webhook_id,
-        "activity_id": result.activity_id,
-        "change": result.change,
-    }
-    return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)

@@ -1,4 +1,4 @@
-"""Use cases on the catalogue: store a document's activity, re-link stored activities.
+"""Use cases on the catalogue: store a document's activity, re-resolve stored activities.
 
 Each runs inside the caller's transaction and stages its event in the outbox there, so
 the activity and its event commit together or not at all.
@@ -6,46 +6,74 @@ the activity and its event commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters import registry_copy, repository
+from activities.adapters import places_repo, registry_copy, repository
 from activities.adapters.snapshots import to_snapshot
-from activities.domain.model import Activity, Change, change_of
-from activities.domain.municipalities import resolve_nis_code
+from activities.domain.model import Activity, Change, Location, change_of
+from activities.domain.municipalities import resolve
 from activities.domain.reader import read_event
 from stemkit.contracts import CATALOG
-from stemkit.contracts.activities import ActivityPublished, ActivityUpdated
+from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
 from stemkit.outbox import add_event
 
 SOURCE = "/stem/activities"
+_MAX_DUPLICATE_HOPS = 3
 
 
-async def ingest_document(session: AsyncSession, document: Any) -> tuple[Activity, Change]:
+async def ingest_document(
+    session: AsyncSession, document: Mapping[str, Any]
+) -> tuple[Activity, Change]:
     """Read a UiTdatabank event document and store it; raises `UnreadableDocument`."""
     activity = await enrich(session, read_event(document))
     return activity, await store(session, activity)
 
 
 async def enrich(session: AsyncSession, activity: Activity) -> Activity:
-    """Add what this service knows and UiTdatabank does not: the academy behind the
-    organizer and the municipality of the address, from its copies of registry data."""
+    """Add what this service knows and UiTdatabank's event does not: the academy behind
+    the organizer, the place's own (newer, canonical) document, and the municipality of
+    each occurrence's day, from its copies of registry data."""
     academy_id = None
     if activity.organizer_id:
         academy_id = await registry_copy.academy_of_organizer(session, activity.organizer_id)
-    location = activity.location
-    nis_code = None
+    location = await _current_place(session, activity.location)
+    candidates = []
     if location.postal_code:
-        nis_code = resolve_nis_code(
-            await registry_copy.municipalities_with_postal_code(session, location.postal_code),
-            locality=location.locality,
-            country=location.country,
-            day=activity.reference_day(),
+        candidates = await registry_copy.municipalities_with_postal_code(
+            session, location.postal_code
         )
-    return replace(activity, academy_id=academy_id, location=replace(location, nis_code=nis_code))
+    nis_code, reason = resolve(location, candidates, activity.reference_day())
+    occurrences = tuple(
+        replace(o, nis_code=resolve(location, candidates, o.day())[0]) for o in activity.occurrences
+    )
+    return replace(
+        activity,
+        academy_id=academy_id,
+        occurrences=occurrences,
+        location=replace(location, nis_code=nis_code, unresolved_reason=reason),
+    )
+
+
+async def _current_place(session: AsyncSession, location: Location) -> Location:
+    """The place as its own latest document says (events embed a copy that can be
+    older), followed to its canonical place when it is a duplicate."""
+    if location.kind not in ("place", "school") or location.place_id is None:
+        return location
+    current = location
+    place_id: str | None = location.place_id
+    for _ in range(_MAX_DUPLICATE_HOPS):
+        place = await places_repo.get_place(session, place_id) if place_id else None
+        if place is None:
+            break
+        current = replace(place.location, kind=location.kind, place_id=place.place_id)
+        place_id = place.canonical_id
+    if place_id and place_id != current.place_id:
+        current = replace(current, place_id=place_id)  # canonical, not (yet) known here
+    return current
 
 
 async def store(session: AsyncSession, activity: Activity) -> Change:
@@ -54,11 +82,19 @@ async def store(session: AsyncSession, activity: Activity) -> Change:
         # A concurrent transaction inserted it first and has committed: decide against it.
         stored = await repository.lock_activity(session, activity.activity_id)
     change = change_of(stored, activity)
-    if change == "updated":
+    if stored is not None and change != "stale" and stored != activity:
         await repository.update_activity(session, activity)
-    if change in ("published", "updated"):
+    if change in ("published", "updated", "withdrawn"):
         await _announce(session, activity, change)
     return change
+
+
+async def withdraw(session: AsyncSession, activity_id: str) -> Change | None:
+    """UiTdatabank says the event is gone (404, 410): withdraw what is stored."""
+    stored = await repository.lock_activity(session, activity_id)
+    if stored is None:
+        return None
+    return await store(session, replace(stored, workflow_status="DELETED", public=False))
 
 
 async def relink(
@@ -66,21 +102,31 @@ async def relink(
     *,
     organizer_ids: Collection[str] = (),
     postal_codes: Collection[str] = (),
+    place_ids: Collection[str] = (),
 ) -> int:
-    """Enrich again the stored activities of these organizers or postal codes, after the
-    registry data behind them changed; returns how many changed (each one is announced)."""
+    """Enrich again the stored activities of these organizers, postal codes or places,
+    after the data behind them changed; returns how many changed (each one announced)."""
     ids = await repository.activity_ids_where(
-        session, organizer_ids=organizer_ids, postal_codes=postal_codes
+        session, organizer_ids=organizer_ids, postal_codes=postal_codes, place_ids=place_ids
     )
     changed = 0
     for activity_id in ids:
         stored = await repository.lock_activity(session, activity_id)
-        if stored is not None and await store(session, await enrich(session, stored)) == "updated":
+        if stored is None or stored.withdrawn:
+            continue
+        if await store(session, await enrich(session, stored)) == "updated":
             changed += 1
     return changed
 
 
 async def _announce(session: AsyncSession, activity: Activity, change: Change) -> None:
-    kind = ActivityPublished if change == "published" else ActivityUpdated
-    payload = kind.model_validate(to_snapshot(activity).model_dump())
+    if change == "withdrawn":
+        payload: Any = ActivityWithdrawn(
+            activity_id=activity.activity_id,
+            reason=(activity.workflow_status or "withdrawn").lower(),
+            modified=activity.modified,
+        )
+    else:
+        kind = ActivityPublished if change == "published" else ActivityUpdated
+        payload = kind.model_validate(to_snapshot(activity).model_dump())
     await add_event(session, CATALOG, CATALOG.new_event(payload, source=SOURCE))

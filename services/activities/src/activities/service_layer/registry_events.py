@@ -13,13 +13,18 @@ from activities.adapters import registry_copy
 from activities.domain.municipalities import Municipality
 from activities.service_layer.catalogue import relink
 from stemkit.contracts import registry
-from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
+from stemkit.contracts.registry import (
+    AcademyProfile,
+    AcademyRegistered,
+    AcademyUpdated,
+    MunicipalityDefined,
+)
 from stemkit.events import CloudEvent
 
 _WANTED: dict[str, type[BaseModel]] = {
     t.name: t.payload
     for t in registry.EVENT_TYPES
-    if t.payload in (AcademyRegistered, MunicipalityDefined)
+    if t.payload in (AcademyRegistered, AcademyUpdated, MunicipalityDefined)
 }
 
 TOPICS = (registry.ACADEMY_TOPIC, registry.MUNICIPALITY_TOPIC)
@@ -32,8 +37,8 @@ async def handle_registry_event(session: AsyncSession, event: CloudEvent) -> Non
     payload = payload_type.model_validate(event.data)
     if isinstance(payload, MunicipalityDefined):
         await on_municipality_defined(session, payload)
-    elif isinstance(payload, AcademyRegistered):
-        await on_academy_registered(session, payload)
+    elif isinstance(payload, AcademyProfile):
+        await on_academy_profile(session, payload)
 
 
 async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefined) -> None:
@@ -42,6 +47,8 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
         name_nl=event.name_nl,
         valid_from=event.valid_from,
         valid_to=event.valid_to,
+        province_nl=event.province_nl,
+        centroid=(event.centroid.latitude, event.centroid.longitude) if event.centroid else None,
     )
     before = await registry_copy.save_municipality(session, municipality, event.postal_codes)
     # Activities stored before this municipality was known get their NIS code now; those
@@ -49,7 +56,9 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
     await relink(session, postal_codes=before | set(event.postal_codes))
 
 
-async def on_academy_registered(session: AsyncSession, event: AcademyRegistered) -> None:
+async def on_academy_profile(session: AsyncSession, event: AcademyProfile) -> None:
+    """Registered or updated: the academy's organizers are exactly these now. Activities
+    of an organizer linked later become the academy's; of one unlinked, no academy's."""
     organizer_ids = [organizer_id.strip().lower() for organizer_id in event.uit_organizer_ids]
-    await registry_copy.link_organizers(session, event.academy_id, organizer_ids)
-    await relink(session, organizer_ids=organizer_ids)
+    dropped = await registry_copy.link_organizers(session, event.academy_id, organizer_ids)
+    await relink(session, organizer_ids=[*organizer_ids, *dropped])

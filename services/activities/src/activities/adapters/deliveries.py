@@ -1,0 +1,154 @@
+"""The delivery queue: every document or notification received, by webhook, poller or
+backfill, kept raw until it is processed, and kept after that when it is quarantined.
+
+Statuses: received (waiting, maybe with a `next_attempt_at`), processed, quarantined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.adapters.orm import webhook_deliveries as deliveries
+from activities.adapters.repository import dialect_insert
+
+RECEIVED, PROCESSED, QUARANTINED = "received", "processed", "quarantined"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    webhook_id: str
+    body: str
+    attempts: int
+    status: str
+    source: str | None = None
+    error: str | None = None
+    received_at: datetime | None = None
+
+
+async def record(session: AsyncSession, webhook_id: str, body: str, source: str) -> bool:
+    """Store a delivery as received; False when this id was stored before."""
+    statement = (
+        dialect_insert(session, deliveries)
+        .values(
+            webhook_id=webhook_id,
+            received_at=datetime.now(UTC),
+            body=body,
+            status=RECEIVED,
+            source=source,
+        )
+        .on_conflict_do_nothing(index_elements=["webhook_id"])
+    )
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def status_of(session: AsyncSession, webhook_id: str) -> str | None:
+    return await session.scalar(
+        select(deliveries.c.status).where(deliveries.c.webhook_id == webhook_id)
+    )
+
+
+async def due(session: AsyncSession, limit: int) -> list[Delivery]:
+    """Received deliveries whose turn it is, oldest first (not locked: see `lock`)."""
+    now = datetime.now(UTC)
+    rows = await session.execute(
+        select(deliveries)
+        .where(
+            deliveries.c.status == RECEIVED,
+            or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now),
+        )
+        .order_by(deliveries.c.received_at, deliveries.c.webhook_id)
+        .limit(limit)
+    )
+    return [_delivery(row) for row in rows]
+
+
+async def lock(session: AsyncSession, webhook_id: str) -> Delivery | None:
+    """The delivery, locked for this transaction, if it is still waiting and no other
+    worker holds it (PostgreSQL SKIP LOCKED; SQLite has one writer anyway)."""
+    row = (
+        await session.execute(
+            select(deliveries)
+            .where(deliveries.c.webhook_id == webhook_id, deliveries.c.status == RECEIVED)
+            .with_for_update(skip_locked=True)
+        )
+    ).first()
+    return None if row is None else _delivery(row)
+
+
+async def finish(
+    session: AsyncSession,
+    webhook_id: str,
+    *,
+    kind: str | None = None,
+    activity_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Processed, or quarantined with the reason when `error` is given."""
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.webhook_id == webhook_id)
+        .values(
+            status=QUARANTINED if error else PROCESSED,
+            error=error,
+            kind=kind,
+            activity_id=activity_id,
+            processed_at=datetime.now(UTC),
+            next_attempt_at=None,
+        )
+    )
+
+
+async def retry_later(session: AsyncSession, webhook_id: str, error: str, delay: float) -> None:
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.webhook_id == webhook_id)
+        .values(
+            attempts=deliveries.c.attempts + 1,
+            error=error,
+            next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+        )
+    )
+
+
+async def quarantined(session: AsyncSession, *, limit: int, after: str | None) -> list[Delivery]:
+    """Quarantined deliveries in id order, after the id `after` (keyset paging)."""
+    query = select(deliveries).where(deliveries.c.status == QUARANTINED)
+    if after is not None:
+        query = query.where(deliveries.c.webhook_id > after)
+    rows = await session.execute(query.order_by(deliveries.c.webhook_id).limit(limit))
+    return [_delivery(row) for row in rows]
+
+
+async def replay(session: AsyncSession, webhook_ids: list[str] | None) -> int:
+    """Put quarantined deliveries (these, or all) back in the queue; returns how many."""
+    statement = update(deliveries).where(deliveries.c.status == QUARANTINED)
+    if webhook_ids is not None:
+        statement = statement.where(deliveries.c.webhook_id.in_(webhook_ids))
+    result = await session.execute(
+        statement.values(status=RECEIVED, attempts=0, next_attempt_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count(session: AsyncSession, status: str) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(deliveries).where(deliveries.c.status == status)
+    )
+    return int(found or 0)
+
+
+def _delivery(row: object) -> Delivery:
+    return Delivery(
+        webhook_id=row.webhook_id,  # type: ignore[attr-defined]
+        body=row.body,  # type: ignore[attr-defined]
+        attempts=row.attempts,  # type: ignore[attr-defined]
+        status=row.status,  # type: ignore[attr-defined]
+        source=row.source,  # type: ignore[attr-defined]
+        error=row.error,  # type: ignore[attr-defined]
+        received_at=row.received_at,  # type: ignore[attr-defined]
+    )

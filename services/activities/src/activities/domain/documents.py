@@ -1,0 +1,59 @@
+"""What a delivery holds: UiTdatabank's thin change notification, or a whole document.
+
+The notification is what UiTdatabank's own AMQP publisher sends (uitdatabank.md §13):
+`{id, playhead, metadata, payload: {item_id, iri}, recorded_on}`; the document must then
+be fetched from `iri`. A whole document is an event, a place or an organizer, told apart
+by its `@id` (`/event[s]/`, `/place[s]/`, `/organizer[s]/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from activities.domain import jsonld
+from activities.domain.reader import UnreadableDocument
+from stemkit.uit import resource_id
+
+Kind = Literal["event", "place", "organizer"]
+KINDS: tuple[Kind, ...] = ("event", "place", "organizer")
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: Kind
+    item_id: str
+    iri: str
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: Kind
+    item_id: str
+    body: Mapping[str, Any]
+
+
+def classify(data: Any) -> Notification | Document:
+    """Raises `UnreadableDocument` for a shape it does not know."""
+    if not isinstance(data, Mapping):
+        raise UnreadableDocument("unknown shape: the body is not a JSON object")
+    payload = data.get("payload")
+    if isinstance(payload, Mapping) and "@id" not in data:
+        iri = jsonld.string(payload.get("iri"))
+        for kind in KINDS:
+            item_id = resource_id(iri, kind)
+            if iri is not None and item_id is not None:
+                return Notification(kind=kind, item_id=item_id, iri=iri)
+        raise UnreadableDocument(
+            f"a change notification whose payload.iri {payload.get('iri')!r} is not the URI "
+            "of a UiTdatabank event, place or organizer"
+        )
+    for kind in KINDS:
+        item_id = resource_id(data.get("@id"), kind)
+        if item_id is not None:
+            return Document(kind=kind, item_id=item_id, body=data)
+    raise UnreadableDocument(
+        f"unknown shape: @id {data.get('@id')!r} is not the URI of a UiTdatabank event, "
+        "place or organizer, and the body is no change notification (payload.iri)"
+    )
