@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from registry.domain.errors import InvalidInput
 from registry.domain.profile import Profile, RawProfile, check_nis_code, parse_profile
 from stemkit.uit import normalise_organizer_id
 
@@ -17,12 +18,8 @@ NAME_MAX = 200
 DEMO_PREFIX = "[DEMO] "
 
 
-class InvalidAcademy(ValueError):
-    """Input that breaks a rule; `errors` maps each bad field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
-        self.errors = errors
+class InvalidAcademy(InvalidInput):
+    """An academy's input that breaks a rule, naming each bad field."""
 
 
 def normalise_organizer_ids(raw: Iterable[str]) -> tuple[str, ...]:

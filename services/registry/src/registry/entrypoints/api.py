@@ -10,10 +10,13 @@ from fastapi.responses import JSONResponse
 
 from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
-from registry.domain.academy import InvalidAcademy
+from registry.domain.errors import InvalidInput
+from registry.domain.recognition import TransitionRefused
 from registry.entrypoints.lookup_routes import lookup_router
+from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
+from registry.service_layer.recognition import ConcurrentDecision, UnknownAcademy
 from stemkit.db import Database, database_reachable
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
@@ -47,13 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(academies_router(database, settings))
     app.include_router(municipalities_router(database))
     app.include_router(lookup_router())
+    app.include_router(recognition_router(database, settings))
     _add_error_handlers(app)
     return app
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(InvalidAcademy)
-    async def invalid(_request: Request, exc: InvalidAcademy) -> JSONResponse:
+    @app.exception_handler(InvalidInput)
+    async def invalid(_request: Request, exc: InvalidInput) -> JSONResponse:
         # The same shape as FastAPI's own 422, so clients read one format for bad input.
         detail = [
             {"type": "value_error", "loc": ["body", field], "msg": msg}
@@ -66,6 +70,20 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": str(exc), "taken": exc.taken}, status_code=status.HTTP_409_CONFLICT
         )
+
+    @app.exception_handler(TransitionRefused)
+    async def refused(_request: Request, exc: TransitionRefused) -> JSONResponse:
+        body = {"detail": str(exc), "current": exc.current, "allowed": list(exc.allowed)}
+        return JSONResponse(body, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(ConcurrentDecision)
+    async def concurrent(_request: Request, _exc: ConcurrentDecision) -> JSONResponse:
+        detail = "another decision on this academy was recorded at the same time; try again"
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(UnknownAcademy)
+    async def unknown(_request: Request, exc: UnknownAcademy) -> JSONResponse:
+        return JSONResponse({"detail": f"no academy {exc}"}, status_code=404)
 
 
 def database_of(app: FastAPI) -> Database:

@@ -1,0 +1,111 @@
+"""HTTP routes of recognition decisions, their queries, and roles per year."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+
+from registry.config import Settings
+from registry.domain.recognition import TRANSITIONS
+from registry.entrypoints.recognition_schemas import (
+    DecisionIn,
+    DecisionOut,
+    RecognitionOut,
+    Refused,
+    RolesOut,
+)
+from registry.service_layer import recognition
+from stemkit.auth import require_ops_token
+from stemkit.contracts.registry import Role
+from stemkit.db import Database
+
+Responses = dict[int | str, dict[str, Any]]
+UNAUTHORISED: Responses = {401: {"description": "No valid ops bearer token"}}
+NOT_FOUND: Responses = {404: {"description": "No such academy"}}
+Year = Annotated[int, Path(ge=2019, le=2100)]
+
+
+def recognition_router(database: Database, settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["recognition"])
+    sessions = database.session_factory
+    ops = [Depends(require_ops_token(settings.ops_token))]
+
+    @router.post(
+        "/academies/{academy_id}/recognition",
+        status_code=status.HTTP_201_CREATED,
+        dependencies=ops,
+        responses={**UNAUTHORISED, **NOT_FOUND, 409: {"model": Refused}},
+    )
+    async def decide_recognition(academy_id: str, body: DecisionIn) -> DecisionOut:
+        """Record a recognition decision (ops). A decision the lifecycle does not allow from
+        the current status is refused (409, naming what is allowed). Announces
+        `RecognitionDecided`."""
+        command = recognition.Decide(**body.model_dump())
+        async with sessions.begin() as session:
+            decision = await recognition.decide(session, academy_id.lower(), command)
+        return DecisionOut.of(decision)
+
+    @router.get("/academies/{academy_id}/recognition", responses=NOT_FOUND)
+    async def get_recognition(academy_id: str) -> RecognitionOut:
+        """The current recognition status, what may follow, and every decision."""
+        async with sessions() as session:
+            decisions = await recognition.history(session, academy_id.lower())
+        if decisions is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
+        current = decisions[-1] if decisions else None
+        return RecognitionOut(
+            academy_id=academy_id.lower(),
+            current=DecisionOut.of(current) if current else None,
+            allowed_next=list(TRANSITIONS[current.status if current else None]),
+            history=[DecisionOut.of(d) for d in decisions],
+        )
+
+    @router.get("/recognition/recognised")
+    async def list_recognised(on: Annotated[date, Query()]) -> list[DecisionOut]:
+        """The academies recognised on a day, each with the decision in force."""
+        async with sessions() as session:
+            found = await recognition.recognised_on(session, on)
+        return [DecisionOut.of(d) for d in found]
+
+    @router.get("/recognition/reviews-due")
+    async def list_reviews_due(before: Annotated[date, Query()]) -> list[DecisionOut]:
+        """Academies whose recognition runs out before the date, soonest first."""
+        async with sessions() as session:
+            found = await recognition.reviews_due(session, before)
+        return [DecisionOut.of(d) for d in found]
+
+    @router.get("/academies/{academy_id}/roles", responses=NOT_FOUND)
+    async def list_roles(academy_id: str) -> RolesOut:
+        async with sessions() as session:
+            if await recognition.history(session, academy_id.lower()) is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
+            roles = await recognition.roles_of(session, academy_id.lower())
+        return RolesOut.of(academy_id.lower(), roles)
+
+    @router.put(
+        "/academies/{academy_id}/roles/{year}/{role}",
+        dependencies=ops,
+        responses={**UNAUTHORISED, **NOT_FOUND},
+    )
+    async def assign_role(academy_id: str, year: Year, role: Role) -> RolesOut:
+        """The academy holds the role in that year (ops; idempotent). Announces `RoleAssigned`
+        when it is new."""
+        async with sessions.begin() as session:
+            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=True)
+        return RolesOut.of(academy_id.lower(), roles)
+
+    @router.delete(
+        "/academies/{academy_id}/roles/{year}/{role}",
+        dependencies=ops,
+        responses={**UNAUTHORISED, **NOT_FOUND},
+    )
+    async def revoke_role(academy_id: str, year: Year, role: Role) -> RolesOut:
+        """The academy no longer holds the role (ops; idempotent). Announces `RoleRevoked`
+        when it held it."""
+        async with sessions.begin() as session:
+            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=False)
+        return RolesOut.of(academy_id.lower(), roles)
+
+    return router
