@@ -14,6 +14,7 @@ from registry.domain.errors import InvalidInput
 from registry.domain.recognition import TransitionRefused
 from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.recognition_routes import recognition_router
+from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentDecision, UnknownAcademy
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(municipalities_router(database))
     app.include_router(lookup_router())
     app.include_router(recognition_router(database, settings))
+    app.include_router(report_router(database, settings))
     _add_error_handlers(app)
     return app
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.domain.participants import MAX_PARTICIPANTS, Completeness, Report
 from registry.domain.recognition import AUTHOR_MAX, REASON_MAX, Decision, Status
 from stemkit.contracts.registry import Role
 
@@ -66,4 +67,50 @@ class RolesOut(BaseModel):
         return cls(
             academy_id=academy_id,
             roles=[RoleOut.model_validate({"year": y, "role": r}) for y, r in roles],
+        )
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2019, le=2100)
+    quarter: int | None = Field(default=None, ge=1, le=4, description="Null: the whole year")
+    participants: int = Field(ge=0, le=MAX_PARTICIPANTS)
+    under_14: int | None = Field(default=None, ge=0, le=MAX_PARTICIPANTS)
+    from_14: int | None = Field(default=None, ge=0, le=MAX_PARTICIPANTS, description="14+")
+    reported_on: date | None = Field(default=None, description="Default: today")
+
+
+class ReportOut(BaseModel):
+    report_id: str
+    academy_id: str
+    year: int
+    quarter: int | None
+    participants: int
+    under_14: int | None
+    from_14: int | None
+    reported_on: date
+    supersedes: str | None = Field(description="The report this one corrects")
+    superseded_by: str | None = Field(description="Set once a correction replaced this one")
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        return cls(**vars(report))
+
+
+class CompletenessOut(BaseModel):
+    year: int
+    recognised: int = Field(description="Academies recognised on at least one day of the year")
+    reported: int = Field(description="Of those, how many reported participants for the year")
+    share: float | None = Field(description="reported / recognised; null without any")
+    not_reported: list[str] = Field(description="Ids of the recognised ones that did not")
+
+    @classmethod
+    def of(cls, found: Completeness) -> CompletenessOut:
+        return cls(
+            year=found.year,
+            recognised=found.recognised,
+            reported=found.reported,
+            share=found.share,
+            not_reported=list(found.not_reported),
         )

@@ -1,0 +1,57 @@
+"""HTTP routes of voluntary participant reports and their completeness."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from registry.config import Settings
+from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
+from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
+from registry.service_layer import participants
+from stemkit.auth import require_ops_token
+from stemkit.db import Database
+
+
+def report_router(database: Database, settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["participants"])
+    sessions = database.session_factory
+
+    @router.post(
+        "/academies/{academy_id}/participant-reports",
+        status_code=status.HTTP_201_CREATED,
+        dependencies=[Depends(require_ops_token(settings.ops_token))],
+        responses={**UNAUTHORISED, **NOT_FOUND},
+    )
+    async def report_participants(academy_id: str, body: ReportIn) -> ReportOut:
+        """Report participants for a year or a quarter (ops). A second report for the same
+        period is a correction: it supersedes the earlier one, which is kept. Announces
+        `ParticipantsReported`."""
+        command = participants.ReportParticipants(**body.model_dump())
+        async with sessions.begin() as session:
+            found = await participants.report(session, academy_id.lower(), command)
+        return ReportOut.of(found)
+
+    @router.get("/academies/{academy_id}/participant-reports", responses=NOT_FOUND)
+    async def list_participant_reports(
+        academy_id: str,
+        year: Annotated[int | None, Query(ge=2019, le=2100)] = None,
+        history: Annotated[bool, Query(description="Also the superseded reports")] = False,
+    ) -> list[ReportOut]:
+        async with sessions() as session:
+            found = await participants.reports_of(session, academy_id.lower(), year, history)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
+        return [ReportOut.of(r) for r in found]
+
+    @router.get("/participant-reports/completeness")
+    async def get_reporting_completeness(
+        year: Annotated[int, Query(ge=2019, le=2100)],
+    ) -> CompletenessOut:
+        """How many academies recognised in the year reported participants for it."""
+        async with sessions() as session:
+            found = await participants.completeness(session, year)
+        return CompletenessOut.of(found)
+
+    return router
