@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from pydantic import SecretStr
 
 from gateway.config import Settings
@@ -49,6 +49,23 @@ ACTIVITIES = [
     }
     for n in range(120)
 ]
+MUNICIPALITIES = [
+    {"nis_code": "44021", "name_nl": "Gent", "province_nl": "Oost-Vlaanderen"},
+    {"nis_code": "11002", "name_nl": "Antwerpen", "province_nl": "Antwerpen"},
+    {"nis_code": "71022", "name_nl": "Hasselt", "province_nl": "Limburg"},
+]
+DECISIONS = [
+    {
+        "decision_id": "d-1",
+        "academy_id": "acad-1",
+        "sequence": 1,
+        "status": "recognised",
+        "decided_on": "2023-01-01",
+        "valid_from": "2023-01-01",
+        "valid_until": "2025-12-31",
+        "reason": "first recognition",
+    }
+]
 REACH = [
     {"academy_id": "acad-0", "year": 2023, "nis_code": "44021", "activity_ids": ["act-0"]},
     {"academy_id": "acad-0", "year": 2024, "nis_code": "11002", "activity_ids": ["act-3"]},
@@ -63,8 +80,29 @@ def fake_upstreams() -> dict[str, FastAPI]:
     registry, activities, subsidy = FastAPI(), FastAPI(), FastAPI()
 
     @registry.get("/academies")
-    async def academies(ids: str) -> list[dict[str, Any]]:
-        return [a for a in ACADEMIES if a["id"] in _ids(ids)]
+    async def academies(
+        response: Response,
+        ids: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        name_contains: str | None = None,
+    ) -> list[dict[str, Any]]:
+        if ids is not None:
+            return [a for a in ACADEMIES if a["id"] in _ids(ids)]
+        wanted = [a for a in ACADEMIES if (name_contains or "") in str(a["name"])]
+        start = int(cursor or 0)
+        if start + limit < len(wanted):
+            response.headers["X-Next-Cursor"] = str(start + limit)
+        return wanted[start : start + limit]
+
+    @registry.get("/municipalities")
+    async def municipalities(year: int, province: str | None = None) -> list[dict[str, Any]]:
+        assert year >= 2019
+        return [m for m in MUNICIPALITIES if province in (None, m["province_nl"])]
+
+    @registry.get("/recognition/reviews-due")
+    async def reviews_due(before: str) -> list[dict[str, Any]]:
+        return [d for d in DECISIONS if str(d["valid_until"]) < before]
 
     @activities.get("/activities")
     async def activities_batch(ids: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.adapters import reads
+from gateway.adapters import activities
 from gateway.config import Settings
 
 
@@ -120,6 +120,6 @@ async def test_unexpected_errors_are_masked(
     async def broken(*_: object) -> object:
         raise RuntimeError("password=hunter2 at 10.0.0.7")
 
-    monkeypatch.setattr(reads, "activities_by_id", broken)
+    monkeypatch.setattr(activities, "activities_by_id", broken)
     body = (await post(gateway, partner_key, '{ activity(id: "act-1") { name } }')).json()
     assert messages(body) == ["internal error"]

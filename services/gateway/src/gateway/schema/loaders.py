@@ -12,13 +12,19 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from gateway.adapters import reads
-from gateway.adapters.reads import MAX_BATCH, AcademyRead, ActivityRead, ReachRead
+from gateway.adapters import activities as activities_api
+from gateway.adapters import registry as registry_api
+from gateway.adapters import subsidy as subsidy_api
+from gateway.adapters.activities import ActivityRead
+from gateway.adapters.http import MAX_BATCH
+from gateway.adapters.registry import AcademyRead
+from gateway.adapters.subsidy import ReachRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 
 
 @dataclass(frozen=True)
 class Loaders:
+    upstreams: Upstreams  # for list reads, which are one call each and not batched
     activities: DataLoader[str, ActivityRead | None]
     academies: DataLoader[str, AcademyRead | None]
     reach: DataLoader[str, list[ReachRead]]
@@ -27,26 +33,27 @@ class Loaders:
 def make_loaders(upstreams: Upstreams) -> Loaders:
     async def activities(ids: list[str]) -> Sequence[ActivityRead | BaseException | None]:
         try:
-            found = await reads.activities_by_id(upstreams.activities, ids)
+            found = await activities_api.activities_by_id(upstreams.activities, ids)
         except UpstreamError as exc:
             return [exc] * len(ids)
         return [found.get(i.lower()) for i in ids]  # stored in lower case upstream
 
     async def academies(ids: list[str]) -> Sequence[AcademyRead | BaseException | None]:
         try:
-            found = await reads.academies_by_id(upstreams.registry, ids)
+            found = await registry_api.academies_by_id(upstreams.registry, ids)
         except UpstreamError as exc:
             return [exc] * len(ids)
         return [found.get(i) for i in ids]
 
     async def reach(academy_ids: list[str]) -> Sequence[list[ReachRead] | BaseException]:
         try:
-            found = await reads.reach_by_academy(upstreams.subsidy, academy_ids)
+            found = await subsidy_api.reach_by_academy(upstreams.subsidy, academy_ids)
         except UpstreamError as exc:
             return [exc] * len(academy_ids)
         return [found.get(a, []) for a in academy_ids]
 
     return Loaders(
+        upstreams=upstreams,
         activities=DataLoader(activities, max_batch_size=MAX_BATCH),
         academies=DataLoader(academies, max_batch_size=MAX_BATCH),
         reach=DataLoader(reach, max_batch_size=MAX_BATCH),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.schema import ops, partner
 from gateway.schema.context import Resolve
+from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
 from gateway.schema.types import Academy, Activity
 
@@ -25,6 +27,15 @@ class Query:
         resolver=_activity, description="One activity of the STEM-kalender, by UiTdatabank id"
     )
     academy: Academy | None = strawberry.field(resolver=_academy, description="One academy, by id")
+    academies: Connection[Academy] | None = strawberry.field(
+        resolver=partner.academies,
+        description="Academies by name; `first` (1..100) is required",
+    )
+    municipalities: list[partner.Municipality] | None = strawberry.field(
+        resolver=partner.municipalities,
+        description="The municipalities of a year (valid on at least one of its days)",
+    )
+    recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
 
 
 def make_schema(

@@ -7,7 +7,9 @@ from enum import Enum
 
 import strawberry
 
-from gateway.adapters.reads import AcademyRead, ActivityRead, ReachRead
+from gateway.adapters.activities import ActivityRead
+from gateway.adapters.registry import AcademyRead
+from gateway.adapters.subsidy import ReachRead
 from gateway.schema.context import Resolve
 
 
@@ -37,6 +39,11 @@ class Academy:
     id: strawberry.ID
     name: str
     demo: bool = strawberry.field(description="Synthetic demo data, never real")
+    home_nis_code: str | None = strawberry.field(
+        description="NIS code of the municipality the academy is based in"
+    )
+    stem_partnership: str | None = strawberry.field(description="Its regional STEM-partnership")
+    website: str | None
     reach: list[Reach] = strawberry.field(
         resolver=_academy_reach,
         description="Reached municipalities, all years unless `year` is given",
@@ -44,7 +51,14 @@ class Academy:
 
     @classmethod
     def of(cls, read: AcademyRead) -> Academy:
-        return cls(id=strawberry.ID(read.id), name=read.name, demo=read.demo)
+        return cls(
+            id=strawberry.ID(read.id),
+            name=read.name,
+            demo=read.demo,
+            home_nis_code=read.home_nis_code,
+            stem_partnership=read.stem_partnership,
+            website=read.website,
+        )
 
 
 @strawberry.enum(description="Whether an activity takes place as planned")

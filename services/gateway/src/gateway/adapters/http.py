@@ -1,0 +1,45 @@
+"""What every upstream adapter shares: a GET that maps any failure to `UpstreamError`, and a
+tolerant parse into the gateway's own read models (unknown fields ignored, so an upstream
+may add fields without breaking the gateway)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from gateway.adapters.upstreams import UpstreamError
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 100  # what the registry and activities services accept per `?ids=` request
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+async def get(
+    client: httpx.AsyncClient, service: str, path: str, **params: str | int | None
+) -> httpx.Response:
+    """One GET; a refused connection, a timeout or a non-2xx answer is an `UpstreamError`.
+    A 404 is returned as is, for the caller to read as "none"."""
+    given = {k: v for k, v in params.items() if v is not None}
+    try:
+        response = await client.get(path, params=given)
+        if response.status_code != 404:
+            response.raise_for_status()
+        return response
+    except httpx.HTTPError as exc:
+        log.warning("upstream %s failed: %s: %s", service, type(exc).__name__, exc)
+        raise UpstreamError(service) from exc
+
+
+def parse(service: str, model: TypeAdapter[Any], response: httpx.Response) -> Any:
+    try:
+        return model.validate_json(response.content)
+    except ValidationError as exc:
+        log.warning("upstream %s answered an unexpected shape: %s", service, exc)
+        raise UpstreamError(service) from exc

@@ -1,0 +1,90 @@
+"""The registry service's read API, as the gateway uses it (the one place that knows it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+from pydantic import TypeAdapter
+
+from gateway.adapters.http import Read, get, parse
+
+SERVICE = "registry"
+
+
+class AcademyRead(Read):
+    id: str
+    name: str
+    demo: bool = False
+    home_nis_code: str | None = None
+    stem_partnership: str | None = None
+    website: str | None = None
+
+
+class MunicipalityRead(Read):
+    nis_code: str
+    name_nl: str
+    province_nl: str
+
+
+class DecisionRead(Read):
+    academy_id: str
+    status: str
+    decided_on: date
+    valid_from: date
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class AcademyFilters:
+    name_contains: str | None = None
+    home_nis_code: str | None = None
+    stem_partnership: str | None = None
+
+
+_ACADEMIES = TypeAdapter(list[AcademyRead])
+_MUNICIPALITIES = TypeAdapter(list[MunicipalityRead])
+_DECISIONS = TypeAdapter(list[DecisionRead])
+
+
+async def academies_by_id(client: httpx.AsyncClient, ids: Sequence[str]) -> dict[str, AcademyRead]:
+    """`GET /academies?ids=`: a list; unknown ids are left out."""
+    response = await get(client, SERVICE, "/academies", ids=",".join(ids))
+    found: list[AcademyRead] = parse(SERVICE, _ACADEMIES, response)
+    return {academy.id: academy for academy in found}
+
+
+async def academies_page(
+    client: httpx.AsyncClient, filters: AcademyFilters, first: int, after: str | None
+) -> tuple[list[AcademyRead], str | None]:
+    """One page by name (`GET /academies?limit=&cursor=`) and the next page's cursor."""
+    response = await get(
+        client,
+        SERVICE,
+        "/academies",
+        limit=first,
+        cursor=after,
+        name_contains=filters.name_contains,
+        home_nis_code=filters.home_nis_code,
+        stem_partnership=filters.stem_partnership,
+    )
+    found: list[AcademyRead] = parse(SERVICE, _ACADEMIES, response)
+    return found, response.headers.get("X-Next-Cursor")
+
+
+async def municipalities(
+    client: httpx.AsyncClient, year: int, province: str | None
+) -> list[MunicipalityRead]:
+    """`GET /municipalities?year=&province=`: those valid on at least one day of the year."""
+    response = await get(client, SERVICE, "/municipalities", year=year, province=province)
+    found: list[MunicipalityRead] = parse(SERVICE, _MUNICIPALITIES, response)
+    return found
+
+
+async def reviews_due(client: httpx.AsyncClient, before: date) -> list[DecisionRead]:
+    """`GET /recognition/reviews-due?before=`: recognitions running out, soonest first."""
+    response = await get(client, SERVICE, "/recognition/reviews-due", before=before.isoformat())
+    found: list[DecisionRead] = parse(SERVICE, _DECISIONS, response)
+    return found

@@ -1,0 +1,45 @@
+"""Partner queries over lists: academies (cursor connection) and municipalities of a year."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.adapters import registry
+from gateway.adapters.registry import AcademyFilters
+from gateway.schema.context import Resolve
+from gateway.schema.paging import Connection, check_first
+from gateway.schema.types import Academy
+
+
+@strawberry.type(description="A Flemish municipality in a year")
+class Municipality:
+    nis_code: str
+    name: str
+    province: str
+
+
+async def academies(
+    info: Resolve,
+    first: int,
+    after: str | None = None,
+    name_contains: str | None = None,
+    home_nis_code: str | None = None,
+    stem_partnership: str | None = None,
+) -> Connection[Academy] | None:
+    check_first(first)
+    filters = AcademyFilters(name_contains, home_nis_code, stem_partnership)
+    client = info.context.loaders.upstreams.registry
+    found, following = await registry.academies_page(client, filters, first, after)
+    for read in found:  # later `academy(id)` fields in the same query need no call
+        info.context.loaders.academies.prime(read.id, read)
+    return Connection.of([Academy.of(read) for read in found], following)
+
+
+async def municipalities(
+    info: Resolve, year: int, province: str | None = None
+) -> list[Municipality] | None:
+    client = info.context.loaders.upstreams.registry
+    found = await registry.municipalities(client, year, province)
+    return [
+        Municipality(nis_code=m.nis_code, name=m.name_nl, province=m.province_nl) for m in found
+    ]
