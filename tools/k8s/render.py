@@ -157,7 +157,7 @@ def container(
     c: Doc = {
         "name": name,
         "image": image(svc),
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": "Always",
         "command": command,
         "envFrom": [{"configMapRef": {"name": f"{svc.name}-config"}}],
         "env": env(svc),
