@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from gateway.config import Settings
@@ -66,6 +67,20 @@ DECISIONS = [
         "reason": "first recognition",
     }
 ]
+REPORTS = [
+    {
+        "report_id": "r-1",
+        "academy_id": "acad-1",
+        "year": 2024,
+        "quarter": None,
+        "participants": 40,
+        "under_14": 30,
+        "from_14": 10,
+        "reported_on": "2025-01-15",
+        "supersedes": None,
+        "superseded_by": None,
+    }
+]
 REACH = [
     {"academy_id": "acad-0", "year": 2023, "nis_code": "44021", "activity_ids": ["act-0"]},
     {"academy_id": "acad-0", "year": 2024, "nis_code": "11002", "activity_ids": ["act-3"]},
@@ -99,6 +114,22 @@ def fake_upstreams() -> dict[str, FastAPI]:
     async def municipalities(year: int, province: str | None = None) -> list[dict[str, Any]]:
         assert year >= 2019
         return [m for m in MUNICIPALITIES if province in (None, m["province_nl"])]
+
+    @registry.get("/academies/{academy_id}/participant-reports")
+    async def reports(academy_id: str, year: int | None = None) -> Any:
+        if academy_id not in {a["id"] for a in ACADEMIES}:
+            return JSONResponse({"detail": "no academy"}, status_code=404)
+        return [r for r in REPORTS if r["academy_id"] == academy_id and year in (None, r["year"])]
+
+    @registry.get("/participant-reports/completeness")
+    async def completeness(year: int) -> dict[str, Any]:
+        return {
+            "year": year,
+            "recognised": 2,
+            "reported": 1,
+            "share": 0.5,
+            "not_reported": ["acad-2"],
+        }
 
     @registry.get("/recognition/reviews-due")
     async def reviews_due(before: str) -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ OPS = {  # field -> (query, scope)
         '{ recognitionReviewsDue(before: "2026-01-01") { academyId } }',
         "reviews",
     ),
+    "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
+    "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),
 }
 NARROW_TOKEN = "ops-token-without-scopes"
 
@@ -33,7 +35,7 @@ def test_every_root_field_is_in_the_matrix() -> None:
 
 @pytest.fixture
 def narrow(settings: Settings) -> Settings:
-    settings.ops_token_scopes = {NARROW_TOKEN: ["participants"]}
+    settings.ops_token_scopes = {NARROW_TOKEN: ["quarantine"]}
     return settings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter
@@ -87,4 +88,46 @@ async def reviews_due(client: httpx.AsyncClient, before: date) -> list[DecisionR
     """`GET /recognition/reviews-due?before=`: recognitions running out, soonest first."""
     response = await get(client, SERVICE, "/recognition/reviews-due", before=before.isoformat())
     found: list[DecisionRead] = parse(SERVICE, _DECISIONS, response)
+    return found
+
+
+class ReportRead(Read):
+    report_id: str
+    academy_id: str
+    year: int
+    quarter: int | None = None
+    participants: int
+    under_14: int | None = None
+    from_14: int | None = None
+    reported_on: date
+
+
+class CompletenessRead(Read):
+    year: int
+    recognised: int
+    reported: int
+    share: float | None = None
+    not_reported: list[str] = []
+
+
+_REPORTS = TypeAdapter(list[ReportRead])
+_COMPLETENESS = TypeAdapter(CompletenessRead)
+
+
+async def participant_reports(
+    client: httpx.AsyncClient, academy_id: str, year: int | None
+) -> list[ReportRead] | None:
+    """`GET /academies/{id}/participant-reports?year=`: the reports in force; None: no academy."""
+    path = f"/academies/{quote(academy_id, safe='')}/participant-reports"
+    response = await get(client, SERVICE, path, year=year)
+    if response.status_code == 404:
+        return None
+    found: list[ReportRead] = parse(SERVICE, _REPORTS, response)
+    return found
+
+
+async def reporting_completeness(client: httpx.AsyncClient, year: int) -> CompletenessRead:
+    """`GET /participant-reports/completeness?year=`: who of the recognised reported."""
+    response = await get(client, SERVICE, "/participant-reports/completeness", year=year)
+    found: CompletenessRead = parse(SERVICE, _COMPLETENESS, response)
     return found

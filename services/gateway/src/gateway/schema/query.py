@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.schema import ops, partner
+from gateway.schema import ops, ops_participants, partner
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
@@ -36,6 +36,12 @@ class Query:
         description="The municipalities of a year (valid on at least one of its days)",
     )
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
+    participant_reports: list[ops_participants.ParticipantReport] | None = (
+        ops_participants.participant_reports
+    )
+    reporting_completeness: ops_participants.ReportingCompleteness | None = (
+        ops_participants.reporting_completeness
+    )
 
 
 def make_schema(
