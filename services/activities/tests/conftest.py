@@ -58,6 +58,26 @@ def load_event() -> Callable[[str], dict[str, Any]]:
     return load
 
 
+@pytest.fixture
+def load_place() -> Callable[[str], dict[str, Any]]:
+    def load(name: str) -> dict[str, Any]:
+        path = UITDATABANK / "places" / f"udb3-search-service__{name}.json"
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
+
+    return load
+
+
+@pytest.fixture
+def load_organizer() -> Callable[[str], dict[str, Any]]:
+    def load(name: str) -> dict[str, Any]:
+        path = UITDATABANK / "organizers" / f"udb3-search-service__{name}.json"
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
+
+    return load
+
+
 @pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "sqlite":

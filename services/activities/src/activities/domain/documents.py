@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from activities.domain import jsonld
-from activities.domain.reader import UnreadableDocument
+from activities.domain.model import Activity, Organizer, Place
+from activities.domain.places import UnreadablePlace, read_organizer, read_place
+from activities.domain.reader import UnreadableDocument, read_event
 from stemkit.uit import resource_id
 
 Kind = Literal["event", "place", "organizer"]
@@ -57,3 +59,15 @@ def classify(data: Any) -> Notification | Document:
         f"unknown shape: @id {data.get('@id')!r} is not the URI of a UiTdatabank event, "
         "place or organizer, and the body is no change notification (payload.iri)"
     )
+
+
+def read_document(document: Document) -> Activity | Place | Organizer:
+    """The activity, place or organizer a whole document holds; `UnreadableDocument` else."""
+    try:
+        if document.kind == "event":
+            return read_event(document.body)
+        if document.kind == "place":
+            return read_place(document.body)
+        return read_organizer(document.body)
+    except UnreadablePlace as exc:
+        raise UnreadableDocument(str(exc)) from None

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
+from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.webhook import webhook_router
 from stemkit.db import database_reachable
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
     app.include_router(webhook_router(database, settings))
     app.include_router(read_router(database))
+    app.include_router(quarantine_router(database, settings))
     return app

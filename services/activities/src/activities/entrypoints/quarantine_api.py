@@ -1,0 +1,84 @@
+"""The quarantine (tag "quarantine"): what could not become an activity, why, and replay.
+
+Ops only (bearer token): the raw bodies are UiTdatabank's documents as received.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from activities.adapters import deliveries
+from activities.config import Settings
+from stemkit.auth import require_ops_token
+from stemkit.db import Database
+
+
+class QuarantinedItem(BaseModel):
+    webhook_id: str = Field(description="The delivery (webhook-id, or poller/backfill key)")
+    source: str | None = Field(description="webhook | poller | backfill")
+    reason: str | None = Field(description="Why it is not an activity")
+    received_at: datetime | None
+    attempts: int
+    body: str = Field(description="The delivery as received")
+
+
+class QuarantinePage(BaseModel):
+    items: list[QuarantinedItem]
+    total: int = Field(description="How many deliveries are in quarantine now")
+    next_after: str | None = Field(description="Pass as `after` for the next page")
+
+
+class ReplayRequest(BaseModel):
+    webhook_ids: list[str] | None = Field(
+        default=None, description="The deliveries to process again; null: all in quarantine"
+    )
+
+
+class ReplayResult(BaseModel):
+    replayed: int = Field(description="Deliveries put back in the queue")
+
+
+def quarantine_router(database: Database, settings: Settings) -> APIRouter:
+    router = APIRouter(
+        prefix="/quarantine",
+        tags=["quarantine"],
+        dependencies=[Depends(require_ops_token(settings.ops_token))],
+    )
+
+    @router.get("", response_model=QuarantinePage, summary="List the quarantine")
+    async def list_quarantine(
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        after: Annotated[str | None, Query(description="next_after of the page before")] = None,
+    ) -> QuarantinePage:
+        async with database.session_factory() as session:
+            found = await deliveries.quarantined(session, limit=limit, after=after)
+            total = await deliveries.count(session, deliveries.QUARANTINED)
+        items = [
+            QuarantinedItem(
+                webhook_id=d.webhook_id,
+                source=d.source,
+                reason=d.error,
+                received_at=d.received_at,
+                attempts=d.attempts,
+                body=d.body,
+            )
+            for d in found
+        ]
+        next_after = found[-1].webhook_id if len(found) == limit else None
+        return QuarantinePage(items=items, total=total, next_after=next_after)
+
+    @router.post(
+        "/replay",
+        response_model=ReplayResult,
+        summary="Process quarantined deliveries again (after a fix)",
+    )
+    async def replay(request: ReplayRequest) -> ReplayResult:
+        async with database.session_factory() as session, session.begin():
+            count = await deliveries.replay(session, request.webhook_ids)
+        return ReplayResult(replayed=count)
+
+    return router
