@@ -60,6 +60,7 @@ async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
         "academies-get_academy",
         "academies-list_academies",
         "academies-update_academy",
+        "academies-import_academies_csv",
         "recognition-decide_recognition",
         "recognition-get_recognition",
         "recognition-list_recognised",

@@ -12,6 +12,7 @@ from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.errors import InvalidInput
 from registry.domain.recognition import TransitionRefused
+from registry.entrypoints.import_routes import import_router
 from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await database_reachable(database.engine)
 
     add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    # Before the academies' routes, so /academies/import is not read as an academy id.
+    app.include_router(import_router(database, settings))
     app.include_router(academies_router(database, settings))
     app.include_router(municipalities_router(database))
     app.include_router(lookup_router())

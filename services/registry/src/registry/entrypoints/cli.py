@@ -1,4 +1,5 @@
-"""`python -m registry.entrypoints.cli migrate | load-reference | seed-demo`."""
+"""`python -m registry.entrypoints.cli migrate | load-reference | seed-demo | import-academies
+FILE.csv [--skip-bad-rows] | export-openapi`."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from registry import bootstrap
 from registry.adapters import reference_files
 from registry.config import SERVICE, Settings
 from registry.domain.academy import InvalidAcademy
+from registry.entrypoints.bulk import OPENAPI_FILE, import_file, openapi_document
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.demo import seed_demo
+from registry.service_layer.importing import COLUMNS
 from registry.service_layer.reference import load_reference
 from stemkit.logging import configure_logging
 
@@ -64,6 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed-demo",
         help="add the synthetic [DEMO] academies (idempotent; after load-reference)",
     )
+    importing = commands.add_parser(
+        "import-academies",
+        help="register the academies of a CSV file: all or nothing, with a report per row",
+    )
+    importing.add_argument("file", type=Path, help=f"CSV with columns {', '.join(COLUMNS)}")
+    importing.add_argument(
+        "--skip-bad-rows", action="store_true", help="import the good rows even if some are bad"
+    )
+    exporting = commands.add_parser("export-openapi", help="write the OpenAPI document")
+    exporting.add_argument("--output", type=Path, default=OPENAPI_FILE)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(SERVICE, settings.log_level)
@@ -72,6 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate(settings)
         elif args.command == "load-reference":
             asyncio.run(load_reference_data(settings))
+        elif args.command == "import-academies":
+            text = args.file.read_text(encoding="utf-8")
+            return asyncio.run(import_file(settings, text, skip_bad_rows=args.skip_bad_rows))
+        elif args.command == "export-openapi":
+            args.output.write_text(openapi_document())
+            log.info("OpenAPI document written", extra={"path": str(args.output)})
         else:
             asyncio.run(seed_demo_academies(settings))
     except (InvalidAcademy, OrganizerTaken) as exc:
