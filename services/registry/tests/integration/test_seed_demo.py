@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from registry.config import Settings
 from registry.entrypoints import cli
 from registry.service_layer.academies import list_academies
 from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
+from registry.service_layer.recognition import recognised_on
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
 from stemkit.db import outbox
@@ -47,9 +50,22 @@ async def test_seeding_twice_adds_the_demo_academies_once(
     assert owner.home_nis_code == "24062"
 
     events = await _academy_events(sessions)
-    assert len(events) == len(DEMO_ACADEMIES)
-    payloads = [CATALOG.parse(e) for e in events]
-    assert all(isinstance(p, AcademyRegistered) and p.demo for p in payloads)
+    registered = [CATALOG.parse(e) for e in events if e.type.endswith(".registered.v1")]
+    assert len(registered) == len(DEMO_ACADEMIES)
+    assert all(isinstance(p, AcademyRegistered) and p.demo for p in registered)
+    kinds = Counter(e.type.split(".")[-2] for e in events)
+    recognised = len(DEMO_ACADEMIES) - 1  # the last one has only applied
+    assert kinds == {
+        "registered": len(DEMO_ACADEMIES),
+        "recognition_decided": 3 * recognised + 1,
+        "role_assigned": 3 * recognised,
+        "participants_reported": recognised,
+    }
+    decided = [e for e in events if e.type.endswith("recognition_decided.v1")]
+    assert all(e.data["author"].startswith("[DEMO]") for e in decided)
+    async with sessions() as session:
+        on = await recognised_on(session, date(2025, 6, 1))
+        assert len(on) == recognised
 
 
 async def test_seeding_before_the_reference_data_fails_and_writes_nothing(
