@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
+from starlette.datastructures import QueryParams
 
 from gateway.config import Settings
 from gateway.entrypoints.api import create_app
@@ -28,25 +29,27 @@ ACADEMIES = [
     {"id": f"acad-{n}", "name": f"[DEMO] Academy {n}", "uit_organizer_ids": [], "demo": True}
     for n in range(3)
 ]
-ACTIVITIES = [
+ACTIVITIES: list[dict[str, Any]] = [
     {
         "activity_id": f"act-{n}",
         "name": f"Robots bouwen {n}",
         "organizer_id": f"org-{n % 3}",
         "academy_id": f"acad-{n % 3}",
-        "occurrences": [{"start": "2024-03-02T14:00:00+01:00", "end": None}],
+        "occurrences": [{"start": f"2024-{3 + n % 3:02d}-02T14:00:00+01:00", "end": None}],
         "location": {
             "name": "De Krook",
             "postal_code": "9000",
             "locality": "Gent",
             "country": "BE",
-            "nis_code": "44021",
+            "nis_code": "44021" if n % 2 == 0 else "11002",
             "place_id": "p-1",
         },
-        "theme_ids": ["theme-1"],
+        "theme_ids": [f"theme-{n % 4}"],
         "status": "available",
         "public": True,
-        "modified": "2024-01-01T00:00:00+00:00",
+        "age_min": 6 if n % 2 == 0 else 12,
+        "age_max": 12 if n % 2 == 0 else 18,
+        "modified": f"2024-01-01T00:{n % 60:02d}:00+00:00",
     }
     for n in range(120)
 ]
@@ -89,6 +92,36 @@ REACH = [
 
 def _ids(raw: str) -> list[str]:
     return [i for i in raw.split(",") if i]
+
+
+def _matches(activity: dict[str, Any], params: QueryParams) -> bool:
+    start = activity["occurrences"][0]["start"]
+    place = activity["location"]["nis_code"]
+    province = {m["nis_code"]: m["province_nl"] for m in MUNICIPALITIES}.get(place)
+    return all(
+        [
+            params.get("from", "") <= start,
+            start <= params.get("to", "9999"),
+            params.get("province") in (None, province),
+            not params.getlist("nis_code") or place in params.getlist("nis_code"),
+            params.get("academy_id") in (None, activity["academy_id"]),
+            not params.getlist("theme_id")
+            or bool(set(params.getlist("theme_id")) & set(activity["theme_ids"])),
+            "age" not in params or activity["age_min"] <= int(params["age"]) <= activity["age_max"],
+            params.get("q", "").lower() in activity["name"].lower(),
+        ]
+    )
+
+
+def listing(params: QueryParams) -> dict[str, Any]:
+    """The activities service's listing: filters, (start, id) order, an offset cursor."""
+    found = sorted(
+        (a for a in ACTIVITIES if _matches(a, params)),
+        key=lambda a: (a["occurrences"][0]["start"], a["activity_id"]),
+    )
+    start, limit = int(params.get("cursor", 0)), int(params.get("limit", 50))
+    following = str(start + limit) if start + limit < len(found) else None
+    return {"items": found[start : start + limit], "next_cursor": following}
 
 
 def fake_upstreams() -> dict[str, FastAPI]:
@@ -136,9 +169,11 @@ def fake_upstreams() -> dict[str, FastAPI]:
         return [d for d in DECISIONS if str(d["valid_until"]) < before]
 
     @activities.get("/activities")
-    async def activities_batch(ids: str) -> dict[str, Any]:
-        wanted = {i.lower() for i in _ids(ids)}
-        return {"items": [a for a in ACTIVITIES if a["activity_id"] in wanted]}
+    async def activities_read(request: Request, ids: str | None = None) -> dict[str, Any]:
+        if ids is not None:
+            wanted = {i.lower() for i in _ids(ids)}
+            return {"items": [a for a in ACTIVITIES if a["activity_id"] in wanted]}
+        return listing(request.query_params)
 
     @subsidy.get("/reach")
     async def reach(academy_ids: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ PARTNER = {
     "activity": '{ activity(id: "act-1") { id } }',
     "academy": '{ academy(id: "acad-1") { id } }',
     "academies": "{ academies(first: 1) { nodes { id } } }",
+    "activities": '{ activities(first: 2, filter: {province: "Antwerpen"}) { nodes { id } } }',
     "municipalities": "{ municipalities(year: 2024) { nisCode } }",
 }
 OPS = {  # field -> (query, scope)

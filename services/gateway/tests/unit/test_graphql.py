@@ -28,9 +28,9 @@ async def test_activity_with_its_academy(gateway: httpx.AsyncClient, partner_key
         "id": "act-4",
         "name": "Robots bouwen 4",
         "organizerId": "org-1",
-        "themeIds": ["theme-1"],
+        "themeIds": ["theme-0"],
         "status": "AVAILABLE",
-        "occurrences": [{"start": "2024-03-02T14:00:00+01:00", "end": None}],
+        "occurrences": [{"start": "2024-04-02T14:00:00+01:00", "end": None}],
         "location": {
             "name": "De Krook",
             "postalCode": "9000",

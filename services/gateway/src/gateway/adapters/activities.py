@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 from pydantic import TypeAdapter
 
-from gateway.adapters.http import Read, get, parse
+from gateway.adapters.http import Read, get, get_many, parse
 
 SERVICE = "activities"
 
@@ -34,10 +35,26 @@ class ActivityRead(Read):
     location: LocationRead = LocationRead()
     theme_ids: list[str] = []
     status: str = "available"
+    age_min: int | None = None
+    age_max: int | None = None
+    modified: datetime | None = None
 
 
 class _ActivityBatch(Read):
     items: list[ActivityRead]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    start: datetime | None = None
+    end: datetime | None = None
+    province: str | None = None
+    nis_codes: tuple[str, ...] = ()
+    academy_id: str | None = None
+    theme_ids: tuple[str, ...] = ()
+    age: int | None = None
+    text: str | None = None
 
 
 _BATCH = TypeAdapter(_ActivityBatch)
@@ -53,3 +70,26 @@ async def activities_by_id(
     response = await get(client, SERVICE, "/activities", ids=",".join(ids))
     batch: _ActivityBatch = parse(SERVICE, _BATCH, response)
     return {activity.activity_id.lower(): activity for activity in batch.items}
+
+
+async def list_activities(
+    client: httpx.AsyncClient, filters: ActivityFilters, first: int, after: str | None
+) -> tuple[list[ActivityRead], str | None]:
+    """`GET /activities?from=&to=&province=&nis_code=&academy_id=&theme_id=&age=&q=&limit=&
+    cursor=`: one page of the STEM-kalender in (first start, id) order, and the next cursor."""
+    params: list[tuple[str, str]] = [("limit", str(first))]
+    single = {
+        "from": filters.start.isoformat() if filters.start else None,
+        "to": filters.end.isoformat() if filters.end else None,
+        "province": filters.province,
+        "academy_id": filters.academy_id,
+        "age": None if filters.age is None else str(filters.age),
+        "q": filters.text,
+        "cursor": after,
+    }
+    params += [(name, value) for name, value in single.items() if value is not None]
+    params += [("nis_code", code) for code in filters.nis_codes]
+    params += [("theme_id", theme) for theme in filters.theme_ids]
+    response = await get_many(client, SERVICE, "/activities", params)
+    page: _ActivityBatch = parse(SERVICE, _BATCH, response)
+    return page.items, page.next_cursor

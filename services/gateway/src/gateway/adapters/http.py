@@ -26,9 +26,16 @@ async def get(
 ) -> httpx.Response:
     """One GET; a refused connection, a timeout or a non-2xx answer is an `UpstreamError`.
     A 404 is returned as is, for the caller to read as "none"."""
-    given = {k: v for k, v in params.items() if v is not None}
+    given = [(k, str(v)) for k, v in params.items() if v is not None]
+    return await get_many(client, service, path, given)
+
+
+async def get_many(
+    client: httpx.AsyncClient, service: str, path: str, params: list[tuple[str, str]]
+) -> httpx.Response:
+    """`get` with repeatable parameters (`?theme_id=a&theme_id=b`)."""
     try:
-        response = await client.get(path, params=given)
+        response = await client.get(path, params=tuple(params))
         if response.status_code != 404:
             response.raise_for_status()
         return response

@@ -1,8 +1,9 @@
 """Static query cost, computed from the document before anything runs (as Shopify and GitHub).
 
 A scalar or enum costs 0; an object costs 1 plus its selection; a list of objects costs
-its size times that, the size being the field's `first` argument when it has one and
-otherwise the field's declared typical size (`LIST_SIZES`, default `DEFAULT_LIST_SIZE`).
+its size times that, the size being the field's `first` argument when it has one (a
+connection: its `edges` and `nodes` are not counted again) and otherwise the field's
+declared typical size (`list_sizes`, default `DEFAULT_LIST_SIZE`).
 Fragments count where they are spread. The figure is an upper bound of the work, not a
 measurement, so a partner can know the price of a query before sending it.
 """
@@ -94,7 +95,7 @@ class _Counter:
         first = self._argument(node, "first")
         if first is not None:
             return max(first, 0) * cost + 1
-        if is_list:
+        if is_list and not _in_connection(parent, node):
             key = f"{parent.name}.{node.name.value}"
             return self.list_sizes.get(key, DEFAULT_LIST_SIZE) * cost
         return cost
@@ -110,6 +111,11 @@ class _Counter:
                 given = self.variables.get(value.name.value)
                 return given if isinstance(given, int) else None
         return None
+
+
+def _in_connection(parent: GraphQLObjectType, node: FieldNode) -> bool:
+    """A connection's `edges` and `nodes` are already counted by its `first`."""
+    return parent.name.endswith("Connection") and node.name.value in ("edges", "nodes")
 
 
 def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:

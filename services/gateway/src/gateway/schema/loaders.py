@@ -17,7 +17,7 @@ from gateway.adapters import registry as registry_api
 from gateway.adapters import subsidy as subsidy_api
 from gateway.adapters.activities import ActivityRead
 from gateway.adapters.http import MAX_BATCH
-from gateway.adapters.registry import AcademyRead
+from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 
@@ -28,6 +28,7 @@ class Loaders:
     activities: DataLoader[str, ActivityRead | None]
     academies: DataLoader[str, AcademyRead | None]
     reach: DataLoader[str, list[ReachRead]]
+    municipalities: DataLoader[tuple[str, int], MunicipalityRead | None]  # (NIS code, year)
 
 
 def make_loaders(upstreams: Upstreams) -> Loaders:
@@ -52,9 +53,27 @@ def make_loaders(upstreams: Upstreams) -> Loaders:
             return [exc] * len(academy_ids)
         return [found.get(a, []) for a in academy_ids]
 
+    async def municipalities(
+        keys: list[tuple[str, int]],
+    ) -> Sequence[MunicipalityRead | BaseException | None]:
+        # The registry lists a year's ~300 municipalities in one call: one call per year asked.
+        by_year: dict[int, dict[str, MunicipalityRead] | UpstreamError] = {}
+        for year in sorted({year for _, year in keys}):
+            try:
+                found = await registry_api.municipalities(upstreams.registry, year, None)
+                by_year[year] = {m.nis_code: m for m in found}
+            except UpstreamError as exc:
+                by_year[year] = exc
+        answers: list[MunicipalityRead | BaseException | None] = []
+        for nis_code, year in keys:
+            known = by_year[year]
+            answers.append(known if isinstance(known, UpstreamError) else known.get(nis_code))
+        return answers
+
     return Loaders(
         upstreams=upstreams,
         activities=DataLoader(activities, max_batch_size=MAX_BATCH),
         academies=DataLoader(academies, max_batch_size=MAX_BATCH),
         reach=DataLoader(reach, max_batch_size=MAX_BATCH),
+        municipalities=DataLoader(municipalities),
     )

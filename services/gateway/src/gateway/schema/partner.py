@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from gateway.adapters import registry
 from gateway.adapters.registry import AcademyFilters
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection, check_first
-from gateway.schema.types import Academy
-
-
-@strawberry.type(description="A Flemish municipality in a year")
-class Municipality:
-    nis_code: str
-    name: str
-    province: str
+from gateway.schema.types import Academy, Municipality
 
 
 async def academies(
@@ -40,6 +31,4 @@ async def municipalities(
 ) -> list[Municipality] | None:
     client = info.context.loaders.upstreams.registry
     found = await registry.municipalities(client, year, province)
-    return [
-        Municipality(nis_code=m.nis_code, name=m.name_nl, province=m.province_nl) for m in found
-    ]
+    return [Municipality.of(m) for m in found]

@@ -26,7 +26,10 @@ from gateway.domain.cost import query_cost
 from gateway.schema.context import Context
 
 # Typical sizes of lists without `first` (see gateway.domain.cost).
-LIST_SIZES = {"Query.municipalities": 300, "Query.uncoveredMunicipalities": 300}
+LIST_SIZES = {
+    "Query.municipalities": 300,
+    "Activity.occurrences": 2,
+}
 
 
 def _error(message: str, code: str, **more: Any) -> GraphQLError:

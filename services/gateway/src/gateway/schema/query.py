@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.schema import ops, ops_participants, partner
+from gateway.schema import calendar, ops, ops_participants, partner
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
-from gateway.schema.types import Academy, Activity
+from gateway.schema.types import Academy, Activity, Municipality
 
 
 async def _activity(info: Resolve, id: strawberry.ID) -> Activity | None:
@@ -27,11 +27,15 @@ class Query:
         resolver=_activity, description="One activity of the STEM-kalender, by UiTdatabank id"
     )
     academy: Academy | None = strawberry.field(resolver=_academy, description="One academy, by id")
+    activities: Connection[Activity] | None = strawberry.field(
+        resolver=calendar.activities,
+        description="The STEM-kalender by filter, in start order; `first` (1..100) is required",
+    )
     academies: Connection[Academy] | None = strawberry.field(
         resolver=partner.academies,
         description="Academies by name; `first` (1..100) is required",
     )
-    municipalities: list[partner.Municipality] | None = strawberry.field(
+    municipalities: list[Municipality] | None = strawberry.field(
         resolver=partner.municipalities,
         description="The municipalities of a year (valid on at least one of its days)",
     )

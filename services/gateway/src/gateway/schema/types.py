@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 import strawberry
 
-from gateway.adapters.activities import ActivityRead
-from gateway.adapters.registry import AcademyRead
+from gateway.adapters import activities as activities_api
+from gateway.adapters.activities import ActivityFilters, ActivityRead
+from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.schema.context import Resolve
+from gateway.schema.paging import Connection, check_first
 
 
 @strawberry.type(description="A municipality an academy reached in a year")
@@ -34,6 +36,16 @@ async def _academy_reach(root: Academy, info: Resolve, year: int | None = None) 
     return [Reach.of(r) for r in found if year is None or r.year == year]
 
 
+async def _academy_activities(
+    root: Academy, info: Resolve, first: int, after: str | None = None
+) -> Connection[Activity] | None:
+    check_first(first)
+    filters = ActivityFilters(academy_id=root.id)
+    client = info.context.loaders.upstreams.activities
+    found, following = await activities_api.list_activities(client, filters, first, after)
+    return Connection.of([Activity.of(read) for read in found], following)
+
+
 @strawberry.type(description="A STEM-academy")
 class Academy:
     id: strawberry.ID
@@ -47,6 +59,10 @@ class Academy:
     reach: list[Reach] = strawberry.field(
         resolver=_academy_reach,
         description="Reached municipalities, all years unless `year` is given",
+    )
+    activities: Connection[Activity] | None = strawberry.field(
+        resolver=_academy_activities,
+        description="Its activities on the STEM-kalender, in start order (one call per academy)",
     )
 
     @classmethod
@@ -82,6 +98,25 @@ class Location:
     nis_code: str | None = strawberry.field(description="NIS code of the municipality")
 
 
+@strawberry.type(description="A Flemish municipality in a year")
+class Municipality:
+    nis_code: str
+    name: str
+    province: str
+
+    @classmethod
+    def of(cls, read: MunicipalityRead) -> Municipality:
+        return cls(nis_code=read.nis_code, name=read.name_nl, province=read.province_nl)
+
+
+async def _activity_municipality(root: Activity, info: Resolve) -> Municipality | None:
+    if root.location.nis_code is None:
+        return None
+    year = root.occurrences[0].start.year if root.occurrences else date.today().year
+    found = await info.context.loaders.municipalities.load((root.location.nis_code, year))
+    return None if found is None else Municipality.of(found)
+
+
 async def _activity_academy(root: Activity, info: Resolve) -> Academy | None:
     if root.academy_id is None:
         return None
@@ -98,7 +133,14 @@ class Activity:
     location: Location
     theme_ids: list[str] = strawberry.field(description="UiTdatabank theme term ids")
     status: ActivityStatus
+    age_min: int | None = strawberry.field(description="Youngest age it suits")
+    age_max: int | None = strawberry.field(description="Oldest age it suits; null if open")
     academy_id: strawberry.Private[str | None]
+    modified: strawberry.Private[datetime | None]
+    municipality: Municipality | None = strawberry.field(
+        resolver=_activity_municipality,
+        description="The municipality it takes place in (as of its first occurrence)",
+    )
     academy: Academy | None = strawberry.field(
         resolver=_activity_academy,
         description="The organising academy, when the organizer is linked",
@@ -120,5 +162,8 @@ class Activity:
             ),
             theme_ids=list(read.theme_ids),
             status=ActivityStatus(read.status),
+            age_min=read.age_min,
+            age_max=read.age_max,
             academy_id=read.academy_id,
+            modified=read.modified,
         )

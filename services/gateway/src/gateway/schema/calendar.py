@@ -1,0 +1,57 @@
+"""The STEM-kalender for partners: activities by filter, as a cursor connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gateway.adapters import activities as activities_api
+from gateway.adapters.activities import ActivityFilters
+from gateway.schema.context import Resolve
+from gateway.schema.paging import Connection, check_first
+from gateway.schema.types import Activity
+
+
+@strawberry.input(description="Which activities; every given condition must hold")
+class ActivityFilter:
+    start: datetime | None = strawberry.field(
+        default=None, name="from", description="Occurring on or after"
+    )
+    end: datetime | None = strawberry.field(
+        default=None, name="to", description="Occurring on or before"
+    )
+    province: str | None = strawberry.field(default=None, description="Province name (nl)")
+    nis_codes: list[str] | None = strawberry.field(
+        default=None, description="In one of these municipalities (NIS codes)"
+    )
+    academy_id: strawberry.ID | None = None
+    theme_ids: list[str] | None = strawberry.field(
+        default=None, description="With any of these UiTdatabank themes"
+    )
+    age: int | None = strawberry.field(default=None, description="Suits this age")
+    text: str | None = strawberry.field(default=None, description="Text in the name or place")
+
+    def to_filters(self) -> ActivityFilters:
+        return ActivityFilters(
+            start=self.start,
+            end=self.end,
+            province=self.province,
+            nis_codes=tuple(self.nis_codes or ()),
+            academy_id=self.academy_id,
+            theme_ids=tuple(self.theme_ids or ()),
+            age=self.age,
+            text=self.text,
+        )
+
+
+async def activities(
+    info: Resolve, first: int, after: str | None = None, filter: ActivityFilter | None = None
+) -> Connection[Activity] | None:
+    check_first(first)
+    filters = (filter or ActivityFilter()).to_filters()
+    client = info.context.loaders.upstreams.activities
+    found, following = await activities_api.list_activities(client, filters, first, after)
+    for read in found:  # `activity(id)` in the same query needs no call
+        info.context.loaders.activities.prime(read.activity_id.lower(), read)
+    return Connection.of([Activity.of(read) for read in found], following)
