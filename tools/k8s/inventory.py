@@ -84,7 +84,11 @@ SERVICES: tuple[Service, ...] = (
         consumer=Consumer(
             group="subsidy",
             metrics_port=9113,
-            reads=("stem.activities.activity.v1",),
+            reads=(
+                "stem.registry.municipality.v1",
+                "stem.registry.academy.v1",
+                "stem.activities.activity.v1",
+            ),
             dead_letter_topic="stem.subsidy.dlq.v1",
         ),
     ),

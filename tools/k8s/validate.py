@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate.py", description=__doc__.split("\n")[0])
     parser.add_argument("--crds", type=Path, required=True, help="folder of CRD YAML files")
     parser.add_argument("--kube-version", default="1.33")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also list what passed")
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
     validator = Validator(args.crds, args.kube_version)
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed += 1
                 for error in errors:
                     print(f"FAIL {path.name}: {name}: {error}")
-            else:
+            elif args.verbose:
                 print(f"ok   {path.name}: {name} ({source})")
     total = sum(counts.values())
     print(
