@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
 # Deliberately loose: one @, no spaces, a dot in the domain. Mail delivery is the real test.
@@ -138,14 +139,38 @@ def parse_profile(raw: RawProfile, errors: dict[str, str]) -> Profile:
     )
 
 
+class _Site(Protocol):
+    @property
+    def nis_code(self) -> str | None: ...
+    @property
+    def postal_code(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+
+
+class _Fields(Protocol):
+    @property
+    def enterprise_number(self) -> str | None: ...
+    @property
+    def website(self) -> str | None: ...
+    @property
+    def contact_email(self) -> str | None: ...
+    @property
+    def stem_partnership(self) -> str | None: ...
+
+
 def raw_of(profile: Profile) -> RawProfile:
     """The profile back as raw input (to apply a partial update and check it again)."""
-    site = profile.fixed_site
+    return raw_profile(profile, profile.fixed_site)
+
+
+def raw_profile(fields: _Fields, site: _Site | None) -> RawProfile:
+    """Raw input from anything with a profile's fields (a checked profile, an API body)."""
     return RawProfile(
-        enterprise_number=profile.enterprise_number,
-        website=profile.website,
-        contact_email=profile.contact_email,
-        stem_partnership=profile.stem_partnership,
+        enterprise_number=fields.enterprise_number,
+        website=fields.website,
+        contact_email=fields.contact_email,
+        stem_partnership=fields.stem_partnership,
         fixed_site=site is not None,
         fixed_nis_code=site.nis_code if site else None,
         fixed_postal_code=site.postal_code if site else None,

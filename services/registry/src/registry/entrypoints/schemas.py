@@ -18,6 +18,7 @@ from registry.domain.profile import (
     check_postal_code,
     check_website,
     normalise_enterprise_number,
+    raw_profile,
 )
 from stemkit.uit import normalise_organizer_id
 
@@ -73,17 +74,7 @@ class AcademyIn(_Strict):
     )
 
     def raw_profile(self) -> RawProfile:
-        site = self.fixed_location
-        return RawProfile(
-            enterprise_number=self.enterprise_number,
-            website=self.website,
-            contact_email=self.contact_email,
-            stem_partnership=self.stem_partnership,
-            fixed_site=site is not None,
-            fixed_nis_code=site.nis_code if site else None,
-            fixed_postal_code=site.postal_code if site else None,
-            fixed_address=site.address if site else None,
-        )
+        return raw_profile(self, self.fixed_location)
 
 
 class AcademyPatch(_Strict):
