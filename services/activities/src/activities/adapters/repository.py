@@ -25,7 +25,8 @@ def dialect_insert(session: AsyncSession, table: Any) -> Any:
 
 def folded(text: str) -> str:
     """Lower case without accents: what free-text search compares."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isprintable())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isprintable() and not unicodedata.combining(c))
 
 
 def _columns(activity: Activity) -> dict[str, Any]:

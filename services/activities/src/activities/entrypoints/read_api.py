@@ -1,43 +1,94 @@
-"""Read endpoints of the catalogue (tag "activities"), for the gateway and operators."""
+"""Read endpoints of the catalogue (tag "activities"), for the gateway and partner sites."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from activities.adapters import repository
+from activities.adapters.listing import BadCursor, Filters, list_activities
 from activities.adapters.snapshots import to_snapshot
 from stemkit.contracts.activities import ActivitySnapshot
 from stemkit.db import Database
 
 MAX_BATCH = 100
+MAX_PAGE = 200
 
 
 class ActivityBatch(BaseModel):
-    """The activities found, in id order; unknown ids are left out."""
+    """By ids: the activities found, in id order, unknown ids left out. Listing: a page of
+    the STEM-kalender in (first start, id) order."""
 
     items: list[ActivitySnapshot]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last one"
+    )
 
 
 def read_router(database: Database) -> APIRouter:
     router = APIRouter(prefix="/activities", tags=["activities"])
 
-    @router.get("", response_model=ActivityBatch, summary="Get activities by id (batch)")
+    @router.get(
+        "",
+        response_model=ActivityBatch,
+        summary="Get activities by id (batch), or list the STEM-kalender with filters",
+        responses={422: {"description": "Too many ids, or an invalid filter or cursor"}},
+    )
     async def get_activities(
         ids: Annotated[
-            str, Query(description=f"Activity ids, comma separated, at most {MAX_BATCH}")
-        ],
+            str | None,
+            Query(
+                description=f"Activity ids, comma separated, at most {MAX_BATCH}; "
+                "the other parameters are then ignored"
+            ),
+        ] = None,
+        start: Annotated[
+            datetime | None, Query(alias="from", description="Occurring on or after")
+        ] = None,
+        end: Annotated[
+            datetime | None, Query(alias="to", description="Occurring on or before")
+        ] = None,
+        nis_code: Annotated[list[str] | None, Query(description="Municipality NIS codes")] = None,
+        province: Annotated[str | None, Query(description="Province name (nl)")] = None,
+        academy_id: Annotated[str | None, Query()] = None,
+        theme_id: Annotated[
+            list[str] | None, Query(description="UiTdatabank theme ids; any of them")
+        ] = None,
+        age: Annotated[int | None, Query(ge=0, le=150, description="Suits this age")] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Text in name or place")] = None,
+        cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     ) -> ActivityBatch:
+        if ids is None:
+            filters = Filters(
+                start=start,
+                end=end,
+                nis_codes=tuple(nis_code or ()),
+                province=province,
+                academy_id=academy_id,
+                theme_ids=tuple(theme_id or ()),
+                age=age,
+                text=q,
+            )
+            try:
+                async with database.session_factory() as session:
+                    found, next_cursor = await list_activities(
+                        session, filters, limit=limit, cursor=cursor
+                    )
+            except BadCursor as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+            return ActivityBatch(items=[to_snapshot(a) for a in found], next_cursor=next_cursor)
         wanted = {part.strip().lower() for part in ids.split(",") if part.strip()}
-        if len(wanted) > MAX_BATCH:
+        if not wanted or len(wanted) > MAX_BATCH:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"at most {MAX_BATCH} ids per request"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"1 to {MAX_BATCH} ids per request"
             )
         async with database.session_factory() as session:
-            found = await repository.get_activities(session, wanted)
-        return ActivityBatch(items=[to_snapshot(activity) for activity in found])
+            batch = await repository.get_activities(session, wanted)
+        return ActivityBatch(items=[to_snapshot(activity) for activity in batch])
 
     @router.get(
         "/{activity_id}",

@@ -1,0 +1,11 @@
+"""contracts/openapi/activities.json is what the app generates (`cli openapi` writes it)."""
+
+from __future__ import annotations
+
+from activities.entrypoints.cli import OPENAPI, openapi_text
+
+
+def test_the_committed_openapi_document_matches_the_app() -> None:
+    assert OPENAPI.read_text() == openapi_text(), (
+        "run `python -m activities.entrypoints.cli openapi`"
+    )
