@@ -23,7 +23,8 @@ from gateway.adapters.persisted import QueryCache, load_safelist
 from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstreams
 from gateway.config import SERVICE, Settings
 from gateway.domain.bucket import Buckets
-from gateway.entrypoints.callers import API_KEY_HEADER, identify, require_caller
+from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
+from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
@@ -65,7 +66,8 @@ def create_app(
         caller = getattr(request.state, "caller", None) or Caller(id="anonymous", kind="partner")
         return Context(make_loaders(upstreams), caller, guard)
 
-    identify_caller = identify(settings, KeyStore(settings.key_store_path))
+    store = KeyStore(settings.key_store_path)
+    identify_caller = identify(settings, store)
     graphql = GraphQLRouter[Context, None](
         make_schema(settings.max_depth, settings.max_aliases, settings.max_tokens),
         context_getter=context,
@@ -75,6 +77,7 @@ def create_app(
         tags=["graphql"],
     )
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(feeds_router(partner_keys(settings, store), guard))
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
     if settings.cors_origins:

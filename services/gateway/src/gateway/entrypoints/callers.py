@@ -28,12 +28,30 @@ def _tag(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
-def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], Caller | None]:
-    """A function from a request to its caller (None: no valid credential)."""
+def partner_keys(settings: Settings, store: KeyStore) -> Callable[[str], Caller | None]:
+    """A function from a presented partner key to its caller (None: unknown or revoked)."""
     plain = {
         key.get_secret_value(): f"env:{_tag(key.get_secret_value())}"
         for key in settings.partner_api_keys
     }
+
+    def partner(given: str) -> Caller | None:
+        if not given:
+            return None
+        for key, caller_id in plain.items():
+            if secrets.compare_digest(given.encode(), key.encode()):
+                return Caller(id=caller_id, kind="partner")
+        record = keys.find(store.all(), given)
+        if record is None:
+            return None
+        return Caller(id=f"key:{record.id}", kind="partner", safelist_only=record.safelist_only)
+
+    return partner
+
+
+def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], Caller | None]:
+    """A function from a request to its caller (None: no valid credential)."""
+    partner = partner_keys(settings, store)
     tokens = {token: frozenset(scopes) for token, scopes in settings.ops_token_scopes.items()}
     tokens[settings.ops_token.get_secret_value()] = ALL_SCOPES
 
@@ -44,16 +62,7 @@ def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], 
                 if secrets.compare_digest(bearer.encode(), token.encode()):
                     return Caller(id=f"ops:{_tag(token)}", kind="ops", scopes=scopes)
             return None
-        given = request.headers.get(API_KEY_HEADER) or ""
-        if not given:
-            return None
-        for key, caller_id in plain.items():
-            if secrets.compare_digest(given.encode(), key.encode()):
-                return Caller(id=caller_id, kind="partner")
-        record = keys.find(store.all(), given)
-        if record is None:
-            return None
-        return Caller(id=f"key:{record.id}", kind="partner", safelist_only=record.safelist_only)
+        return partner(request.headers.get(API_KEY_HEADER) or "")
 
     return caller
 
