@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.domain.academy import Academy, InvalidAcademy
 from registry.domain.profile import (
@@ -115,3 +117,14 @@ def test_a_profile_round_trips_through_raw_input() -> None:
         academy_id=academy.id,
     )
     assert again == academy
+
+
+@given(st.integers(min_value=0, max_value=19_999_999), st.integers(min_value=0, max_value=99))
+def test_exactly_the_right_check_digits_pass(base: int, check: int) -> None:
+    number = f"{base:08d}{check:02d}"
+    formatted = f"{number[:4]}.{number[4:7]}.{number[7:]}"
+    if check == 97 - base % 97:
+        assert normalise_enterprise_number(formatted) == number
+    else:
+        with pytest.raises(ValueError, match="mod 97"):
+            normalise_enterprise_number(formatted)
