@@ -1,16 +1,16 @@
-"""The loops that run beside the registry consumer: the delivery worker and the poller.
-
-Also `python -m activities.entrypoints.worker` runs them alone.
-"""
+"""The loops that run beside the registry consumer: the delivery worker and, when
+`ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS` > 0, the Search API poller."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.uit_client import UitClient, http_client
 from activities.config import UitdatabankSettings
+from activities.service_layer.poller import run_poller
 from activities.service_layer.processing import run_worker
 
 
@@ -19,4 +19,17 @@ async def run_background(
 ) -> None:
     async with http_client(settings.timeout_seconds) as client:
         uit = UitClient(client, headers=settings.headers())
-        await run_worker(sessions, uit, stop)
+        loops = [run_worker(sessions, uit, stop)]
+        if settings.poll_interval_seconds > 0:
+            loops.append(
+                run_poller(
+                    sessions,
+                    uit,
+                    settings.search_url,
+                    stop,
+                    interval=settings.poll_interval_seconds,
+                    overlap=timedelta(seconds=settings.poll_overlap_seconds),
+                    page_size=settings.poll_page_size,
+                )
+            )
+        await asyncio.gather(*loops)

@@ -1,0 +1,155 @@
+"""The Search API v3 poller (uitdatabank.md §13): backfill and reconcile what pushes missed.
+
+Per kind, from a persisted `modified` cursor minus an overlap window, sorted by
+`modified` ascending, with `disableDefaultFilters=true` (so DRAFT, DELETED and REJECTED
+are seen too) and `embed=true` (whole documents). Within UiTdatabank's paging limits
+(start <= 10,000, limit <= 2,000) it pages by `start`, and moves the `modifiedFrom`
+window forward (keyset) before `start` would pass the limit. Scope: events of the
+organizers the registry links to academies, the places of stored activities, and those
+organizers. Every member becomes a delivery keyed on (kind, id, modified): the overlap
+re-reads items, the key makes that harmless, and the worker processes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activities.adapters import deliveries, poll_state
+from activities.domain import jsonld
+from activities.domain.documents import Kind
+from stemkit.runner import sleep_or_stop
+from stemkit.uit import resource_id
+
+log = logging.getLogger(__name__)
+
+MAX_START = 10_000
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+IDS_PER_QUERY = 50
+
+
+class Searcher(Protocol):
+    async def search(self, url: str, params: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+
+async def poll_all(
+    sessions: async_sessionmaker[AsyncSession],
+    searcher: Searcher,
+    base_url: str,
+    *,
+    overlap: timedelta = timedelta(minutes=5),
+    page_size: int = 200,
+) -> dict[Kind, int]:
+    """One round over events, places and organizers; returns new deliveries per kind."""
+    async with sessions() as session:
+        organizers = await poll_state.linked_organizer_ids(session)
+        places = await poll_state.place_ids(session)
+    scopes: dict[Kind, list[dict[str, str]]] = {
+        "event": [{"organizerId": organizer} for organizer in organizers],
+        "place": [{"q": _ids_query(chunk)} for chunk in _chunks(places)],
+        "organizer": [{"q": _ids_query(chunk)} for chunk in _chunks(organizers)],
+    }
+    found: dict[Kind, int] = {}
+    for kind, scope in scopes.items():
+        found[kind] = await poll_kind(
+            sessions, searcher, base_url, kind, scope, overlap=overlap, page_size=page_size
+        )
+    return found
+
+
+async def poll_kind(
+    sessions: async_sessionmaker[AsyncSession],
+    searcher: Searcher,
+    base_url: str,
+    kind: Kind,
+    scope: list[dict[str, str]],
+    *,
+    overlap: timedelta,
+    page_size: int,
+) -> int:
+    async with sessions() as session:
+        cursor = await poll_state.cursor(session, kind) or EPOCH
+    newest, recorded = cursor, 0
+    for filters in scope:
+        window_start = cursor - overlap
+        start = 0
+        while True:
+            params = {
+                **filters,
+                "disableDefaultFilters": "true",
+                "embed": "true",
+                "sort[modified]": "asc",
+                "modifiedFrom": window_start.isoformat(),
+                "start": str(start),
+                "limit": str(page_size),
+            }
+            page = await searcher.search(f"{base_url.rstrip('/')}/{kind}s", params)
+            members = [m for m in page.get("member") or [] if isinstance(m, Mapping)]
+            last = await _record(sessions, kind, members)
+            recorded += last[1]
+            if last[0] is not None:
+                newest = max(newest, last[0])
+            if len(members) < page_size:
+                break
+            start += page_size
+            if start + page_size > MAX_START:  # keyset: move the window, not the offset
+                if last[0] is None or last[0] <= window_start:
+                    log.warning("poller: over %d %ss share one modified; skipping", MAX_START, kind)
+                    break
+                window_start, start = last[0], 0
+    async with sessions.begin() as session:
+        await poll_state.advance(session, kind, newest)
+    return recorded
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession], kind: Kind, members: list[Mapping[str, Any]]
+) -> tuple[datetime | None, int]:
+    last, recorded = None, 0
+    async with sessions.begin() as session:
+        for member in members:
+            item_id = resource_id(member.get("@id"), kind) or "unknown"
+            changed = jsonld.moment(member.get("modified")) or jsonld.moment(member.get("created"))
+            key = f"poll:{kind}:{item_id}:{changed.isoformat() if changed else 'none'}"
+            if await deliveries.record(session, key[:255], json.dumps(member), "poller"):
+                recorded += 1
+            if changed is not None:
+                last = changed if last is None else max(last, changed)
+    return last, recorded
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + IDS_PER_QUERY] for i in range(0, len(ids), IDS_PER_QUERY)]
+
+
+def _ids_query(ids: list[str]) -> str:
+    return "id:(" + " OR ".join(ids) + ")"
+
+
+async def run_poller(
+    sessions: async_sessionmaker[AsyncSession],
+    searcher: Searcher,
+    base_url: str,
+    stop: asyncio.Event,
+    *,
+    interval: float,
+    overlap: timedelta,
+    page_size: int,
+) -> None:
+    """Poll every `interval` seconds until `stop`; a failed round is logged and retried."""
+    while not stop.is_set():
+        try:
+            found = await poll_all(
+                sessions, searcher, base_url, overlap=overlap, page_size=page_size
+            )
+            log.info("poller: new deliveries %s", found)
+        except Exception:
+            log.exception("poller: round failed")
+        if await sleep_or_stop(stop, interval):
+            return

@@ -1,0 +1,43 @@
+"""Signed change notifications in UiTdatabank's own shape (uitdatabank.md §13), sent to
+a webhook the way our platform takes them (Standard Webhooks)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from activities.domain.documents import Kind
+
+
+def notification(base_url: str, kind: Kind, item_id: str, playhead: int = 1) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "id": str(uuid.uuid4()),
+        "playhead": playhead,
+        "metadata": {"request_time": int(now.timestamp()), "api": "stand-in"},
+        "payload": {"item_id": item_id, "iri": f"{base_url.rstrip('/')}/{kind}s/{item_id}"},
+        "recorded_on": now.isoformat(),
+    }
+
+
+def signed_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str, str]:
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+    }
+
+
+async def send(
+    client: httpx.AsyncClient, webhook_url: str, secret: str, payload: dict[str, Any]
+) -> httpx.Response:
+    body = json.dumps(payload)
+    return await client.post(webhook_url, content=body, headers=signed_headers(secret, body))
