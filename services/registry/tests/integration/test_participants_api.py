@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import httpx
@@ -108,3 +109,17 @@ async def test_completeness_counts_the_recognised_academies_that_reported(
     }
     before = (await api.get("/participant-reports/completeness", params={"year": 2021})).json()
     assert (before["recognised"], before["share"]) == (0, None)
+
+
+async def test_concurrent_reports_for_one_period_form_one_chain(api: httpx.AsyncClient) -> None:
+    lab = await academy(api, "Codeclub Leuven")
+    url = f"/academies/{lab}/participant-reports"
+    answers = await asyncio.gather(
+        *(api.post(url, json={"year": 2024, "participants": n}, headers=OPS) for n in range(4))
+    )
+    assert [a.status_code for a in answers] == [201] * 4
+    everything = (await api.get(url, params={"history": True})).json()
+    assert len(everything) == 4
+    assert sum(r["superseded_by"] is None for r in everything) == 1
+    assert sum(r["supersedes"] is None for r in everything) == 1  # the first of the chain
+    assert len((await api.get(url)).json()) == 1

@@ -18,7 +18,7 @@ from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
-from registry.service_layer.recognition import ConcurrentDecision, UnknownAcademy
+from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
 from stemkit.db import Database, database_reachable
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
@@ -81,9 +81,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         body = {"detail": str(exc), "current": exc.current, "allowed": list(exc.allowed)}
         return JSONResponse(body, status_code=status.HTTP_409_CONFLICT)
 
-    @app.exception_handler(ConcurrentDecision)
-    async def concurrent(_request: Request, _exc: ConcurrentDecision) -> JSONResponse:
-        detail = "another decision on this academy was recorded at the same time; try again"
+    @app.exception_handler(ConcurrentChange)
+    async def concurrent(_request: Request, _exc: ConcurrentChange) -> JSONResponse:
+        detail = "another change of this academy was recorded at the same time; try again"
         return JSONResponse({"detail": detail}, status_code=status.HTTP_409_CONFLICT)
 
     @app.exception_handler(UnknownAcademy)

@@ -14,7 +14,7 @@ from registry.adapters import academy_store, recognition_store, report_store
 from registry.domain import recognition
 from registry.domain.participants import Completeness, Report, check_report
 from registry.service_layer.academies import announce
-from registry.service_layer.recognition import ConcurrentDecision, UnknownAcademy
+from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
 from stemkit.contracts.registry import ParticipantsReported
 
 
@@ -52,7 +52,7 @@ async def report(session: AsyncSession, academy_id: str, command: ReportParticip
         async with session.begin_nested():
             await report_store.add(session, new, now)
     except IntegrityError as exc:  # `supersedes` is unique: a concurrent correction
-        raise ConcurrentDecision(academy_id) from exc
+        raise ConcurrentChange(academy_id) from exc
     if earlier is not None:
         await report_store.supersede(session, earlier.report_id, new.report_id)
     payload = {k: v for k, v in vars(new).items() if k != "superseded_by"}

@@ -21,8 +21,8 @@ class UnknownAcademy(LookupError):
     pass
 
 
-class ConcurrentDecision(Exception):
-    """Another decision on the same academy was taken at the same moment; try again."""
+class ConcurrentChange(Exception):
+    """Another decision or correction on the same academy was recorded at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ async def decide(
         async with session.begin_nested():
             await recognition_store.add(session, decision, now or datetime.now(UTC))
     except IntegrityError as exc:  # (academy_id, sequence) taken: a concurrent decision
-        raise ConcurrentDecision(academy_id) from exc
+        raise ConcurrentChange(academy_id) from exc
     await announce(session, RecognitionDecided(**vars(decision)))
     return decision
 
