@@ -98,3 +98,15 @@ async def test_a_changed_municipality_is_updated_and_announced_again(
     assert events[-1][1].data["name_nl"] == "Leuven"
     assert "3001" in events[-1][1].data["postal_codes"]
     assert await count(postal_codes) == 522
+
+
+async def test_announcing_all_again_repeats_every_municipality_and_writes_nothing(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], count: Count
+) -> None:
+    await load_reference_data(settings)
+    await load_reference_data(settings, announce_all=True)
+
+    events = await _events(sessions)
+    assert len(events) == 2 * 312
+    assert [e.data for _, e in events[:312]] == [e.data for _, e in events[312:]]
+    assert await count(municipalities) == 312

@@ -29,12 +29,15 @@ def migrate(settings: Settings) -> None:
     log.info("database migrated to the newest revision")
 
 
-async def load_reference_data(settings: Settings) -> None:
+async def load_reference_data(settings: Settings, *, announce_all: bool = False) -> None:
     database = bootstrap.open_database(settings)
     try:
         async with database.session_factory.begin() as session:
             result = await load_reference(
-                session, reference_files.municipalities(), reference_files.postal_codes()
+                session,
+                reference_files.municipalities(),
+                reference_files.postal_codes(),
+                announce_all=announce_all,
             )
     finally:
         await database.dispose()
@@ -60,9 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="migrate the database to the newest revision")
-    commands.add_parser(
+    loading = commands.add_parser(
         "load-reference",
         help="load the municipalities and postal codes (idempotent; announces what changed)",
+    )
+    loading.add_argument(
+        "--announce-all", action="store_true", help="announce unchanged municipalities too"
     )
     commands.add_parser(
         "seed-demo",
@@ -85,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             migrate(settings)
         elif args.command == "load-reference":
-            asyncio.run(load_reference_data(settings))
+            asyncio.run(load_reference_data(settings, announce_all=args.announce_all))
         elif args.command == "import-academies":
             text = args.file.read_text(encoding="utf-8")
             return asyncio.run(import_file(settings, text, skip_bad_rows=args.skip_bad_rows))

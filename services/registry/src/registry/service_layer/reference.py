@@ -26,13 +26,17 @@ async def load_reference(
     session: AsyncSession,
     municipalities: Sequence[Municipality],
     postal_codes: Mapping[str, Sequence[str]],
+    *,
+    announce_all: bool = False,
 ) -> LoadResult:
     """Bring the tables in line with the given reference data.
 
     A municipality (with its postal codes) that is new or differs from the stored one is
     written and announced with `MunicipalityDefined`; one that is already up to date is left
     alone, so a second run changes nothing and emits nothing. Rows that are no longer in the
-    data are kept: municipalities are history, not something to forget.
+    data are kept: municipalities are history, not something to forget. `announce_all`
+    announces the unchanged ones too (e.g. so that readers get a field added to the event,
+    such as the centroid, for municipalities loaded before it existed).
     """
     stored = {(m.nis_code, m.valid_from): m for m in await municipality_store.all_rows(session)}
     stored_postal = await municipality_store.postal_codes_by_nis(session)
@@ -44,6 +48,8 @@ async def load_reference(
         before = stored.get((municipality.nis_code, municipality.valid_from))
         if before == municipality and stored_postal.get(municipality.nis_code, []) == codes:
             unchanged += 1
+            if announce_all:
+                await _announce(session, municipality, codes)
             continue
         if before is None:
             new.append(municipality)
@@ -52,11 +58,17 @@ async def load_reference(
             await municipality_store.update_row(session, municipality)
         if stored_postal.get(municipality.nis_code, []) != codes:
             new_postal[municipality.nis_code] = codes
-        event = CATALOG.new_event(defined(municipality, codes), source=EVENT_SOURCE)
-        await add_event(session, CATALOG, event)
+        await _announce(session, municipality, codes)
     await municipality_store.insert_rows(session, new)
     await municipality_store.replace_postal_codes(session, new_postal)
     return LoadResult(added=len(new), changed=changed, unchanged=unchanged)
+
+
+async def _announce(
+    session: AsyncSession, municipality: Municipality, postal_codes: Sequence[str]
+) -> None:
+    event = CATALOG.new_event(defined(municipality, postal_codes), source=EVENT_SOURCE)
+    await add_event(session, CATALOG, event)
 
 
 def defined(municipality: Municipality, postal_codes: Sequence[str]) -> MunicipalityDefined:
