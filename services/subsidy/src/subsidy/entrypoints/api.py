@@ -6,27 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import FastAPI, HTTPException, Query, status
 
-from stemkit.db import Database, database_reachable
+from stemkit.db import database_reachable
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, stable_operation_id
 from subsidy import views
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
+from subsidy.entrypoints.calc_routes import calculation_router
+from subsidy.entrypoints.deps import SessionDep
+from subsidy.entrypoints.report_routes import report_router
 
 MAX_ACADEMIES = 500  # one batch of the gateway; bounds the query's IN list
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    database: Database = request.app.state.database
-    async with database.session_factory() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,4 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return await views.reach_of(session, wanted, year)
 
+    app.include_router(calculation_router(settings))
+    app.include_router(report_router())
     return app

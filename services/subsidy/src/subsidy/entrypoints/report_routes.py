@@ -1,0 +1,64 @@
+"""Read API for the evaluation questions (see `subsidy.reports`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from subsidy import reports
+from subsidy.domain.coverage import YearComparison
+from subsidy.entrypoints.deps import SessionDep
+
+YearQuery = Annotated[int, Query(ge=2019, le=2100)]
+
+
+def report_router() -> APIRouter:
+    router = APIRouter(tags=["reports"])
+
+    @router.get("/coverage")
+    async def coverage(session: SessionDep, year: YearQuery) -> reports.CoverageView:
+        """Municipalities reached / total in a year, per province, with the lists (the
+        municipalities of that year)."""
+        return await reports.coverage_of(session, year)
+
+    @router.get("/not-reached")
+    async def not_reached(
+        session: SessionDep,
+        year: YearQuery,
+        nearest: Annotated[int, Query(ge=0, le=10)] = 3,
+    ) -> list[reports.NotReachedView]:
+        """Municipalities not reached, per province, with the nearest academies active that
+        year (distance between municipality centroids)."""
+        return await reports.not_reached(session, year, nearest)
+
+    @router.get("/reach/changes")
+    async def changes(
+        session: SessionDep,
+        from_year: YearQuery,
+        to_year: YearQuery,
+        boundaries_of: Annotated[int | None, Query(ge=2019, le=2100)] = None,
+    ) -> YearComparison:
+        """Newly reached and dropped municipalities between two years; with `boundaries_of`
+        (e.g. 2025) both years are mapped onto that year's municipalities first."""
+        return await reports.changes_between(session, from_year, to_year, boundaries_of)
+
+    @router.get("/spread")
+    async def spread(session: SessionDep, year: YearQuery) -> reports.SpreadView:
+        """Themes and age groups (under 14, 14 and over) of the activities that prove reach."""
+        return await reports.spread_of(session, year)
+
+    @router.get("/subsidies")
+    async def subsidies(
+        session: SessionDep,
+        year: YearQuery,
+        role: str | None = None,
+        academy_id: str | None = None,
+    ) -> list[reports.SubsidyView]:
+        """Subsidies per academy, role and call, from the year's latest stored run."""
+        found = await reports.subsidies(session, year, role, academy_id)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no calculation run for {year} yet")
+        return found
+
+    return router

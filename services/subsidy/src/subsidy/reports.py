@@ -1,0 +1,175 @@
+"""Read side for the evaluation questions: coverage, not reached (with the nearest active
+academies), newly reached and dropped, spread of themes and age groups, subsidies per role."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subsidy.adapters import registry_store, runs_store
+from subsidy.adapters.orm import academies, activities
+from subsidy.domain.coverage import YearComparison, compare, coverage, reached_in
+from subsidy.service_layer.runs import proofs_of_year
+
+
+class ProvinceView(BaseModel):
+    province: str
+    reached: int
+    total: int
+    reached_nis_codes: list[str]
+    not_reached_nis_codes: list[str]
+
+
+class CoverageView(BaseModel):
+    year: int
+    reached: int
+    total: int
+    provinces: list[ProvinceView]
+
+
+class NearAcademy(BaseModel):
+    academy_id: str
+    name: str | None
+    km: float
+
+
+class NotReachedView(BaseModel):
+    nis_code: str
+    name: str
+    province: str
+    nearest_active_academies: list[NearAcademy]
+
+
+class SpreadView(BaseModel):
+    year: int
+    activities: int
+    themes: dict[str, int]
+    age_groups: dict[str, int]  # under_14, 14_and_over, both, unknown
+
+
+class SubsidyView(BaseModel):
+    run_id: str
+    year: int
+    academy_id: str
+    role: str
+    call_id: str
+    paid_eur: Decimal
+    illustrative: bool
+
+
+async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
+    gazetteer = await registry_store.gazetteer(session)
+    reached = reached_in(await proofs_of_year(session, year), year, gazetteer)
+    provinces = [
+        ProvinceView(
+            province=p.province,
+            reached=len(p.reached),
+            total=p.total,
+            reached_nis_codes=p.reached,
+            not_reached_nis_codes=p.not_reached,
+        )
+        for p in coverage(reached, year, gazetteer)
+    ]
+    return CoverageView(
+        year=year,
+        reached=sum(p.reached for p in provinces),
+        total=sum(p.total for p in provinces),
+        provinces=provinces,
+    )
+
+
+async def not_reached(session: AsyncSession, year: int, nearest: int) -> list[NotReachedView]:
+    gazetteer = await registry_store.gazetteer(session)
+    proofs = await proofs_of_year(session, year)
+    reached = reached_in(proofs, year, gazetteer)
+    active: dict[str, set[str]] = defaultdict(set)  # academies with reach that year
+    for proof in proofs:
+        active[proof.academy_id].add(gazetteer.on_boundaries_of(proof.nis_code, year))
+    names = dict((await session.execute(select(academies.c.academy_id, academies.c.name))).all())
+    out = []
+    for m in gazetteer.of_year(year):
+        if m.nis_code in reached:
+            continue
+        near = gazetteer.nearest(m.nis_code, active, nearest)
+        out.append(
+            NotReachedView(
+                nis_code=m.nis_code,
+                name=m.name,
+                province=m.province,
+                nearest_active_academies=[
+                    NearAcademy(academy_id=a, name=names.get(a), km=km) for a, km in near
+                ],
+            )
+        )
+    return sorted(out, key=lambda v: (v.province, v.nis_code))
+
+
+async def changes_between(
+    session: AsyncSession, from_year: int, to_year: int, boundaries_of: int | None
+) -> YearComparison:
+    gazetteer = await registry_store.gazetteer(session)
+    earlier = reached_in(await proofs_of_year(session, from_year), from_year, gazetteer)
+    later = reached_in(await proofs_of_year(session, to_year), to_year, gazetteer)
+    return compare(earlier, later, (from_year, to_year), gazetteer, boundaries_of=boundaries_of)
+
+
+def age_group(age_min: int | None, age_max: int | None) -> str:
+    """under_14, 14_and_over, both (the range spans 14) or unknown (no range given)."""
+    if age_min is None and age_max is None:
+        return "unknown"
+    if age_max is not None and age_max < 14:
+        return "under_14"
+    if age_min is not None and age_min >= 14:
+        return "14_and_over"
+    return "both"
+
+
+async def spread_of(session: AsyncSession, year: int) -> SpreadView:
+    ids = sorted({p.activity_id for p in await proofs_of_year(session, year)})
+    a = activities.c
+    themes: Counter[str] = Counter()
+    ages: Counter[str] = Counter()
+    for start in range(0, len(ids), 1000):
+        rows = await session.execute(
+            select(a.theme_ids, a.age_min, a.age_max).where(
+                a.activity_id.in_(ids[start : start + 1000])
+            )
+        )
+        for theme_ids, age_min, age_max in rows:
+            themes.update(json.loads(theme_ids or "[]") or ["(none)"])
+            ages[age_group(age_min, age_max)] += 1
+    return SpreadView(
+        year=year, activities=len(ids), themes=dict(themes.most_common()), age_groups=dict(ages)
+    )
+
+
+async def subsidies(
+    session: AsyncSession, year: int, role: str | None, academy_id: str | None
+) -> list[SubsidyView] | None:
+    """Per academy, role and call, from the latest stored run of the year (None: no run)."""
+    run = await runs_store.latest_run(session, year)
+    if run is None:
+        return None
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for line in run.result.lines():
+        if (role is None or line.role == role) and (
+            academy_id is None or line.academy_id == academy_id
+        ):
+            totals[(line.academy_id, line.role, line.call_id)] += line.paid
+    return [
+        SubsidyView(
+            run_id=run.run_id,
+            year=year,
+            academy_id=k[0],
+            role=k[1],
+            call_id=k[2],
+            paid_eur=v,
+            illustrative=run.result.illustrative,
+        )
+        for k, v in sorted(totals.items())
+    ]

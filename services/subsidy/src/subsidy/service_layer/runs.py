@@ -1,0 +1,155 @@
+"""Use cases: calculate a year (stored run + SubsidyCalculated), what-if, diff, overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stemkit.contracts import CATALOG
+from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
+from stemkit.outbox import add_event
+from subsidy.adapters import registry_store, runs_store
+from subsidy.adapters.orm import dirty_years, reach_evidence
+from subsidy.domain.calculation import Result, calculate
+from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.diff import Change, diff, parameter_changes
+from subsidy.domain.parameters import Override, ParameterSet, load_parameters
+from subsidy.domain.reach import Proof
+
+SOURCE = "/stem/subsidy"
+
+
+@dataclass(frozen=True)
+class Options:
+    call_ids: tuple[str, ...] | None = None
+    allocation: str = "pro_rata"
+    strict: bool = True
+    demo: bool = False  # add the illustrative demo values (development only)
+
+
+async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
+    e = reach_evidence.c
+    rows = await session.execute(
+        select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id).where(e.year == year)
+    )
+    return frozenset(Proof(*row) for row in rows)
+
+
+async def _inputs(
+    session: AsyncSession, year: int
+) -> tuple[dict[str, AcademyFacts], frozenset[Proof]]:
+    proofs = await proofs_of_year(session, year)
+    academies = await registry_store.academies_in(session, year)
+    for proof in proofs:  # an academy known only from its activities: no roles, no site
+        academies.setdefault(proof.academy_id, AcademyFacts(proof.academy_id))
+    return academies, proofs
+
+
+async def parameters(
+    session: AsyncSession, options: Options, extra: Iterable[Override] = ()
+) -> ParameterSet:
+    demo = runs_store.demo_overrides() if options.demo else []
+    stored = await runs_store.overrides(session)
+    return load_parameters().with_overrides([*demo, *stored, *extra])
+
+
+async def compute(
+    session: AsyncSession, year: int, options: Options, extra: Iterable[Override] = ()
+) -> Result:
+    academies, proofs = await _inputs(session, year)
+    params = await parameters(session, options, extra)
+    return calculate(
+        year,
+        academies,
+        proofs,
+        params,
+        call_ids=options.call_ids,
+        allocation=options.allocation,
+        strict=options.strict,
+    )
+
+
+def _euros(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01'))}"
+
+
+def event_of(run: runs_store.StoredRun) -> SubsidyCalculated:
+    totals: dict[tuple[str, str, str], list[Decimal]] = {}
+    for line in run.result.lines():
+        entry = totals.setdefault((line.academy_id, line.call_id, line.role), [Decimal(0)] * 3)
+        entry[0] += line.claimed
+        entry[1] += line.paid
+        entry[2] += 1 if line.paid > 0 else 0
+    return SubsidyCalculated(
+        run_id=run.run_id,
+        year=run.year,
+        trigger="api" if run.trigger == "api" else "debounced",
+        rules_version=run.rules_version,
+        watermark=run.watermark,
+        allocation=run.result.allocation,
+        illustrative=run.result.illustrative,
+        total_eur=_euros(sum(run.result.per_academy().values(), Decimal(0))),
+        subsidies=[
+            AcademySubsidy(
+                academy_id=a,
+                call_id=c,
+                role=r,
+                claimed_eur=_euros(v[0]),
+                paid_eur=_euros(v[1]),
+                units=int(v[2]),
+            )
+            for (a, c, r), v in sorted(totals.items())
+        ],
+        skipped_calls=[s.call_id for s in run.result.skipped],
+    )
+
+
+async def run_calculation(
+    session: AsyncSession, year: int, options: Options, *, trigger: str = "api"
+) -> runs_store.StoredRun:
+    """Calculate, store the run (immutable) and announce it, in the caller's transaction."""
+    mark = await runs_store.watermark(session)
+    result = await compute(session, year, options)
+    run = await runs_store.store_run(session, result, trigger=trigger, mark=mark)
+    await session.execute(delete(dirty_years).where(dirty_years.c.year == year))
+    await add_event(session, CATALOG, CATALOG.new_event(event_of(run), source=SOURCE))
+    return run
+
+
+async def what_if(
+    session: AsyncSession, year: int, changes: Mapping[str, Any], options: Options
+) -> Result:
+    """The calculation with changed parameters; nothing is stored."""
+    extra = [
+        Override(name, date(2000, 1, 1), value, "what-if", date.today(), "what-if, not stored")
+        for name, value in changes.items()
+    ]
+    return await compute(session, year, options, extra)
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    from_run: str
+    to_run: str
+    changes: list[Change]
+    parameters: list[str]
+    watermarks: tuple[str, str]
+
+
+async def diff_runs(session: AsyncSession, a: str, b: str) -> RunDiff | None:
+    old, new = await runs_store.get_run(session, a), await runs_store.get_run(session, b)
+    if old is None or new is None:
+        return None
+    return RunDiff(
+        a,
+        b,
+        diff(old.result, new.result),
+        parameter_changes(old.result, new.result),
+        (old.watermark, new.watermark),
+    )
