@@ -1,0 +1,252 @@
+"""Webhook intake: signed whole-document deliveries per second into PostgreSQL, with
+p50/p99 latency, against the same app's bare endpoint (`/healthz`) in the same run.
+
+The activities app runs as in production (`uvicorn --factory`, one process, no access
+log) on a fresh PostgreSQL database. A delivery is verified (Standard Webhooks), parsed,
+and stored durably before the 202; processing is asynchronous and not measured here.
+The client is a minimal HTTP/1.1 keep-alive client on raw sockets with pre-signed
+requests, so that it costs the two cores as little as possible.
+
+- throughput: closed loop, CONCURRENCY connections, DELIVERIES requests;
+- latency at RATE/s: open loop, requests sent on a fixed schedule for SECONDS.
+
+    make bench        # or, with a database running:
+    STEM_BENCH_POSTGRES_DSN=... python bench/bench_webhook.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from standardwebhooks.webhooks import Webhook
+
+from stemkit.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENT = ROOT / "services/activities/tests/fixtures/uitdatabank"
+DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "6000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+RATE = int(os.environ.get("BENCH_RATE", "300"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+SECRET = "whsec_" + base64.b64encode(b"bench-secret-of-thirty-two-bytes").decode()
+
+Request = bytes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def signed_requests(count: int, port: int) -> list[Request]:
+    template = json.loads(
+        (DOCUMENT / "udb3-search-service__original-with-multiple-dates.json").read_text()
+    )
+    hook, now, out = Webhook(SECRET), datetime.now(UTC), []
+    for i in range(count):
+        document = template | {"@id": f"https://io.uitdatabank.be/events/{uuid.uuid4()}"}
+        document["modified"] = f"2025-01-01T00:00:{i % 60:02d}+00:00"
+        body = json.dumps(document)
+        msg_id = f"msg_{uuid.uuid4().hex}"
+        signature = hook.sign(msg_id, now, body)
+        head = (
+            f"POST /webhooks/uitdatabank HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"content-type: application/json\r\ncontent-length: {len(body.encode())}\r\n"
+            f"webhook-id: {msg_id}\r\nwebhook-timestamp: {int(now.timestamp())}\r\n"
+            f"webhook-signature: {signature}\r\n\r\n"
+        )
+        out.append(head.encode() + body.encode())
+    return out
+
+
+def bare_requests(count: int, port: int) -> list[Request]:
+    return [f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()] * count
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def send(self, request: Request) -> int:
+        self.writer.write(request)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def connections(port: int, n: int) -> list[Connection]:
+    return [Connection(*await asyncio.open_connection("127.0.0.1", port)) for _ in range(n)]
+
+
+def pct(latencies: list[float], q: float) -> float:
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def closed_loop(
+    port: int, requests: list[Request], expected: int
+) -> tuple[float, list[float]]:
+    pool = await connections(port, CONCURRENCY)
+    queue = list(reversed(requests))
+    latencies: list[float] = []
+
+    async def worker(conn: Connection) -> None:
+        while queue:
+            request = queue.pop()
+            started = time.perf_counter()
+            status = await conn.send(request)
+            latencies.append(time.perf_counter() - started)
+            assert status == expected, status
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in pool))
+    elapsed = time.perf_counter() - started
+    for c in pool:
+        c.writer.close()
+    return len(requests) / elapsed, latencies
+
+
+async def open_loop(port: int, requests: list[Request], expected: int) -> list[float]:
+    """Requests on a fixed schedule; latency counts from the scheduled time (no
+    coordinated omission), on as many connections as are in use at once."""
+    idle = await connections(port, 64)
+    latencies: list[float] = []
+    start = time.perf_counter() + 0.05
+
+    async def one(i: int, request: Request) -> None:
+        due = start + i / RATE
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        conn = idle.pop() if idle else Connection(*await asyncio.open_connection("127.0.0.1", port))
+        status = await conn.send(request)
+        latencies.append(time.perf_counter() - due)
+        idle.append(conn)
+        assert status == expected, status
+
+    await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+    for c in idle:
+        c.writer.close()
+    return latencies
+
+
+async def fresh_database(admin_dsn: str) -> str:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(admin_dsn, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return make_url(admin_dsn).set(database=name).render_as_string(hide_password=False)
+
+
+async def stored(url: str) -> int:
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        count = await conn.scalar(text("SELECT count(*) FROM webhook_deliveries"))
+    await engine.dispose()
+    return int(count or 0)
+
+
+def start_app(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "ACTIVITIES_DATABASE_URL": url,
+        "ACTIVITIES_WEBHOOK_SECRETS": SECRET,
+        "LOG_LEVEL": "WARNING",
+        "STEM_ENV": "test",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "activities.entrypoints.cli", "migrate"], env=env, check=True
+    )
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "activities.entrypoints.api:create_app",
+    ]
+    return subprocess.Popen(
+        [
+            *uvicorn,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+
+
+async def wait_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            conn = (await connections(port, 1))[0]
+            await conn.send(bare_requests(1, port)[0])
+            conn.writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise SystemExit("the app did not start")
+
+
+def line(name: str, rate: float | None, latencies: list[float]) -> str:
+    shown = f"{rate:8.0f}/s" if rate is not None else " " * 10
+    return (
+        f"{name:<34}{shown}  p50 {pct(latencies, 0.5):6.2f} ms  p99 {pct(latencies, 0.99):6.2f} ms"
+        f"  mean {statistics.fmean(latencies) * 1000:6.2f} ms"
+    )
+
+
+async def main() -> None:
+    dsn = os.environ.get("STEM_BENCH_POSTGRES_DSN")
+    if not dsn:
+        raise SystemExit("STEM_BENCH_POSTGRES_DSN is not set (make bench sets it)")
+    url = await fresh_database(dsn)
+    port = free_port()
+    app = start_app(url, port)
+    try:
+        await wait_up(port)
+        warm: Callable[[int], list[Request]] = lambda n: signed_requests(n, port)  # noqa: E731
+        await closed_loop(port, warm(500), 202)
+        bare_rate, bare_lat = await closed_loop(port, bare_requests(DELIVERIES, port), 200)
+        hook_rate, hook_lat = await closed_loop(port, signed_requests(DELIVERIES, port), 202)
+        paced = int(RATE * SECONDS)
+        bare_paced = await open_loop(port, bare_requests(paced, port), 200)
+        hook_paced = await open_loop(port, signed_requests(paced, port), 202)
+        count = await stored(url)
+    finally:
+        app.terminate()
+        app.wait(10)
+    size = len(signed_requests(1, port)[0])
+    print(f"activities webhook, {size} B requests, {CONCURRENCY} connections, one uvicorn process")
+    print(line("bare GET /healthz (closed loop)", bare_rate, bare_lat))
+    print(line("signed delivery -> PG (closed)", hook_rate, hook_lat))
+    print(line(f"bare GET /healthz at {RATE}/s", None, bare_paced))
+    print(line(f"signed delivery -> PG at {RATE}/s", None, hook_paced))
+    print(
+        f"deliveries stored: {count} (expected {500 + DELIVERIES + paced}); ratio to bare {hook_rate / bare_rate:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
