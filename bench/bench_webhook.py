@@ -243,9 +243,8 @@ async def main() -> None:
     print(line("signed delivery -> PG (closed)", hook_rate, hook_lat))
     print(line(f"bare GET /healthz at {RATE}/s", None, bare_paced))
     print(line(f"signed delivery -> PG at {RATE}/s", None, hook_paced))
-    print(
-        f"deliveries stored: {count} (expected {500 + DELIVERIES + paced}); ratio to bare {hook_rate / bare_rate:.2f}"
-    )
+    expected, ratio = 500 + DELIVERIES + paced, hook_rate / bare_rate
+    print(f"deliveries stored: {count} (expected {expected}); throughput ratio to bare {ratio:.2f}")
 
 
 if __name__ == "__main__":
