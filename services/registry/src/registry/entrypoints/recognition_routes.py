@@ -84,28 +84,24 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
             roles = await recognition.roles_of(session, academy_id.lower())
         return RolesOut.of(academy_id.lower(), roles)
 
-    @router.put(
-        "/academies/{academy_id}/roles/{year}/{role}",
-        dependencies=ops,
-        responses={**UNAUTHORISED, **NOT_FOUND},
-    )
+    async def set_role(academy_id: str, year: int, role: Role, *, held: bool) -> RolesOut:
+        async with sessions.begin() as session:
+            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=held)
+        return RolesOut.of(academy_id.lower(), roles)
+
+    role_path = "/academies/{academy_id}/roles/{year}/{role}"
+    role_answers = {**UNAUTHORISED, **NOT_FOUND}
+
+    @router.put(role_path, dependencies=ops, responses=role_answers)
     async def assign_role(academy_id: str, year: Year, role: Role) -> RolesOut:
         """The academy holds the role in that year (ops; idempotent). Announces `RoleAssigned`
         when it is new."""
-        async with sessions.begin() as session:
-            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=True)
-        return RolesOut.of(academy_id.lower(), roles)
+        return await set_role(academy_id, year, role, held=True)
 
-    @router.delete(
-        "/academies/{academy_id}/roles/{year}/{role}",
-        dependencies=ops,
-        responses={**UNAUTHORISED, **NOT_FOUND},
-    )
+    @router.delete(role_path, dependencies=ops, responses=role_answers)
     async def revoke_role(academy_id: str, year: Year, role: Role) -> RolesOut:
         """The academy no longer holds the role (ops; idempotent). Announces `RoleRevoked`
         when it held it."""
-        async with sessions.begin() as session:
-            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=False)
-        return RolesOut.of(academy_id.lower(), roles)
+        return await set_role(academy_id, year, role, held=False)
 
     return router
