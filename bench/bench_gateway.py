@@ -1,0 +1,239 @@
+"""A calendar page through the gateway against the same data straight from the activities service.
+
+The page: 50 activities with their academy and municipality. Direct: `GET /activities?limit=50`
+of the activities service (its own JSON, without academy names or municipalities). Through
+the gateway: the GraphQL query below, which costs one activities call and two registry calls
+(academies in a batch, the year's municipalities). Real processes (uvicorn, one worker each)
+on loopback, SQLite files in a temporary folder, the same seeded data for both.
+
+    make bench        # or: python bench/bench_gateway.py
+    BENCH_SECONDS=10 BENCH_CONCURRENCY=16 python bench/bench_gateway.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "200"))
+PAGE = 50
+DOCUMENT = (
+    ROOT / "services/activities/tests/fixtures/uitdatabank/udb3-search-service__original.json"
+)
+QUERY = """query($first: Int!) { activities(first: $first) { nodes { id name
+  occurrences { start end } location { name postalCode locality }
+  municipality { nisCode name province } academy { id name } } } }"""
+PLACES = [
+    ("24062", "Leuven", "Vlaams-Brabant", "3000"),
+    ("44021", "Gent", "Oost-Vlaanderen", "9000"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, *args], env=env, check=True, cwd=ROOT, capture_output=True)
+
+
+async def seed_activities(env: dict[str, str], academies: list[dict[str, Any]]) -> None:
+    """Straight through the activities service's own catalogue, as its tests do."""
+    os.environ.update(env)
+    from activities.bootstrap import open_database
+    from activities.config import Settings
+    from activities.service_layer.catalogue import ingest_document
+    from activities.service_layer.registry_events import handle_registry_event
+    from stemkit.contracts import CATALOG
+    from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
+
+    database = open_database(Settings())
+    sessions = database.session_factory
+    events: list[Any] = [
+        MunicipalityDefined(
+            nis_code=nis,
+            name_nl=name,
+            province_nl=province,
+            valid_from=date(2019, 1, 1),
+            postal_codes=[code],
+        )
+        for nis, name, province, code in PLACES
+    ]
+    events += [
+        AcademyRegistered(
+            academy_id=a["id"], name=a["name"], uit_organizer_ids=a["uit_organizer_ids"]
+        )
+        for a in academies
+        if a["uit_organizer_ids"]
+    ]
+    for payload in events:
+        async with sessions.begin() as session:
+            await handle_registry_event(
+                session, CATALOG.new_event(payload, source="/stem/registry")
+            )
+    organizers = [a["uit_organizer_ids"][0] for a in academies if a["uit_organizer_ids"]]
+    base = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    for n in range(ACTIVITIES):
+        document = json.loads(json.dumps(base))
+        document["@id"] = f"https://io.uitdatabank.be/events/00000000-0000-4000-8000-{n:012d}"
+        document["name"] = {"nl": f"Robotkamp {n}"}
+        start = f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T10:00:00+01:00"
+        document["startDate"], document["endDate"] = start, start.replace("T10:", "T12:")
+        document["workflowStatus"] = "APPROVED"
+        _, place, _, code = PLACES[n % 2]
+        document["location"]["address"]["nl"] |= {"postalCode": code, "addressLocality": place}
+        document["organizer"] = {
+            "@id": f"https://io.uitdatabank.be/organizers/{organizers[n % len(organizers)]}"
+        }
+        async with sessions.begin() as session:
+            await ingest_document(session, document)
+    await database.dispose()
+
+
+def start(env: dict[str, str], app: str, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def wait(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(1200):  # the registry loads its reference files at startup
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def load(send: Any) -> tuple[float, float, int]:
+    """Requests/s and p99 (ms) of `send` from CONCURRENCY workers for SECONDS."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SECONDS
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            await send()
+            latencies.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - began
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    return len(latencies) / elapsed, p99, len(latencies)
+
+
+async def measure(ports: dict[str, int]) -> None:
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        direct_url = f"http://127.0.0.1:{ports['activities']}/activities"
+        gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
+        body = {"query": QUERY, "variables": {"first": PAGE}}
+        headers = {"X-API-Key": "bench-key"}
+
+        async def direct() -> None:
+            response = await client.get(direct_url, params={"limit": PAGE})
+            assert response.status_code == 200 and len(response.json()["items"]) == PAGE
+
+        async def through_gateway() -> None:
+            response = await client.post(gateway_url, json=body, headers=headers)
+            answer = response.json()
+            assert "errors" not in answer, answer
+            nodes = answer["data"]["activities"]["nodes"]
+            assert len(nodes) == PAGE and all(n["academy"] and n["municipality"] for n in nodes)
+
+        for warm in (direct, through_gateway):
+            for _ in range(20):
+                await warm()
+        results = {}
+        for name, send in (("direct (activities)", direct), ("gateway (GraphQL)", through_gateway)):
+            results[name] = await load(send)
+            rps, p99, count = results[name]
+            print(f"{name:22s} {rps:8.1f} req/s   p99 {p99:7.1f} ms   ({count} requests)")
+        ratio = results["gateway (GraphQL)"][0] / results["direct (activities)"][0]
+        print(f"gateway / direct: {ratio:.2f} (target >= 0.5)")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
+        ports = {name: free_port() for name in ("registry", "activities", "gateway")}
+        env = {
+            **os.environ,
+            "STEM_DATA_DIR": folder,
+            "STEM_ENV": "test",
+            "LOG_LEVEL": "WARNING",
+            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/registry.db",
+            "ACTIVITIES_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/activities.db",
+            "GATEWAY_PARTNER_API_KEYS": "bench-key",
+            "GATEWAY_REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
+            "GATEWAY_ACTIVITIES_URL": f"http://127.0.0.1:{ports['activities']}",
+            "GATEWAY_COST_BUDGET": "100000000",
+            "GATEWAY_COST_REFILL_PER_SECOND": "100000000",
+        }
+        for service in ("registry", "activities"):
+            run(env, "-m", f"{service}.entrypoints.cli", "migrate")
+        run(env, "-m", "registry.entrypoints.cli", "load-reference")
+        run(env, "-m", "registry.entrypoints.cli", "seed-demo")
+        processes = [
+            start(env, "registry.entrypoints.api:create_app", ports["registry"]),
+            start(env, "activities.entrypoints.api:create_app", ports["activities"]),
+            start(env, "gateway.entrypoints.api:create_app", ports["gateway"]),
+        ]
+        try:
+            asyncio.run(prepare_and_measure(env, ports))
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=10)
+    return 0
+
+
+async def prepare_and_measure(env: dict[str, str], ports: dict[str, int]) -> None:
+    for port in ports.values():
+        await wait(f"http://127.0.0.1:{port}/healthz")
+    async with httpx.AsyncClient() as client:
+        response = await client.get(
+            f"http://127.0.0.1:{ports['registry']}/academies", params={"limit": 100}
+        )
+        academies = response.json()
+    await seed_activities(env, academies)
+    print(
+        f"machine: {os.cpu_count()} cores; {ACTIVITIES} activities, {len(academies)} academies, "
+        f"page of {PAGE}, {CONCURRENCY} concurrent clients, {SECONDS:.0f} s each"
+    )
+    await measure(ports)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
