@@ -46,36 +46,30 @@ ROTATED = "whsec_" + base64.b64encode(b"second-secret-for-the-tests-002").decode
 REGISTRY = "/stem/registry"
 
 
-@pytest.fixture
-def load_event() -> Callable[[str], dict[str, Any]]:
-    """A fresh copy of a real event document, by the part of its name after `__`."""
+def _loader(folder: Path) -> Callable[[str], dict[str, Any]]:
+    """A fresh copy of a real document, by the part of its name after `__`."""
 
     def load(name: str) -> dict[str, Any]:
-        path = UITDATABANK / f"udb3-search-service__{name}.json"
+        path = folder / f"udb3-search-service__{name}.json"
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return document
 
     return load
+
+
+@pytest.fixture
+def load_event() -> Callable[[str], dict[str, Any]]:
+    return _loader(UITDATABANK)
 
 
 @pytest.fixture
 def load_place() -> Callable[[str], dict[str, Any]]:
-    def load(name: str) -> dict[str, Any]:
-        path = UITDATABANK / "places" / f"udb3-search-service__{name}.json"
-        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return document
-
-    return load
+    return _loader(UITDATABANK / "places")
 
 
 @pytest.fixture
 def load_organizer() -> Callable[[str], dict[str, Any]]:
-    def load(name: str) -> dict[str, Any]:
-        path = UITDATABANK / "organizers" / f"udb3-search-service__{name}.json"
-        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return document
-
-    return load
+    return _loader(UITDATABANK / "organizers")
 
 
 @pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
