@@ -22,13 +22,14 @@ echo "==> quality gates: ruff (lint, format) and mypy --strict"
 .venv/bin/mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
 
 echo "==> starting Apache Kafka (KRaft, single node) and PostgreSQL"
-kafka_out=$($PY tools/infra/kafka.py start --dir "$RUN_DIR/kafka" --port 0)
+kafka_out=$($PY tools/infra/kafka.py start --dir "$RUN_DIR/kafka" --port 0 --sasl-port 0)
 echo "$kafka_out"
 KAFKA_BOOTSTRAP_SERVERS=$(echo "$kafka_out" | sed -n 's/^bootstrap=//p' | tail -1)
 pg_out=$($PY tools/infra/postgres.py start --dir "$RUN_DIR/postgres" --port 0)
 echo "$pg_out" | grep -v DATABASE_URL
 PG_PORT=$(echo "$pg_out" | sed -n 's/^port=//p' | tail -1)
 export KAFKA_BOOTSTRAP_SERVERS
+export STEM_KAFKA_SASL_BOOTSTRAP=$(echo "$kafka_out" | sed -n 's/^sasl_bootstrap=//p' | tail -1)
 export STEM_KAFKA_DIR="$RUN_DIR/kafka"
 export STEM_TEST_POSTGRES_DSN="postgresql+asyncpg://stem@127.0.0.1:${PG_PORT}/postgres"
 $PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"

@@ -390,16 +390,41 @@ def new_cluster_id() -> str:
             return cid
 
 
-def server_properties(d: Path, port: int, controller_port: int) -> str:
+# The SCRAM user of the optional SASL listener (`start --sasl-port`): a local test
+# credential only, like the rest of this broker; production users come from Strimzi.
+SASL_USER = "stem"
+SASL_PASSWORD = "stem-local-scram-secret"
+
+
+def server_properties(
+    d: Path, port: int, controller_port: int, sasl_port: int | None = None
+) -> str:
+    listeners = f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
+    advertised = f"PLAINTEXT://localhost:{port}"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    sasl: dict[str, str] = {}
+    if sasl_port is not None:
+        # A second listener with SCRAM-SHA-512, as Strimzi's users authenticate, so the
+        # clients' SASL settings are tested against a real broker.
+        listeners += f",SASL_PLAINTEXT://127.0.0.1:{sasl_port}"
+        advertised += f",SASL_PLAINTEXT://localhost:{sasl_port}"
+        protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
+        sasl = {
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+        }
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://localhost:{port}",
+        "listeners": listeners,
+        "advertised.listeners": advertised,
         "inter.broker.listener.name": "PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": protocols,
+        **sasl,
         "log.dirs": str(d / "data"),
         # topics come only from deploy/topics.yaml (tools/infra/topics.py)
         "auto.create.topics.enable": "false",
@@ -518,12 +543,17 @@ def cmd_start(args: argparse.Namespace) -> int:
         cport = DEFAULT_CONTROLLER_PORT
     elif cport == 0:
         cport = free_port({port})
-    for p in (port, cport):
+    sasl_port: int | None = args.sasl_port
+    if sasl_port is None and state_file.is_file():
+        sasl_port = json.loads(state_file.read_text()).get("sasl_port")
+    elif sasl_port == 0:
+        sasl_port = free_port({port, cport})
+    for p in (port, cport, *([sasl_port] if sasl_port else [])):
         if not port_is_free(p):
             raise InfraError(f"port {p} on 127.0.0.1 is in use (try --port 0)")
 
     props = d / "server.properties"
-    props.write_text(server_properties(d, port, cport))
+    props.write_text(server_properties(d, port, cport, sasl_port))
     (d / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
     (d / "log4j.properties").write_text(LOG4J1_PROPERTIES)
     tmp = d / "tmp"
@@ -543,7 +573,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         say(f"formatting storage in {d / 'data'} with cluster id {cluster_id}")
         storage_tool = [java, "-Xmx256m", *sysprops, "-cp", classpath, "kafka.tools.StorageTool"]
         fmt = subprocess.run(
-            [*storage_tool, "format", "-t", cluster_id, "-c", str(props)],
+            [
+                *storage_tool,
+                *("format", "-t", cluster_id, "-c", str(props)),
+                # SCRAM credentials of a KRaft cluster are written at format time.
+                *("-S", f"SCRAM-SHA-512=[name={SASL_USER},password={SASL_PASSWORD}]"),
+            ],
             capture_output=True,
             text=True,
         )
@@ -566,7 +601,13 @@ def cmd_start(args: argparse.Namespace) -> int:
             start_new_session=True,
         )
     (d / PID_FILE).write_text(f"{proc.pid}\n")
-    state = {"port": port, "controller_port": cport, "version": version, "pid": proc.pid}
+    state = {
+        "port": port,
+        "controller_port": cport,
+        "sasl_port": sasl_port,
+        "version": version,
+        "pid": proc.pid,
+    }
     (d / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
     deadline = started + args.timeout
@@ -600,6 +641,10 @@ def cmd_start(args: argparse.Namespace) -> int:
         f"Metadata v{res.metadata_version})"
     )
     print(f"bootstrap={_bootstrap(port)}")
+    if sasl_port is not None:
+        print(f"sasl_bootstrap={_bootstrap(sasl_port)}")
+        print(f"sasl_user={SASL_USER}")
+        print(f"sasl_password={SASL_PASSWORD}")
     print(f"pid={proc.pid}")
     print(f"startup_seconds={elapsed:.1f}")
     _write_env_file(args.env_file, _bootstrap(port))
@@ -665,6 +710,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help=f"KRaft controller port (default {DEFAULT_CONTROLLER_PORT}, free one if --port 0)",
+    )
+    p.add_argument(
+        "--sasl-port",
+        type=int,
+        default=None,
+        help="also a SASL_PLAINTEXT listener with a SCRAM-SHA-512 user; 0 = a free port",
     )
     p.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait")
     p.add_argument("--env-file", help="also write KAFKA_BOOTSTRAP_SERVERS=... to this file")

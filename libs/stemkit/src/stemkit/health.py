@@ -7,6 +7,8 @@ import time
 
 from aiokafka import AIOKafkaClient
 
+from stemkit.kafka_security import connection_options
+
 
 class BrokerProbe:
     """Asks the broker for metadata, at most once per `ttl` seconds (probes are frequent)."""
@@ -29,7 +31,9 @@ class BrokerProbe:
 
     async def _probe(self) -> bool:
         client = AIOKafkaClient(
-            bootstrap_servers=self.bootstrap_servers, request_timeout_ms=int(self.timeout * 1000)
+            bootstrap_servers=self.bootstrap_servers,
+            request_timeout_ms=int(self.timeout * 1000),
+            **connection_options(),
         )
         try:
             await asyncio.wait_for(client.bootstrap(), self.timeout)

@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from stemkit.events.envelope import Headers
+from stemkit.kafka_security import connection_options
 from stemkit.relay import OutboxMessage, PublishError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 def make_producer(bootstrap_servers: str, *, client_id: str, **options: Any) -> Any:
     """An idempotent AIOKafkaProducer (not started)."""
     options.setdefault("linger_ms", 5)
+    options = {**connection_options(), **options}
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
@@ -41,6 +43,7 @@ def make_producer(bootstrap_servers: str, *, client_id: str, **options: Any) -> 
 def make_consumer(bootstrap_servers: str, *, group_id: str, **options: Any) -> Any:
     """An AIOKafkaConsumer in group `group_id` that only commits when told to (not started)."""
     options.setdefault("client_id", group_id)
+    options = {**connection_options(), **options}
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from stemkit.kafka_security import connection_options
+
 FETCH = {
     "fetch_max_bytes": 64 * 1024 * 1024,
     "max_partition_fetch_bytes": 16 * 1024 * 1024,
@@ -23,6 +25,7 @@ async def read_topics(
         group_id=None,
         auto_offset_reset="earliest",  # no committed offsets without a group: from the start
         **FETCH,
+        **connection_options(),
     )
     await consumer.start()
     try:
