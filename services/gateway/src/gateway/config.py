@@ -61,6 +61,9 @@ class Settings(ServiceSettings):
     cost_refill_per_second: float = Field(
         default=100.0, gt=0, description="Points a key's bucket regains per second"
     )
+    reference_ttl: float = Field(
+        default=300.0, ge=0, description="Seconds a year's municipalities are kept in memory"
+    )
     safelist_file: Path | None = Field(
         default=None,
         description="Persisted-query manifest (Apollo format) of the first-party operations",

@@ -20,6 +20,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from gateway.adapters.key_store import KeyStore
 from gateway.adapters.persisted import QueryCache, load_safelist
+from gateway.adapters.reference import MunicipalityCache
 from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstreams
 from gateway.config import SERVICE, Settings
 from gateway.domain.bucket import Buckets
@@ -64,7 +65,7 @@ def create_app(
         upstreams: Upstreams = request.app.state.upstreams
         # No caller only for the playground page itself, which runs no operation.
         caller = getattr(request.state, "caller", None) or Caller(id="anonymous", kind="partner")
-        return Context(make_loaders(upstreams), caller, guard)
+        return Context(make_loaders(upstreams, guard.municipalities), caller, guard)
 
     store = KeyStore(settings.key_store_path)
     identify_caller = identify(settings, store)
@@ -100,6 +101,7 @@ def _guard(settings: Settings) -> Guard:
         apq=QueryCache(),
         safelist=load_safelist(settings.safelist_file),
         production=settings.environment == "production",
+        municipalities=MunicipalityCache(ttl=settings.reference_ttl),
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters
 from gateway.schema.context import Resolve
+from gateway.schema.loaders import prefetch
 from gateway.schema.paging import Connection, check_first
-from gateway.schema.types import Activity
+from gateway.schema.types import Activity, municipality_key
 
 
 @strawberry.input(description="Which activities; every given condition must hold")
@@ -52,6 +55,31 @@ async def activities(
     filters = (filter or ActivityFilter()).to_filters()
     client = info.context.loaders.upstreams.activities
     found, following = await activities_api.list_activities(client, filters, first, after)
+    loaders = info.context.loaders
     for read in found:  # `activity(id)` in the same query needs no call
-        info.context.loaders.activities.prime(read.activity_id.lower(), read)
-    return Connection.of([Activity.of(read) for read in found], following)
+        loaders.activities.prime(read.activity_id.lower(), read)
+    page = [Activity.of(read) for read in found]
+    wanted = _selected(info)
+    await asyncio.gather(
+        prefetch(loaders.academies, (a.academy_id for a in page if a.academy_id))
+        if "academy" in wanted
+        else asyncio.sleep(0),
+        prefetch(loaders.municipalities, [k for k in map(municipality_key, page) if k])
+        if "municipality" in wanted
+        else asyncio.sleep(0),
+    )
+    return Connection.of(page, following)
+
+
+def _selected(info: Resolve) -> set[str]:
+    """Names of the fields asked for on the page's activities (under nodes / edges.node)."""
+    names: set[str] = set()
+    for field in info.selected_fields:
+        for part in field.selections:
+            if isinstance(part, SelectedField) and part.name == "nodes":
+                names |= {f.name for f in part.selections if isinstance(f, SelectedField)}
+            if isinstance(part, SelectedField) and part.name == "edges":
+                for node in part.selections:
+                    if isinstance(node, SelectedField) and node.name == "node":
+                        names |= {f.name for f in node.selections if isinstance(f, SelectedField)}
+    return names

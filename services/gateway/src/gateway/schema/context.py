@@ -10,6 +10,7 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from gateway.adapters.persisted import QueryCache
+from gateway.adapters.reference import MunicipalityCache
 from gateway.domain.bucket import Buckets
 from gateway.schema.loaders import Loaders
 
@@ -33,6 +34,7 @@ class Guard:
     apq: QueryCache
     safelist: Mapping[str, str]
     production: bool
+    municipalities: MunicipalityCache
 
 
 class Context(BaseContext):

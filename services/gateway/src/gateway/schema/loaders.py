@@ -7,8 +7,10 @@ answers every key with the `UpstreamError`, which becomes an error on just those
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -17,9 +19,14 @@ from gateway.adapters import registry as registry_api
 from gateway.adapters import subsidy as subsidy_api
 from gateway.adapters.activities import ActivityRead
 from gateway.adapters.http import MAX_BATCH
+from gateway.adapters.reference import MunicipalityCache
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,12 @@ class Loaders:
     municipalities: DataLoader[tuple[str, int], MunicipalityRead | None]  # (NIS code, year)
 
 
-def make_loaders(upstreams: Upstreams) -> Loaders:
+def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = None) -> Loaders:
+    reference = reference or MunicipalityCache(ttl=0)
+
+    async def year_of(year: int) -> list[MunicipalityRead]:
+        return await registry_api.municipalities(upstreams.registry, year, None)
+
     async def activities(ids: list[str]) -> Sequence[ActivityRead | BaseException | None]:
         try:
             found = await activities_api.activities_by_id(upstreams.activities, ids)
@@ -60,8 +72,7 @@ def make_loaders(upstreams: Upstreams) -> Loaders:
         by_year: dict[int, dict[str, MunicipalityRead] | UpstreamError] = {}
         for year in sorted({year for _, year in keys}):
             try:
-                found = await registry_api.municipalities(upstreams.registry, year, None)
-                by_year[year] = {m.nis_code: m for m in found}
+                by_year[year] = await reference.year(year, year_of)
             except UpstreamError as exc:
                 by_year[year] = exc
         answers: list[MunicipalityRead | BaseException | None] = []
@@ -77,3 +88,21 @@ def make_loaders(upstreams: Upstreams) -> Loaders:
         reach=DataLoader(reach, max_batch_size=MAX_BATCH),
         municipalities=DataLoader(municipalities),
     )
+
+
+def ready(loader: DataLoader[K, V | None], key: K) -> tuple[bool, V | None]:
+    """(True, value) when the loader already holds the key's answer; a failure raises."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done():
+        return False, None
+    return True, future.result()
+
+
+async def _later(pending: Awaitable[V | None], convert: Callable[[V], T]) -> T | None:
+    found = await pending
+    return None if found is None else convert(found)
+
+
+async def prefetch(loader: DataLoader[K, V], keys: Iterable[K]) -> None:
+    """Load a page's keys in one batch; failures stay in the loader, for each field."""
+    await asyncio.gather(*(loader.load(key) for key in set(keys)), return_exceptions=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import cast
 
 import strawberry
 
@@ -12,6 +13,7 @@ from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.schema.context import Resolve
+from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first
 
 
@@ -109,19 +111,36 @@ class Municipality:
         return cls(nis_code=read.nis_code, name=read.name_nl, province=read.province_nl)
 
 
-async def _activity_municipality(root: Activity, info: Resolve) -> Municipality | None:
+def municipality_key(root: Activity) -> tuple[str, int] | None:
+    """(NIS code, year of the first occurrence) of an activity's municipality."""
     if root.location.nis_code is None:
         return None
     year = root.occurrences[0].start.year if root.occurrences else date.today().year
-    found = await info.context.loaders.municipalities.load((root.location.nis_code, year))
-    return None if found is None else Municipality.of(found)
+    return root.location.nis_code, year
 
 
-async def _activity_academy(root: Activity, info: Resolve) -> Academy | None:
+# These two resolvers are plain functions: when a list resolver already loaded the batch
+# (`loaders.ready`), they answer at once, without a coroutine per row; otherwise they hand
+# graphql-core an awaitable (it awaits what a resolver returns).
+def _activity_municipality(root: Activity, info: Resolve) -> Municipality | None:
+    key = municipality_key(root)
+    if key is None:
+        return None
+    loader = info.context.loaders.municipalities
+    done, found = ready(loader, key)
+    if done:
+        return None if found is None else Municipality.of(found)
+    return cast("Municipality | None", _later(loader.load(key), Municipality.of))
+
+
+def _activity_academy(root: Activity, info: Resolve) -> Academy | None:
     if root.academy_id is None:
         return None
-    found = await info.context.loaders.academies.load(root.academy_id)
-    return None if found is None else Academy.of(found)
+    loader = info.context.loaders.academies
+    done, found = ready(loader, root.academy_id)
+    if done:
+        return None if found is None else Academy.of(found)
+    return cast("Academy | None", _later(loader.load(root.academy_id), Academy.of))
 
 
 @strawberry.type(description="An activity on the STEM-kalender (from UiTdatabank)")
