@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -171,7 +171,7 @@ async def replace_evidence(
         )
     added = sorted(new - old)
     if added:
-        await session.execute(insert(reach_evidence), [asdict(p) for p in added])
+        await session.execute(insert(reach_evidence), [p._asdict() for p in added])
 
 
 async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[Proof]]:

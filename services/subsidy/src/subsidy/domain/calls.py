@@ -7,7 +7,6 @@ A formula that needs an unknown parameter raises `UnknownParameter` (fails close
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -48,10 +47,15 @@ class Call:
     source: str
 
 
-def _by(proofs: frozenset[Proof], place: Callable[[Proof], str]) -> dict[str, dict[str, set[str]]]:
-    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+POSTAL, NIS = 3, 2  # positions in a Proof (a named tuple)
+
+
+def _by(proofs: frozenset[Proof], place: int | None) -> dict[str, dict[str, set[str]]]:
+    """academy -> place (a Proof field, or '' for none) -> proving activity ids."""
+    found: dict[str, dict[str, set[str]]] = {}
     for proof in proofs:
-        found[proof.academy_id][place(proof)].add(proof.activity_id)
+        where = proof.postal_code if place == POSTAL else proof.nis_code if place == NIS else ""
+        found.setdefault(proof[0], {}).setdefault(where, set()).add(proof[4])
     return found
 
 
@@ -67,30 +71,40 @@ def uitrollers_2023(
     needed = int(p.get(base + "min_approved_trajecten_per_postcode", on))
     on_site = int(p.get(base + "fixed_location_max_grants_on_site", on))
     names = (base + "amount_per_postcode_eur", base + "max_per_academy_eur")
-    owners: dict[str, set[str]] = defaultdict(set)
+    owner: dict[str, str] = {}
+    shared = set()  # one traject rolled out by several academies is claimed by none of them
     for proof in proofs:
-        owners[proof.activity_id].add(proof.academy_id)
+        if owner.setdefault(proof.activity_id, proof.academy_id) != proof.academy_id:
+            shared.add(proof.activity_id)
     claims = []
-    for academy_id, places in sorted(_by(proofs, lambda pr: pr.postal_code).items()):
+    for academy_id, places in sorted(_by(proofs, POSTAL).items()):
         academy = academies.get(academy_id)
         if academy is None or "uitroller" not in academy.roles:
             continue
         paid = Decimal(0)
+        over_cap: list[str] = []
         for postal, acts in sorted(places.items()):
-            own = sorted(a for a in acts if len(owners[a]) == 1)  # one traject, one claimant
+            own = acts - shared if shared else acts
             if postal == NO_POSTAL_CODE or len(own) < needed:
                 continue
-            grants = min(on_site, 1) if postal == academy.fixed_postal_code else 1
+            if paid >= cap:
+                over_cap.append(postal)
+                continue
+            site = postal == academy.fixed_postal_code
+            grants = min(on_site, 1) if site else 1
             share = min(amount * grants, cap - paid)
             paid += share
-            note = (
-                "own site (fixed location): one grant"
-                if grants and postal == academy.fixed_postal_code
-                else ""
-            )
+            note = "own site (fixed location): one grant" if grants and site else ""
             if share < amount * grants:
                 note = f"capped: at most {cap} per academy"
-            claims.append(Claim(academy_id, "postal_code", postal, share, names, tuple(own), note))
+            claims.append(
+                Claim(academy_id, "postal_code", postal, share, names, tuple(sorted(own)), note)
+            )
+        if over_cap:
+            note = f"not paid, the cap of {cap} per academy is reached: " + ", ".join(over_cap)
+            claims.append(
+                Claim(academy_id, "postal_code", "(over cap)", Decimal(0), names, (), note)
+            )
     return claims
 
 
@@ -102,7 +116,7 @@ def _per_municipality(call: str) -> Formula:
         amount = Decimal(p.get(name, on))
         return [
             Claim(academy_id, "municipality", nis, amount, (name,), tuple(sorted(acts)))
-            for academy_id, places in sorted(_by(proofs, lambda pr: pr.nis_code).items())
+            for academy_id, places in sorted(_by(proofs, NIS).items())
             for nis, acts in sorted(places.items())
         ]
 
@@ -119,7 +133,7 @@ def academies_2019(
     minimum = Decimal(p.get("stem/calls/academies_2019/min_grant_per_period_eur", on))
     names = ("stem/calls/academies_2019/rate_per_activity_eur",)
     claims = []
-    for academy_id, places in sorted(_by(proofs, lambda pr: "").items()):
+    for academy_id, places in sorted(_by(proofs, None).items()):
         acts = tuple(sorted(places[""]))
         claims.append(
             Claim(academy_id, "academy", academy_id, max(rate * len(acts), minimum), names, acts)

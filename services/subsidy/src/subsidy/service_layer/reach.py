@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,18 +33,18 @@ from subsidy.domain.recognition import RecognitionHistory
 SOURCE = "/stem/subsidy"
 UNRECORDED = "stem/reach/unrecorded_recognition_counts"
 log = logging.getLogger(__name__)
-_PARAMS: list[ParameterSet] = []
 
 
-def _parameters() -> ParameterSet:
-    if not _PARAMS:
-        _PARAMS.append(load_parameters())
-    return _PARAMS[0]
+@lru_cache(maxsize=1)
+def base_parameters() -> ParameterSet:
+    """The parameter files, read once per process (they change with a deployment only)."""
+    return load_parameters()
 
 
+@lru_cache(maxsize=256)
 def unrecorded_counts(year: int) -> bool:
     """The dated rule for academies without any recognition decision (see the parameter)."""
-    return bool(_parameters().lookup(UNRECORDED, date(year, 1, 1)).value)
+    return bool(base_parameters().lookup(UNRECORDED, date(year, 1, 1)).value)
 
 
 def facts_of(snapshot: ActivitySnapshot) -> ActivityFacts:

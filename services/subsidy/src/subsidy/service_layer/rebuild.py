@@ -11,6 +11,7 @@ reach is the state the events already announced; every year is marked for recalc
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Sequence
@@ -19,11 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from stemkit.contracts import CATALOG
-from stemkit.contracts.activities import ACTIVITY_TOPIC, ActivitySnapshot, ActivityWithdrawn
+from stemkit.contracts.activities import ACTIVITY_TOPIC, ActivitySnapshot
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.db import Database
 from subsidy.adapters.topic_reader import read_topics
+from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, brussels_day
 from subsidy.service_layer import rebuild_write
+from subsidy.service_layer.reach import facts_of
 
 TOPICS = [MUNICIPALITY_TOPIC, ACADEMY_TOPIC, ACTIVITY_TOPIC]
 _NAME = {t.payload.__name__: t.name for t in CATALOG.all()}
@@ -71,6 +74,35 @@ def _modified(value: bytes) -> datetime:
     return datetime.fromisoformat(json.loads(value)["modified"])
 
 
+def facts_from_json(value: bytes) -> ActivityFacts:
+    """The facts of an ActivityPublished/Updated payload, read straight from its JSON (the
+    hot path of a rebuild); anything unusual goes through the contract's model instead."""
+    try:
+        d = json.loads(value)
+        location = d["location"]
+        return ActivityFacts(
+            activity_id=d["activity_id"],
+            academy_id=d.get("academy_id"),
+            nis_code=location.get("nis_code"),
+            postal_code=location.get("postal_code"),
+            public=d.get("public", True),
+            status=d.get("status", "available"),
+            occurrences=tuple(
+                OccurrenceFacts(
+                    brussels_day(datetime.fromisoformat(o["start"])),
+                    o.get("status"),
+                    o.get("nis_code"),
+                )
+                for o in d.get("occurrences", ())
+            ),
+            theme_ids=tuple(d.get("theme_ids", ())),
+            age_min=d.get("age_min"),
+            age_max=d.get("age_max"),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return facts_of(ActivitySnapshot.model_validate_json(value))
+
+
 @dataclass(frozen=True)
 class RebuildStats:
     events: int
@@ -83,19 +115,29 @@ class RebuildStats:
 async def rebuild_from_topics(
     database: Database, bootstrap_servers: str, topics: Sequence[str] = TOPICS
 ) -> RebuildStats:
+    gc.disable()  # millions of short-lived objects: the cyclic GC would rescan them all
+    try:
+        return await _rebuild(database, bootstrap_servers, topics)
+    finally:
+        gc.enable()
+
+
+async def _rebuild(
+    database: Database, bootstrap_servers: str, topics: Sequence[str]
+) -> RebuildStats:
     started = time.perf_counter()
     fold = Fold()
     async for batch in read_topics(bootstrap_servers, topics):
         fold.add(batch)
     read = time.perf_counter() - started
     snapshots = [
-        ActivitySnapshot.model_validate_json(value)
-        for (_, withdrawn, value) in fold.activities.values()
+        (facts_from_json(value), modified)
+        for (modified, withdrawn, value) in fold.activities.values()
         if not withdrawn
     ]
     tombstones = [
-        ActivityWithdrawn.model_validate_json(value)
-        for (_, withdrawn, value) in fold.activities.values()
+        (key.decode(), modified)
+        for key, (modified, withdrawn, _) in fold.activities.items()
         if withdrawn
     ]
     async with database.session_factory.begin() as session:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from subsidy.adapters import bulk, registry_store
 from subsidy.adapters.orm import (
     academies,
@@ -22,10 +21,10 @@ from subsidy.adapters.orm import (
     reach_evidence,
     recognition_decisions,
 )
-from subsidy.domain.reach import Proof
+from subsidy.domain.reach import ActivityFacts, Proof
 from subsidy.domain.recognition import RecognitionHistory
 from subsidy.service_layer.handlers import ROUTES
-from subsidy.service_layer.reach import facts_of, proofs_of
+from subsidy.service_layer.reach import proofs_of
 
 ACTIVITY_COLUMNS = (
     "activity_id",
@@ -45,8 +44,8 @@ ACTIVITY_COLUMNS = (
 async def replace_state(
     session: AsyncSession,
     registry: Sequence[tuple[str, bytes]],
-    snapshots: Sequence[ActivitySnapshot],
-    tombstones: Sequence[ActivityWithdrawn],
+    snapshots: Sequence[tuple[ActivityFacts, datetime]],
+    tombstones: Sequence[tuple[str, datetime]],
 ) -> int:
     """Replace every state table; the number of proofs written."""
     await bulk.clear(
@@ -73,8 +72,7 @@ async def replace_state(
     rows: list[tuple[object, ...]] = []
     occurrences: list[tuple[object, ...]] = []
     proofs: set[Proof] = set()
-    for snap in snapshots:
-        facts = facts_of(snap)
+    for facts, modified in snapshots:
         rows.append(
             (
                 facts.activity_id,
@@ -84,7 +82,7 @@ async def replace_state(
                 facts.public,
                 facts.status,
                 False,
-                snap.modified.astimezone(UTC),
+                modified.astimezone(UTC),
                 json.dumps(list(facts.theme_ids)),
                 facts.age_min,
                 facts.age_max,
@@ -98,19 +96,19 @@ async def replace_state(
             proofs |= proofs_of(facts, histories.get(facts.academy_id, empty))
     rows.extend(
         (
-            t.activity_id,
+            activity_id,
             None,
             None,
             None,
             False,
             "unavailable",
             True,
-            t.modified.astimezone(UTC),
+            modified.astimezone(UTC),
             "[]",
             None,
             None,
         )
-        for t in tombstones
+        for activity_id, modified in tombstones
     )
     await bulk.load(session, activities, ACTIVITY_COLUMNS, rows)
     await bulk.load(
@@ -119,7 +117,7 @@ async def replace_state(
         ("activity_id", "seq", "day", "status", "nis_code"),
         occurrences,
     )
-    evidence = sorted(proofs)
+    evidence = list(proofs)
     await bulk.load(
         session,
         reach_evidence,
@@ -127,7 +125,7 @@ async def replace_state(
         [(p.academy_id, p.year, p.nis_code, p.postal_code, p.activity_id) for p in evidence],
     )
     now = datetime.now(UTC)
-    keys = sorted({p.key for p in evidence})
+    keys = {p.key for p in evidence}
     await bulk.load(
         session,
         reach,

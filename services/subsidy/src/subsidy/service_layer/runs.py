@@ -19,8 +19,9 @@ from subsidy.adapters.orm import dirty_years, reach_evidence
 from subsidy.domain.calculation import Result, calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.diff import Change, diff, parameter_changes
-from subsidy.domain.parameters import Override, ParameterSet, load_parameters
+from subsidy.domain.parameters import Override, ParameterSet
 from subsidy.domain.reach import Proof
+from subsidy.service_layer.reach import base_parameters
 
 SOURCE = "/stem/subsidy"
 
@@ -35,10 +36,12 @@ class Options:
 
 async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
     e = reach_evidence.c
-    rows = await session.execute(
-        select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id).where(e.year == year)
-    )
-    return frozenset(Proof(*row) for row in rows)
+    query = select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
+    if session.get_bind().dialect.name == "postgresql":  # tens of thousands of rows: asyncpg
+        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
+        sql = "SELECT academy_id, year, nis_code, postal_code, activity_id FROM reach_evidence"
+        return frozenset(Proof(*r) for r in await driver.fetch(sql + " WHERE year = $1", year))
+    return frozenset(Proof(*row) for row in await session.execute(query.where(e.year == year)))
 
 
 async def _inputs(
@@ -56,7 +59,7 @@ async def parameters(
 ) -> ParameterSet:
     demo = runs_store.demo_overrides() if options.demo else []
     stored = await runs_store.overrides(session)
-    return load_parameters().with_overrides([*demo, *stored, *extra])
+    return base_parameters().with_overrides([*demo, *stored, *extra])
 
 
 async def compute(
