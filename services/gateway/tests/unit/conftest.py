@@ -84,6 +84,49 @@ REPORTS = [
         "superseded_by": None,
     }
 ]
+COVERAGE = {
+    "reached": 2,
+    "total": 3,
+    "provinces": [
+        {
+            "province": "Limburg",
+            "reached": 0,
+            "total": 1,
+            "reached_nis_codes": [],
+            "not_reached_nis_codes": ["71022"],
+        }
+    ],
+}
+NOT_REACHED = [
+    {
+        "nis_code": "71022",
+        "name": "Hasselt",
+        "province": "Limburg",
+        "nearest_active_academies": [{"academy_id": "acad-0", "name": "A0", "km": 12.5}],
+    }
+]
+SUBSIDIES = [
+    {
+        "run_id": "run-2",
+        "year": 2024,
+        "academy_id": "acad-0",
+        "role": "uitroller",
+        "call_id": "call-1",
+        "paid_eur": "1500.00",
+        "illustrative": True,
+    }
+]
+RUNS = [
+    {
+        "run_id": "run-1",
+        "year": 2024,
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "trigger": "ops",
+        "rules_version": "2024.1",
+        "watermark": "w",
+        "result": {},
+    },
+]
 REACH = [
     {"academy_id": "acad-0", "year": 2023, "nis_code": "44021", "activity_ids": ["act-0"]},
     {"academy_id": "acad-0", "year": 2024, "nis_code": "11002", "activity_ids": ["act-3"]},
@@ -174,6 +217,35 @@ def fake_upstreams() -> dict[str, FastAPI]:
             wanted = {i.lower() for i in _ids(ids)}
             return {"items": [a for a in ACTIVITIES if a["activity_id"] in wanted]}
         return listing(request.query_params)
+
+    @subsidy.get("/coverage")
+    async def coverage(year: int) -> dict[str, Any]:
+        return {"year": year, **COVERAGE}
+
+    @subsidy.get("/not-reached")
+    async def not_reached(year: int) -> list[dict[str, Any]]:
+        assert year
+        return NOT_REACHED
+
+    @subsidy.get("/subsidies")
+    async def subsidies(year: int, academy_id: str | None = None) -> Any:
+        if year != 2024:
+            return JSONResponse({"detail": "no run"}, status_code=404)
+        return [s for s in SUBSIDIES if academy_id in (None, s["academy_id"])]
+
+    @subsidy.get("/calculations")
+    async def runs(year: int | None = None) -> list[dict[str, Any]]:
+        return [r for r in RUNS if year in (None, r["year"])]
+
+    @subsidy.get("/calculations/diff")
+    async def diff(from_run: str, to_run: str) -> Any:
+        if from_run != "run-1":
+            return JSONResponse({"detail": "no such run"}, status_code=404)
+        return {"from_run": from_run, "to_run": to_run, "changes": [], "parameters": []}
+
+    @subsidy.get("/calculations/{run_id}/explanation")
+    async def explanation(run_id: str, academy_id: str) -> dict[str, Any]:
+        return {"run_id": run_id, "academy_id": academy_id, "total_eur": "1500.00", "lines": []}
 
     @subsidy.get("/reach")
     async def reach(academy_ids: str) -> list[dict[str, Any]]:

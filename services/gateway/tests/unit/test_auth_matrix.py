@@ -17,12 +17,17 @@ PARTNER = {
     "academies": "{ academies(first: 1) { nodes { id } } }",
     "activities": '{ activities(first: 2, filter: {province: "Antwerpen"}) { nodes { id } } }',
     "municipalities": "{ municipalities(year: 2024) { nisCode } }",
+    "coverage": "{ coverage(year: 2024) { reached } }",
+    "uncoveredMunicipalities": "{ uncoveredMunicipalities(year: 2024) { nisCode } }",
 }
 OPS = {  # field -> (query, scope)
     "recognitionReviewsDue": (
         '{ recognitionReviewsDue(before: "2026-01-01") { academyId } }',
         "reviews",
     ),
+    "subsidies": ("{ subsidies(year: 2024) { paidEur } }", "subsidies"),
+    "calculationRuns": ("{ calculationRuns { id } }", "subsidies"),
+    "calculationDiff": ('{ calculationDiff(fromRun: "run-1", toRun: "run-2") }', "subsidies"),
     "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
     "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),
 }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter
@@ -32,3 +35,111 @@ async def reach_by_academy(
     for reach in found:
         grouped.setdefault(reach.academy_id, []).append(reach)
     return grouped
+
+
+class ProvinceCoverageRead(Read):
+    province: str
+    reached: int
+    total: int
+    reached_nis_codes: list[str] = []
+    not_reached_nis_codes: list[str] = []
+
+
+class CoverageRead(Read):
+    year: int
+    reached: int
+    total: int
+    provinces: list[ProvinceCoverageRead]
+
+
+class NearAcademyRead(Read):
+    academy_id: str
+    name: str | None = None
+    km: float
+
+
+class NotReachedRead(Read):
+    nis_code: str
+    name: str
+    province: str
+    nearest_active_academies: list[NearAcademyRead] = []
+
+
+class SubsidyRead(Read):
+    run_id: str
+    year: int
+    academy_id: str
+    role: str
+    call_id: str
+    paid_eur: Decimal
+    illustrative: bool
+
+
+class RunRead(Read):
+    run_id: str
+    year: int
+    created_at: str
+    trigger: str
+    rules_version: str
+
+
+_COVERAGE = TypeAdapter(CoverageRead)
+_NOT_REACHED = TypeAdapter(list[NotReachedRead])
+_SUBSIDIES = TypeAdapter(list[SubsidyRead])
+_RUNS = TypeAdapter(list[RunRead])
+_JSON = TypeAdapter(dict[str, Any])
+
+
+async def coverage(client: httpx.AsyncClient, year: int) -> CoverageRead:
+    """`GET /coverage?year=`: reached / total, per province, with the NIS codes."""
+    found: CoverageRead = parse(
+        SERVICE, _COVERAGE, await get(client, SERVICE, "/coverage", year=year)
+    )
+    return found
+
+
+async def not_reached(client: httpx.AsyncClient, year: int) -> list[NotReachedRead]:
+    """`GET /not-reached?year=`: with the nearest academies active that year."""
+    response = await get(client, SERVICE, "/not-reached", year=year)
+    found: list[NotReachedRead] = parse(SERVICE, _NOT_REACHED, response)
+    return found
+
+
+async def subsidies(
+    client: httpx.AsyncClient, year: int, academy_id: str | None, role: str | None
+) -> list[SubsidyRead] | None:
+    """`GET /subsidies?year=&academy_id=&role=`: from the year's latest run; None: no run."""
+    response = await get(client, SERVICE, "/subsidies", year=year, academy_id=academy_id, role=role)
+    if response.status_code == 404:
+        return None
+    found: list[SubsidyRead] = parse(SERVICE, _SUBSIDIES, response)
+    return found
+
+
+async def runs(client: httpx.AsyncClient, year: int | None) -> list[RunRead]:
+    """`GET /calculations?year=`: the stored calculation runs."""
+    found: list[RunRead] = parse(
+        SERVICE, _RUNS, await get(client, SERVICE, "/calculations", year=year)
+    )
+    return found
+
+
+async def explanation(
+    client: httpx.AsyncClient, run_id: str, academy_id: str
+) -> dict[str, Any] | None:
+    """`GET /calculations/{run}/explanation?academy_id=`: each euro, its rule and parameters."""
+    path = f"/calculations/{quote(run_id, safe='')}/explanation"
+    response = await get(client, SERVICE, path, academy_id=academy_id)
+    if response.status_code == 404:
+        return None
+    found: dict[str, Any] = parse(SERVICE, _JSON, response)
+    return found
+
+
+async def diff(client: httpx.AsyncClient, from_run: str, to_run: str) -> dict[str, Any] | None:
+    """`GET /calculations/diff?from_run=&to_run=`: what changed, line by line, and why."""
+    response = await get(client, SERVICE, "/calculations/diff", from_run=from_run, to_run=to_run)
+    if response.status_code == 404:
+        return None
+    found: dict[str, Any] = parse(SERVICE, _JSON, response)
+    return found

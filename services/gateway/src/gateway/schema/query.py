@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.scalars import JSON
 
-from gateway.schema import calendar, ops, ops_participants, partner
+from gateway.schema import calendar, ops, ops_participants, ops_subsidy, partner
+from gateway.schema import coverage as reach
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
@@ -39,6 +41,17 @@ class Query:
         resolver=partner.municipalities,
         description="The municipalities of a year (valid on at least one of its days)",
     )
+    coverage: reach.Coverage | None = strawberry.field(
+        resolver=reach.coverage,
+        description="Municipalities reached in a year, of the total, per province",
+    )
+    uncovered_municipalities: list[reach.UncoveredMunicipality] | None = strawberry.field(
+        resolver=reach.uncovered,
+        description="Municipalities not reached in a year, with the nearest active academies",
+    )
+    subsidies: list[ops_subsidy.Subsidy] | None = ops_subsidy.subsidies
+    calculation_runs: list[ops_subsidy.CalculationRun] | None = ops_subsidy.calculation_runs
+    calculation_diff: JSON | None = ops_subsidy.calculation_diff
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports
