@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
 from activities.entrypoints.quarantine_api import quarantine_router
@@ -22,10 +23,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
     database = open_database(settings)
+    intake = Intake(database.engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await intake.close()
         await database.dispose()
 
     app = FastAPI(
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await database_reachable(database.engine)
 
     add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
-    app.include_router(webhook_router(database, settings))
+    app.include_router(webhook_router(database, settings, intake))
     app.include_router(read_router(database))
     app.include_router(quarantine_router(database, settings))
     return app

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from activities.adapters import deliveries
+from activities.adapters.intake import Intake
 from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
 from activities.config import Settings
 from stemkit.db import Database
@@ -53,7 +54,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def webhook_router(database: Database, settings: Settings) -> APIRouter:
+def webhook_router(database: Database, settings: Settings, intake: Intake) -> APIRouter:
     router = APIRouter(tags=["webhooks"])
     verifier = SignatureVerifier([s.get_secret_value() for s in settings.webhook_secrets])
 
@@ -80,9 +81,11 @@ def webhook_router(database: Database, settings: Settings) -> APIRouter:
                 json.loads(text)
             except json.JSONDecodeError as exc:
                 _refuse("malformed", status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}")
-            async with database.session_factory() as session, session.begin():
-                first = await deliveries.record(session, webhook_id, text, "webhook")
-                earlier = None if first else await deliveries.status_of(session, webhook_id)
+            first = await intake.record(webhook_id, text, "webhook")
+            earlier = None
+            if not first:
+                async with database.session_factory() as session:
+                    earlier = await deliveries.status_of(session, webhook_id)
         finally:
             event_id_var.reset(token)
         if not first:
