@@ -109,7 +109,10 @@ def test_golden_case(case: dict[str, Any]) -> None:
         assert {p.year for p in proofs} == set(expected["reach"])
     if "coverage" in expected or "compare" in expected:
         _check_coverage(case, proofs)
-    if not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation"} & expected.keys():
+    if (
+        not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation", "notes"}
+        & expected.keys()
+    ):
         return
     withdrawn = set(case.get("then", {}).get("withdraw", []))
     result = _run(case, _proofs(case, withdrawn), strict=False)  # after `then`, if any
@@ -123,6 +126,9 @@ def test_golden_case(case: dict[str, Any]) -> None:
     for academy, count in expected.get("postal_codes_paid", {}).items():
         paid = [ln for ln in result.lines() if ln.academy_id == academy and ln.paid > 0]
         assert len(paid) == count and all(ln.unit == "postal_code" for ln in paid)
+    for place, text in expected.get("notes", {}).items():
+        (line,) = [ln for ln in result.lines() if ln.place == place]
+        assert text in line.note
     if "allocation" in expected:
         assert {c.allocation for c in result.calls} == {expected["allocation"]}
     if "diff" in expected:
