@@ -247,6 +247,24 @@ def fake_upstreams() -> dict[str, FastAPI]:
     async def explanation(run_id: str, academy_id: str) -> dict[str, Any]:
         return {"run_id": run_id, "academy_id": academy_id, "total_eur": "1500.00", "lines": []}
 
+    @subsidy.post("/what-if")
+    async def what_if(body: dict[str, Any]) -> dict[str, Any]:
+        return {"year": body["year"], "used": body["parameters"], "lines": []}
+
+    @activities.get("/quarantine")
+    async def quarantine(request: Request, limit: int = 100) -> Any:
+        if request.headers.get("authorization") != f"Bearer {OPS_TOKEN}":
+            return JSONResponse({"detail": "ops only"}, status_code=401)
+        item = {
+            "webhook_id": "w-1",
+            "source": "webhook",
+            "reason": "no location",
+            "received_at": "2025-01-01T00:00:00+00:00",
+            "attempts": 3,
+            "body": "{}",
+        }
+        return {"items": [item][:limit], "total": 1, "next_after": None}
+
     @subsidy.get("/reach")
     async def reach(academy_ids: str) -> list[dict[str, Any]]:
         return [r for r in REACH if r["academy_id"] in _ids(academy_ids)]

@@ -90,3 +90,21 @@ async def test_runs_and_their_diff(gateway: httpx.AsyncClient, ops_token: str) -
     ]
     assert body["data"]["diff"]["from_run"] == "run-1"
     assert body["data"]["none"] is None
+
+
+async def test_what_if_and_the_quarantine(gateway: httpx.AsyncClient, ops_token: str) -> None:
+    query = """{ whatIf(year: 2024, parameters: {euro_per_municipality: 600})
+        quarantine(first: 10) { total nextAfter items { webhookId source reason attempts } } }"""
+    body = await ask(gateway, {"Authorization": f"Bearer {ops_token}"}, query)
+    assert body["data"]["whatIf"] == {
+        "year": 2024,
+        "used": {"euro_per_municipality": 600},
+        "lines": [],
+    }
+    assert body["data"]["quarantine"] == {
+        "total": 1,
+        "nextAfter": None,
+        "items": [
+            {"webhookId": "w-1", "source": "webhook", "reason": "no location", "attempts": 3}
+        ],
+    }

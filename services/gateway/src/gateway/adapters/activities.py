@@ -93,3 +93,32 @@ async def list_activities(
     response = await get_many(client, SERVICE, "/activities", params)
     page: _ActivityBatch = parse(SERVICE, _BATCH, response)
     return page.items, page.next_cursor
+
+
+class QuarantinedRead(Read):
+    webhook_id: str
+    source: str | None = None
+    reason: str | None = None
+    received_at: datetime | None = None
+    attempts: int = 0
+    body: str = ""
+
+
+class QuarantinePageRead(Read):
+    items: list[QuarantinedRead]
+    total: int
+    next_after: str | None = None
+
+
+_QUARANTINE = TypeAdapter(QuarantinePageRead)
+
+
+async def quarantine(
+    client: httpx.AsyncClient, ops_token: str, first: int, after: str | None
+) -> QuarantinePageRead:
+    """`GET /quarantine?limit=&after=` (ops: the gateway sends the platform's ops token)."""
+    params = [("limit", str(first))] + ([("after", after)] if after else [])
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    response = await get_many(client, SERVICE, "/quarantine", params, headers=headers)
+    found: QuarantinePageRead = parse(SERVICE, _QUARANTINE, response)
+    return found

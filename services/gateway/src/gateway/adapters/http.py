@@ -31,11 +31,26 @@ async def get(
 
 
 async def get_many(
-    client: httpx.AsyncClient, service: str, path: str, params: list[tuple[str, str]]
+    client: httpx.AsyncClient,
+    service: str,
+    path: str,
+    params: list[tuple[str, str]],
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """`get` with repeatable parameters (`?theme_id=a&theme_id=b`)."""
+    return await _send(
+        service, client.build_request("GET", path, params=tuple(params), headers=headers), client
+    )
+
+
+async def post(client: httpx.AsyncClient, service: str, path: str, body: Any) -> httpx.Response:
+    """A read by POST (a computation that stores nothing), failures as in `get`."""
+    return await _send(service, client.build_request("POST", path, json=body), client)
+
+
+async def _send(service: str, request: httpx.Request, client: httpx.AsyncClient) -> httpx.Response:
     try:
-        response = await client.get(path, params=tuple(params))
+        response = await client.send(request)
         if response.status_code != 404:
             response.raise_for_status()
         return response

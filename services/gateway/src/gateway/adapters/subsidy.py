@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter
 
-from gateway.adapters.http import Read, get, parse
+from gateway.adapters.http import Read, get, parse, post
 
 SERVICE = "subsidy"
 
@@ -141,5 +141,14 @@ async def diff(client: httpx.AsyncClient, from_run: str, to_run: str) -> dict[st
     response = await get(client, SERVICE, "/calculations/diff", from_run=from_run, to_run=to_run)
     if response.status_code == 404:
         return None
+    found: dict[str, Any] = parse(SERVICE, _JSON, response)
+    return found
+
+
+async def what_if(
+    client: httpx.AsyncClient, year: int, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """`POST /what-if`: the year's calculation with changed parameters; nothing is stored."""
+    response = await post(client, SERVICE, "/what-if", {"year": year, "parameters": parameters})
     found: dict[str, Any] = parse(SERVICE, _JSON, response)
     return found

@@ -102,6 +102,7 @@ def _guard(settings: Settings) -> Guard:
         safelist=load_safelist(settings.safelist_file),
         production=settings.environment == "production",
         municipalities=MunicipalityCache(ttl=settings.reference_ttl),
+        upstream_token=settings.ops_token.get_secret_value(),
     )
 
 

@@ -35,6 +35,7 @@ class Guard:
     safelist: Mapping[str, str]
     production: bool
     municipalities: MunicipalityCache
+    upstream_token: str  # the platform's ops token, for the upstreams' ops-only reads
 
 
 class Context(BaseContext):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.schema import calendar, ops, ops_participants, ops_subsidy, partner
+from gateway.schema import calendar, ops, ops_participants, ops_quarantine, ops_subsidy, partner
 from gateway.schema import coverage as reach
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
@@ -52,6 +52,8 @@ class Query:
     subsidies: list[ops_subsidy.Subsidy] | None = ops_subsidy.subsidies
     calculation_runs: list[ops_subsidy.CalculationRun] | None = ops_subsidy.calculation_runs
     calculation_diff: JSON | None = ops_subsidy.calculation_diff
+    what_if: JSON | None = ops_quarantine.what_if
+    quarantine: ops_quarantine.QuarantinePage | None = ops_quarantine.quarantine
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports
