@@ -8,6 +8,7 @@ that upstream refuse connections.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -278,13 +279,19 @@ def fake_upstreams() -> dict[str, FastAPI]:
 class _Upstream(httpx.AsyncBaseTransport):
     """An in-process upstream that counts its data requests and can be switched off."""
 
-    def __init__(self, name: str, app: FastAPI, calls: Counter[str], down: set[str]) -> None:
-        self.name, self.calls, self.down = name, calls, down
+    def __init__(
+        self, name: str, app: FastAPI, calls: Counter[str], down: set[str], slow: set[str]
+    ) -> None:
+        self.name, self.calls, self.down, self.slow = name, calls, down, slow
         self.inner = httpx.ASGITransport(app)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.name in self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if self.name in self.slow:  # as httpx's read timeout would
+            timeout = request.extensions["timeout"]["read"]
+            await asyncio.sleep(timeout)
+            raise httpx.ReadTimeout("timed out", request=request)
         if request.url.path != "/healthz":
             self.calls[self.name] += 1
         return await self.inner.handle_async_request(request)
@@ -301,6 +308,12 @@ def down() -> set[str]:
 
 
 @pytest.fixture
+def slow() -> set[str]:
+    """Upstreams that answer after the gateway's read timeout."""
+    return set()
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The gateway's settings; a test changes them before asking for `gateway`."""
     return Settings(
@@ -313,10 +326,12 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def gateway(
-    settings: Settings, calls: Counter[str], down: set[str]
+    settings: Settings, calls: Counter[str], down: set[str], slow: set[str]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the gateway app (lifespan run), without a partner key set."""
-    transports = {name: _Upstream(name, app, calls, down) for name, app in fake_upstreams().items()}
+    transports = {
+        name: _Upstream(name, app, calls, down, slow) for name, app in fake_upstreams().items()
+    }
     app = create_app(settings, transports=transports)
     async with (
         app.router.lifespan_context(app),

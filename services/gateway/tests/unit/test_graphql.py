@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.config import Settings
+
 
 async def ask(gateway: httpx.AsyncClient, key: str, query: str) -> dict[str, Any]:
     response = await gateway.post("/graphql", json={"query": query}, headers={"X-API-Key": key})
@@ -125,3 +127,20 @@ async def test_readiness_follows_the_upstreams(gateway: httpx.AsyncClient, down:
     response = await gateway.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"registry": True, "activities": False, "subsidy": True}
+
+
+@pytest.fixture
+def impatient(settings: Settings) -> Settings:
+    settings.upstream_timeout = 0.05
+    return settings
+
+
+@pytest.mark.usefixtures("impatient")
+async def test_a_slow_upstream_times_out_only_its_fields(
+    gateway: httpx.AsyncClient, partner_key: str, slow: set[str]
+) -> None:
+    slow.add("registry")
+    body = await ask(gateway, partner_key, '{ activity(id: "act-1") { name academy { name } } }')
+
+    assert body["data"] == {"activity": {"name": "Robots bouwen 1", "academy": None}}
+    assert body["errors"][0]["message"] == "the registry service is unavailable"
