@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -226,3 +227,32 @@ async def test_a_delivery_is_answered_before_it_is_processed(
     assert response.status_code == 202
     assert await outbox_events() == []
     assert await drain() == ["processed"]
+
+
+async def test_a_crash_while_processing_leaves_the_delivery_for_the_next_run(
+    post_document: Post,
+    load_event: Load,
+    drain: Drain,
+    outbox_events: Events,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from activities.service_layer import ingestion, processing
+
+    real = ingestion.ingest
+    crashes = iter([True])
+
+    async def crashing(session: Any, item: Any) -> Any:
+        done = await real(session, item)  # the effect is written, then the process dies
+        if next(crashes, False):
+            raise RuntimeError("killed")
+        return done
+
+    monkeypatch.setattr(processing, "ingest", crashing)
+    await post_document(load_event("original"), process=False)
+
+    with pytest.raises(RuntimeError):
+        await drain()
+    assert await outbox_events() == []  # rolled back with the delivery's status
+
+    assert await drain() == ["processed"]  # the next run (after a restart) does it
+    assert await types(outbox_events) == [PUBLISHED]
