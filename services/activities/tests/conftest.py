@@ -15,7 +15,7 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from activities.service_layer import processing
 from activities.service_layer.catalogue import ingest_document
 from activities.service_layer.registry_events import handle_registry_event
 from stemkit.contracts import CATALOG
+from stemkit.contracts.registry import MunicipalityDefined
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
 
@@ -214,6 +215,22 @@ def delivery_count(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], A
             )
 
     return count
+
+
+@pytest.fixture
+def municipality() -> Callable[..., MunicipalityDefined]:
+    """A `MunicipalityDefined` in Vlaams-Brabant, valid since 2000, with these postal codes."""
+
+    def make(nis_code: str, name: str, *postal_codes: str) -> MunicipalityDefined:
+        return MunicipalityDefined(
+            nis_code=nis_code,
+            name_nl=name,
+            province_nl="Vlaams-Brabant",
+            valid_from=date(2000, 1, 1),
+            postal_codes=list(postal_codes),
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -42,16 +42,6 @@ def notification(iri: str) -> dict[str, Any]:
         "payload": {"item_id": item_id, "iri": iri},
         "recorded_on": "2025-05-01T10:00:00+02:00",
     }
-
-
-def municipality(nis_code: str, name: str, *postal_codes: str) -> MunicipalityDefined:
-    return MunicipalityDefined(
-        nis_code=nis_code,
-        name_nl=name,
-        province_nl="Vlaams-Brabant",
-        valid_from=date(2019, 1, 1),
-        postal_codes=list(postal_codes),
-    )
 
 
 async def types(outbox_events: Events) -> list[str]:
@@ -168,6 +158,7 @@ async def test_a_changed_place_re_resolves_the_municipality_of_its_activities(
     deliver: Deliver,
     client: httpx.AsyncClient,
     outbox_events: Events,
+    municipality: Callable[..., MunicipalityDefined],
 ) -> None:
     await deliver(municipality("24062", "Leuven", "3000"))
     await deliver(municipality("24055", "Kortenberg", "3070"))

@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -159,16 +159,6 @@ def event(n: str, *, organizer: str | None = None, postal: str = "3000") -> dict
     return document
 
 
-def municipality(nis: str, name: str, postal: str) -> MunicipalityDefined:
-    return MunicipalityDefined(
-        nis_code=nis,
-        name_nl=name,
-        province_nl="Vlaams-Brabant",
-        valid_from=date(2000, 1, 1),
-        postal_codes=[postal],
-    )
-
-
 def of(activity_id: str, kind: str) -> Callable[[CloudEvent], bool]:
     return lambda e: e.subject == activity_id and e.type.endswith(f"{kind}.v1")
 
@@ -199,7 +189,9 @@ async def test_poller_to_event(platform: Platform) -> None:
     assert published.data["academy_id"] == "acad-p"
 
 
-async def test_place_change_re_resolves_the_municipality(platform: Platform) -> None:
+async def test_place_change_re_resolves_the_municipality(
+    platform: Platform, municipality: Callable[..., MunicipalityDefined]
+) -> None:
     await platform.registry(
         municipality("24062", "Leuven", "3000"), municipality("24055", "Kortenberg", "3070")
     )
