@@ -90,12 +90,26 @@ COVERAGE = {
     "total": 3,
     "provinces": [
         {
+            "province": "Oost-Vlaanderen",
+            "reached": 1,
+            "total": 1,
+            "reached_nis_codes": ["44021"],
+            "not_reached_nis_codes": [],
+        },
+        {
+            "province": "Antwerpen",
+            "reached": 1,
+            "total": 1,
+            "reached_nis_codes": ["11002"],
+            "not_reached_nis_codes": [],
+        },
+        {
             "province": "Limburg",
             "reached": 0,
             "total": 1,
             "reached_nis_codes": [],
             "not_reached_nis_codes": ["71022"],
-        }
+        },
     ],
 }
 NOT_REACHED = [

@@ -74,12 +74,14 @@ async def test_municipalities_of_a_year(gateway: httpx.AsyncClient, partner_key:
         gateway,
         partner_key,
         """{ all: municipalities(year: 2024) { nisCode }
-        limburg: municipalities(year: 2024, province: "Limburg") { nisCode name province } }""",
+        limburg: municipalities(year: 2024, province: "Limburg") { nisCode name province reached }
+        reached: municipalities(year: 2024) { reached } }""",
     )
     assert len(body["data"]["all"]) == 3
     assert body["data"]["limburg"] == [
-        {"nisCode": "71022", "name": "Hasselt", "province": "Limburg"}
+        {"nisCode": "71022", "name": "Hasselt", "province": "Limburg", "reached": False}
     ]
+    assert [m["reached"] for m in body["data"]["reached"]] == [True, True, False]
 
 
 async def test_a_list_whose_upstream_is_down_is_null_with_an_error(

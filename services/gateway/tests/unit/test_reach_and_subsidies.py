@@ -24,12 +24,26 @@ async def test_coverage_per_province(gateway: httpx.AsyncClient, partner_key: st
         "total": 3,
         "provinces": [
             {
+                "province": "Oost-Vlaanderen",
+                "reached": 1,
+                "total": 1,
+                "reachedNisCodes": ["44021"],
+                "notReachedNisCodes": [],
+            },
+            {
+                "province": "Antwerpen",
+                "reached": 1,
+                "total": 1,
+                "reachedNisCodes": ["11002"],
+                "notReachedNisCodes": [],
+            },
+            {
                 "province": "Limburg",
                 "reached": 0,
                 "total": 1,
                 "reachedNisCodes": [],
                 "notReachedNisCodes": ["71022"],
-            }
+            },
         ],
     }
 

@@ -36,6 +36,7 @@ class Loaders:
     academies: DataLoader[str, AcademyRead | None]
     reach: DataLoader[str, list[ReachRead]]
     municipalities: DataLoader[tuple[str, int], MunicipalityRead | None]  # (NIS code, year)
+    reached: DataLoader[int, frozenset[str]]  # year -> NIS codes reached that year
 
 
 def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = None) -> Loaders:
@@ -81,12 +82,24 @@ def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = Non
             answers.append(known if isinstance(known, UpstreamError) else known.get(nis_code))
         return answers
 
+    async def reached(years: list[int]) -> Sequence[frozenset[str] | BaseException]:
+        answers: list[frozenset[str] | BaseException] = []
+        for year in years:  # one call per year asked: a query asks for one or two
+            try:
+                found = await subsidy_api.coverage(upstreams.subsidy, year)
+            except UpstreamError as exc:
+                answers.append(exc)
+                continue
+            answers.append(frozenset(c for p in found.provinces for c in p.reached_nis_codes))
+        return answers
+
     return Loaders(
         upstreams=upstreams,
         activities=DataLoader(activities, max_batch_size=MAX_BATCH),
         academies=DataLoader(academies, max_batch_size=MAX_BATCH),
         reach=DataLoader(reach, max_batch_size=MAX_BATCH),
         municipalities=DataLoader(municipalities),
+        reached=DataLoader(reached),
     )
 
 

@@ -31,4 +31,4 @@ async def municipalities(
 ) -> list[Municipality] | None:
     client = info.context.loaders.upstreams.registry
     found = await registry.municipalities(client, year, province)
-    return [Municipality.of(m) for m in found]
+    return [Municipality.of(m, year) for m in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from functools import partial
 from typing import cast
 
 import strawberry
@@ -100,15 +101,24 @@ class Location:
     nis_code: str | None = strawberry.field(description="NIS code of the municipality")
 
 
+async def _municipality_reached(root: Municipality, info: Resolve) -> bool:
+    return root.nis_code in await info.context.loaders.reached.load(root.year)
+
+
 @strawberry.type(description="A Flemish municipality in a year")
 class Municipality:
     nis_code: str
     name: str
     province: str
+    year: strawberry.Private[int]
+    reached: bool | None = strawberry.field(
+        resolver=_municipality_reached,
+        description="Whether an academy reached it that year (subsidy service)",
+    )
 
     @classmethod
-    def of(cls, read: MunicipalityRead) -> Municipality:
-        return cls(nis_code=read.nis_code, name=read.name_nl, province=read.province_nl)
+    def of(cls, read: MunicipalityRead, year: int) -> Municipality:
+        return cls(nis_code=read.nis_code, name=read.name_nl, province=read.province_nl, year=year)
 
 
 def municipality_key(root: Activity) -> tuple[str, int] | None:
@@ -128,9 +138,11 @@ def _activity_municipality(root: Activity, info: Resolve) -> Municipality | None
         return None
     loader = info.context.loaders.municipalities
     done, found = ready(loader, key)
+    year = key[1]
     if done:
-        return None if found is None else Municipality.of(found)
-    return cast("Municipality | None", _later(loader.load(key), Municipality.of))
+        return None if found is None else Municipality.of(found, year)
+    convert = partial(Municipality.of, year=year)
+    return cast("Municipality | None", _later(loader.load(key), convert))
 
 
 def _activity_academy(root: Activity, info: Resolve) -> Academy | None:
