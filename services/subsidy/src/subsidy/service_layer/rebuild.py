@@ -20,13 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from stemkit.contracts import CATALOG
-from stemkit.contracts.activities import ACTIVITY_TOPIC, ActivitySnapshot
+from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.db import Database
 from subsidy.adapters.topic_reader import read_topics
-from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, brussels_day
 from subsidy.service_layer import rebuild_write
-from subsidy.service_layer.reach import facts_of
 
 TOPICS = [MUNICIPALITY_TOPIC, ACADEMY_TOPIC, ACTIVITY_TOPIC]
 _NAME = {t.payload.__name__: t.name for t in CATALOG.all()}
@@ -74,35 +72,6 @@ def _modified(value: bytes) -> datetime:
     return datetime.fromisoformat(json.loads(value)["modified"])
 
 
-def facts_from_json(value: bytes) -> ActivityFacts:
-    """The facts of an ActivityPublished/Updated payload, read straight from its JSON (the
-    hot path of a rebuild); anything unusual goes through the contract's model instead."""
-    try:
-        d = json.loads(value)
-        location = d["location"]
-        return ActivityFacts(
-            activity_id=d["activity_id"],
-            academy_id=d.get("academy_id"),
-            nis_code=location.get("nis_code"),
-            postal_code=location.get("postal_code"),
-            public=d.get("public", True),
-            status=d.get("status", "available"),
-            occurrences=tuple(
-                OccurrenceFacts(
-                    brussels_day(datetime.fromisoformat(o["start"])),
-                    o.get("status"),
-                    o.get("nis_code"),
-                )
-                for o in d.get("occurrences", ())
-            ),
-            theme_ids=tuple(d.get("theme_ids", ())),
-            age_min=d.get("age_min"),
-            age_max=d.get("age_max"),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return facts_of(ActivitySnapshot.model_validate_json(value))
-
-
 @dataclass(frozen=True)
 class RebuildStats:
     events: int
@@ -131,7 +100,7 @@ async def _rebuild(
         fold.add(batch)
     read = time.perf_counter() - started
     snapshots = [
-        (facts_from_json(value), modified)
+        (value, modified)
         for (modified, withdrawn, value) in fold.activities.values()
         if not withdrawn
     ]

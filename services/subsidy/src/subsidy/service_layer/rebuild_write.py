@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stemkit.contracts.activities import ActivitySnapshot
 from subsidy.adapters import bulk, registry_store
 from subsidy.adapters.orm import (
     academies,
@@ -21,11 +23,13 @@ from subsidy.adapters.orm import (
     reach_evidence,
     recognition_decisions,
 )
-from subsidy.domain.reach import ActivityFacts, Proof
+from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, ReachKey, brussels_day
 from subsidy.domain.recognition import RecognitionHistory
 from subsidy.service_layer.handlers import ROUTES
-from subsidy.service_layer.reach import proofs_of
+from subsidy.service_layer.reach import facts_of, proofs_of
 
+CHUNK = 20_000
+Rows = list[tuple[object, ...]]
 ACTIVITY_COLUMNS = (
     "activity_id",
     "academy_id",
@@ -44,7 +48,7 @@ ACTIVITY_COLUMNS = (
 async def replace_state(
     session: AsyncSession,
     registry: Sequence[tuple[str, bytes]],
-    snapshots: Sequence[tuple[ActivityFacts, datetime]],
+    snapshots: Sequence[tuple[bytes, datetime]],
     tombstones: Sequence[tuple[str, datetime]],
 ) -> int:
     """Replace every state table; the number of proofs written."""
@@ -68,33 +72,21 @@ async def replace_state(
             payload, use_case = route
             await use_case(session, payload.model_validate(json.loads(value)))
     histories = await registry_store.all_recognition(session)
-    empty = RecognitionHistory()
-    rows: list[tuple[object, ...]] = []
-    occurrences: list[tuple[object, ...]] = []
-    proofs: set[Proof] = set()
-    for facts, modified in snapshots:
-        rows.append(
-            (
-                facts.activity_id,
-                facts.academy_id,
-                facts.nis_code,
-                facts.postal_code,
-                facts.public,
-                facts.status,
-                False,
-                modified.astimezone(UTC),
-                json.dumps(list(facts.theme_ids)),
-                facts.age_min,
-                facts.age_max,
-            )
-        )
-        occurrences.extend(
-            (facts.activity_id, n, o.day, o.status, o.nis_code)
-            for n, o in enumerate(facts.occurrences)
-        )
-        if facts.academy_id:
-            proofs |= proofs_of(facts, histories.get(facts.academy_id, empty))
-    rows.extend(
+    proofs = 0
+    keys: set[ReachKey] = set()
+    loading: asyncio.Task[None] | None = None
+    for start in range(0, len(snapshots), CHUNK):
+        # Build a chunk's rows while PostgreSQL takes the previous chunk (the other core).
+        rows, occurrences, evidence = await _chunk(snapshots[start : start + CHUNK], histories)
+        proofs += len(evidence)
+        keys.update(p.key for p in evidence)
+        if loading is not None:
+            await loading
+        loading = asyncio.create_task(_load(session, rows, occurrences, evidence))
+    if loading is not None:
+        await loading
+    gone: Rows = []
+    gone.extend(
         (
             activity_id,
             None,
@@ -110,22 +102,8 @@ async def replace_state(
         )
         for activity_id, modified in tombstones
     )
-    await bulk.load(session, activities, ACTIVITY_COLUMNS, rows)
-    await bulk.load(
-        session,
-        activity_occurrences,
-        ("activity_id", "seq", "day", "status", "nis_code"),
-        occurrences,
-    )
-    evidence = list(proofs)
-    await bulk.load(
-        session,
-        reach_evidence,
-        ("academy_id", "year", "nis_code", "postal_code", "activity_id"),
-        [(p.academy_id, p.year, p.nis_code, p.postal_code, p.activity_id) for p in evidence],
-    )
+    await bulk.load(session, activities, ACTIVITY_COLUMNS, gone)
     now = datetime.now(UTC)
-    keys = {p.key for p in evidence}
     await bulk.load(
         session,
         reach,
@@ -134,4 +112,84 @@ async def replace_state(
     )
     years = (await session.execute(select(reach_evidence.c.year).distinct())).scalars()
     await registry_store.mark_dirty(session, years)
-    return len(evidence)
+    return proofs
+
+
+async def _chunk(
+    snapshots: Sequence[tuple[bytes, datetime]], histories: dict[str, RecognitionHistory]
+) -> tuple[Rows, Rows, list[Proof]]:
+    rows: Rows = []
+    occurrences: Rows = []
+    proofs: list[Proof] = []
+    empty = RecognitionHistory()
+    for n, (value, modified) in enumerate(snapshots):
+        if n % 500 == 0:
+            await asyncio.sleep(0)  # let the previous chunk's COPY move on
+        facts = facts_from_json(value)
+        rows.append(
+            (
+                facts.activity_id,
+                facts.academy_id,
+                facts.nis_code,
+                facts.postal_code,
+                facts.public,
+                facts.status,
+                False,
+                modified,
+                json.dumps(list(facts.theme_ids)),
+                facts.age_min,
+                facts.age_max,
+            )
+        )
+        occurrences.extend(
+            (facts.activity_id, i, o.day, o.status, o.nis_code)
+            for i, o in enumerate(facts.occurrences)
+        )
+        if facts.academy_id:
+            proofs.extend(proofs_of(facts, histories.get(facts.academy_id, empty)))
+    return rows, occurrences, proofs
+
+
+async def _load(session: AsyncSession, rows: Rows, occurrences: Rows, proofs: list[Proof]) -> None:
+    await bulk.load(session, activities, ACTIVITY_COLUMNS, rows)
+    await bulk.load(
+        session,
+        activity_occurrences,
+        ("activity_id", "seq", "day", "status", "nis_code"),
+        occurrences,
+    )
+    await bulk.load(
+        session,
+        reach_evidence,
+        ("academy_id", "year", "nis_code", "postal_code", "activity_id"),
+        [tuple(p) for p in proofs],
+    )
+
+
+def facts_from_json(value: bytes) -> ActivityFacts:
+    """The facts of an ActivityPublished/Updated payload, read straight from its JSON (the
+    hot path of a rebuild); anything unusual goes through the contract's model instead."""
+    try:
+        d = json.loads(value)
+        location = d["location"]
+        return ActivityFacts(
+            activity_id=d["activity_id"],
+            academy_id=d.get("academy_id"),
+            nis_code=location.get("nis_code"),
+            postal_code=location.get("postal_code"),
+            public=d.get("public", True),
+            status=d.get("status", "available"),
+            occurrences=tuple(
+                OccurrenceFacts(
+                    brussels_day(datetime.fromisoformat(o["start"])),
+                    o.get("status"),
+                    o.get("nis_code"),
+                )
+                for o in d.get("occurrences", ())
+            ),
+            theme_ids=tuple(d.get("theme_ids", ())),
+            age_min=d.get("age_min"),
+            age_max=d.get("age_max"),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return facts_of(ActivitySnapshot.model_validate_json(value))
