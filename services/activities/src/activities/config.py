@@ -83,6 +83,11 @@ class UitdatabankSettings(BaseSettings):
 
     timeout_seconds: float = Field(default=10.0, gt=0, description="Per call to UiTdatabank")
     client_id: SecretStr | None = Field(default=None, description="X-Client-Id header")
+    fetch_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["io.uitdatabank.be", "io-test.uitdatabank.be"],
+        description="Hosts a notification's iri may point to, comma separated; others are "
+        "quarantined unfetched",
+    )
     search_url: str = Field(
         default="https://search.uitdatabank.be", description="Search API v3 base URL"
     )
@@ -93,6 +98,13 @@ class UitdatabankSettings(BaseSettings):
         default=300, ge=0, description="How far before the cursor each poll starts again"
     )
     poll_page_size: int = Field(default=200, gt=0, le=2000, description="Search API `limit`")
+
+    @field_validator("fetch_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def headers(self) -> dict[str, str]:
         client_id = self.client_id

@@ -43,7 +43,7 @@ async def standin(store: Store) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def uit_client(standin: httpx.AsyncClient) -> UitClient:
-    return UitClient(standin, backoff=0.01)
+    return UitClient(standin, backoff=0.01, hosts=["uit.test"])
 
 
 def event(load_event: Load, n: int, modified: datetime) -> dict[str, Any]:
@@ -142,3 +142,17 @@ async def test_a_thin_notification_is_fetched_from_the_standin(
     await post_document(notification(BASE, "event", item), process=False)
     await processing.drain(sessions, uit_client)
     assert (await outbox_events())[-1].type.endswith("withdrawn.v1")
+
+
+async def test_an_iri_on_another_host_is_quarantined_unfetched(
+    post_document: Callable[..., Awaitable[httpx.Response]],
+    uit_client: UitClient,
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+) -> None:
+    item = "23017cb7-e515-47b4-87c4-780735acc942"
+    await post_document(notification("http://169.254.169.254", "event", item), process=False)
+
+    assert await processing.drain(sessions, uit_client) == 1
+    page = await client.get("/quarantine", headers={"Authorization": "Bearer dev-ops-token"})
+    assert "not an allowed UiTdatabank host" in page.json()["items"][0]["reason"]

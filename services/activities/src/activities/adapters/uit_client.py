@@ -8,7 +8,7 @@ so these are items that never existed or were purged).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,14 @@ _RETRYABLE = (408, 425, 429)
 
 class FetchFailed(Exception):
     """No usable answer after the retries; the caller tries again later."""
+
+
+class FetchRefused(Exception):
+    """The IRI is not on an allowed host: never fetched (a signed body could otherwise
+    make this service call any address)."""
+
+
+DEFAULT_HOSTS = ("io.uitdatabank.be", "io-test.uitdatabank.be")
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,9 @@ class UitClient:
         attempts: int = 3,
         backoff: float = 0.5,
         headers: Mapping[str, str] | None = None,
+        hosts: Sequence[str] = DEFAULT_HOSTS,
     ) -> None:
+        self._hosts = frozenset(h.lower() for h in hosts)
         self._client = client
         self._attempts = attempts
         self._backoff = backoff
@@ -44,6 +54,9 @@ class UitClient:
 
     async def fetch(self, iri: str) -> Fetched:
         """`GET {iri}` as publiq's own consumer does (uitdatabank.md §13)."""
+        url = httpx.URL(iri)
+        if url.scheme not in ("http", "https") or url.host.lower() not in self._hosts:
+            raise FetchRefused(f"{iri}: host {url.host!r} is not an allowed UiTdatabank host")
         response = await self._get(iri, {"includeMetadata": "true"})
         if response.status_code in GONE:
             return Fetched(gone_status=response.status_code)

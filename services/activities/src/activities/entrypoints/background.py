@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.uit_client import UitClient, http_client
@@ -18,7 +19,8 @@ async def run_background(
     settings: UitdatabankSettings, sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event
 ) -> None:
     async with http_client(settings.timeout_seconds) as client:
-        uit = UitClient(client, headers=settings.headers())
+        hosts = [*settings.fetch_hosts, httpx.URL(settings.search_url).host]
+        uit = UitClient(client, headers=settings.headers(), hosts=hosts)
         loops = [run_worker(sessions, uit, stop)]
         if settings.poll_interval_seconds > 0:
             loops.append(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries
 from activities.adapters.deliveries import Delivery
-from activities.adapters.uit_client import Fetched, FetchFailed
+from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
 from activities.domain.reader import UnreadableDocument
 from activities.service_layer.ingestion import gone, ingest
@@ -56,6 +56,8 @@ async def process(
             fetched = await fetcher.fetch(iri)
         except FetchFailed as exc:
             return await _retry(sessions, delivery, str(exc))
+        except FetchRefused as exc:
+            return await _settle(sessions, delivery, None, str(exc))
         if fetched.gone_status is not None:
             async with sessions() as session, session.begin():
                 if await deliveries.lock(session, delivery.webhook_id) is None:
