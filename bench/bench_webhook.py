@@ -2,7 +2,8 @@
 p50/p99 latency, against the same app's bare endpoint (`/healthz`) in the same run.
 
 The activities app runs as in production (`uvicorn --factory`, one process, no access
-log) on a fresh PostgreSQL database. A delivery is verified (Standard Webhooks), parsed,
+log; keep-alive 120 s so that a slow run keeps its connections) on a fresh PostgreSQL
+database. A delivery is verified (Standard Webhooks), parsed,
 and stored durably before the 202; processing is asynchronous and not measured here.
 The client is a minimal HTTP/1.1 keep-alive client on raw sockets with pre-signed
 requests, so that it costs the two cores as little as possible.
@@ -190,6 +191,8 @@ def start_app(url: str, port: int) -> subprocess.Popen[bytes]:
             "--port",
             str(port),
             "--no-access-log",
+            "--timeout-keep-alive",
+            "120",
             "--log-level",
             "warning",
         ],
