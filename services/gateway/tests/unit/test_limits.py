@@ -115,7 +115,10 @@ async def test_a_large_body_is_a_413(gateway: httpx.AsyncClient, partner_key: st
 
 
 async def test_unexpected_errors_are_masked(
-    gateway: httpx.AsyncClient, partner_key: str, monkeypatch: pytest.MonkeyPatch
+    gateway: httpx.AsyncClient,
+    partner_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def broken(*_: object) -> object:
         raise RuntimeError("password=hunter2 at 10.0.0.7")
@@ -123,3 +126,14 @@ async def test_unexpected_errors_are_masked(
     monkeypatch.setattr(activities, "activities_by_id", broken)
     body = (await post(gateway, partner_key, '{ activity(id: "act-1") { name } }')).json()
     assert messages(body) == ["internal error"]
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "gateway.graphql"]
+    assert logged == [("ERROR", "graphql resolver failed at ['activity']")]
+    assert "hunter2" in caplog.text  # the operator sees the cause; the partner does not
+
+
+async def test_client_mistakes_are_logged_as_info(
+    gateway: httpx.AsyncClient, partner_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await post(gateway, partner_key, "{ nope }")
+    levels = {r.levelname for r in caplog.records if r.name.startswith(("gateway", "strawberry"))}
+    assert levels == {"INFO"}

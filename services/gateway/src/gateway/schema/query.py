@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.scalars import JSON
+import logging
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext
+
+from gateway.adapters.upstreams import UpstreamError
 from gateway.schema import calendar, ops, ops_participants, ops_quarantine, ops_subsidy, partner
 from gateway.schema import coverage as reach
 from gateway.schema.context import Resolve
@@ -21,6 +26,9 @@ async def _activity(info: Resolve, id: strawberry.ID) -> Activity | None:
 async def _academy(info: Resolve, id: strawberry.ID) -> Academy | None:
     found = await info.context.loaders.academies.load(id)
     return None if found is None else Academy.of(found)
+
+
+log = logging.getLogger("gateway.graphql")
 
 
 @strawberry.type
@@ -63,11 +71,26 @@ class Query:
     )
 
 
+class _Schema(strawberry.Schema):
+    """Client mistakes (syntax, validation, limits, permissions, upstreams down) are logged
+    at INFO in one line; only unexpected exceptions go to ERROR with their traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, GraphQLError | UpstreamError):
+                log.info("graphql error: %s (path %s)", error.message, error.path)
+            else:
+                log.error("graphql resolver failed at %s", error.path, exc_info=original)
+
+
 def make_schema(
     max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000
 ) -> strawberry.Schema:
     """The schema with its guards; the limits do not change the SDL."""
-    return strawberry.Schema(query=Query, extensions=extensions(max_depth, max_aliases, max_tokens))
+    return _Schema(query=Query, extensions=extensions(max_depth, max_aliases, max_tokens))
 
 
 schema = make_schema()
