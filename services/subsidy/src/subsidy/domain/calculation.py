@@ -104,7 +104,9 @@ def calculate(
     allocate = ALLOCATIONS[allocation]
     params = params.fresh()
     on = date(year, 1, 1)
-    of_year = frozenset(p for p in proofs if p.year == year)
+    proofs = proofs if isinstance(proofs, frozenset) else frozenset(proofs)
+    years = {p.year for p in proofs}
+    of_year = proofs if years <= {year} else frozenset(p for p in proofs if p.year == year)
     results, skipped, missing = [], [], set()
     for call in calls:
         try:

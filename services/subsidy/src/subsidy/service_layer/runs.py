@@ -49,8 +49,8 @@ async def _inputs(
 ) -> tuple[dict[str, AcademyFacts], frozenset[Proof]]:
     proofs = await proofs_of_year(session, year)
     academies = await registry_store.academies_in(session, year)
-    for proof in proofs:  # an academy known only from its activities: no roles, no site
-        academies.setdefault(proof.academy_id, AcademyFacts(proof.academy_id))
+    for academy_id in {p.academy_id for p in proofs}:  # known only from its activities
+        academies.setdefault(academy_id, AcademyFacts(academy_id))
     return academies, proofs
 
 
