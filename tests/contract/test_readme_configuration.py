@@ -10,6 +10,7 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from activities.config import Settings as ActivitiesSettings
+from activities.config import UitdatabankSettings
 from gateway.config import Settings as GatewaySettings
 from registry.config import Settings as RegistrySettings
 from subsidy.config import Settings as SubsidySettings
@@ -31,7 +32,8 @@ def environment_names(settings: type[BaseSettings]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "settings", [RegistrySettings, ActivitiesSettings, SubsidySettings, GatewaySettings]
+    "settings",
+    [RegistrySettings, ActivitiesSettings, UitdatabankSettings, SubsidySettings, GatewaySettings],
 )
 def test_every_environment_variable_is_documented(settings: type[BaseSettings]) -> None:
     service = settings.__module__.split(".")[0]
