@@ -273,7 +273,7 @@ def config_map(svc: Service) -> Doc:
         data.update(
             {
                 "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
-                # Read by the Kafka clients once stemkit supports SASL (see deploy/k8s/README).
+                # Read by every Kafka client of the platform (stemkit.kafka_security).
                 "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
                 "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
                 "KAFKA_SASL_USERNAME": svc.name,
