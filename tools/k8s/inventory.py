@@ -44,7 +44,11 @@ class Service:
     # Reachable from the ingress controller (else only from the gateway).
     public_paths: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
+    # env name -> (Secret, key); optional ones may be missing (the setting has a default).
     secret_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+    optional_secret_env: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Processes that call out to the internet over HTTPS (e.g. UiTdatabank).
+    internet_https: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -75,6 +79,13 @@ SERVICES: tuple[Service, ...] = (
         ),
         public_paths=("/webhooks/uitdatabank",),
         secret_env={"ACTIVITIES_WEBHOOK_SECRETS": ("activities-webhook", "secrets")},
+        optional_secret_env={
+            "ACTIVITIES_UITDATABANK_CLIENT_ID": ("activities-uitdatabank", "client-id")
+        },
+        # The consumer process also runs the delivery worker (fetches a notification's
+        # document) and the Search API poller: both call UiTdatabank.
+        internet_https=("consumer",),
+        extra_env={"ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS": "300"},
     ),
     Service(
         name="subsidy",

@@ -101,8 +101,11 @@ def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Doc:
     }
 
 
-def secret_ref(name: str, secret: str, key: str) -> Doc:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+def secret_ref(name: str, secret: str, key: str, optional: bool = False) -> Doc:
+    ref: Doc = {"name": secret, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
 
 
 def env(svc: Service) -> list[Doc]:
@@ -116,6 +119,8 @@ def env(svc: Service) -> list[Doc]:
         out.append(secret_ref("KAFKA_SASL_PASSWORD", svc.name, "password"))
     for name, (secret, key) in svc.secret_env.items():
         out.append(secret_ref(name, secret, key))
+    for name, (secret, key) in svc.optional_secret_env.items():
+        out.append(secret_ref(name, secret, key, optional=True))
     return out
 
 
@@ -600,6 +605,25 @@ def network_policies(svc: Service) -> list[Doc]:
                             "ports": [{"protocol": "TCP", "port": 5432}],
                         }
                     ],
+                },
+            )
+        )
+    for component in svc.internet_https:
+        # Public addresses only: no other pod or private network through this rule.
+        public = {
+            "ipBlock": {
+                "cidr": "0.0.0.0/0",
+                "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"],
+            }
+        }
+        docs.append(
+            netpol(
+                f"{svc.name}-{component}-internet-https",
+                svc.name,
+                {"matchLabels": selector(svc.name, component)},
+                {
+                    "policyTypes": ["Egress"],
+                    "egress": [{"to": [public], "ports": [{"protocol": "TCP", "port": 443}]}],
                 },
             )
         )
