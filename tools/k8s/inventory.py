@@ -49,6 +49,9 @@ class Service:
     optional_secret_env: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Processes that call out to the internet over HTTPS (e.g. UiTdatabank).
     internet_https: tuple[str, ...] = ()
+    # Secrets mounted as files: (Secret, key, folder). A folder mount (not subPath), so
+    # a changed Secret reaches the running pods. Optional: the file may be absent.
+    secret_files: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -113,8 +116,15 @@ SERVICES: tuple[Service, ...] = (
             "GATEWAY_REGISTRY_URL": "http://registry:8001",
             "GATEWAY_ACTIVITIES_URL": "http://activities:8002",
             "GATEWAY_SUBSIDY_URL": "http://subsidy:8003",
+            # The partner key store (hashes only) is STEM_DATA_DIR/gateway-keys.json: the
+            # Secret `gateway-keys`, written by `gateway.entrypoints.cli keys` (gateway README).
+            "STEM_DATA_DIR": "/var/lib/stem",
         },
-        secret_env={"GATEWAY_PARTNER_API_KEYS": ("gateway-partner-keys", "keys")},
+        secret_files=(("gateway-keys", "gateway-keys.json", "/var/lib/stem"),),
+        optional_secret_env={
+            "GATEWAY_PARTNER_API_KEYS": ("gateway-partner-keys", "keys"),
+            "GATEWAY_OPS_TOKEN_SCOPES": ("gateway-ops-tokens", "scopes"),
+        },
     ),
 )
 

@@ -126,6 +126,17 @@ def env(svc: Service) -> list[Doc]:
 
 def volumes(svc: Service) -> list[Doc]:
     out: list[Doc] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+    for secret, key, _ in svc.secret_files:
+        out.append(
+            {
+                "name": secret,
+                "secret": {
+                    "secretName": secret,
+                    "optional": True,
+                    "items": [{"key": key, "path": key}],
+                },
+            }
+        )
     if svc.uses_kafka:
         out.append(
             {
@@ -141,6 +152,8 @@ def volumes(svc: Service) -> list[Doc]:
 
 def mounts(svc: Service) -> list[Doc]:
     out: list[Doc] = [{"name": "tmp", "mountPath": "/tmp"}]
+    for secret, _, folder in svc.secret_files:
+        out.append({"name": secret, "mountPath": folder, "readOnly": True})
     if svc.uses_kafka:
         out.append({"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True})
     return out
