@@ -40,6 +40,13 @@ echo "==> tests on broker: $broker; database: $database"
 
 status=0
 .venv/bin/pytest "$@" || status=$?
+
+echo "==> deployment checks, offline (kustomize, schemas, topics, policy, promtool, AsyncAPI)"
+deploy_status=0
+./scripts/check-deploy.sh || deploy_status=$?
+
 echo "==> broker used: $broker"
 echo "==> database used: $database"
-exit $status
+[ $deploy_status -ne 0 ] && echo "==> deployment checks FAILED"
+[ $status -ne 0 ] && exit $status
+exit $deploy_status
