@@ -21,6 +21,12 @@ echo "==> quality gates: ruff (lint, format) and mypy --strict"
 .venv/bin/ruff format --check .
 .venv/bin/mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
 
+# Before pytest, so that pytest's summary stays the last word of the run; a failure here
+# still lets every test run, and fails `make test` at the end.
+echo "==> deployment checks, offline (kustomize, schemas, topics, policy, promtool, AsyncAPI)"
+deploy_status=0
+./scripts/check-deploy.sh || deploy_status=$?
+
 echo "==> starting Apache Kafka (KRaft, single node) and PostgreSQL"
 kafka_out=$($PY tools/infra/kafka.py start --dir "$RUN_DIR/kafka" --port 0 --sasl-port 0)
 echo "$kafka_out"
@@ -40,10 +46,6 @@ echo "==> tests on broker: $broker; database: $database"
 
 status=0
 .venv/bin/pytest "$@" || status=$?
-
-echo "==> deployment checks, offline (kustomize, schemas, topics, policy, promtool, AsyncAPI)"
-deploy_status=0
-./scripts/check-deploy.sh || deploy_status=$?
 
 echo "==> broker used: $broker"
 echo "==> database used: $database"
