@@ -145,6 +145,8 @@ RUNS = [
 REACH = [
     {"academy_id": "acad-0", "year": 2023, "nis_code": "44021", "activity_ids": ["act-0"]},
     {"academy_id": "acad-0", "year": 2024, "nis_code": "11002", "activity_ids": ["act-3"]},
+    {"academy_id": "acad-2", "year": 2024, "nis_code": "11002", "activity_ids": ["act-5"]},
+    {"academy_id": "acad-1", "year": 2024, "nis_code": "44021", "activity_ids": ["act-4"]},
 ]
 
 
@@ -236,6 +238,22 @@ def fake_upstreams() -> dict[str, FastAPI]:
     @subsidy.get("/coverage")
     async def coverage(year: int) -> dict[str, Any]:
         return {"year": year, **COVERAGE}
+
+    @subsidy.get("/reach/by-municipality")
+    async def reach_by_municipality(year: int) -> list[dict[str, Any]]:
+        by_place: dict[str, set[str]] = {}
+        for r in REACH:
+            if r["year"] == year:
+                by_place.setdefault(str(r["nis_code"]), set()).add(str(r["academy_id"]))
+        return [
+            {
+                "nis_code": m["nis_code"],
+                "name": m["name_nl"],
+                "province": m["province_nl"],
+                "academy_ids": sorted(by_place.get(m["nis_code"], set())),
+            }
+            for m in MUNICIPALITIES
+        ]
 
     @subsidy.get("/not-reached")
     async def not_reached(year: int) -> list[dict[str, Any]]:

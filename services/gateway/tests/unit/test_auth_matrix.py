@@ -16,7 +16,7 @@ PARTNER = {
     "academy": '{ academy(id: "acad-1") { id } }',
     "academies": "{ academies(first: 1) { nodes { id } } }",
     "activities": '{ activities(first: 2, filter: {province: "Antwerpen"}) { nodes { id } } }',
-    "municipalities": "{ municipalities(year: 2024) { nisCode } }",
+    "municipalities": "{ municipalities(year: 2024) { nisCode reached reachedBy { id } } }",
     "coverage": "{ coverage(year: 2024) { reached } }",
     "uncoveredMunicipalities": "{ uncoveredMunicipalities(year: 2024) { nisCode } }",
 }

@@ -121,6 +121,26 @@ async def test_upstream_calls_stay_bounded_whatever_the_size(
     assert calls == {"activities": 1, "registry": 1, "subsidy": 1}
 
 
+async def test_municipalities_with_the_academies_that_reached_them(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str]
+) -> None:
+    query = "{ municipalities(year: 2024) { nisCode reachedBy { id name } } }"
+
+    body = await ask(gateway, partner_key, query)
+
+    assert "errors" not in body
+    assert {m["nisCode"]: m["reachedBy"] for m in body["data"]["municipalities"]} == {
+        "44021": [{"id": "acad-1", "name": "[DEMO] Academy 1"}],
+        "11002": [
+            {"id": "acad-0", "name": "[DEMO] Academy 0"},
+            {"id": "acad-2", "name": "[DEMO] Academy 2"},
+        ],
+        "71022": [],
+    }
+    # the year's municipalities, the academies of every row in one batch, one reach call
+    assert calls == {"registry": 2, "subsidy": 1}
+
+
 async def test_readiness_follows_the_upstreams(gateway: httpx.AsyncClient, down: set[str]) -> None:
     assert (await gateway.get("/readyz")).status_code == 200
     down.add("activities")

@@ -45,6 +45,13 @@ class NotReachedView(BaseModel):
     nearest_active_academies: list[NearAcademy]
 
 
+class MunicipalityReachView(BaseModel):
+    nis_code: str
+    name: str
+    province: str
+    academy_ids: list[str]  # the academies that reached it that year; empty: not reached
+
+
 class SpreadView(BaseModel):
     year: int
     activities: int
@@ -106,6 +113,29 @@ async def not_reached(session: AsyncSession, year: int, nearest: int) -> list[No
                 ],
             )
         )
+    return sorted(out, key=lambda v: (v.province, v.nis_code))
+
+
+async def reached_by(
+    session: AsyncSession, year: int, province: str | None
+) -> list[MunicipalityReachView]:
+    """Every municipality of `year` (optionally of one province) with the academies that
+    reached it, on that year's boundaries (the same proofs as `coverage_of`)."""
+    gazetteer = await registry_store.gazetteer(session)
+    by_place: dict[str, set[str]] = defaultdict(set)
+    for proof in await proofs_of_year(session, year):
+        if proof.year == year:
+            by_place[gazetteer.on_boundaries_of(proof.nis_code, year)].add(proof.academy_id)
+    out = [
+        MunicipalityReachView(
+            nis_code=m.nis_code,
+            name=m.name,
+            province=m.province,
+            academy_ids=sorted(by_place.get(m.nis_code, ())),
+        )
+        for m in gazetteer.of_year(year)
+        if province is None or m.province == province
+    ]
     return sorted(out, key=lambda v: (v.province, v.nis_code))
 
 

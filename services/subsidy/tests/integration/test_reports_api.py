@@ -71,6 +71,22 @@ async def test_not_reached_with_the_nearest_active_academies(client: httpx.Async
     assert nearest["academy_id"] == "acad-1" and 4 < nearest["km"] < 7
 
 
+async def test_each_municipality_with_the_academies_that_reached_it(
+    client: httpx.AsyncClient,
+) -> None:
+    found = (await client.get("/reach/by-municipality", params={"year": 2025})).json()
+    assert {m["nis_code"]: m["academy_ids"] for m in found} == {
+        "23106": ["acad-1"],
+        "24009": [],
+        "24062": ["acad-1"],
+    }
+    assert found[0]["name"] == "Pajottegem" and found[0]["province"] == "Vlaams-Brabant"
+    elsewhere = await client.get(
+        "/reach/by-municipality", params={"year": 2025, "province": "Limburg"}
+    )
+    assert elsewhere.json() == []
+
+
 async def test_new_and_dropped_between_years_also_on_2025_boundaries(
     client: httpx.AsyncClient,
 ) -> None:

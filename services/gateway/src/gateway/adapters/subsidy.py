@@ -65,6 +65,11 @@ class NotReachedRead(Read):
     nearest_active_academies: list[NearAcademyRead] = []
 
 
+class MunicipalityReachRead(Read):
+    nis_code: str
+    academy_ids: list[str] = []
+
+
 class SubsidyRead(Read):
     run_id: str
     year: int
@@ -85,6 +90,7 @@ class RunRead(Read):
 
 _COVERAGE = TypeAdapter(CoverageRead)
 _NOT_REACHED = TypeAdapter(list[NotReachedRead])
+_BY_MUNICIPALITY = TypeAdapter(list[MunicipalityReachRead])
 _SUBSIDIES = TypeAdapter(list[SubsidyRead])
 _RUNS = TypeAdapter(list[RunRead])
 _JSON = TypeAdapter(dict[str, Any])
@@ -103,6 +109,13 @@ async def not_reached(client: httpx.AsyncClient, year: int) -> list[NotReachedRe
     response = await get(client, SERVICE, "/not-reached", year=year)
     found: list[NotReachedRead] = parse(SERVICE, _NOT_REACHED, response)
     return found
+
+
+async def reached_by(client: httpx.AsyncClient, year: int) -> dict[str, list[str]]:
+    """`GET /reach/by-municipality?year=`: NIS code -> the academies that reached it."""
+    response = await get(client, SERVICE, "/reach/by-municipality", year=year)
+    found: list[MunicipalityReachRead] = parse(SERVICE, _BY_MUNICIPALITY, response)
+    return {m.nis_code: list(m.academy_ids) for m in found}
 
 
 async def subsidies(

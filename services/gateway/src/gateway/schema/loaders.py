@@ -37,6 +37,7 @@ class Loaders:
     reach: DataLoader[str, list[ReachRead]]
     municipalities: DataLoader[tuple[str, int], MunicipalityRead | None]  # (NIS code, year)
     reached: DataLoader[int, frozenset[str]]  # year -> NIS codes reached that year
+    reached_by: DataLoader[int, dict[str, list[str]]]  # year -> NIS code -> academy ids
 
 
 def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = None) -> Loaders:
@@ -93,6 +94,15 @@ def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = Non
             answers.append(frozenset(c for p in found.provinces for c in p.reached_nis_codes))
         return answers
 
+    async def reached_by(years: list[int]) -> Sequence[dict[str, list[str]] | BaseException]:
+        answers: list[dict[str, list[str]] | BaseException] = []
+        for year in years:  # one call per year asked
+            try:
+                answers.append(await subsidy_api.reached_by(upstreams.subsidy, year))
+            except UpstreamError as exc:
+                answers.append(exc)
+        return answers
+
     return Loaders(
         upstreams=upstreams,
         activities=DataLoader(activities, max_batch_size=MAX_BATCH),
@@ -100,6 +110,7 @@ def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = Non
         reach=DataLoader(reach, max_batch_size=MAX_BATCH),
         municipalities=DataLoader(municipalities),
         reached=DataLoader(reached),
+        reached_by=DataLoader(reached_by),
     )
 
 

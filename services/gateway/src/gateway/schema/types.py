@@ -105,6 +105,15 @@ async def _municipality_reached(root: Municipality, info: Resolve) -> bool:
     return root.nis_code in await info.context.loaders.reached.load(root.year)
 
 
+async def _municipality_reached_by(root: Municipality, info: Resolve) -> list[Academy]:
+    # One subsidy call per year asked; the academies of every municipality of the answer
+    # go through the registry DataLoader together (one call per batch of 100).
+    found = await info.context.loaders.reached_by.load(root.year)
+    ids = found.get(root.nis_code, [])
+    academies = await info.context.loaders.academies.load_many(ids)
+    return [Academy.of(a) for a in academies if a is not None]
+
+
 @strawberry.type(description="A Flemish municipality in a year")
 class Municipality:
     nis_code: str
@@ -114,6 +123,11 @@ class Municipality:
     reached: bool | None = strawberry.field(
         resolver=_municipality_reached,
         description="Whether an academy reached it that year (subsidy service)",
+    )
+    reached_by: list[Academy] = strawberry.field(
+        resolver=_municipality_reached_by,
+        description="The academies that reached it that year (subsidy service, names from the "
+        "registry); empty when none did",
     )
 
     @classmethod

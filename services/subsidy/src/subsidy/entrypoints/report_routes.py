@@ -32,6 +32,16 @@ def report_router() -> APIRouter:
         year (distance between municipality centroids)."""
         return await reports.not_reached(session, year, nearest)
 
+    @router.get("/reach/by-municipality")
+    async def reach_by_municipality(
+        session: SessionDep,
+        year: YearQuery,
+        province: Annotated[str | None, Query(description="e.g. Antwerpen")] = None,
+    ) -> list[reports.MunicipalityReachView]:
+        """Every municipality of the year (optionally of one province) with the academies
+        that reached it; an empty list: not reached."""
+        return await reports.reached_by(session, year, province)
+
     @router.get("/reach/changes")
     async def changes(
         session: SessionDep,
