@@ -131,3 +131,57 @@ async def test_events_of_other_types_are_ignored(deliver: Deliver, outbox_events
     await deliver(withdrawn)
 
     assert await outbox_events() == []
+
+
+LEUVEN_SQUARE = {  # a box around Leuven's centre (WGS84 longitude, latitude)
+    "type": "Polygon",
+    "coordinates": [[[4.65, 50.85], [4.75, 50.85], [4.75, 50.91], [4.65, 50.91], [4.65, 50.85]]],
+}
+
+
+def placed(document: dict[str, Any], **address: str | None) -> dict[str, Any]:
+    """The document's place with coordinates in Leuven and the address fields given."""
+    location = dict(document["location"])
+    location["geo"] = {"latitude": 50.8863, "longitude": 4.7063}
+    location["address"] = {"nl": {k: v for k, v in address.items() if v is not None}}
+    return {**document, "location": location}
+
+
+async def test_coordinates_resolve_by_the_boundary_and_a_boundary_defined_later_relinks(
+    deliver: Deliver,
+    post_document: Post,
+    load_event: LoadEvent,
+    outbox_events: Events,
+    client: httpx.AsyncClient,
+) -> None:
+    # Only coordinates (no postal code): unresolved until a boundary holds the point.
+    await post_document(placed(load_event("original"), addressCountry="BE"))
+    location = (await stored(client))["location"]
+    assert location["nis_code"] is None
+    assert location["unresolved_reason"] == "only coordinates: no municipality boundaries known yet"
+
+    leuven = municipality("24062", "Leuven").model_copy(update={"boundary": LEUVEN_SQUARE})
+    await deliver(leuven)
+
+    events = await outbox_events()
+    assert [e.type for e in events[1:]] == [UPDATED]
+    location = (await stored(client))["location"]
+    assert location["nis_code"] == "24062"
+    assert location["unresolved_reason"] is None
+
+
+async def test_a_point_outside_every_boundary_falls_back_to_the_postal_code(
+    deliver: Deliver, post_document: Post, load_event: LoadEvent, client: httpx.AsyncClient
+) -> None:
+    elsewhere = {
+        "type": "Polygon",
+        "coordinates": [[[3.0, 51.0], [3.1, 51.0], [3.1, 51.1], [3.0, 51.1], [3.0, 51.0]]],
+    }
+    await deliver(municipality("44021", "Gent").model_copy(update={"boundary": elsewhere}))
+    await deliver(municipality("24062", "Leuven", "3000"))
+    document = placed(
+        load_event("original"), addressCountry="BE", postalCode="3000", addressLocality="Leuven"
+    )
+    await post_document(document)
+
+    assert (await stored(client))["location"]["nis_code"] == "24062"

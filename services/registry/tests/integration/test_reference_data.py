@@ -70,6 +70,12 @@ async def test_loading_twice_stores_every_municipality_and_announces_each_once(
     assert hasselt_before.data["valid_to"] == "2024-12-31"
     assert hasselt_before.data["merged_into_nis"] == "71072"
     assert hasselt_before.data["postal_codes"] == []  # postal codes are known for 2025 only
+    # Boundaries: each of its own period (a ceased one the 2019 file's, the rest 2025's).
+    assert all(e.data["boundary"]["type"] in ("Polygon", "MultiPolygon") for _, e in events)
+    assert hasselt_before.data["boundary"] == boundaries.geometry("71022", date(2024, 12, 31))
+    hasselt_after = next(e for _, e in events if e.subject == "71072")
+    assert hasselt_after.data["boundary"] == boundaries.geometry("71072", date(2025, 1, 1))
+    assert leuven.data["boundary"] == boundaries.geometry("24062", date(2025, 1, 1))
 
     await load_reference_data(settings)
 

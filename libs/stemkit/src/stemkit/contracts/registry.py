@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,6 +143,13 @@ class MunicipalityDefined(_Payload):
     )
     centroid: Centroid | None = Field(
         default=None, description="A point inside the municipality (WGS84), for distances"
+    )
+    boundary: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "The municipality's boundary in its validity period: a GeoJSON geometry object"
+            " (Polygon or MultiPolygon, RFC 7946, WGS84 longitude/latitude, 6 decimals)"
+        ),
     )
 
 

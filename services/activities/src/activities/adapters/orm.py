@@ -99,6 +99,16 @@ municipalities = Table(
     Column("province_nl", String(255), nullable=True),
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
+    Column("boundary", _JSON, nullable=True, comment="GeoJSON geometry (WGS84) of its period"),
+)
+
+# One row: changes whenever a municipality row does, so a process knows when the boundary
+# index it built (once) is stale.
+municipality_copy_version = Table(
+    "municipality_copy_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", String(32), nullable=False),
 )
 
 municipality_postal_codes = Table(

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters.orm import academy_organizers, municipalities, municipality_postal_codes
+from activities.adapters.orm import (
+    academy_organizers,
+    municipalities,
+    municipality_copy_version,
+    municipality_postal_codes,
+)
 from activities.adapters.repository import dialect_insert
-from activities.domain.municipalities import Municipality
+from activities.domain.municipalities import BoundaryIndex, Municipality
+
+# The boundary index last built in this process, with the copy's version it was built from.
+_index_cache: tuple[str, BoundaryIndex] | None = None
 
 
 async def save_municipality(
-    session: AsyncSession, municipality: Municipality, postal_codes: Collection[str]
+    session: AsyncSession,
+    municipality: Municipality,
+    postal_codes: Collection[str],
+    boundary: Mapping[str, Any] | None = None,
 ) -> set[str]:
     """Replace what is known of one municipality (the events carry its whole state);
-    returns the postal codes it had before."""
+    returns the postal codes it had before. Every save bumps the copy's version, so
+    boundary indexes built from the rows before it are rebuilt."""
     before = set(
         await session.scalars(
             select(municipality_postal_codes.c.postal_code).where(
@@ -31,11 +45,18 @@ async def save_municipality(
         "province_nl": municipality.province_nl,
         "latitude": municipality.centroid[0] if municipality.centroid else None,
         "longitude": municipality.centroid[1] if municipality.centroid else None,
+        "boundary": dict(boundary) if boundary is not None else None,
     }
     await session.execute(
         dialect_insert(session, municipalities)
         .values(nis_code=municipality.nis_code, **values)
         .on_conflict_do_update(index_elements=["nis_code"], set_=values)
+    )
+    version = uuid.uuid4().hex
+    await session.execute(
+        dialect_insert(session, municipality_copy_version)
+        .values(id=1, version=version)
+        .on_conflict_do_update(index_elements=["id"], set_={"version": version})
     )
     await session.execute(
         delete(municipality_postal_codes).where(
@@ -65,17 +86,36 @@ async def municipalities_with_postal_code(
         .where(municipality_postal_codes.c.postal_code == postal_code)
         .order_by(municipalities.c.nis_code)
     )
-    return [
-        Municipality(
-            nis_code=row.nis_code,
-            name_nl=row.name_nl,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            province_nl=row.province_nl,
-            centroid=None if row.latitude is None else (row.latitude, row.longitude),
-        )
-        for row in rows
-    ]
+    return [_municipality(row) for row in rows]
+
+
+def _municipality(row: Any) -> Municipality:
+    return Municipality(
+        nis_code=row.nis_code,
+        name_nl=row.name_nl,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        province_nl=row.province_nl,
+        centroid=None if row.latitude is None else (row.latitude, row.longitude),
+    )
+
+
+async def boundary_index(session: AsyncSession) -> BoundaryIndex:
+    """The point-in-polygon index over every municipality with a boundary: built once per
+    version of the copy (and reused across documents), rebuilt when a municipality changed."""
+    global _index_cache
+    version = await session.scalar(
+        select(municipality_copy_version.c.version).where(municipality_copy_version.c.id == 1)
+    )
+    if version is not None and _index_cache is not None and _index_cache[0] == version:
+        return _index_cache[1]
+    rows = await session.execute(select(municipalities).order_by(municipalities.c.nis_code))
+    index = BoundaryIndex(
+        (_municipality(row), row.boundary) for row in rows if isinstance(row.boundary, dict)
+    )
+    if version is not None:
+        _index_cache = (version, index)
+    return index
 
 
 async def link_organizers(

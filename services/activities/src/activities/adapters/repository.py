@@ -124,13 +124,19 @@ async def activity_ids_where(
     organizer_ids: Collection[str] = (),
     postal_codes: Collection[str] = (),
     place_ids: Collection[str] = (),
+    unresolved_without_postal_code: bool = False,
 ) -> list[str]:
-    """Ids of activities of these organizers, at these postal codes or places (re-linking)."""
+    """Ids of activities of these organizers, at these postal codes or places, or (if
+    asked) without postal code and municipality (re-linking)."""
     condition = (
         activities.c.organizer_id.in_(list(organizer_ids))
         | activities.c.postal_code.in_(list(postal_codes))
         | activities.c.place_id.in_(list(place_ids))
     )
+    if unresolved_without_postal_code:
+        condition = condition | (
+            activities.c.postal_code.is_(None) & activities.c.nis_code.is_(None)
+        )
     rows = await session.scalars(
         select(activities.c.activity_id).where(condition).order_by(activities.c.activity_id)
     )

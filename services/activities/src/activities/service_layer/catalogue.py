@@ -46,9 +46,13 @@ async def enrich(session: AsyncSession, activity: Activity) -> Activity:
         candidates = await registry_copy.municipalities_with_postal_code(
             session, location.postal_code
         )
-    nis_code, reason = resolve(location, candidates, activity.reference_day())
+    boundaries = None
+    if location.latitude is not None and location.longitude is not None:
+        boundaries = await registry_copy.boundary_index(session)
+    nis_code, reason = resolve(location, candidates, activity.reference_day(), boundaries)
     occurrences = tuple(
-        replace(o, nis_code=resolve(location, candidates, o.day())[0]) for o in activity.occurrences
+        replace(o, nis_code=resolve(location, candidates, o.day(), boundaries)[0])
+        for o in activity.occurrences
     )
     return replace(
         activity,
@@ -103,11 +107,17 @@ async def relink(
     organizer_ids: Collection[str] = (),
     postal_codes: Collection[str] = (),
     place_ids: Collection[str] = (),
+    unresolved_without_postal_code: bool = False,
 ) -> int:
-    """Enrich again the stored activities of these organizers, postal codes or places,
-    after the data behind them changed; returns how many changed (each one announced)."""
+    """Enrich again the stored activities of these organizers, postal codes or places
+    (and, if asked, those without postal code and municipality), after the data behind
+    them changed; returns how many changed (each one announced)."""
     ids = await repository.activity_ids_where(
-        session, organizer_ids=organizer_ids, postal_codes=postal_codes, place_ids=place_ids
+        session,
+        organizer_ids=organizer_ids,
+        postal_codes=postal_codes,
+        place_ids=place_ids,
+        unresolved_without_postal_code=unresolved_without_postal_code,
     )
     changed = 0
     for activity_id in ids:

@@ -50,10 +50,17 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
         province_nl=event.province_nl,
         centroid=(event.centroid.latitude, event.centroid.longitude) if event.centroid else None,
     )
-    before = await registry_copy.save_municipality(session, municipality, event.postal_codes)
+    before = await registry_copy.save_municipality(
+        session, municipality, event.postal_codes, event.boundary
+    )
     # Activities stored before this municipality was known get their NIS code now; those
-    # at postal codes it lost are resolved again too.
-    await relink(session, postal_codes=before | set(event.postal_codes))
+    # at postal codes it lost are resolved again too, and (with a boundary) those known
+    # only by coordinates that nothing resolved yet.
+    await relink(
+        session,
+        postal_codes=before | set(event.postal_codes),
+        unresolved_without_postal_code=event.boundary is not None,
+    )
 
 
 async def on_academy_profile(session: AsyncSession, event: AcademyProfile) -> None:

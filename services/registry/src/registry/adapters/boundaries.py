@@ -6,6 +6,7 @@ polygons, so a point is tested only against the few polygons whose box holds it.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -31,6 +32,7 @@ class _Period:
     nis_codes: tuple[str, ...]
     geometries: tuple[Any, ...]
     tree: Any
+    geojson: tuple[dict[str, Any], ...]
 
 
 @cache
@@ -38,7 +40,16 @@ def _period(period: str) -> _Period:
     features = reference_files.boundaries(period)["features"]
     codes = tuple(str(f["properties"]["nis_code"]) for f in features)
     geometries = tuple(shape(f["geometry"]) for f in features)
-    return _Period(codes, geometries, STRtree(geometries))
+    return _Period(codes, geometries, STRtree(geometries), tuple(f["geometry"] for f in features))
+
+
+def geometry(nis_code: str, on: date) -> dict[str, Any] | None:
+    """The municipality's GeoJSON geometry (WGS84, 6 decimals as in the files) in the
+    period of `on`; None when that period's file does not have it."""
+    period = _period(period_of(on))
+    if nis_code not in period.nis_codes:
+        return None
+    return copy.deepcopy(period.geojson[period.nis_codes.index(nis_code)])
 
 
 def locate(longitude: float, latitude: float, on: date) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +38,7 @@ async def load_reference(
     alone, so a second run changes nothing and emits nothing. Rows that are no longer in the
     data are kept: municipalities are history, not something to forget. `announce_all`
     announces the unchanged ones too (e.g. so that readers get a field added to the event,
-    such as the centroid, for municipalities loaded before it existed).
+    such as the centroid or the boundary, for municipalities loaded before it existed).
     """
     stored = {(m.nis_code, m.valid_from): m for m in await municipality_store.all_rows(session)}
     stored_postal = await municipality_store.postal_codes_by_nis(session)
@@ -81,12 +83,25 @@ def defined(municipality: Municipality, postal_codes: Sequence[str]) -> Municipa
         merged_into_nis=municipality.merged_into_nis,
         postal_codes=list(postal_codes),
         centroid=centroid(municipality),
+        boundary=boundary(municipality),
     )
+
+
+def _period_day(municipality: Municipality) -> date:
+    """The day whose boundaries are the municipality's: the last day of one that ceased
+    (before 2025: the 2019 file), else 2025 or later. A municipality valid in both periods
+    (unchanged by the 2025 mergers) therefore takes the 2025 geometry, the newest, should
+    the two files draw it differently."""
+    return municipality.valid_to or max(municipality.valid_from, boundaries.MERGERS_TAKE_EFFECT)
+
+
+def boundary(municipality: Municipality) -> dict[str, Any] | None:
+    """The municipality's polygon (a GeoJSON geometry, WGS84) of its own period."""
+    return boundaries.geometry(municipality.nis_code, _period_day(municipality))
 
 
 def centroid(municipality: Municipality) -> Centroid | None:
     """A point inside the municipality, on the boundaries of its own period (the last day of
     a municipality that ceased; the current boundaries otherwise)."""
-    on = municipality.valid_to or max(municipality.valid_from, boundaries.MERGERS_TAKE_EFFECT)
-    point = boundaries.inside_point(municipality.nis_code, on)
+    point = boundaries.inside_point(municipality.nis_code, _period_day(municipality))
     return None if point is None else Centroid(longitude=point[0], latitude=point[1])
