@@ -150,6 +150,38 @@ REACH = [
 ]
 
 
+DEAD_LETTERS: list[dict[str, Any]] = [
+    {
+        "topic": "stem.x.dlq.v1",
+        "partition": 0,
+        "offset": 7,
+        "timestamp": "2026-01-02T00:00:01+00:00",
+        "document": {
+            "dead_lettered_at": "2026-01-02T00:00:00+00:00",
+            "attempts": 5,
+            "reason": {"type": "ValueError", "message": "no such municipality"},
+            "event_id": "ev-1",
+            "original": {
+                "topic": "stem.registry.academy.v1",
+                "partition": 2,
+                "offset": 41,
+                "timestamp": 0,
+                "key": {"text": "acad-1"},
+                "value": {"text": "{}"},
+                "headers": [],
+            },
+        },
+    },
+    {
+        "topic": "stem.x.dlq.v1",
+        "partition": 1,
+        "offset": 3,
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "document": {"unparseable": "not json"},
+    },
+]
+
+
 def _ids(raw: str) -> list[str]:
     return [i for i in raw.split(",") if i]
 
@@ -297,6 +329,21 @@ def fake_upstreams() -> dict[str, FastAPI]:
             "body": "{}",
         }
         return {"items": [item][:limit], "total": 1, "next_after": None}
+
+    def dead_letter_route(app: FastAPI, consumer: str) -> None:
+        @app.get("/dead-letters")
+        async def dead_letters(request: Request, limit: int = 50) -> Any:
+            if request.headers.get("authorization") != f"Bearer {OPS_TOKEN}":
+                return JSONResponse({"detail": "ops only"}, status_code=401)
+            return [
+                {**letter, "document": {**letter["document"], "consumer": consumer}}
+                if "original" in letter["document"]
+                else letter
+                for letter in DEAD_LETTERS
+            ][:limit]
+
+    dead_letter_route(activities, "activities")
+    dead_letter_route(subsidy, "subsidy")
 
     @subsidy.get("/reach")
     async def reach(academy_ids: str) -> list[dict[str, Any]]:

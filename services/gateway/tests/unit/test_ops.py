@@ -1,7 +1,9 @@
-"""The internal part through an ops token: reviews due, participant reports, completeness."""
+"""The internal part through an ops token: reviews due, participant reports, completeness,
+dead letters."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -84,3 +86,45 @@ async def test_a_scope_opens_only_its_fields(gateway: httpx.AsyncClient) -> None
     assert body["data"]["recognitionReviewsDue"] == [{"academyId": "acad-1"}]
     assert body["data"]["reportingCompleteness"] is None
     assert body["errors"][0]["message"] == "needs an ops token with the 'participants' scope"
+
+
+@pytest.mark.parametrize("service", ["activities", "subsidy"])
+async def test_dead_letters_of_a_service_newest_first(
+    gateway: httpx.AsyncClient, ops_token: str, calls: Counter[str], service: str
+) -> None:
+    query = f"""{{ deadLetters(service: {service.upper()}, limit: 5) {{
+        topic partition offset writtenAt consumer attempts reasonType reason eventId
+        originalTopic originalPartition originalOffset document }} }}"""
+
+    body = await ask(gateway, ops_token, query)
+
+    assert "errors" not in body, body
+    first, odd = body["data"]["deadLetters"]
+    assert {k: v for k, v in first.items() if k != "document"} == {
+        "topic": "stem.x.dlq.v1",
+        "partition": 0,
+        "offset": "7",
+        "writtenAt": "2026-01-02T00:00:00+00:00",
+        "consumer": service,
+        "attempts": 5,
+        "reasonType": "ValueError",
+        "reason": "no such municipality",
+        "eventId": "ev-1",
+        "originalTopic": "stem.registry.academy.v1",
+        "originalPartition": 2,
+        "originalOffset": "41",
+    }
+    assert first["document"]["original"]["key"] == {"text": "acad-1"}
+    assert odd["document"] == {"unparseable": "not json"}
+    assert (odd["consumer"], odd["reason"], odd["writtenAt"]) == (
+        None,
+        None,
+        "2026-01-01T00:00:00+00:00",
+    )
+    assert calls == {service: 1}
+
+
+async def test_dead_letters_limit_is_bounded(gateway: httpx.AsyncClient, ops_token: str) -> None:
+    body = await ask(gateway, ops_token, "{ deadLetters(service: SUBSIDY, limit: 101) { offset } }")
+    assert body["data"]["deadLetters"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_PAGE_SIZE"

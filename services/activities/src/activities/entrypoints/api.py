@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
+from activities.entrypoints.dead_letter_api import dead_letters_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.webhook import webhook_router
@@ -48,4 +49,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_router(database, settings, intake))
     app.include_router(read_router(database))
     app.include_router(quarantine_router(database, settings))
+    app.include_router(dead_letters_router(settings))
     return app

@@ -32,6 +32,8 @@ from gateway.schema.context import Context
 LIST_SIZES = {
     "Query.municipalities": 300,
     "Activity.occurrences": 2,
+    "Municipality.reachedBy": 2,
+    "Query.deadLetters": 100,  # its `limit` is at most 100
 }
 
 

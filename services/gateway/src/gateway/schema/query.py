@@ -10,7 +10,15 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
 from gateway.adapters.upstreams import UpstreamError
-from gateway.schema import calendar, ops, ops_participants, ops_quarantine, ops_subsidy, partner
+from gateway.schema import (
+    calendar,
+    ops,
+    ops_dead_letters,
+    ops_participants,
+    ops_quarantine,
+    ops_subsidy,
+    partner,
+)
 from gateway.schema import coverage as reach
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
@@ -62,6 +70,7 @@ class Query:
     calculation_diff: JSON | None = ops_subsidy.calculation_diff
     what_if: JSON | None = ops_quarantine.what_if
     quarantine: ops_quarantine.QuarantinePage | None = ops_quarantine.quarantine
+    dead_letters: list[ops_dead_letters.DeadLetter] | None = ops_dead_letters.dead_letters
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query, status
 
 from stemkit.db import database_reachable
+from stemkit.dead_letters import dead_letter_router
 from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, stable_operation_id
@@ -71,4 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(calculation_router(settings))
     app.include_router(report_router())
+    app.include_router(
+        dead_letter_router(
+            settings.kafka_bootstrap_servers, settings.dead_letter_topic, settings.ops_token
+        )
+    )
     return app

@@ -1,0 +1,15 @@
+"""`GET /dead-letters?limit=` (ops token): the consumer's dead letters, newest first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from activities.config import Settings
+from activities.entrypoints.consumer import DEAD_LETTER_TOPIC
+from stemkit.dead_letters import dead_letter_router
+
+
+def dead_letters_router(settings: Settings) -> APIRouter:
+    return dead_letter_router(
+        settings.kafka_bootstrap_servers, DEAD_LETTER_TOPIC, settings.ops_token
+    )
