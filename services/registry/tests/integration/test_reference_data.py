@@ -116,3 +116,18 @@ async def test_announcing_all_again_repeats_every_municipality_and_writes_nothin
     assert len(events) == 2 * 312
     assert [e.data for _, e in events[:312]] == [e.data for _, e in events[312:]]
     assert await count(municipalities) == 312
+
+
+async def test_rows_loaded_before_the_boundary_was_published_are_announced_again_once(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await load_reference_data(settings)
+    async with sessions.begin() as session:  # as a database loaded before revision 0003
+        await session.execute(municipalities.update().values(boundary_announced=False))
+
+    await load_reference_data(settings)
+    await load_reference_data(settings)
+
+    events = await _events(sessions)
+    assert len(events) == 2 * 312
+    assert all(e.data["boundary"] is not None for _, e in events[312:])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.adapters.orm import municipalities, postal_codes
@@ -102,3 +103,21 @@ def _values(m: Municipality) -> dict[str, object]:
         "valid_to": m.valid_to,
         "merged_into_nis": m.merged_into_nis,
     }
+
+
+async def not_announced_with_boundary(session: AsyncSession) -> set[tuple[str, date]]:
+    """(NIS code, valid from) of the rows never announced with their boundary."""
+    rows = await session.execute(
+        select(municipalities.c.nis_code, municipalities.c.valid_from).where(
+            municipalities.c.boundary_announced == false()
+        )
+    )
+    return {(nis_code, valid_from) for nis_code, valid_from in rows}
+
+
+async def mark_announced_with_boundary(session: AsyncSession) -> None:
+    await session.execute(
+        update(municipalities)
+        .where(municipalities.c.boundary_announced == false())
+        .values(boundary_announced=True)
+    )

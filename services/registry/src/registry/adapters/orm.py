@@ -70,6 +70,13 @@ municipalities = Table(
     Column("province_nl", String(50), nullable=False),
     Column("valid_to", Date, nullable=True, comment="last day valid; null while valid"),
     Column("merged_into_nis", String(5), nullable=True),
+    Column(
+        "boundary_announced",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="announced with its boundary (rows loaded before that: not yet)",
+    ),
 )
 Index("ix_municipalities_validity", municipalities.c.valid_from, municipalities.c.valid_to)
 

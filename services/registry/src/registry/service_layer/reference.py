@@ -38,10 +38,14 @@ async def load_reference(
     alone, so a second run changes nothing and emits nothing. Rows that are no longer in the
     data are kept: municipalities are history, not something to forget. `announce_all`
     announces the unchanged ones too (e.g. so that readers get a field added to the event,
-    such as the centroid or the boundary, for municipalities loaded before it existed).
+    such as the centroid or the boundary, for municipalities loaded before it existed). Rows
+    never announced with their boundary (loaded before it was published) are announced
+    again without being asked, once.
     """
     stored = {(m.nis_code, m.valid_from): m for m in await municipality_store.all_rows(session)}
     stored_postal = await municipality_store.postal_codes_by_nis(session)
+    # Rows loaded before the event carried the boundary are announced once more, with it.
+    without_boundary = await municipality_store.not_announced_with_boundary(session)
     new: list[Municipality] = []
     new_postal: dict[str, list[str]] = {}
     changed = unchanged = 0
@@ -50,7 +54,7 @@ async def load_reference(
         before = stored.get((municipality.nis_code, municipality.valid_from))
         if before == municipality and stored_postal.get(municipality.nis_code, []) == codes:
             unchanged += 1
-            if announce_all:
+            if announce_all or (municipality.nis_code, municipality.valid_from) in without_boundary:
                 await _announce(session, municipality, codes)
             continue
         if before is None:
@@ -63,6 +67,7 @@ async def load_reference(
         await _announce(session, municipality, codes)
     await municipality_store.insert_rows(session, new)
     await municipality_store.replace_postal_codes(session, new_postal)
+    await municipality_store.mark_announced_with_boundary(session)
     return LoadResult(added=len(new), changed=changed, unchanged=unchanged)
 
 
