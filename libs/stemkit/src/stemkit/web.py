@@ -10,6 +10,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from stemkit.db import Database, database_reachable
+from stemkit.health import BrokerProbe
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 HTTP_REQUESTS = Counter(
@@ -58,3 +61,15 @@ def add_platform_routes(app: FastAPI, service: str, checks: dict[str, ReadinessC
         HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
         HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
         return response
+
+
+def database_and_broker_checks(
+    database: Database, bootstrap_servers: str
+) -> dict[str, ReadinessCheck]:
+    """The readiness checks of a service that owns a database and talks to Kafka."""
+    broker = BrokerProbe(bootstrap_servers)
+
+    async def database_ok() -> bool:
+        return await database_reachable(database.engine)
+
+    return {"database": database_ok, "broker": broker.reachable}

@@ -14,10 +14,8 @@ from activities.entrypoints.dead_letter_api import dead_letters_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.webhook import webhook_router
-from stemkit.db import database_reachable
-from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
-from stemkit.web import add_platform_routes, stable_operation_id
+from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,12 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=stable_operation_id,
     )
     app.state.database = database
-    broker = BrokerProbe(settings.kafka_bootstrap_servers)
-
-    async def database_ok() -> bool:
-        return await database_reachable(database.engine)
-
-    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
+    add_platform_routes(app, SERVICE, checks)
     app.include_router(webhook_router(database, settings, intake))
     app.include_router(read_router(database))
     app.include_router(quarantine_router(database, settings))

@@ -19,10 +19,9 @@ from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.db import Database, database_reachable
-from stemkit.health import BrokerProbe
+from stemkit.db import Database
 from stemkit.logging import configure_logging
-from stemkit.web import add_platform_routes, stable_operation_id
+from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,12 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=stable_operation_id,
     )
     app.state.database = database
-    broker = BrokerProbe(settings.kafka_bootstrap_servers)
-
-    async def database_ok() -> bool:
-        return await database_reachable(database.engine)
-
-    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
+    add_platform_routes(app, SERVICE, checks)
     # Before the academies' routes, so /academies/import is not read as an academy id.
     app.include_router(import_router(database, settings))
     app.include_router(academies_router(database, settings))

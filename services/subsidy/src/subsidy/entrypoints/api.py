@@ -8,11 +8,9 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
-from stemkit.db import database_reachable
 from stemkit.dead_letters import dead_letter_router
-from stemkit.health import BrokerProbe
 from stemkit.logging import configure_logging
-from stemkit.web import add_platform_routes, stable_operation_id
+from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 from subsidy import views
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
@@ -40,12 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=stable_operation_id,
     )
     app.state.database = database
-    broker = BrokerProbe(settings.kafka_bootstrap_servers)
-
-    async def database_ok() -> bool:
-        return await database_reachable(database.engine)
-
-    add_platform_routes(app, SERVICE, {"database": database_ok, "broker": broker.reachable})
+    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
+    add_platform_routes(app, SERVICE, checks)
 
     @app.get("/reach", tags=["reach"], response_model=list[views.ReachView])
     async def list_reach(
