@@ -123,3 +123,23 @@ async def test_concurrent_reports_for_one_period_form_one_chain(api: httpx.Async
     assert sum(r["superseded_by"] is None for r in everything) == 1
     assert sum(r["supersedes"] is None for r in everything) == 1  # the first of the chain
     assert len((await api.get(url)).json()) == 1
+
+
+async def test_the_reports_of_a_year_of_every_academy_in_one_call(api: httpx.AsyncClient) -> None:
+    first, second = await academy(api, "A reports"), await academy(api, "B reports")
+    posts = [
+        (first, {"year": 2023, "participants": 50}),
+        (first, {"year": 2023, "quarter": 1, "participants": 10}),
+        (first, {"year": 2023, "participants": 55}),  # a correction: only it is in force
+        (second, {"year": 2023, "quarter": 2, "participants": 7}),
+        (second, {"year": 2022, "participants": 3}),
+    ]
+    for academy_id, body in posts:
+        url = f"/academies/{academy_id}/participant-reports"
+        assert (await api.post(url, json=body, headers=OPS)).status_code == 201
+
+    found = (await api.get("/participant-reports", params={"year": 2023})).json()
+    expected = sorted([(first, None, 55), (first, 1, 10), (second, 2, 7)], key=lambda r: r[0])
+    assert [(r["academy_id"], r["quarter"], r["participants"]) for r in found] == expected
+    assert (await api.get("/participant-reports", params={"year": 2019})).json() == []
+    assert (await api.get("/participant-reports", params={"year": 1999})).status_code == 422

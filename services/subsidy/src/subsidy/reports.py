@@ -59,6 +59,14 @@ class SpreadView(BaseModel):
     age_groups: dict[str, int]  # under_14, 14_and_over, both, unknown
 
 
+class CallView(BaseModel):
+    call_id: str
+    year: int
+    role: str
+    source: str  # the source ids of subsidy-rules.md
+    formula: str  # the formula, as its docstring states it
+
+
 class SubsidyView(BaseModel):
     run_id: str
     year: int

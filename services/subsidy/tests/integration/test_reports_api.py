@@ -103,3 +103,14 @@ async def test_spread_of_themes_and_age_groups(client: httpx.AsyncClient) -> Non
     assert spread["activities"] == 2
     assert spread["age_groups"] == {"unknown": 2}
     assert (await client.get("/subsidies", params={"year": 2025})).status_code == 404
+
+
+async def test_the_calls_of_a_year_and_none_for_2022(client: httpx.AsyncClient) -> None:
+    calls = (await client.get("/calls", params={"year": 2023})).json()
+    assert {(c["call_id"], c["role"]) for c in calls} == {
+        ("uitrollers_2023", "uitroller"),
+        ("gangmakers_2023", "gangmaker"),
+        ("ontwikkelaars_2023", "ontwikkelaar"),
+    }
+    assert all(c["formula"] and c["source"] for c in calls)
+    assert (await client.get("/calls", params={"year": 2022})).json() == []

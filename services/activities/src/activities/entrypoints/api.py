@@ -13,6 +13,7 @@ from activities.config import SERVICE, Settings
 from activities.entrypoints.dead_letter_api import dead_letters_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
+from activities.entrypoints.summary_api import summary_router
 from activities.entrypoints.webhook import webhook_router
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_platform_routes(app, SERVICE, checks)
     app.include_router(webhook_router(database, settings, intake))
     app.include_router(read_router(database))
+    app.include_router(summary_router(database))
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))
     return app

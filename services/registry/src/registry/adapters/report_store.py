@@ -68,6 +68,16 @@ async def of_academy(
     return [_report(row) for row in await session.execute(query)]
 
 
+async def of_year(session: AsyncSession, year: int) -> list[Report]:
+    """Every academy's reports in force for `year` (the whole year and its quarters)."""
+    query = (
+        select(reports)
+        .where(reports.c.year == year, reports.c.superseded_by.is_(None))
+        .order_by(reports.c.academy_id, reports.c.quarter)
+    )
+    return [_report(row) for row in await session.execute(query)]
+
+
 async def academies_that_reported(session: AsyncSession, year: int) -> set[str]:
     rows = await session.scalars(
         select(reports.c.academy_id)

@@ -45,6 +45,16 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
         return [ReportOut.of(r) for r in found]
 
+    @router.get("/participant-reports")
+    async def list_participant_reports_of_year(
+        year: Annotated[int, Query(ge=2019, le=2100)],
+    ) -> list[ReportOut]:
+        """Every academy's reports in force for the year (the whole year and its quarters),
+        by academy and quarter: the yearly report's participants in one call."""
+        async with sessions() as session:
+            found = await participants.reports_of_year(session, year)
+        return [ReportOut.of(r) for r in found]
+
     @router.get("/participant-reports/completeness")
     async def get_reporting_completeness(
         year: Annotated[int, Query(ge=2019, le=2100)],

@@ -68,6 +68,11 @@ async def reports_of(
     return await report_store.of_academy(session, academy_id, year, with_history)
 
 
+async def reports_of_year(session: AsyncSession, year: int) -> list[Report]:
+    """The reports in force for `year`, of every academy (for the yearly report)."""
+    return await report_store.of_year(session, year)
+
+
 async def completeness(session: AsyncSession, year: int) -> Completeness:
     """Of the academies recognised on some day of `year`, how many reported for it."""
     histories = await recognition_store.histories(session)

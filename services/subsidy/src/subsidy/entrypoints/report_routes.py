@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from subsidy import reports
+from subsidy.domain.calls import calls_of
 from subsidy.domain.coverage import YearComparison
 from subsidy.entrypoints.deps import SessionDep
 
@@ -57,6 +58,21 @@ def report_router() -> APIRouter:
     async def spread(session: SessionDep, year: YearQuery) -> reports.SpreadView:
         """Themes and age groups (under 14, 14 and over) of the activities that prove reach."""
         return await reports.spread_of(session, year)
+
+    @router.get("/calls")
+    async def calls(year: YearQuery) -> list[reports.CallView]:
+        """The subsidy calls known for a year, with the role each pays; empty: no call is
+        known (2022 and from 2024), so that year's subsidies cannot be calculated."""
+        return [
+            reports.CallView(
+                call_id=c.call_id,
+                year=c.year,
+                role=c.role,
+                source=c.source,
+                formula=(c.formula.__doc__ or "").strip(),
+            )
+            for c in calls_of(year)
+        ]
 
     @router.get("/subsidies")
     async def subsidies(

@@ -1,0 +1,91 @@
+"""`GET /calendar/summary?year=`: how much of the STEM-kalender a year holds, per month,
+theme and age group, in one call (for the gateway's yearly report: a month without any
+activity is a gap in what was ingested, and themes and ages are the evaluation's spread).
+
+A module of its own, read-only, so it stays apart from the listing's hot path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from activities.adapters.orm import activities, activity_occurrences, activity_themes
+from activities.domain.model import BRUSSELS
+from stemkit.db import Database
+
+
+class CalendarSummary(BaseModel):
+    year: int
+    activities: int = Field(description="Public activities with an occurrence starting that year")
+    with_academy: int = Field(description="Of those, linked to an academy")
+    months: dict[str, int] = Field(
+        description="Month (01..12, Brussels time) -> activities starting then; every month"
+    )
+    themes: dict[str, int] = Field(description="UiTdatabank theme id -> activities; '' none")
+    age_groups: dict[str, int] = Field(
+        description="under_14, 14_and_over, both (the range spans 14), unknown (no range)"
+    )
+
+
+def age_group(age_min: int | None, age_max: int | None) -> str:
+    """The same grouping as the subsidy service's spread (under and over 14)."""
+    if age_min is None and age_max is None:
+        return "unknown"
+    if age_max is not None and age_max < 14:
+        return "under_14"
+    if age_min is not None and age_min >= 14:
+        return "14_and_over"
+    return "both"
+
+
+def summary_router(database: Database) -> APIRouter:
+    router = APIRouter(prefix="/calendar", tags=["activities"])
+
+    @router.get("/summary", summary="The STEM-kalender of a year in figures")
+    async def calendar_summary(
+        year: Annotated[int, Query(ge=2000, le=2100)],
+    ) -> CalendarSummary:
+        start = datetime(year, 1, 1, tzinfo=BRUSSELS)
+        end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS)
+        a, o, t = activities.c, activity_occurrences.c, activity_themes.c
+        occurring = (
+            select(a.activity_id, a.academy_id, a.age_min, a.age_max, o.start)
+            .join(activity_occurrences, o.activity_id == a.activity_id)
+            .where(a.listed.is_(True), o.start >= start, o.start < end)
+        )
+        async with database.session_factory() as session:
+            rows = (await session.execute(occurring)).all()
+            ids = sorted({row.activity_id for row in rows})
+            themes: dict[str, list[str]] = {}
+            for chunk in range(0, len(ids), 1000):
+                found = await session.execute(
+                    select(t.activity_id, t.theme_id).where(
+                        t.activity_id.in_(ids[chunk : chunk + 1000])
+                    )
+                )
+                for activity_id, theme_id in found:
+                    themes.setdefault(activity_id, []).append(theme_id)
+        months: dict[str, set[str]] = {f"{m:02d}": set() for m in range(1, 13)}
+        seen: dict[str, tuple[str | None, int | None, int | None]] = {}
+        for row in rows:
+            months[f"{row.start.astimezone(BRUSSELS).month:02d}"].add(row.activity_id)
+            seen[row.activity_id] = (row.academy_id, row.age_min, row.age_max)
+        theme_counts: Counter[str] = Counter()
+        for activity_id in seen:
+            theme_counts.update(sorted(set(themes.get(activity_id, []))) or [""])
+        return CalendarSummary(
+            year=year,
+            activities=len(seen),
+            with_academy=sum(1 for academy, _, _ in seen.values() if academy),
+            months={month: len(found) for month, found in months.items()},
+            themes=dict(sorted(theme_counts.items())),
+            age_groups=dict(Counter(age_group(lo, hi) for _, lo, hi in seen.values())),
+        )
+
+    return router
