@@ -61,3 +61,25 @@ async def test_locate_a_point(api: httpx.AsyncClient) -> None:
     brussels = await api.get("/locate", params={"longitude": 4.3517, "latitude": 50.8503})
     assert brussels.status_code == 404
     assert (await api.get("/locate", params={"longitude": 40, "latitude": 50.8})).status_code == 422
+
+
+async def test_boundaries_of_a_year_for_a_map(api: httpx.AsyncClient) -> None:
+    before = await api.get("/municipalities/boundaries", params={"year": 2022})
+    assert before.status_code == 200 and before.headers["content-type"] == "application/geo+json"
+    after = (await api.get("/municipalities/boundaries", params={"year": 2025})).json()
+    shapes_before = before.json()["features"]
+    assert (len(shapes_before), len(after["features"])) == (300, 285)
+    codes = {f["properties"]["nis_code"] for f in shapes_before}
+    assert "71022" in codes and "71072" not in codes  # Hasselt before and after its merger
+    leuven = next(f for f in after["features"] if f["properties"]["nis_code"] == "24062")
+    assert leuven["properties"] == {
+        "nis_code": "24062",
+        "name_nl": "Leuven",
+        "province_nl": "Vlaams-Brabant",
+    }
+    assert leuven["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    # Simplified: fewer points than the file's own shapes (tolerance 0).
+    full = await api.get("/municipalities/boundaries", params={"year": 2025, "tolerance": 0})
+    full_leuven = next(f for f in full.json()["features"] if f["properties"]["nis_code"] == "24062")
+    assert len(str(leuven["geometry"])) < len(str(full_leuven["geometry"]))
+    assert (await api.get("/municipalities/boundaries", params={"year": 2018})).status_code == 422

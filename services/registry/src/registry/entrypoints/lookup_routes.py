@@ -6,13 +6,16 @@ memory: a few hundred rows and two boundary files.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from registry.adapters import boundaries, reference_files
-from registry.entrypoints.schemas import MunicipalityOut, PostalAnswerOut
+from registry.domain.municipality import FIRST_YEAR
+from registry.entrypoints.schemas import BoundariesOut, MunicipalityOut, PostalAnswerOut
 
 On = Annotated[date | None, Query(description="The day the answer holds for (default: today, UTC)")]
 Longitude = Annotated[float, Query(ge=2.0, le=6.5, description="WGS84 longitude")]
@@ -23,9 +26,36 @@ def _day(on: date | None) -> date:
     return on or datetime.now(UTC).date()
 
 
+@lru_cache(maxsize=8)
+def _boundaries_body(year: int, tolerance: float) -> bytes:
+    """The answer's bytes, made once per period and tolerance (the files never change)."""
+    period = boundaries.period_of(date(year, 1, 1))
+    features = boundaries.map_features(period, tolerance)
+    collection = {"type": "FeatureCollection", "year": year, "features": list(features)}
+    return json.dumps(collection, separators=(",", ":")).encode()
+
+
 def lookup_router() -> APIRouter:
     router = APIRouter(tags=["municipalities"])
     gazetteer = reference_files.gazetteer
+
+    # Before /municipalities/{nis_code}, which would take "boundaries" for a NIS code.
+    @router.get(
+        "/municipalities/boundaries",
+        response_class=Response,
+        responses={200: {"model": BoundariesOut, "content": {"application/geo+json": {}}}},
+    )
+    async def get_boundaries(
+        year: Annotated[int, Query(ge=FIRST_YEAR, le=2100, description="The year of the map")],
+        tolerance: Annotated[
+            float,
+            Query(ge=0, le=0.01, description="Simplification in degrees (0: the files' own)"),
+        ] = boundaries.MAP_TOLERANCE,
+    ) -> Response:
+        """The municipalities' boundaries of a year for a map, as a GeoJSON FeatureCollection
+        (WGS84): the 2019-2024 shapes (300) before 2025, the 2025 shapes (285) from then;
+        simplified together so neighbours share their borders."""
+        return Response(_boundaries_body(year, tolerance), media_type="application/geo+json")
 
     @router.get("/municipalities/{nis_code}", responses={404: {"description": "None that day"}})
     async def get_municipality(nis_code: str, on: On = None) -> MunicipalityOut:

@@ -159,6 +159,26 @@ class MunicipalityOut(BaseModel):
         )
 
 
+class BoundaryPropertiesOut(BaseModel):
+    nis_code: str
+    name_nl: str
+    province_nl: str
+
+
+class BoundaryFeatureOut(BaseModel):
+    type: str = Field(description='"Feature"')
+    properties: BoundaryPropertiesOut
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon, WGS84")
+
+
+class BoundariesOut(BaseModel):
+    """A year's municipality boundaries for a map (GeoJSON FeatureCollection)."""
+
+    type: str = Field(description='"FeatureCollection"')
+    year: int
+    features: list[BoundaryFeatureOut]
+
+
 class Conflict(BaseModel):
     detail: str
     taken: dict[str, str] = Field(description="organizer id -> the academy it belongs to")
