@@ -1,7 +1,8 @@
 """POST /webhooks/uitdatabank: signed UiTdatabank deliveries (Standard Webhooks).
 
 Order matters: the size limit before reading everything, the signature before looking at
-the content, and a 2xx only once the delivery is durably stored.
+the content (so an unsigned caller learns nothing but 401), and a 2xx only once the delivery
+is durably stored.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not JSON, or the webhook-id is too long"},
     401: {"description": "Missing or invalid signature, or a timestamp outside ±5 minutes"},
     413: {"description": "The body is larger than the configured limit"},
+    415: {"description": "The body is declared as something else than JSON (Content-Type)"},
 }
 
 
@@ -71,6 +73,8 @@ def webhook_router(database: Database, settings: Settings, intake: Intake) -> AP
             verifier.verify(body, request.headers)
         except InvalidSignature as exc:
             _refuse("unauthorized", status.HTTP_401_UNAUTHORIZED, f"invalid signature: {exc}")
+        if not _declared_json(request.headers.get("content-type")):
+            _refuse("malformed", status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "the body must be JSON")
         webhook_id = request.headers["webhook-id"]  # present: the signature covers it
         if len(webhook_id) > MAX_WEBHOOK_ID:
             _refuse("malformed", status.HTTP_400_BAD_REQUEST, "webhook-id is too long")
@@ -81,6 +85,12 @@ def webhook_router(database: Database, settings: Settings, intake: Intake) -> AP
                 json.loads(text)
             except json.JSONDecodeError as exc:
                 _refuse("malformed", status.HTTP_400_BAD_REQUEST, f"the body is not JSON: {exc}")
+            except RecursionError:  # e.g. 100,000 nested arrays: refused, never a 500
+                _refuse(
+                    "malformed",
+                    status.HTTP_400_BAD_REQUEST,
+                    "the body is not JSON we read: nested too deeply",
+                )
             first = await intake.record(webhook_id, text, "webhook")
             earlier = None
             if not first:
@@ -97,6 +107,17 @@ def webhook_router(database: Database, settings: Settings, intake: Intake) -> AP
         return JSONResponse(stored, status_code=status.HTTP_202_ACCEPTED)
 
     return router
+
+
+def _declared_json(content_type: str | None) -> bool:
+    """No Content-Type is taken as JSON (the signature and the parse still apply); a declared
+    one must be application/json or a +json type such as application/ld+json."""
+    if content_type is None:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

@@ -48,7 +48,7 @@ async def process(
     """Process one delivery; returns the outcome (processed, quarantined, retry, skipped)."""
     try:
         item = classify(json.loads(delivery.body))
-    except (ValueError, UnreadableDocument) as exc:
+    except (ValueError, RecursionError, UnreadableDocument) as exc:  # nested too deeply: quarantine
         return await _settle(sessions, delivery, None, str(exc))
     if isinstance(item, Notification):
         iri = item.iri
