@@ -1,0 +1,137 @@
+"""The platform's four HTTP apps in process, over fresh PostgreSQL databases, for abuse tests.
+
+Real parts: the registry (with its reference municipalities), activities and subsidy apps on
+their own migrated PostgreSQL databases, the dead-letter reads on the real broker, and the
+gateway in front of the three through `httpx.ASGITransport` (no sockets). One set per test
+module: building it costs a few seconds, and abuse must not change what it finds.
+
+Credentials are fixed here so that tests can present them: one partner key, the all-scopes
+ops token, one ops token per scope and one with no useful scope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+import activities.bootstrap
+import registry.bootstrap
+import subsidy.bootstrap
+from activities.config import Settings as ActivitiesSettings
+from activities.entrypoints.api import create_app as activities_app
+from conftest import fresh_database
+from gateway.config import Settings as GatewaySettings
+from gateway.entrypoints.api import create_app as gateway_app
+from gateway.schema.scopes import ALL_SCOPES
+from registry.config import Settings as RegistrySettings
+from registry.entrypoints.api import create_app as registry_app
+from registry.entrypoints.cli import load_reference_data
+from stemkit.migrations import upgrade_to_head
+from subsidy.config import Settings as SubsidySettings
+from subsidy.entrypoints.api import create_app as subsidy_app
+
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"abuse-suite-webhook-secret-0001").decode()
+PARTNER_KEY = "abuse-partner-key-5f1c9e"
+OPS_TOKEN = "abuse-ops-token-all-scopes-77d2"
+SCOPED_TOKENS = {scope: f"abuse-ops-token-{scope}-only" for scope in sorted(ALL_SCOPES)}
+UNSCOPED_TOKEN = "abuse-ops-token-no-scope"
+UPSTREAMS = ("registry", "activities", "subsidy")
+
+
+def kafka_from_env() -> str:
+    value = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not value:
+        pytest.fail("KAFKA_BOOTSTRAP_SERVERS is not set: run with `make test`", pytrace=False)
+    return value
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The four apps (lifespans running) and the database URL of each service with one."""
+
+    apps: dict[str, FastAPI]
+    database_urls: dict[str, str]
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(self.apps[name])
+        return httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=60)
+
+
+async def migrated_databases(stack: AsyncExitStack) -> dict[str, str]:
+    migrations = {
+        "registry": registry.bootstrap.MIGRATIONS,
+        "activities": activities.bootstrap.MIGRATIONS,
+        "subsidy": subsidy.bootstrap.MIGRATIONS,
+    }
+    urls = {}
+    for service, folder in migrations.items():
+        urls[service] = await stack.enter_async_context(fresh_database())
+        # Alembic runs its own event loop: outside this one.
+        await asyncio.to_thread(upgrade_to_head, urls[service], folder)
+    return urls
+
+
+def gateway_settings(data_dir: Path) -> GatewaySettings:
+    """Budgets high enough for a whole suite from one caller; per-query limits as shipped."""
+    tokens = {token: [scope] for scope, token in SCOPED_TOKENS.items()}
+    tokens[UNSCOPED_TOKEN] = ["nothing-useful"]
+    return GatewaySettings(
+        environment="test",
+        partner_api_keys=[SecretStr(PARTNER_KEY)],
+        ops_token=SecretStr(OPS_TOKEN),
+        ops_token_scopes=tokens,
+        data_dir=str(data_dir),
+        cost_budget=10**7,
+        cost_refill_per_second=10**6,
+    )
+
+
+@pytest.fixture(scope="module")
+async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
+    kafka = kafka_from_env()
+    ops = SecretStr(OPS_TOKEN)
+    async with AsyncExitStack() as stack:
+        urls = await migrated_databases(stack)
+        registry_settings = RegistrySettings(
+            database_url=urls["registry"],
+            kafka_bootstrap_servers=kafka,
+            environment="test",
+            ops_token=ops,
+        )
+        await load_reference_data(registry_settings)
+        apps = {
+            "registry": registry_app(registry_settings),
+            "activities": activities_app(
+                ActivitiesSettings(
+                    database_url=urls["activities"],
+                    kafka_bootstrap_servers=kafka,
+                    webhook_secrets=[SecretStr(WEBHOOK_SECRET)],
+                    environment="test",
+                    ops_token=ops,
+                )
+            ),
+            "subsidy": subsidy_app(
+                SubsidySettings(
+                    database_url=urls["subsidy"],
+                    kafka_bootstrap_servers=kafka,
+                    environment="test",
+                    ops_token=ops,
+                )
+            ),
+        }
+        transports = {name: httpx.ASGITransport(apps[name]) for name in UPSTREAMS}
+        settings = gateway_settings(tmp_path_factory.mktemp("gateway"))
+        apps["gateway"] = gateway_app(settings, transports=transports)
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        yield Platform(apps=apps, database_urls=urls)
