@@ -349,10 +349,41 @@ def fake_upstreams() -> dict[str, FastAPI]:
     async def reach(academy_ids: str) -> list[dict[str, Any]]:
         return [r for r in REACH if r["academy_id"] in _ids(academy_ids)]
 
+    _report_routes(registry, activities, subsidy)
     apps = {"registry": registry, "activities": activities, "subsidy": subsidy}
     for app in apps.values():
         app.add_api_route("/healthz", lambda: {"status": "alive"})
     return apps
+
+
+def _report_routes(registry: FastAPI, activities: FastAPI, subsidy: FastAPI) -> None:
+    """The further reads of the yearly report (`gateway.reporting`)."""
+
+    @registry.get("/participant-reports")
+    async def reports_of_year(year: int) -> list[dict[str, Any]]:
+        return [r for r in REPORTS if r["year"] == year]
+
+    @registry.get("/recognition/recognised")
+    async def recognised(on: str) -> list[dict[str, Any]]:
+        return [d for d in DECISIONS if str(d["valid_from"]) <= on <= str(d["valid_until"])]
+
+    @activities.get("/calendar/summary")
+    async def summary(year: int) -> dict[str, Any]:
+        months = {f"{m:02d}": 1 for m in range(1, 13)}
+        return {"year": year, "activities": 12, "months": months, "themes": {"1.25.0.0.0": 12}}
+
+    @subsidy.get("/reach/changes")
+    async def changes(from_year: int, to_year: int) -> dict[str, Any]:
+        return {"from_year": from_year, "to_year": to_year, "newly_reached": [], "dropped": []}
+
+    @subsidy.get("/calls")
+    async def calls(year: int) -> list[dict[str, Any]]:
+        return [{"call_id": "call-1", "year": year, "role": "uitroller", "source": "V12"}]
+
+    @subsidy.get("/calculations/{run_id}")
+    async def run(run_id: str) -> Any:
+        found = [r for r in RUNS if r["run_id"] == run_id]
+        return found[0] if found else JSONResponse({"detail": "no run"}, status_code=404)
 
 
 class _Upstream(httpx.AsyncBaseTransport):

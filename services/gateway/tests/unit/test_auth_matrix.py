@@ -33,6 +33,7 @@ OPS = {  # field -> (query, scope)
     "deadLetters": ("{ deadLetters(service: SUBSIDY, limit: 5) { offset } }", "quarantine"),
     "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
     "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),
+    "report": ("{ report(year: 2024) { year complete } }", "report"),
 }
 NARROW_TOKEN = "ops-token-without-scopes"
 

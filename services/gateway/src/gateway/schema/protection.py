@@ -27,6 +27,7 @@ from gateway.adapters.persisted import sha256
 from gateway.adapters.upstreams import UpstreamError
 from gateway.domain.cost import query_cost
 from gateway.schema.context import Context
+from gateway.schema.report import LIST_SIZES as REPORT_LIST_SIZES
 
 # Typical sizes of lists without `first` (see gateway.domain.cost).
 LIST_SIZES = {
@@ -34,6 +35,7 @@ LIST_SIZES = {
     "Activity.occurrences": 2,
     "Municipality.reachedBy": 2,
     "Query.deadLetters": 100,  # its `limit` is at most 100
+    **REPORT_LIST_SIZES,
 }
 
 

@@ -20,6 +20,7 @@ from gateway.schema import (
     partner,
 )
 from gateway.schema import coverage as reach
+from gateway.schema import report as yearly
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
@@ -78,6 +79,7 @@ class Query:
     reporting_completeness: ops_participants.ReportingCompleteness | None = (
         ops_participants.reporting_completeness
     )
+    report: yearly.YearReport | None = yearly.report
 
 
 class _Schema(strawberry.Schema):

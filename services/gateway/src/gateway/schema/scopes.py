@@ -12,7 +12,8 @@ SUBSIDIES = "subsidies"  # subsidies, calculation runs, their diffs, what-if
 REVIEWS = "reviews"  # recognition reviews due
 PARTICIPANTS = "participants"  # participant reports and their completeness
 QUARANTINE = "quarantine"  # quarantined documents and dead letters
-ALL_SCOPES = frozenset({SUBSIDIES, REVIEWS, PARTICIPANTS, QUARANTINE})
+REPORT = "report"  # the yearly report (reach, participants, reviews and subsidies together)
+ALL_SCOPES = frozenset({SUBSIDIES, REVIEWS, PARTICIPANTS, QUARANTINE, REPORT})
 
 
 def needs_scope(scope: str) -> type[BasePermission]:

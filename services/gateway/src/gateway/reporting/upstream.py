@@ -1,0 +1,105 @@
+"""The report's port over HTTP: the gateway's adapters where they have the read, and the same
+`get`/`parse` helpers for the reads only the report makes (so a failure is the same
+`UpstreamError` naming the service)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from urllib.parse import quote
+
+from pydantic import TypeAdapter
+
+from gateway.adapters import registry, subsidy
+from gateway.adapters.http import MAX_BATCH, get, parse
+from gateway.adapters.registry import (
+    AcademyRead,
+    CompletenessRead,
+    DecisionRead,
+    MunicipalityRead,
+    ReportRead,
+)
+from gateway.adapters.subsidy import CoverageRead, NotReachedRead, RunRead
+from gateway.adapters.upstreams import Upstreams
+from gateway.reporting.source import CalendarSummaryRead, CallRead, ChangesRead, RunDetailRead
+
+_REPORTS = TypeAdapter(list[ReportRead])
+_DECISIONS = TypeAdapter(list[DecisionRead])
+_CHANGES = TypeAdapter(ChangesRead)
+_SUMMARY = TypeAdapter(CalendarSummaryRead)
+_CALLS = TypeAdapter(list[CallRead])
+_RUN = TypeAdapter(RunDetailRead)
+
+
+class HttpReportSource:
+    def __init__(self, upstreams: Upstreams) -> None:
+        self.up = upstreams
+
+    async def municipalities(self, year: int) -> list[MunicipalityRead]:
+        return await registry.municipalities(self.up.registry, year, None)
+
+    async def coverage(self, year: int) -> CoverageRead:
+        return await subsidy.coverage(self.up.subsidy, year)
+
+    async def not_reached(self, year: int) -> list[NotReachedRead]:
+        return await subsidy.not_reached(self.up.subsidy, year)
+
+    async def changes(self, from_year: int, to_year: int) -> ChangesRead:
+        # On the later year's municipalities: a merger (2025) is then no change of reach.
+        response = await get(
+            self.up.subsidy,
+            "subsidy",
+            "/reach/changes",
+            from_year=from_year,
+            to_year=to_year,
+            boundaries_of=to_year,
+        )
+        found: ChangesRead = parse("subsidy", _CHANGES, response)
+        return found
+
+    async def calendar_summary(self, year: int) -> CalendarSummaryRead:
+        response = await get(self.up.activities, "activities", "/calendar/summary", year=year)
+        found: CalendarSummaryRead = parse("activities", _SUMMARY, response)
+        return found
+
+    async def participant_reports(self, year: int) -> list[ReportRead]:
+        response = await get(self.up.registry, "registry", "/participant-reports", year=year)
+        found: list[ReportRead] = parse("registry", _REPORTS, response)
+        return found
+
+    async def completeness(self, year: int) -> CompletenessRead:
+        return await registry.reporting_completeness(self.up.registry, year)
+
+    async def academies(self, ids: Sequence[str]) -> dict[str, AcademyRead]:
+        wanted = sorted(set(ids))
+        found: dict[str, AcademyRead] = {}
+        for start in range(0, len(wanted), MAX_BATCH):
+            batch = wanted[start : start + MAX_BATCH]
+            found.update(await registry.academies_by_id(self.up.registry, batch))
+        return found
+
+    async def recognised_on(self, day: date) -> list[DecisionRead]:
+        response = await get(
+            self.up.registry, "registry", "/recognition/recognised", on=day.isoformat()
+        )
+        found: list[DecisionRead] = parse("registry", _DECISIONS, response)
+        return found
+
+    async def reviews_due(self, before: date) -> list[DecisionRead]:
+        return await registry.reviews_due(self.up.registry, before)
+
+    async def calls(self, year: int) -> list[CallRead]:
+        response = await get(self.up.subsidy, "subsidy", "/calls", year=year)
+        found: list[CallRead] = parse("subsidy", _CALLS, response)
+        return found
+
+    async def runs(self, year: int) -> list[RunRead]:
+        return await subsidy.runs(self.up.subsidy, year)
+
+    async def run(self, run_id: str) -> RunDetailRead | None:
+        path = f"/calculations/{quote(run_id, safe='')}"
+        response = await get(self.up.subsidy, "subsidy", path)
+        if response.status_code == 404:
+            return None
+        found: RunDetailRead = parse("subsidy", _RUN, response)
+        return found
