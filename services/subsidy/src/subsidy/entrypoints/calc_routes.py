@@ -118,7 +118,7 @@ def calculation_router(settings: Settings) -> APIRouter:
 
     @router.get("/calculations")
     async def list_runs(
-        session: SessionDep, year: Annotated[int | None, Query()] = None
+        session: SessionDep, year: Annotated[int | None, Query(ge=2019, le=2100)] = None
     ) -> list[RunView]:
         return [_view(r) for r in await runs_store.runs_of(session, year)]
 
