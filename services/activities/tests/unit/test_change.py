@@ -38,3 +38,13 @@ def test_the_same_instant_in_another_zone_is_the_same_modified() -> None:
     brussels = STORED.modified.astimezone(ZoneInfo("Europe/Brussels"))
 
     assert change_of(STORED, replace(STORED, modified=brussels)) == "unchanged"
+
+
+def test_a_withdrawal_is_undone_only_by_a_newer_version() -> None:
+    # A 410 withdraws the stored version and keeps its `modified`; that version delivered
+    # again (a replay, a late poll) must not bring the activity back (found by tests/chaos).
+    withdrawn = replace(STORED, workflow_status="DELETED")
+
+    assert change_of(withdrawn, replace(STORED, workflow_status="APPROVED")) == "stale"
+    newer = replace(STORED, workflow_status="APPROVED", modified=STORED.modified + timedelta(1))
+    assert change_of(withdrawn, newer) == "published"

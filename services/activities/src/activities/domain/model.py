@@ -82,8 +82,17 @@ def change_of(stored: Activity | None, incoming: Activity) -> Change:
     never wins (deliveries and polls arrive out of order); one with the same `modified`
     but other content does, because embedded place and organizer data (and our own
     registry links) change without UiTdatabank's `modified` moving. A withdrawn activity
-    (DELETED, REJECTED, gone) that consumers never saw is stored but not announced."""
+    (DELETED, REJECTED, gone) that consumers never saw is stored but not announced. A
+    withdrawal is not undone by a version with the same `modified` (a redelivery of the
+    version a 410 withdrew, which keeps that `modified`): only a newer one brings it back."""
     if stored is not None and incoming.modified < stored.modified:
+        return "stale"
+    if (
+        stored is not None
+        and stored.withdrawn
+        and not incoming.withdrawn
+        and incoming.modified == stored.modified
+    ):
         return "stale"
     if stored == incoming:
         return "unchanged"
