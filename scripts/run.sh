@@ -35,6 +35,7 @@ done
 echo "==> loading reference data (municipalities, postal codes) and [DEMO] academies"
 $PY -m registry.entrypoints.cli load-reference
 $PY -m registry.entrypoints.cli seed-demo
+$PY tools/demo_activities.py load  # [DEMO] history academies and activities 2019-2025 (stem report)
 
 $PY tools/devbanner.py
 # Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
