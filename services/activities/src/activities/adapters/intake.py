@@ -1,10 +1,15 @@
 """The webhook's intake: deliveries stored in small groups, one statement per group.
 
 Each request waits until its row is committed (the 202 means durable), but the requests
-that arrive while a group is being written are written together next: one multi-row
+that arrive while a group is being written are written together next: one
 INSERT ... ON CONFLICT DO NOTHING RETURNING, autocommitted, instead of a transaction per
 delivery. That is group commit done by the application: fewer round trips and WAL
 flushes under load, no extra wait when idle.
+
+On PostgreSQL the group goes as three arrays through one prepared statement (`unnest`) on
+a connection the writer keeps: no SQL compiled per group (a multi-row VALUES is a new
+statement for every group size), no pool checkout and pre-ping per group. Profiled under
+the bench, those were a seventh of the webhook's CPU. SQLite keeps SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from activities.adapters.deliveries import RECEIVED
 from activities.adapters.orm import webhook_deliveries as deliveries
@@ -23,12 +29,24 @@ MAX_GROUP = 200
 
 _Item = tuple[str, str, str, "asyncio.Future[bool]"]
 
+# Column names from the table, so a rename breaks this loudly rather than silently.
+_C = deliveries.c
+INSERT_GROUP = (
+    f"INSERT INTO {deliveries.name} ({_C.webhook_id.name}, {_C.received_at.name}, "
+    f"{_C.body.name}, {_C.status.name}, {_C.source.name}) "
+    "SELECT id, $2::timestamptz, body, $4::text, source "
+    "FROM unnest($1::text[], $3::text[], $5::text[]) AS d(id, body, source) "
+    f"ON CONFLICT ({_C.webhook_id.name}) DO NOTHING RETURNING {_C.webhook_id.name}"
+)
+
 
 class Intake:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
         self._queue: asyncio.Queue[_Item] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._connection: AsyncConnection | None = None  # PostgreSQL: kept by the writer
 
     async def record(self, webhook_id: str, body: str, source: str) -> bool:
         """Store a delivery as received, durably; False when this id was stored before."""
@@ -36,7 +54,7 @@ class Intake:
             self._queue = asyncio.Queue()
             self._writer = asyncio.create_task(self._write(self._queue))
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._queue.put((webhook_id, body, source, future))
+        self._queue.put_nowait((webhook_id, body, source, future))  # unbounded: never waits
         return await future
 
     async def close(self) -> None:
@@ -44,14 +62,18 @@ class Intake:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        await self._drop_connection()
 
     async def _write(self, queue: asyncio.Queue[_Item]) -> None:
         while True:
             group = [await queue.get()]
             while len(group) < MAX_GROUP and not queue.empty():
                 group.append(queue.get_nowait())
+            rows: dict[str, tuple[str, str]] = {}
+            for webhook_id, body, source, _ in group:
+                rows.setdefault(webhook_id, (body, source))
             try:
-                inserted = await self._insert(group)
+                inserted = await self._insert(rows)
             except Exception as exc:  # every waiting request answers 5xx; senders retry
                 for *_, future in group:
                     if not future.done():
@@ -62,24 +84,52 @@ class Intake:
                     future.set_result(webhook_id in inserted)
                     inserted.discard(webhook_id)  # a second copy in one group: a duplicate
 
-    async def _insert(self, group: list[_Item]) -> set[str]:
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+    async def _insert(self, rows: dict[str, tuple[str, str]]) -> set[str]:
         now = datetime.now(UTC)
-        rows: dict[str, dict[str, object]] = {}
-        for webhook_id, body, source, _ in group:
-            rows.setdefault(
-                webhook_id,
-                {
-                    "webhook_id": webhook_id,
-                    "received_at": now,
-                    "body": body,
-                    "status": RECEIVED,
-                    "source": source,
-                },
-            )
+        if not self._postgres:
+            return await self._insert_core(rows, now)
+        reused = self._connection is not None
+        try:
+            return await self._insert_postgres(rows, now)
+        except Exception:
+            await self._drop_connection(broken=True)
+            if not reused:
+                raise
+        # The kept connection may have died while idle (a database restart): once more on
+        # a fresh one. The insert is idempotent; a row the lost attempt did commit comes
+        # back as a duplicate (200), never as lost.
+        return await self._insert_postgres(rows, now)
+
+    async def _insert_postgres(self, rows: dict[str, tuple[str, str]], now: datetime) -> set[str]:
+        if self._connection is None:
+            connection = await self._engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        raw = await self._connection.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg.Connection
+        records = await driver.fetch(
+            INSERT_GROUP,
+            list(rows),
+            now,
+            [body for body, _ in rows.values()],
+            RECEIVED,
+            [source for _, source in rows.values()],
+        )
+        return {record[0] for record in records}
+
+    async def _insert_core(self, rows: dict[str, tuple[str, str]], now: datetime) -> set[str]:
+        values = [
+            {
+                "webhook_id": webhook_id,
+                "received_at": now,
+                "body": body,
+                "status": RECEIVED,
+                "source": source,
+            }
+            for webhook_id, (body, source) in rows.items()
+        ]
         statement = (
-            insert(deliveries)
-            .values(list(rows.values()))
+            sqlite.insert(deliveries)
+            .values(values)
             .on_conflict_do_nothing(index_elements=["webhook_id"])
             .returning(deliveries.c.webhook_id)
         )
@@ -87,3 +137,12 @@ class Intake:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             result = await autocommit.execute(statement)
             return set(result.scalars())
+
+    async def _drop_connection(self, *, broken: bool = False) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            if broken:  # not back into the pool
+                await connection.invalidate()
+            await connection.close()

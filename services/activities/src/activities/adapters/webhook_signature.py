@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+_SIGNED = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
 
 class InvalidSignature(Exception):
     """The delivery is not signed by any configured secret, or its timestamp is stale."""
@@ -23,16 +25,21 @@ class SignatureVerifier:
         self._webhooks = [Webhook(secret) for secret in secrets]
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> None:
-        """Return when any secret verifies `body` under these headers; else raise."""
+        """Return when any secret verifies `body` under these headers; else raise.
+
+        `headers` is looked up by lower-case name: the request's (case-insensitive) headers,
+        or a plain mapping with lower-case names."""
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             # The reference implementation signs text; a non-UTF-8 body cannot be verified.
             raise InvalidSignature("the body is not UTF-8, so it cannot be verified") from None
+        # Only the three headers it reads: the library lower-cases every name it is given.
+        signed = {name: headers[name] for name in _SIGNED if name in headers}
         reason = "no signature matched"
         for webhook in self._webhooks:
             try:
-                webhook.verify(text, dict(headers), json_parse=False)
+                webhook.verify(text, signed, json_parse=False)
             except WebhookVerificationError as exc:
                 reason = str(exc)
             except (ValueError, binascii.Error):
