@@ -9,10 +9,15 @@ The client is a minimal HTTP/1.1 keep-alive client on raw sockets with pre-signe
 requests, so that it costs the two cores as little as possible.
 
 - throughput: closed loop, CONCURRENCY connections, DELIVERIES requests;
-- latency at RATE/s: open loop, requests sent on a fixed schedule for SECONDS.
+- latency at RATE/s: open loop, requests sent on a fixed schedule for SECONDS;
+- the app process's CPU time per request (bare and delivery): unlike the rates, it stays
+  comparable when other work shares the two cores.
+
+Each figure is also recorded (bench.results) next to the bare endpoint's, with the targets:
+>= TARGET_RATE deliveries/s closed loop, p99 <= TARGET_P99_MS ms at RATE/s.
 
     make bench        # or, with a database running:
-    STEM_BENCH_POSTGRES_DSN=... python bench/bench_webhook.py
+    STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_webhook
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from standardwebhooks.webhooks import Webhook
 
+from bench.results import Figure, record
 from stemkit.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +50,8 @@ DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "6000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 RATE = int(os.environ.get("BENCH_RATE", "300"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+TARGET_RATE = 1000  # deliveries/s, closed loop (issue #4)
+TARGET_P99_MS = 50  # at RATE/s
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-of-thirty-two-bytes").decode()
 
 Request = bytes
@@ -201,7 +210,7 @@ def start_app(url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 async def wait_up(port: int) -> None:
-    for _ in range(200):
+    for _ in range(600):  # a minute: the app imports slowly on a busy machine
         try:
             conn = (await connections(port, 1))[0]
             await conn.send(bare_requests(1, port)[0])
@@ -220,6 +229,22 @@ def line(name: str, rate: float | None, latencies: list[float]) -> str:
     )
 
 
+def server_cpu(app: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) the app's process has used so far."""
+    times = psutil.Process(app.pid).cpu_times()
+    return float(times.user + times.system)
+
+
+async def measured(
+    app: subprocess.Popen[bytes], port: int, requests: list[Request], expected: int
+) -> tuple[float, list[float], float]:
+    """Closed-loop rate, latencies, and the app's CPU microseconds per request: the figure
+    that stays comparable when other work shares the machine."""
+    before = server_cpu(app)
+    rate, latencies = await closed_loop(port, requests, expected)
+    return rate, latencies, (server_cpu(app) - before) / len(requests) * 1e6
+
+
 async def main() -> None:
     dsn = os.environ.get("STEM_BENCH_POSTGRES_DSN")
     if not dsn:
@@ -231,8 +256,12 @@ async def main() -> None:
         await wait_up(port)
         warm: Callable[[int], list[Request]] = lambda n: signed_requests(n, port)  # noqa: E731
         await closed_loop(port, warm(500), 202)
-        bare_rate, bare_lat = await closed_loop(port, bare_requests(DELIVERIES, port), 200)
-        hook_rate, hook_lat = await closed_loop(port, signed_requests(DELIVERIES, port), 202)
+        bare_rate, bare_lat, bare_cpu = await measured(
+            app, port, bare_requests(DELIVERIES, port), 200
+        )
+        hook_rate, hook_lat, hook_cpu = await measured(
+            app, port, signed_requests(DELIVERIES, port), 202
+        )
         paced = int(RATE * SECONDS)
         bare_paced = await open_loop(port, bare_requests(paced, port), 200)
         hook_paced = await open_loop(port, signed_requests(paced, port), 202)
@@ -246,8 +275,100 @@ async def main() -> None:
     print(line("signed delivery -> PG (closed)", hook_rate, hook_lat))
     print(line(f"bare GET /healthz at {RATE}/s", None, bare_paced))
     print(line(f"signed delivery -> PG at {RATE}/s", None, hook_paced))
+    print(f"app CPU per request: bare {bare_cpu:.0f} us, signed delivery {hook_cpu:.0f} us")
     expected, ratio = 500 + DELIVERIES + paced, hook_rate / bare_rate
     print(f"deliveries stored: {count} (expected {expected}); throughput ratio to bare {ratio:.2f}")
+    record_figures(
+        size=size,
+        stored_ok=count == expected,
+        closed=(hook_rate, hook_lat, hook_cpu),
+        bare=(bare_rate, bare_lat, bare_cpu),
+        paced=hook_paced,
+        bare_paced=bare_paced,
+    )
+
+
+def record_figures(
+    *,
+    size: int,
+    stored_ok: bool,
+    closed: tuple[float, list[float], float],
+    bare: tuple[float, list[float], float],
+    paced: list[float],
+    bare_paced: list[float],
+) -> None:
+    """One Figure per printed figure, each next to the bare endpoint measured the same way."""
+    (hook_rate, hook_lat, hook_cpu), (bare_rate, bare_lat, bare_cpu) = closed, bare
+    bare_closed = "bare GET /healthz of the same app, closed loop, same run"
+    how = f"{size} B signed requests, {CONCURRENCY} connections, one uvicorn process"
+    lost = "" if stored_ok else "; NOT every 202 was found stored"
+    figures = [
+        Figure(
+            "webhook",
+            "signed deliveries into PostgreSQL, closed loop",
+            round(hook_rate),
+            "deliveries/s",
+            baseline=bare_closed,
+            baseline_value=round(bare_rate),
+            target=f">= {TARGET_RATE}",
+            met=hook_rate >= TARGET_RATE and stored_ok,
+            note=f"{how}; {DELIVERIES} deliveries{lost}",
+        ),
+        Figure(
+            "webhook",
+            "signed delivery latency p50, closed loop",
+            round(pct(hook_lat, 0.5), 2),
+            "ms",
+            baseline=bare_closed,
+            baseline_value=round(pct(bare_lat, 0.5), 2),
+            note=how,
+        ),
+        Figure(
+            "webhook",
+            "signed delivery latency p99, closed loop",
+            round(pct(hook_lat, 0.99), 2),
+            "ms",
+            baseline=bare_closed,
+            baseline_value=round(pct(bare_lat, 0.99), 2),
+            note=how,
+        ),
+        Figure(
+            "webhook",
+            "app CPU per signed delivery, closed loop",
+            round(hook_cpu),
+            "us",
+            baseline=bare_closed,
+            baseline_value=round(bare_cpu),
+            note="user + system CPU of the uvicorn process per request; comparable on a "
+            "busy machine where rates are not",
+        ),
+    ]
+    bare_open = f"bare GET /healthz of the same app at {RATE}/s, same run"
+    paced_how = f"open loop at {RATE}/s for {SECONDS:g} s, latency from the scheduled send"
+    figures += [
+        Figure(
+            "webhook",
+            f"signed delivery latency p50 at {RATE}/s",
+            round(pct(paced, 0.5), 2),
+            "ms",
+            baseline=bare_open,
+            baseline_value=round(pct(bare_paced, 0.5), 2),
+            note=paced_how,
+        ),
+        Figure(
+            "webhook",
+            f"signed delivery latency p99 at {RATE}/s",
+            round(pct(paced, 0.99), 2),
+            "ms",
+            baseline=bare_open,
+            baseline_value=round(pct(bare_paced, 0.99), 2),
+            target=f"<= {TARGET_P99_MS}",
+            met=pct(paced, 0.99) <= TARGET_P99_MS and stored_ok,
+            note=paced_how + lost,
+        ),
+    ]
+    for figure in figures:
+        record(figure)
 
 
 if __name__ == "__main__":
