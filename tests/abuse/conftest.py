@@ -2,8 +2,8 @@
 
 Real parts: the registry (with its reference municipalities), activities and subsidy apps on
 their own migrated PostgreSQL databases, the dead-letter reads on the real broker, and the
-gateway in front of the three through `httpx.ASGITransport` (no sockets). One set per test
-module: building it costs a few seconds, and abuse must not change what it finds.
+gateway in front of the three through `httpx.ASGITransport` (no sockets). One set for the
+whole folder: building it costs seconds; tests that count rows compare before and after.
 
 Credentials are fixed here so that tests can present them: one partner key, the all-scopes
 ops token, one ops token per scope and one with no useful scope.
@@ -96,7 +96,7 @@ def gateway_settings(data_dir: Path) -> GatewaySettings:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     kafka = kafka_from_env()
     ops = SecretStr(OPS_TOKEN)
