@@ -1,5 +1,5 @@
 # The two commands that matter: `make run` and `make test`. Both set up a fresh machine.
-.PHONY: run test bench lint format typecheck contracts setup clean
+.PHONY: run test bench chaos lint format typecheck contracts setup clean
 
 run: ## Start the whole platform locally (SQLite files, a local Kafka); Ctrl-C stops it
 	./scripts/run.sh
@@ -9,6 +9,9 @@ test: ## Start real Kafka and PostgreSQL, run lint, types and every test, tear d
 
 bench: ## Benchmarks on a real broker, each against its baseline in the same run
 	./scripts/bench.sh
+
+chaos: ## 10,000 UiTdatabank changes under kill -9 and Kafka/PostgreSQL restarts; counts vs tally
+	./scripts/chaos.sh
 
 setup: ## Install the locked environment only
 	./scripts/bootstrap.sh

@@ -1,7 +1,9 @@
 """Runs the whole platform as real processes, the way `make run` does, for end-to-end tests.
 
 Each service gets a fresh PostgreSQL database; all share the test Kafka broker. Process
-output goes to `test-artifacts/e2e/<process>.log`, kept for a failed run.
+output goes to `test-artifacts/e2e/<process>.log` (or `artifacts`), kept for a failed run.
+For the chaos suite (tests/chaos) a process can be killed with SIGKILL and started again
+on the same ports (`kill`, `restart`, `exited`); `extra_env` adds settings (the poller).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +40,9 @@ class Platform:
     ports: dict[str, int] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    artifacts: Path = ARTIFACTS
+    argv: dict[str, list[str]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -56,6 +62,7 @@ class Platform:
         for process, port in self.metrics_ports.items():
             service, role = process.split("-")
             env[f"{service.upper()}_{role.upper()}_METRICS_PORT"] = str(port)
+        env.update(self.extra_env)
         return env
 
     def _cli(self, service: str, *args: str) -> None:
@@ -68,9 +75,10 @@ class Platform:
             timeout=300,
         )
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        log = (ARTIFACTS / f"{name}.log").open("wb")
+    def _spawn(self, name: str, argv: list[str], mode: str = "wb") -> None:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.argv[name] = argv
+        log = (self.artifacts / f"{name}.log").open(mode)
         self.processes[name] = subprocess.Popen(
             argv,
             env=self.env(),
@@ -91,10 +99,22 @@ class Platform:
             "subsidy-consumer",
         ):
             self.metrics_ports[process] = free_port()
-        for service in SERVICES_WITH_DB:
-            self._cli(service, "migrate")
-        self._cli("registry", "load-reference")
-        self._cli("registry", "seed-demo")
+
+        def registry() -> None:
+            self._cli("registry", "migrate")
+            self._cli("registry", "load-reference")
+            self._cli("registry", "seed-demo")
+
+        # The three databases are independent: migrate them side by side.
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            jobs = [pool.submit(registry)]
+            jobs += [
+                pool.submit(self._cli, service, "migrate")
+                for service in SERVICES_WITH_DB
+                if service != "registry"
+            ]
+            for job in jobs:
+                job.result()
         for service, port in self.ports.items():
             self._spawn(
                 service,
@@ -133,6 +153,24 @@ class Platform:
     def assert_running(self) -> None:
         dead = {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
         assert not dead, f"processes exited: {dead}; see {ARTIFACTS}"
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process (and its group) at once: no shutdown handler runs."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def restart(self, name: str) -> None:
+        """Start a stopped process again with the same command, ports and settings; its
+        log continues in the same file."""
+        if self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self._spawn(name, self.argv[name], mode="ab")
+
+    def exited(self) -> dict[str, int]:
+        """The processes that are not running, with their exit codes."""
+        return {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -208,6 +208,10 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # PostgreSQL binds with SO_REUSEADDR, so the connections of a stopped server that
+        # linger in TIME_WAIT do not keep it off its port; check the same way, or a
+        # restart on the same port (stop, then start --port N) is refused for a minute.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

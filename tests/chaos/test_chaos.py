@@ -1,0 +1,43 @@
+"""A small but real chaos run, so CI keeps `make chaos` honest: a few hundred UiTdatabank
+changes through the webhook and the poller while every platform process is killed with
+SIGKILL once, Kafka and PostgreSQL restart once; every count must equal the tally.
+
+It starts its own Kafka and PostgreSQL (it restarts them, so it cannot share the suite's);
+about three minutes on two idle cores, longer on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.faults import PROCESSES
+from tests.chaos.run import Options, run
+from tests.e2e.harness import ROOT
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.mark.timeout(1200)
+async def test_nothing_lost_nothing_doubled_under_kills_and_restarts() -> None:
+    options = Options(
+        changes=300,
+        seed=20261128,
+        # Not tmp_path: PostgreSQL runs as its own OS user, which must reach the folder
+        # to keep the cluster across the restart.
+        folder=ROOT / "var" / "chaos-ci",
+        rate=20,
+        kills_per_process=1,
+        quiesce_within=300,
+        artifacts=ROOT / "test-artifacts" / "chaos-ci",
+    )
+    report = await run(options)
+
+    figures = report.figures
+    assert figures["kills"] == dict.fromkeys(sorted(PROCESSES), 1)
+    assert set(figures["restarts_seconds"]) == {"kafka", "postgres"}
+    kinds = figures["changes_by_kind"]
+    for kind in ("create", "update", "delete", "place_change", "out_of_order"):
+        assert kinds.get(kind, 0) > 0, f"the small run sent no {kind}"
+    assert kinds.get("duplicate_same_delivery", 0) + kinds.get("duplicate_new_delivery", 0) > 0
+    assert figures["channels"].get("poller", 0) > 0
+    assert report.ok, "counts differ from the tally:\n" + report.diff
