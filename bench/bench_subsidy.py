@@ -11,7 +11,7 @@
    processing), measured in the same run.
 
     make bench        # or, with a broker and database running:
-    KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python bench/bench_subsidy.py
+    KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_subsidy
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.results import Figure, record
 from stemkit.db import Database, make_engine, open_database
 from stemkit.kafka import make_producer
 from stemkit.migrations import upgrade_to_head
@@ -87,6 +88,20 @@ async def calculation(admin_dsn: str) -> None:
                 run = await run_calculation(session, 2023, Options(strict=False))
             runs.append(time.perf_counter() - started)
         paid = sum(run.result.per_academy().values())
+        seconds, read_seconds = statistics.median(runs), statistics.median(reads)
+        record(
+            Figure(
+                "subsidy",
+                f"full-year calculation, {ACADEMIES} academies, {ACTIVITIES:,} activities",
+                round(seconds, 3),
+                "s",
+                baseline="reading the same evidence alone",
+                baseline_value=round(read_seconds, 3),
+                target="<= 1 s",
+                met=seconds <= 1.0,
+                note=f"median of {ROUNDS}; stores the run and its event",
+            )
+        )
         print(
             f"full-year calculation, {ACADEMIES} academies, {ACTIVITIES:,} activities "
             f"({len(rows):,} proofs), median of {ROUNDS}: {statistics.median(runs):.3f} s "
@@ -172,6 +187,19 @@ async def rebuild(admin_dsn: str, bootstrap: str) -> None:
             stats = await rebuild_from_topics(database, bootstrap, [topic])
             rate = stats.events / (time.perf_counter() - started)
         print(f"raw consumption of the same topic: {raw_rate:,.0f} events/s", flush=True)
+        record(
+            Figure(
+                "subsidy",
+                f"rebuild from the topics, {stats.events:,} events",
+                round(rate),
+                "events/s",
+                baseline="raw consumption of the same topic (same reader, no processing)",
+                baseline_value=round(raw_rate),
+                target=">= 20,000 events/s and >= 0.3 of raw",
+                met=rate >= 20_000 and rate / raw_rate >= 0.3,
+                note=f"read+fold {stats.read_seconds:.1f} s, write {stats.write_seconds:.1f} s",
+            )
+        )
         print(
             f"rebuild: {rate:,.0f} events/s (target >= 20,000), ratio rebuild/raw "
             f"{rate / raw_rate:.2f} (target >= 0.3); {stats.activities:,} activities, "
