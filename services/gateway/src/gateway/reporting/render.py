@@ -191,8 +191,8 @@ def markdown(report: YearReport) -> str:
     subs = r.subsidies
     out += ["", f"## 6. Subsidies per role, {year}", "", subs.note, ""]
     if subs.calls:
-        out += _md_table(by_key["subsidy_calls"])
+        out += ["The calls of the year:", "", *_md_table(by_key["subsidy_calls"])]
     if subs.lines:
-        out += _md_table(by_key["subsidies_by_role"])
-        out += _md_table(by_key["subsidies"])
+        out += ["Per role:", "", *_md_table(by_key["subsidies_by_role"])]
+        out += ["Per academy and call:", "", *_md_table(by_key["subsidies"])]
     return "\n".join(out).rstrip() + "\n"
