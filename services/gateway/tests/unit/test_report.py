@@ -526,3 +526,15 @@ async def test_graphql_report_gives_the_assembled_figures(
     ]
     assert {g["kind"] for g in found["gaps"]} == {"participants_missing", "not_calculated"}
     assert response.json()["extensions"]["cost"]["requested"] > 1000
+
+
+async def test_graphql_report_refuses_a_year_out_of_range(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    query = "{ report(year: 2018) { year } }"
+    body = (await gateway.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert body["data"] == {"report": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith("no report for 2018: choose a year from 2019")
