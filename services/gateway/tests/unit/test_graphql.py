@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 import httpx
 import pytest
+import strawberry
 
 from gateway.config import Settings
+from gateway.schema.execution import PlainLeafExecution
 
 
 async def ask(gateway: httpx.AsyncClient, key: str, query: str) -> dict[str, Any]:
@@ -164,3 +168,66 @@ async def test_a_slow_upstream_times_out_only_its_fields(
 
     assert body["data"] == {"activity": {"name": "Robots bouwen 1", "academy": None}}
     assert body["errors"][0]["message"] == "the registry service is unavailable"
+
+
+# The plain-leaf execution (gateway.schema.execution) must answer exactly what graphql-core
+# answers, errors included: the same query on one small schema, both ways.
+@strawberry.enum
+class _Colour(Enum):
+    RED = "red"
+
+
+@strawberry.type
+class _Row:
+    id: strawberry.ID
+    name: str
+    note: str | None
+    colour: _Colour
+    at: datetime
+    count: int
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.name.upper() * times
+
+
+@strawberry.type
+class _Rows:
+    @strawberry.field
+    def rows(self) -> list[_Row]:
+        at = datetime(2026, 1, 2, 10, tzinfo=UTC)
+        good = _Row(id=strawberry.ID("1"), name="a", note=None, colour=_Colour.RED, at=at, count=1)
+        broken = _Row(
+            id=strawberry.ID("2"),
+            name=None,  # type: ignore[arg-type]  # a null for a non-null field
+            note="n",
+            colour="blue",  # type: ignore[arg-type]  # not an enum value
+            at=at,
+            count="many",  # type: ignore[arg-type]  # not an Int
+        )
+        return [good, broken, good]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ rows { id name note colour at count } }",
+        "{ rows { id note at } }",
+        "{ rows { __typename id n: note shout(times: 2) } }",
+        "query($x: Boolean!) { rows { id note @include(if: $x) at @skip(if: $x) } }",
+        "{ rows { count } }",
+        "{ rows { colour } }",
+        "{ rows { name } }",
+    ],
+)
+async def test_plain_leaf_execution_answers_as_graphql_core(query: str) -> None:
+    plain = strawberry.Schema(query=_Rows, execution_context_class=PlainLeafExecution)
+    core = strawberry.Schema(query=_Rows)
+
+    answers = [await s.execute(query, variable_values={"x": True}) for s in (plain, core)]
+
+    assert answers[0].data == answers[1].data
+    assert [(e.message, e.path) for e in answers[0].errors or []] == [
+        (e.message, e.path) for e in answers[1].errors or []
+    ]
+    assert answers[0].data is not None or answers[0].errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, status
 from starlette.requests import HTTPConnection
@@ -69,11 +69,14 @@ def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], 
 
 def require_caller(
     identify_caller: Callable[[HTTPConnection], Caller | None], *, ide_enabled: bool
-) -> Callable[[HTTPConnection], None]:
+) -> Callable[[HTTPConnection], Awaitable[None]]:
     """A FastAPI dependency: puts the caller on `request.state.caller`, else 401."""
 
     # HTTPConnection, not Request: the GraphQL router also has a websocket route.
-    def check(request: HTTPConnection) -> None:
+    # `async` although it awaits nothing: FastAPI runs a plain function in a worker thread,
+    # and that hop cost more than the check (a hash, and a stat of the key store, which is
+    # read again only when it changed).
+    async def check(request: HTTPConnection) -> None:
         if ide_enabled and _asks_for_ide_page(request):
             return  # the playground page itself holds no data; its queries need the key
         found = identify_caller(request)

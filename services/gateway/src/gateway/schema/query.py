@@ -22,6 +22,7 @@ from gateway.schema import (
 from gateway.schema import coverage as reach
 from gateway.schema import report as yearly
 from gateway.schema.context import Resolve
+from gateway.schema.execution import PlainLeafExecution
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
 from gateway.schema.types import Academy, Activity, Municipality
@@ -101,7 +102,11 @@ def make_schema(
     max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000
 ) -> strawberry.Schema:
     """The schema with its guards; the limits do not change the SDL."""
-    return _Schema(query=Query, extensions=extensions(max_depth, max_aliases, max_tokens))
+    return _Schema(
+        query=Query,
+        extensions=extensions(max_depth, max_aliases, max_tokens),
+        execution_context_class=PlainLeafExecution,
+    )
 
 
 schema = make_schema()
