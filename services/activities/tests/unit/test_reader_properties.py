@@ -3,7 +3,9 @@ place, an organizer, a notification to fetch, or in quarantine with a reason."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,47 @@ def test_nested_parts_replaced_settle(document: Any, key: str, value: Any) -> No
 @given(st.sampled_from(REAL), st.sampled_from(KEYS))
 def test_real_documents_without_a_field_settle(document: Any, key: str) -> None:
     settles({k: v for k, v in document.items() if k != key})
+
+
+offsets = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+moments = st.one_of(
+    st.dates().map(date.isoformat),
+    st.datetimes().map(datetime.isoformat),  # no zone: Brussels
+    st.datetimes(timezones=offsets).map(datetime.isoformat),  # the calendar's ends included
+)
+birthdate_ranges = st.one_of(
+    json_values,
+    st.fixed_dictionaries({}, optional={"from": moments, "to": moments}),
+)
+
+
+def well_formed_ages(activity: Activity) -> None:
+    low, high = activity.age_min, activity.age_max
+    if low is None:
+        assert high is None  # unknown is unknown on both ends
+    else:
+        assert low >= 0
+        assert high is None or low <= high
+
+
+@given(st.sampled_from(REAL), birthdate_ranges, st.sampled_from(["-", "6-12", "x", None]))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_any_birthdate_range_settles_with_a_well_formed_age_range(
+    document: Any, birthdates: Any, typical: Any
+) -> None:
+    data = {**document, "birthdateRange": birthdates, "typicalAgeRange": typical}
+    settles(data)
+    with contextlib.suppress(UnreadableDocument):  # quarantined: settled above
+        result = outcome(data)
+        if isinstance(result, Activity):
+            well_formed_ages(result)
+
+
+@given(st.sampled_from(REAL), moments, moments)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_any_date_settles(document: Any, start: str, end: str) -> None:
+    """Dates anywhere in the calendar, in any zone, at the top level and in a subEvent."""
+    settles({**document, "startDate": start, "endDate": end})
+    settles({**document, "subEvent": [{"startDate": start, "endDate": end}]})

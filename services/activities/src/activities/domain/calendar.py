@@ -1,4 +1,4 @@
-"""Dates, availability and age of an event (uitdatabank.md §3, §8, §9).
+"""Dates, availability and age of an event (uitdatabank.md §1, §3, §8, §9).
 
 Every calendar type: single and multiple from `subEvent` (older documents have only the
 top-level dates), periodic as one range, permanent without dates. Dates without a zone
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from activities.domain import jsonld
@@ -24,6 +24,7 @@ STATUS: dict[str, Status] = {
     "Unavailable": "unavailable",
 }
 _AGE_RANGE = re.compile(r"^\s*(\d{0,3})\s*-\s*(\d{0,3})\s*$")
+OLDEST_AGE = 120  # a birthdateRange `from` older than this is no upper age bound
 
 
 class NoUsableDate(ValueError):
@@ -98,3 +99,67 @@ def age_range(value: Any) -> tuple[int | None, int | None]:
     if high is not None and high < low:
         return None, None
     return low, high
+
+
+Ages = tuple[int | None, int | None]
+
+
+def ages(document: Mapping[str, Any], dates: tuple[Occurrence, ...]) -> Ages:
+    """The activity's age range: from `birthdateRange` when it has a readable bound,
+    else from `typicalAgeRange`. UiTdatabank writes `typicalAgeRange: "-"` next to a
+    birthdateRange (its schema says the two never go together), so the birthdates win."""
+    bounds = _birthdates(document.get("birthdateRange"))
+    if bounds is None:
+        return age_range(document.get("typicalAgeRange"))
+    return birthdate_ages(*bounds, dates)
+
+
+def birthdate_ages(
+    born_from: date | None, born_to: date | None, dates: tuple[Occurrence, ...]
+) -> Ages:
+    """Ages (completed years, Brussels dates) of those born between `born_from` and
+    `born_to` at the activity's occurrences: the youngest (born `born_to`) on the first
+    day, the oldest (born `born_from`) on the last day (the last occurrence's end, else
+    its start). A missing `to` is a minimum of 0, a missing `from` (or one more than
+    OLDEST_AGE years back) is no maximum, like "-12" and "6-" in typicalAgeRange.
+    Unknown (None, None) without any date (permanent), or when nobody in the range is
+    born yet by the last day."""
+    if not dates:
+        return None, None
+    first = min(o.start for o in dates).astimezone(BRUSSELS).date()
+    last = max(o.end or o.start for o in dates).astimezone(BRUSSELS).date()
+    oldest = None if born_from is None else _age(born_from, last)
+    if oldest is not None and oldest < 0:
+        return None, None
+    youngest = 0 if born_to is None else max(0, _age(born_to, first))
+    if oldest is not None and oldest > OLDEST_AGE:
+        oldest = None
+    return youngest, oldest
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _birthdates(value: Any) -> tuple[date | None, date | None] | None:
+    """(from, to) of a birthdateRange; None when it is absent, has no readable bound, or
+    runs backwards (then typicalAgeRange is used, as if it were absent)."""
+    if not isinstance(value, Mapping):
+        return None
+    born_from, born_to = _day(value.get("from")), _day(value.get("to"))
+    if born_from is None and born_to is None:
+        return None
+    if born_from is not None and born_to is not None and born_from > born_to:
+        return None
+    return born_from, born_to
+
+
+def _day(value: Any) -> date | None:
+    """A date ("2010-01-01"), or the Brussels date of a date-time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        moment = jsonld.moment(value)
+        return None if moment is None else moment.astimezone(BRUSSELS).date()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from activities.domain.model import BRUSSELS
 
 LANGUAGES = ("nl", "fr", "de", "en")
+_FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
 
 def language_order(main_language: Any) -> list[str]:
@@ -54,7 +55,13 @@ def moment(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=BRUSSELS)
-    return parsed.astimezone(UTC)
+    # A moment within a day of either end of the calendar ("9999-12-31T23:00:00-05:00")
+    # overflows when moved between zones: not a date anyone means, so unreadable.
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment if _FIRST_DAY <= moment.date() <= _LAST_DAY else None
 
 
 def string(value: Any) -> str | None:

@@ -44,7 +44,7 @@ def read_event(document: Any) -> Activity:
         raise UnreadableDocument(f"event {activity_id}: {exc}") from None
     type_ids = _term_ids(document.get("terms"), "eventtype")
     available_from, available_to = calendar.availability(document, dates, type_ids)
-    age_min, age_max = calendar.age_range(document.get("typicalAgeRange"))
+    age_min, age_max = calendar.ages(document, dates)
     workflow = jsonld.string(document.get("workflowStatus"))
     return Activity(
         activity_id=activity_id,
