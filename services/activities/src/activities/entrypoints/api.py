@@ -11,6 +11,7 @@ from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
 from activities.entrypoints.dead_letter_api import dead_letters_router
+from activities.entrypoints.ingestion_status_api import ingestion_status_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(summary_router(database))
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))
+    app.include_router(ingestion_status_router(database, settings))
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
+from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
 from stemkit.logging import configure_logging
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
@@ -69,6 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(
         dead_letter_router(
             settings.kafka_bootstrap_servers, settings.dead_letter_topic, settings.ops_token
+        )
+    )
+    app.include_router(
+        consumer_lag_router(
+            settings.kafka_bootstrap_servers, settings.consumer_group, settings.ops_token
         )
     )
     return app

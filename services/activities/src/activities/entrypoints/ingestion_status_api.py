@@ -1,0 +1,48 @@
+"""Ops reads of the ingestion's health (tag "ops", bearer token): when the Search API poller
+last synced, per kind, and the lag of this service's consumer group (`stemkit.consumer_lag`).
+The gateway's ops pages show both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from activities.adapters.orm import poll_cursors
+from activities.config import Settings
+from activities.entrypoints.consumer import GROUP
+from stemkit.auth import require_ops_token
+from stemkit.consumer_lag import consumer_lag_router
+from stemkit.db import Database
+
+
+class PollerCursor(BaseModel):
+    kind: str = Field(description="event, place or organizer")
+    cursor: datetime = Field(description="Documents modified up to here are fetched")
+    updated_at: datetime = Field(description="When the poller last moved this cursor")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
+
+
+def ingestion_status_router(database: Database, settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["ops"], dependencies=[Depends(require_ops_token(settings.ops_token))])
+
+    @router.get("/poller/status")
+    async def poller_status() -> list[PollerCursor]:
+        """The Search API poller's cursor per kind and when it last moved it (empty: the
+        poller has not synced yet, or runs nowhere)."""
+        async with database.session_factory() as session:
+            rows = (await session.execute(select(poll_cursors).order_by(poll_cursors.c.kind))).all()
+        return [
+            PollerCursor(kind=r.kind, cursor=_utc(r.cursor), updated_at=_utc(r.updated_at))
+            for r in rows
+        ]
+
+    router.include_router(
+        consumer_lag_router(settings.kafka_bootstrap_servers, GROUP, settings.ops_token)
+    )
+    return router
