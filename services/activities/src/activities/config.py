@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -49,8 +50,22 @@ class Settings(DatabaseServiceSettings):
     webhook_max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Larger webhook bodies are refused (413)"
     )
+    delivery_retention_days: float = Field(
+        default=30,
+        ge=0,
+        description="Processed deliveries are purged this many days after processing "
+        "(received and quarantined ones never); 0: kept for ever",
+    )
+    delivery_purge_interval_seconds: float = Field(
+        default=3600, gt=0, description="Seconds between purges of processed deliveries"
+    )
     relay_metrics_port: int = Field(default=9102, description="Prometheus port of the relay")
     consumer_metrics_port: int = Field(default=9112, description="Prometheus port of the consumer")
+
+    def delivery_retention(self) -> timedelta | None:
+        """How long processed deliveries are kept; None: for ever."""
+        days = self.delivery_retention_days
+        return timedelta(days=days) if days > 0 else None
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

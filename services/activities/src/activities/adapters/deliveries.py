@@ -2,6 +2,7 @@
 backfill, kept raw until it is processed, and kept after that when it is quarantined.
 
 Statuses: received (waiting, maybe with a `next_attempt_at`), processed, quarantined.
+Processed ones are purged after the retention (`purge_processed`); the others are kept.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import webhook_deliveries as deliveries
@@ -131,6 +132,28 @@ async def replay(session: AsyncSession, webhook_ids: list[str] | None) -> int:
         statement = statement.where(deliveries.c.webhook_id.in_(webhook_ids))
     result = await session.execute(
         statement.values(status=RECEIVED, attempts=0, next_attempt_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_processed(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete up to `limit` processed deliveries processed before `before`; returns how
+    many. Never a received (waiting or retrying) or quarantined one. `received_at` bounds
+    the index range too: a delivery is processed after it is received."""
+    oldest = (
+        select(deliveries.c.webhook_id)
+        .where(
+            deliveries.c.status == PROCESSED,
+            deliveries.c.received_at < before,
+            func.coalesce(deliveries.c.processed_at, deliveries.c.received_at) < before,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # another worker's purge: skip, not wait
+    )
+    result = await session.execute(
+        delete(deliveries)
+        .where(deliveries.c.webhook_id.in_(oldest.scalar_subquery()))
+        .where(deliveries.c.status == PROCESSED)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -3,8 +3,9 @@
 Two loops in one process, so that the platform runs no extra process:
 - registry events -> this service's copies (municipalities, academy organizers), and
   re-resolving the stored activities they concern (group `activities`);
-- the delivery worker: stored webhook, poller and backfill deliveries -> activities
-  (and the Search API poller, when `ACTIVITIES_POLL_INTERVAL_SECONDS` is set).
+- the delivery worker: stored webhook, poller and backfill deliveries -> activities,
+  and the purge of processed deliveries past `ACTIVITIES_DELIVERY_RETENTION_DAYS` (and the
+  Search API poller, when `ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS` is set).
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ def main() -> None:
         try:
             await asyncio.gather(
                 consumer.run(stop),
-                run_background(UitdatabankSettings(), database.session_factory, stop),
+                run_background(
+                    UitdatabankSettings(),
+                    database.session_factory,
+                    stop,
+                    retention=settings.delivery_retention(),
+                    purge_interval=settings.delivery_purge_interval_seconds,
+                ),
             )
         finally:
             await database.dispose()
