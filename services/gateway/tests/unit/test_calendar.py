@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 import pytest
+
+from gateway.adapters.reference import AcademyCache
+from gateway.adapters.registry import AcademyRead
+from gateway.adapters.upstreams import UpstreamError
 
 NODES = "nodes { id } pageInfo { hasNextPage endCursor }"
 
@@ -79,6 +84,43 @@ async def test_a_calendar_page_costs_the_same_calls_whatever_its_size(
     # one listing; academies in one batch; municipalities once per year on the page
     assert calls == {"activities": 1, "registry": 2}
     assert body["extensions"]["cost"]["requested"] == first * 7 + 1
+
+
+async def test_a_next_page_reuses_the_academies_and_municipalities_found(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str]
+) -> None:
+    first = await ask(gateway, partner_key, CALENDAR_PAGE, {"first": 50})
+    calls.clear()
+
+    again = await ask(gateway, partner_key, CALENDAR_PAGE, {"first": 50})
+
+    assert again["data"] == first["data"]
+    assert calls == {"activities": 1}  # the registry's answers were kept (reference data)
+
+
+async def test_kept_academies_expire_and_unknown_ids_or_failures_are_not_kept() -> None:
+    now = [0.0]
+    asked: list[list[str]] = []
+    failing = [False]
+
+    async def fetch(ids: Sequence[str]) -> dict[str, AcademyRead]:
+        asked.append(list(ids))
+        if failing[0]:
+            raise UpstreamError("registry")
+        return {i: AcademyRead(id=i, name=f"Academy {i}") for i in ids if i != "unknown"}
+
+    cache = AcademyCache(ttl=60, clock=lambda: now[0])
+
+    assert set(await cache.many(["a", "unknown"], fetch)) == {"a"}
+    assert set(await cache.many(["a", "b", "unknown"], fetch)) == {"a", "b"}
+    assert asked == [["a", "unknown"], ["b", "unknown"]]  # only what was not kept
+    now[0] = 61.0
+    failing[0] = True
+    with pytest.raises(UpstreamError):
+        await cache.many(["a"], fetch)  # expired: asked again, and the failure is raised
+    failing[0] = False
+    assert set(await cache.many(["a"], fetch)) == {"a"}
+    assert asked[-1] == ["a"]
 
 
 async def test_an_academy_with_its_activities(gateway: httpx.AsyncClient, partner_key: str) -> None:

@@ -65,7 +65,8 @@ def create_app(
         upstreams: Upstreams = request.app.state.upstreams
         # No caller only for the playground page itself, which runs no operation.
         caller = getattr(request.state, "caller", None) or Caller(id="anonymous", kind="partner")
-        return Context(make_loaders(upstreams, guard.municipalities), caller, guard)
+        loaders = make_loaders(upstreams, guard.municipalities, guard.academies)
+        return Context(loaders, caller, guard)
 
     store = KeyStore(settings.key_store_path)
     identify_caller = identify(settings, store)

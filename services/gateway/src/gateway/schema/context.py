@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from gateway.adapters.persisted import QueryCache
-from gateway.adapters.reference import MunicipalityCache
+from gateway.adapters.reference import AcademyCache, MunicipalityCache
 from gateway.domain.bucket import Buckets
 from gateway.schema.loaders import Loaders
 
@@ -36,6 +36,7 @@ class Guard:
     production: bool
     municipalities: MunicipalityCache
     upstream_token: str  # the platform's ops token, for the upstreams' ops-only reads
+    academies: AcademyCache = field(default_factory=AcademyCache)
 
 
 class Context(BaseContext):

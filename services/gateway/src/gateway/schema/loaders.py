@@ -19,7 +19,7 @@ from gateway.adapters import registry as registry_api
 from gateway.adapters import subsidy as subsidy_api
 from gateway.adapters.activities import ActivityRead
 from gateway.adapters.http import MAX_BATCH
-from gateway.adapters.reference import MunicipalityCache
+from gateway.adapters.reference import AcademyCache, MunicipalityCache
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
@@ -40,8 +40,16 @@ class Loaders:
     reached_by: DataLoader[int, dict[str, list[str]]]  # year -> NIS code -> academy ids
 
 
-def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = None) -> Loaders:
+def make_loaders(
+    upstreams: Upstreams,
+    reference: MunicipalityCache | None = None,
+    known_academies: AcademyCache | None = None,
+) -> Loaders:
     reference = reference or MunicipalityCache(ttl=0)
+    known_academies = known_academies or AcademyCache(ttl=0)
+
+    async def academies_of(ids: Sequence[str]) -> dict[str, AcademyRead]:
+        return await registry_api.academies_by_id(upstreams.registry, ids)
 
     async def year_of(year: int) -> list[MunicipalityRead]:
         return await registry_api.municipalities(upstreams.registry, year, None)
@@ -55,7 +63,7 @@ def make_loaders(upstreams: Upstreams, reference: MunicipalityCache | None = Non
 
     async def academies(ids: list[str]) -> Sequence[AcademyRead | BaseException | None]:
         try:
-            found = await registry_api.academies_by_id(upstreams.registry, ids)
+            found = await known_academies.many(ids, academies_of)
         except UpstreamError as exc:
             return [exc] * len(ids)
         return [found.get(i) for i in ids]
