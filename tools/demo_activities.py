@@ -277,7 +277,7 @@ def _academy_year(
     chosen = rng.sample(pool, min(count, len(pool)))
     n = 0
     for place in sorted(chosen, key=lambda p: p.postal_code):
-        for _ in range(rng.choice((1, 1, 2))):
+        for _ in range(rng.choice((1, 1, 1, 2))):
             month = months[(n + rng.randrange(len(months))) % len(months)]
             first = datetime(year, month, 3 + rng.randrange(20), 14, 0, tzinfo=BRUSSELS)
             sessions = rng.choice((1, 2, 3))
@@ -300,7 +300,7 @@ def documents() -> list[dict[str, Any]]:
     for academy in HISTORY:
         pool = pools[academy.province][:12]
         for year in range(academy.active[0], academy.active[1] + 1):
-            count = 4 + random.Random(f"{academy.name}:{year}:count").randrange(4)
+            count = 3 + random.Random(f"{academy.name}:{year}:count").randrange(3)
             organizer = (academy.organizer_id, academy.name)
             out += _academy_year(academy.name, organizer, pool, year, count)
     by_prefix = {"24": "Vlaams-Brabant", "13": "Antwerpen", "31": "West-Vlaanderen"}

@@ -287,7 +287,8 @@ async def test_the_report_of_demo_years_matches_figures_from_the_demo_input(
                 reachedMunicipalities { nisCode } } }
             trend { year reached newlyReached { nisCode } dropped { nisCode } }
             subsidies { perRole { role paidEur } } } }"""
-        headers = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
+        token = platform.env().get("STEM_OPS_TOKEN", DEV_OPS_TOKEN)
+        headers = {"Authorization": f"Bearer {token}"}
 
         async def ask(year: int) -> dict[str, Any]:
             answer = await client.post(
