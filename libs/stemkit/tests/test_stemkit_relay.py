@@ -7,6 +7,7 @@ relay also takes its advisory lock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 import uuid
@@ -22,9 +23,11 @@ from libs.stemkit.tests.stemkit_support import (
     add_things,
     eventually,
     thing_catalog,
+    thing_event,
     unique_topic,
 )
 from stemkit.db import outbox
+from stemkit.outbox import add_event
 from stemkit.relay import OutboxMessage, OutboxRelay, PublishError
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -248,3 +251,37 @@ async def test_a_second_relay_stands_by_while_the_first_holds_the_lock(
     await add_things(pg_sessions, thing_catalog(unique_topic()), [("k", 3)])
     assert await relay_b.relay_once() == 1  # the lock went with A's transaction
     assert [m.event().data["n"] for m in [*first.published, *second.published]] == [0, 1, 2, 3]
+
+
+@pytest.mark.postgres
+async def test_a_commit_wakes_an_idle_relay_at_once_and_a_rollback_does_not(
+    pg_sessions: Sessions,
+) -> None:
+    """PostgreSQL: the outbox's NOTIFY at commit wakes the relay long before its next poll."""
+    catalog = thing_catalog(unique_topic())
+    publisher = FakePublisher()
+    relay = OutboxRelay(
+        service=f"pg-notify-{uuid.uuid4().hex[:8]}",
+        session_factory=pg_sessions,
+        publisher=publisher,
+        idle_interval=0.05,
+        listen_idle_interval=60.0,  # only a notification can wake it within the test
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # idle, listening, waiting up to a minute
+        with contextlib.suppress(RuntimeError):
+            async with pg_sessions() as session, session.begin():
+                await add_event(session, catalog, thing_event(catalog, "k", 0))
+                raise RuntimeError("rolled back: no row, no notification")
+        await asyncio.sleep(0.3)
+        assert publisher.published == []
+        started = time.perf_counter()
+        await add_things(pg_sessions, catalog, [("k", 1), ("k", 2)])
+        await eventually(lambda: len(publisher.published) == 2, within=5)
+        assert time.perf_counter() - started < 5
+        assert [m.event().data["n"] for m in publisher.published] == [1, 2]
+    finally:
+        stop.set()
+        await running

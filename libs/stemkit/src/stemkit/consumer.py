@@ -2,8 +2,9 @@
 
 Per message, in ONE database transaction: if `(name, event.id)` is in the inbox the message
 is a duplicate and nothing happens; else the handler runs and the inbox row is written. The
-transaction commits, and only then is the Kafka offset of that partition committed. A crash
-in between re-delivers the message, and the inbox turns it into a no-op.
+transaction commits, and only then is the Kafka offset of that partition committed (once
+per fetched batch, not per message). A crash in between re-delivers the messages, and the
+inbox turns them into no-ops.
 
 A handler that raises is retried `max_attempts` times with exponential backoff; then the
 message goes to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset
@@ -59,6 +60,8 @@ CONSUMER_LAG = Gauge(
     "stem_consumer_lag", "Highwater minus position, per batch", ["consumer", "topic", "partition"]
 )
 HANDLER_DURATION = Histogram("stem_handler_duration_seconds", "Handler run time", ["consumer"])
+
+COMMIT_EVERY = 1.0  # seconds: the longest a settled message waits for its offset commit
 
 
 class Outcome(StrEnum):
@@ -163,31 +166,57 @@ class EventConsumer:
         stop: asyncio.Event,
         dead_letters: DeadLetterSink,
     ) -> bool:
-        """Settle and commit `records` of one partition in order; False: stop this batch.
+        """Settle `records` of one partition in order and commit how far it got; False:
+        stop this batch.
 
-        Records left unprocessed here are fetched again from the committed offset (after a
-        rebalance, or when the process restarts), so leaving early never skips a message.
+        The offset is committed once per batch (and every `COMMIT_EVERY` seconds of a long
+        one), not once per message: a round trip to the group coordinator per message
+        was most of this loop's cost. Only messages whose database transaction committed
+        count, so a crash before the offset commit re-delivers them and the inbox makes
+        them no-ops. Records left unprocessed are fetched again from the committed offset
+        (after a rebalance, or when the process restarts), so leaving early skips nothing.
         """
-        for record in records:
-            if stop.is_set() or self._revoking:
-                return False
-            self._idle.clear()
-            try:
-                if await self.process(record, stop, dead_letters) is None:
-                    return False
-                self._uncommitted[tp] = record.offset + 1
-                await self._commit(consumer, tp, record.offset + 1, stop)
-                del self._uncommitted[tp]
-            except (CommitFailedError, IllegalStateError) as exc:
-                log.warning("consumer %s: offset commit failed (rebalance): %s", self.name, exc)
-                return False
-            finally:
-                self._idle.set()
-            highwater = consumer.highwater(tp)
-            if highwater is not None:
-                lag = max(0, highwater - record.offset - 1)
-                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
-        return True
+        keep_going = True
+        last_commit = time.monotonic()
+        try:
+            for record in records:
+                if stop.is_set() or self._revoking:
+                    keep_going = False
+                    break
+                self._idle.clear()
+                try:
+                    if await self.process(record, stop, dead_letters) is None:
+                        keep_going = False
+                        break
+                    self._uncommitted[tp] = record.offset + 1
+                finally:
+                    self._idle.set()
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    lag = max(0, highwater - record.offset - 1)
+                    CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+                if time.monotonic() - last_commit >= COMMIT_EVERY:
+                    await self._commit_pending(consumer, tp, stop)
+                    last_commit = time.monotonic()
+            await self._commit_pending(consumer, tp, stop)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("consumer %s: offset commit failed (rebalance): %s", self.name, exc)
+            return False
+        return keep_going
+
+    async def _commit_pending(self, consumer: Any, tp: Any, stop: asyncio.Event) -> None:
+        """Commit the offset after the last settled message of `tp`, if not done yet (the
+        revoke listener may have done it, and then the partition is no longer ours)."""
+        offset = self._uncommitted.get(tp)
+        if offset is None:
+            return
+        self._idle.clear()  # a rebalance waits for this commit, as for a message in hand
+        try:
+            await self._commit(consumer, tp, offset, stop)
+        finally:
+            self._idle.set()
+        if self._uncommitted.get(tp) == offset:
+            del self._uncommitted[tp]
 
     async def _commit(self, consumer: Any, tp: Any, offset: int, stop: asyncio.Event) -> None:
         """Commit `offset` for `tp`; when stopping, give it one bounded last try."""

@@ -2,31 +2,104 @@
 
 The state change and its event commit together or not at all; the relay
 (`stemkit.relay`) publishes committed rows later, so a broker outage delays events and
-loses none.
+loses none. On PostgreSQL the transaction also NOTIFYs `OUTBOX_CHANNEL`: delivered at
+commit (never for a rolled-back one, once per transaction however many events), it wakes
+the relay at once instead of at its next poll.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from stemkit.db import outbox
 from stemkit.events.catalog import EventCatalog
 from stemkit.events.envelope import CloudEvent
 
+log = logging.getLogger(__name__)
+
+OUTBOX_CHANNEL = "stem_outbox"
+_NOTIFIED = "stemkit.outbox.notified"  # session.info key: the transaction that notified
+
 
 async def add_event(session: AsyncSession, catalog: EventCatalog, event: CloudEvent) -> None:
     """Stage `event` in the outbox; it is sent once the caller's transaction commits."""
-    topic = catalog.get(event.type).topic
-    await session.execute(
-        insert(outbox).values(
-            event_id=event.id,
-            topic=topic,
-            key=event.subject,
-            event_type=event.type,
-            envelope=event.to_json(),
-            created_at=datetime.now(UTC),
-        )
+    staged = insert(outbox).values(
+        event_id=event.id,
+        topic=catalog.get(event.type).topic,
+        key=event.subject,
+        event_type=event.type,
+        envelope=event.to_json(),
+        created_at=datetime.now(UTC),
     )
+    transaction = session.sync_session.get_transaction()
+    if (
+        session.get_bind().dialect.name != "postgresql"
+        or session.info.get(_NOTIFIED) is transaction
+    ):
+        await session.execute(staged)
+        return
+    # The first event of a transaction notifies, in the same statement as its INSERT (a
+    # data-modifying CTE): no extra round trip in the writer's transaction.
+    row = staged.returning(outbox.c.seq).cte("staged")
+    await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")).select_from(row))
+    session.info[_NOTIFIED] = session.sync_session.get_transaction()
+
+
+class CommitNotifications:
+    """For the relay: a connection LISTENing on `OUTBOX_CHANNEL` (PostgreSQL), setting
+    `wake` on every notification; reopened when it is lost (a database restart)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.wake = asyncio.Event()
+        self._connection: AsyncConnection | None = None
+        self._driver: Any = None  # the asyncpg connection under it
+        self._failing = False  # log a failure to listen once, not at every poll
+
+    @classmethod
+    def of(cls, sessions: async_sessionmaker[AsyncSession]) -> CommitNotifications | None:
+        engine = sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine) or engine.dialect.driver != "asyncpg":
+            return None
+        return cls(engine)
+
+    async def listening(self) -> bool | None:
+        """True: listening; False: just started (notifications may have been missed
+        before); None: cannot listen now (poll instead)."""
+        if self._driver is not None and not self._driver.is_closed():
+            return True
+        await self.close()
+        try:
+            connection = await self.engine.connect()
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(OUTBOX_CHANNEL, self._notified)
+        except Exception as exc:
+            if not self._failing:
+                log.warning(
+                    "cannot listen for outbox commits, polling: %s: %s", type(exc).__name__, exc
+                )
+            self._failing = True
+            return None
+        self._connection, self._driver, self._failing = connection, driver, False
+        log.info("listening for outbox commits on %s", OUTBOX_CHANNEL)
+        return False
+
+    def _notified(self, *_: object) -> None:
+        self.wake.set()
+
+    async def close(self) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is not None:
+            try:
+                await connection.invalidate()  # never back to the pool with a LISTEN on it
+                await connection.close()
+            except Exception as exc:
+                log.debug("closing the listening connection: %s", exc)

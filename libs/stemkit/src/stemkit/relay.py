@@ -7,6 +7,13 @@ never skipped: the next sweep starts again at the first unacknowledged row, so e
 share a key keep their order. A crash between the broker's ack and the commit re-sends the
 batch on restart; consumers dedupe by event id (`stemkit.consumer`).
 
+Between sweeps that found nothing the relay waits `idle_interval`. On PostgreSQL it also
+LISTENs on `stemkit.outbox.OUTBOX_CHANNEL`, which every transaction that stages an event
+NOTIFYs at commit: it sweeps as soon as something is committed, and polls only every
+`listen_idle_interval` as a safety net (a lost listening connection falls back to polling
+at `idle_interval` until it is back). Idle relays then cost almost nothing, and an event
+leaves within milliseconds of its commit instead of up to an idle interval later.
+
 Run ONE relay per service database. On PostgreSQL each sweep takes
 `pg_try_advisory_xact_lock`, so a second replica stands by instead of interleaving batches
 (the lock dies with the transaction, also when the process is killed). On SQLite there is no
@@ -37,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stemkit.db import outbox
 from stemkit.events.envelope import CloudEvent
 from stemkit.logging import event_id_var
+from stemkit.outbox import CommitNotifications
 from stemkit.runner import Backoff, sleep_or_stop
 
 log = logging.getLogger(__name__)
@@ -99,6 +107,7 @@ class OutboxRelay:
         publisher: Publisher,
         batch_size: int = 500,
         idle_interval: float = 0.2,
+        listen_idle_interval: float = 2.0,
         max_backoff: float = 30.0,
     ) -> None:
         self.service = service
@@ -106,6 +115,7 @@ class OutboxRelay:
         self.publisher = publisher
         self.batch_size = batch_size
         self.idle_interval = idle_interval
+        self.listen_idle_interval = max(idle_interval, listen_idle_interval)
         self.max_backoff = max_backoff
         self._standby = False
         self._faults = {
@@ -117,22 +127,56 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep until `stop` is set; back off after failures, never give up."""
         backoff = Backoff(min(0.5, self.max_backoff), self.max_backoff)
+        notifications = CommitNotifications.of(self.session_factory)
         log.info("outbox relay started", extra={"batch_size": self.batch_size})
-        while not stop.is_set():
-            try:
-                sent = await self.relay_once()
-            except Exception as exc:
-                delay = backoff.next_delay()
-                log.warning(
-                    "outbox sweep failed, retrying in %.2fs: %s: %s", delay, type(exc).__name__, exc
-                )
-                if await sleep_or_stop(stop, delay):
+        try:
+            while not stop.is_set():
+                if notifications is not None:
+                    notifications.wake.clear()  # a commit from now on wakes the next wait
+                try:
+                    sent = await self.relay_once()
+                except Exception as exc:
+                    delay = backoff.next_delay()
+                    log.warning(
+                        "outbox sweep failed, retrying in %.2fs: %s: %s",
+                        delay,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    if await sleep_or_stop(stop, delay):
+                        break
+                    continue
+                backoff.reset()
+                if sent == 0 and await self._wait_idle(stop, notifications):
                     break
-                continue
-            backoff.reset()
-            if sent == 0 and await sleep_or_stop(stop, self.idle_interval):
-                break
+        finally:
+            if notifications is not None:
+                await notifications.close()
         log.info("outbox relay stopped")
+
+    async def _wait_idle(
+        self, stop: asyncio.Event, notifications: CommitNotifications | None
+    ) -> bool:
+        """Wait for a commit's notification, the poll interval or `stop`; True: stopping."""
+        if notifications is None:
+            return await sleep_or_stop(stop, self.idle_interval)
+        listening = await notifications.listening()
+        if listening is None:
+            return await sleep_or_stop(stop, self.idle_interval)
+        if not listening:  # just (re)started listening: what was committed meanwhile
+            return stop.is_set()
+        waits = [
+            asyncio.ensure_future(stop.wait()),
+            asyncio.ensure_future(notifications.wake.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                waits, timeout=self.listen_idle_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return stop.is_set()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows in `seq` order; the number marked sent.
