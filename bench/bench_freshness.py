@@ -1,8 +1,10 @@
 """Freshness: from a signed webhook delivery to the activity visible in GraphQL, at a steady
 rate, with every process of the platform running (real Kafka, PostgreSQL databases).
 
-BENCH_FRESHNESS_RATE deliveries/s (default 100) for BENCH_FRESHNESS_SECONDS (default 30),
-sent on a fixed schedule (open loop: a slow answer does not slow the sender). Each is a new
+Two phases: BENCH_FRESHNESS_LOW_RATE deliveries/s (default 20) for 10 s, where the
+platform keeps up, then BENCH_FRESHNESS_RATE (default 100, the target's rate) for
+BENCH_FRESHNESS_SECONDS (default 30), each sent on a fixed schedule (open loop: a slow
+answer does not slow the sender). Each is a new
 dated activity of the fixture's organizer, linked to a [DEMO] academy. A watcher asks the
 gateway every BENCH_FRESHNESS_POLL seconds (default 0.1) for the calendar page that starts
 at the oldest activity not seen yet (`activities(first: 100, filter: {from, academyId})`):
@@ -13,7 +15,8 @@ answer that first lists it (so it includes up to one poll interval of the watche
 Target: p99 <= 1 s. Baseline in the same run: the webhook's own 202 latency (the part of
 the freshness the sender waits for). Where the time goes is read back from the activities
 database: sent -> stored (`received_at`), stored -> processed by the delivery worker
-(`processed_at`), processed -> listed by the gateway.
+(`processed_at`), processed -> listed by the gateway; and the CPU each process used per
+delivery (psutil; PostgreSQL and Kafka found by their ports), against the machine's cores.
 
     make bench        # or, with a broker and database running:
     KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_freshness
@@ -210,7 +213,7 @@ async def phase(
 
 async def main() -> int:
     results = []
-    async with running_platform() as platform:
+    async with running_platform("freshness-logs") as platform:
         await wait_for_reference_data(platform)
         academy_id = await warm_up(platform)
         await asyncio.sleep(2)  # let the warm-up's events settle

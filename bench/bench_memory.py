@@ -103,7 +103,7 @@ async def peak_rss(platform: Platform, until: asyncio.Future[tuple[int, int]]) -
 
 
 async def main() -> int:
-    async with running_platform() as platform:
+    async with running_platform("memory-logs") as platform:
         await wait_for_reference_data(platform)
         academy_id = await warm_up(platform)
         await asyncio.sleep(SETTLE)

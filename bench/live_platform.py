@@ -58,13 +58,18 @@ async def _database(admin_dsn: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def running_platform() -> AsyncIterator[Platform]:
-    """Every process of the platform, healthy, on fresh databases; stopped afterwards."""
-    os.environ.update(BENCH_GATEWAY_ENV)  # Platform passes its own environment on
+async def running_platform(logs: str) -> AsyncIterator[Platform]:
+    """Every process of the platform, healthy, on fresh databases; stopped afterwards.
+    The processes' output goes to var/bench-run/<logs>/<process>.log."""
     admin_dsn = os.environ["STEM_BENCH_POSTGRES_DSN"]
     async with AsyncExitStack() as stack:
         urls = {s: await stack.enter_async_context(_database(admin_dsn)) for s in SERVICES_WITH_DB}
-        platform = Platform(kafka=os.environ["KAFKA_BOOTSTRAP_SERVERS"], database_urls=urls)
+        platform = Platform(
+            kafka=os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+            database_urls=urls,
+            extra_env=BENCH_GATEWAY_ENV,
+            artifacts=ROOT / "var" / "bench-run" / logs,
+        )
         try:
             await asyncio.to_thread(platform.start)
             await platform.wait_healthy()

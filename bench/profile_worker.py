@@ -45,7 +45,7 @@ OUT = Path(os.environ.get("BENCH_PROFILE_OUT", "var/bench-run/worker.prof"))
 
 
 async def main() -> int:
-    async with running_platform() as platform:
+    async with running_platform("profile-logs") as platform:
         await wait_for_reference_data(platform)
         await warm_up(platform)
         worker = platform.processes["activities-consumer"]
