@@ -6,6 +6,7 @@ memory: a few hundred rows and two boundary files.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -55,7 +56,10 @@ def lookup_router() -> APIRouter:
         """The municipalities' boundaries of a year for a map, as a GeoJSON FeatureCollection
         (WGS84): the 2019-2024 shapes (300) before 2025, the 2025 shapes (285) from then;
         simplified together so neighbours share their borders."""
-        return Response(_boundaries_body(year, tolerance), media_type="application/geo+json")
+        # The first answer of a period simplifies 300 polygons (about a second of CPU): in a
+        # thread, so the event loop keeps serving; later answers come from the cache.
+        body = await asyncio.to_thread(_boundaries_body, year, tolerance)
+        return Response(body, media_type="application/geo+json")
 
     @router.get("/municipalities/{nis_code}", responses={404: {"description": "None that day"}})
     async def get_municipality(nis_code: str, on: On = None) -> MunicipalityOut:
