@@ -2,9 +2,13 @@
 
 The page: 50 activities with their academy and municipality. Direct: `GET /activities?limit=50`
 of the activities service (its own JSON, without academy names or municipalities). Through
-the gateway: the GraphQL query below, which costs one activities call and two registry calls
-(academies in a batch, the year's municipalities). Real processes (uvicorn, one worker each)
-on loopback, SQLite files in a temporary folder, the same seeded data for both.
+the gateway: the GraphQL query below. Its first page costs one activities call and two
+registry calls (academies in a batch, the year's municipalities); the gateway keeps the
+registry's reference answers (municipalities 5 minutes, academies found 1 minute), so after
+the warm-up a page costs one activities call, as a partner calendar paging through does.
+Real processes (uvicorn, one worker each) on loopback, SQLite files in a temporary folder,
+the same seeded data for both. Besides requests/s and p99, the CPU each process spent per
+request (the bench's own client included), which reads right on a loaded machine too.
 
     make bench        # or: python bench/bench_gateway.py
     BENCH_SECONDS=10 BENCH_CONCURRENCY=16 python bench/bench_gateway.py
@@ -26,8 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
+
+try:
+    from bench.results import Figure, record
+except ModuleNotFoundError:  # run as a script (python bench/bench_gateway.py), not a module
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.results import Figure, record
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET = 0.5  # gateway requests/s over direct requests/s
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "200"))
@@ -135,6 +147,11 @@ async def wait(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    """User + system CPU seconds so far of the bench's client and of each service."""
+    return {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
+
+
 async def load(send: Any) -> tuple[float, float, int]:
     """Requests/s and p99 (ms) of `send` from CONCURRENCY workers for SECONDS."""
     latencies: list[float] = []
@@ -153,7 +170,7 @@ async def load(send: Any) -> tuple[float, float, int]:
     return len(latencies) / elapsed, p99, len(latencies)
 
 
-async def measure(ports: dict[str, int]) -> None:
+async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -> None:
     limits = httpx.Limits(max_connections=CONCURRENCY)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         direct_url = f"http://127.0.0.1:{ports['activities']}/activities"
@@ -176,12 +193,71 @@ async def measure(ports: dict[str, int]) -> None:
             for _ in range(20):
                 await warm()
         results = {}
-        for name, send in (("direct (activities)", direct), ("gateway (GraphQL)", through_gateway)):
+        cpu = {}
+        for name, send in (("direct", direct), ("gateway", through_gateway)):
+            before = cpu_seconds(processes)
             results[name] = await load(send)
+            after = cpu_seconds(processes)
             rps, p99, count = results[name]
-            print(f"{name:22s} {rps:8.1f} req/s   p99 {p99:7.1f} ms   ({count} requests)")
-        ratio = results["gateway (GraphQL)"][0] / results["direct (activities)"][0]
-        print(f"gateway / direct: {ratio:.2f} (target >= 0.5)")
+            cpu[name] = {k: (after[k] - before[k]) * 1000 / count for k in after}
+            spent = ", ".join(f"{k} {v:.1f}" for k, v in cpu[name].items())
+            print(f"{name:8s} {rps:8.1f} req/s   p99 {p99:7.1f} ms   ({count} requests)")
+            print(f"         CPU ms per request: {spent}")
+    ratio = results["gateway"][0] / results["direct"][0]
+    print(f"gateway / direct: {ratio:.2f} (target >= {TARGET})")
+    _record(ratio, results, cpu)
+
+
+def _record(
+    ratio: float,
+    results: dict[str, tuple[float, float, int]],
+    cpu: dict[str, dict[str, float]],
+) -> None:
+    (direct_rps, direct_p99, _), (gateway_rps, gateway_p99, _) = results.values()
+    load_1m = os.getloadavg()[0]
+    how = (
+        f"page of {PAGE} with academy and municipality, {CONCURRENCY} clients, {SECONDS:.0f} s "
+        f"each, {os.cpu_count()} cores, load average {load_1m:.1f} at the end"
+    )
+    per_request = "; ".join(
+        f"{name}: " + ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
+        for name, spent in cpu.items()
+    )
+    record(
+        Figure(
+            "gateway",
+            "calendar page through the gateway (GraphQL), requests/s",
+            round(gateway_rps, 1),
+            "req/s",
+            baseline="the same page straight from the activities service",
+            baseline_value=round(direct_rps, 1),
+            target=f">= {TARGET}",
+            met=ratio >= TARGET,
+            note=f"ratio {ratio:.2f} of direct; {how}",
+        )
+    )
+    record(
+        Figure(
+            "gateway",
+            "calendar page through the gateway (GraphQL), p99",
+            round(gateway_p99, 1),
+            "ms",
+            baseline="p99 straight from the activities service",
+            baseline_value=round(direct_p99, 1),
+            note=how,
+        )
+    )
+    record(
+        Figure(
+            "gateway",
+            "calendar page through the gateway, CPU per request (every process)",
+            round(sum(cpu["gateway"].values()), 1),
+            "ms",
+            baseline="CPU per request straight from the activities service",
+            baseline_value=round(sum(cpu["direct"].values()), 1),
+            note=f"ms per request, by process: {per_request}",
+        )
+    )
 
 
 def main() -> int:
@@ -204,22 +280,23 @@ def main() -> int:
             run(env, "-m", f"{service}.entrypoints.cli", "migrate")
         run(env, "-m", "registry.entrypoints.cli", "load-reference")
         run(env, "-m", "registry.entrypoints.cli", "seed-demo")
-        processes = [
-            start(env, "registry.entrypoints.api:create_app", ports["registry"]),
-            start(env, "activities.entrypoints.api:create_app", ports["activities"]),
-            start(env, "gateway.entrypoints.api:create_app", ports["gateway"]),
-        ]
+        processes = {
+            name: start(env, f"{name}.entrypoints.api:create_app", ports[name])
+            for name in ("registry", "activities", "gateway")
+        }
         try:
-            asyncio.run(prepare_and_measure(env, ports))
+            asyncio.run(prepare_and_measure(env, ports, processes))
         finally:
-            for process in processes:
+            for process in processes.values():
                 process.terminate()
-            for process in processes:
+            for process in processes.values():
                 process.wait(timeout=10)
     return 0
 
 
-async def prepare_and_measure(env: dict[str, str], ports: dict[str, int]) -> None:
+async def prepare_and_measure(
+    env: dict[str, str], ports: dict[str, int], started: dict[str, subprocess.Popen[bytes]]
+) -> None:
     for port in ports.values():
         await wait(f"http://127.0.0.1:{port}/healthz")
     async with httpx.AsyncClient() as client:
@@ -232,7 +309,9 @@ async def prepare_and_measure(env: dict[str, str], ports: dict[str, int]) -> Non
         f"machine: {os.cpu_count()} cores; {ACTIVITIES} activities, {len(academies)} academies, "
         f"page of {PAGE}, {CONCURRENCY} concurrent clients, {SECONDS:.0f} s each"
     )
-    await measure(ports)
+    processes = {"client": psutil.Process()}
+    processes |= {name: psutil.Process(p.pid) for name, p in started.items()}
+    await measure(ports, processes)
 
 
 if __name__ == "__main__":
