@@ -27,6 +27,7 @@ from gateway.domain.bucket import Buckets
 from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
+from gateway.ops_web import ops_router
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
 from gateway.schema.query import make_schema
@@ -80,6 +81,7 @@ def create_app(
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(feeds_router(partner_keys(settings, store), guard))
+    app.include_router(ops_router(settings, identify_caller, guard, graphql.schema))
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
     if settings.cors_origins:

@@ -1,0 +1,123 @@
+"""The pages' words: Dutch first, English with `?lang=en`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("nl", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("STEM-academies: stand van zaken", "STEM academies: state of play"),
+    "skip": ("Naar de inhoud", "Skip to content"),
+    "nav": ("Ops-pagina's", "Ops pages"),
+    "nav_reach": ("Bereik", "Reach"),
+    "nav_follow_up": ("Opvolging", "Follow-up"),
+    "nav_ingestion": ("Inname", "Ingestion"),
+    "other_language": ("English", "Nederlands"),
+    "logout": ("Afmelden", "Sign out"),
+    "login_title": ("Aanmelden voor ops", "Ops sign-in"),
+    "login_intro": (
+        "Geef je ops-token. Het wordt bewaard in een cookie die alleen deze site leest.",
+        "Enter your ops token. It is kept in a cookie only this site reads.",
+    ),
+    "token": ("Ops-token", "Ops token"),
+    "login": ("Aanmelden", "Sign in"),
+    "login_failed": ("Dit token is niet geldig.", "This token is not valid."),
+    "year": ("Jaar", "Year"),
+    "show": ("Toon", "Show"),
+    "map_title": ("Bereikte gemeenten in {year}", "Municipalities reached in {year}"),
+    "map_summary": (
+        "{reached} van de {total} gemeenten bereikt ({share}), op de grenzen van {year}.",
+        "{reached} of {total} municipalities reached ({share}), on the boundaries of {year}.",
+    ),
+    "map_help": (
+        "Kies een gemeente (klik, of Tab en Enter) voor de academies en activiteiten.",
+        "Choose a municipality (click, or Tab and Enter) for its academies and activities.",
+    ),
+    "legend": ("Legende", "Legend"),
+    "reach_none": ("niet bereikt", "not reached"),
+    "reach_one": ("bereikt door 1 academie", "reached by 1 academy"),
+    "reach_many": ("bereikt door 2 of meer academies", "reached by 2 or more academies"),
+    "choose_municipality": ("Gemeente", "Municipality"),
+    "detail": ("Gemeente in detail", "Municipality in detail"),
+    "detail_none": ("Nog geen gemeente gekozen.", "No municipality chosen yet."),
+    "academies": ("Academies", "Academies"),
+    "activities": ("Activiteiten", "Activities"),
+    "none": ("geen", "none"),
+    "province": ("Provincie", "Province"),
+    "provinces": ("Bereik per provincie", "Reach per province"),
+    "reached": ("Bereikt", "Reached"),
+    "total": ("Totaal", "Total"),
+    "share": ("Aandeel", "Share"),
+    "all_flanders": ("Vlaanderen", "Flanders"),
+    "trend": ("Bereikte gemeenten per jaar", "Municipalities reached per year"),
+    "newly_reached": ("Nieuw bereikt", "Newly reached"),
+    "dropped": ("Weggevallen", "Dropped"),
+    "trend_note": (
+        "Nieuw en weggevallen tegenover het jaar ervoor; over 2025 heen op de grenzen van 2025.",
+        "New and dropped against the year before; across 2025 on the 2025 boundaries.",
+    ),
+    "not_reached": ("Niet bereikte gemeenten", "Municipalities not reached"),
+    "municipality": ("Gemeente", "Municipality"),
+    "nearest": ("Dichtste actieve academies", "Nearest active academies"),
+    "reviews_due": ("Erkenningen die herzien moeten worden", "Recognition reviews due"),
+    "reviews_before": ("Vervallen vóór {day}", "Running out before {day}"),
+    "academy": ("Academie", "Academy"),
+    "status": ("Status", "Status"),
+    "valid_until": ("Geldig tot", "Valid until"),
+    "participants": ("Deelnemersrapportering {year}", "Participant reports {year}"),
+    "completeness": (
+        "{reported} van de {recognised} erkende academies rapporteerden ({share}).",
+        "{reported} of {recognised} recognised academies reported ({share}).",
+    ),
+    "period": ("Periode", "Period"),
+    "whole_year": ("heel het jaar", "whole year"),
+    "quarter": ("kwartaal {n}", "quarter {n}"),
+    "participants_count": ("Deelnemers", "Participants"),
+    "under_14": ("Jonger dan 14", "Under 14"),
+    "from_14": ("14 en ouder", "14 and over"),
+    "not_reported": ("Niet gerapporteerd", "Not reported"),
+    "subsidies": ("Subsidies per rol in {year}", "Subsidies per role in {year}"),
+    "role": ("Rol", "Role"),
+    "paid": ("Bedrag (EUR)", "Amount (EUR)"),
+    "illustrative": ("illustratief", "illustrative"),
+    "no_rules": (
+        "Voor {year} zijn geen subsidieregels gekend: geen berekening.",
+        "No subsidy rules are known for {year}: no calculation.",
+    ),
+    "no_run": (
+        "Voor {year} is nog geen berekening opgeslagen.",
+        "No calculation is stored for {year} yet.",
+    ),
+    "no_access": ("Geen toegang (scope {scope}).", "No access (scope {scope})."),
+    "unavailable": ("Niet beschikbaar: {reason}", "Unavailable: {reason}"),
+    "ingestion": ("Gezondheid van de inname", "Ingestion health"),
+    "quarantine": ("Quarantaine", "Quarantine"),
+    "quarantine_total": ("{total} leveringen in quarantaine.", "{total} deliveries in quarantine."),
+    "source": ("Bron", "Source"),
+    "reason": ("Reden", "Reason"),
+    "received": ("Ontvangen", "Received"),
+    "attempts": ("Pogingen", "Attempts"),
+    "dead_letters": ("Dode brieven ({service})", "Dead letters ({service})"),
+    "written": ("Geschreven", "Written"),
+    "consumer_lag": ("Achterstand van de consumers", "Consumer lag"),
+    "consumer": ("Consumer", "Consumer"),
+    "topic": ("Topic", "Topic"),
+    "lag": ("Achterstand (berichten)", "Lag (messages)"),
+    "poller": ("Laatste synchronisatie van de poller", "Last poller sync"),
+    "kind": ("Soort", "Kind"),
+    "cursor": ("Tot", "Up to"),
+    "synced_at": ("Gesynchroniseerd op", "Synced at"),
+    "poller_never": ("De poller liep nog niet.", "The poller has not run yet."),
+    "empty": ("Geen.", "None."),
+}
+
+
+def labels(lang: str) -> Mapping[str, str]:
+    """The labels in `lang` (Dutch for anything else)."""
+    index = 1 if lang == "en" else 0
+    return {key: pair[index] for key, pair in _LABELS.items()}
+
+
+def language(given: str | None) -> str:
+    return given if given in LANGUAGES else "nl"

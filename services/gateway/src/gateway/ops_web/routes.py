@@ -1,0 +1,176 @@
+"""The ops pages under /ops: sign-in, reach (map and tables), follow-up, ingestion health.
+
+Server-rendered (Jinja2, autoescaped), a little JavaScript that only improves what works
+without it (the year switcher submits on change; a municipality's detail loads in place),
+a Content-Security-Policy that allows only this site's own files.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from strawberry.schema.base import BaseSchema
+
+from gateway.adapters.upstreams import UpstreamError
+from gateway.config import Settings
+from gateway.ops_web import palette, session, views
+from gateway.ops_web.labels import labels, language
+from gateway.ops_web.queries import Executor
+from gateway.ops_web.reads import FIRST_YEAR, Maps
+from gateway.ops_web.session import Identify
+from gateway.schema.context import Guard
+
+STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
+    "img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+Lang = Annotated[str | None, Query(description="nl (default) or en")]
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def ops_router(
+    settings: Settings, identify: Identify, guard: Guard, schema: BaseSchema
+) -> APIRouter:
+    """The /ops pages; `identify` is the gateway's own credential check, `schema` its
+    GraphQL schema, which the pages execute in-process."""
+    router = APIRouter(prefix="/ops", include_in_schema=False)
+    templates = Environment(
+        loader=PackageLoader("gateway.ops_web", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    executor = Executor(schema, guard)
+    maps = Maps()
+    secure = settings.environment == "production"
+    static = files("gateway.ops_web") / "static"
+
+    def render(name: str, request: Request, lang: str, code: int = 200, **values: Any) -> Response:
+        words = labels(lang)
+
+        def link(path: str, **params: Any) -> str:
+            given = {k: v for k, v in params.items() if v is not None}
+            if lang != "nl":
+                given["lang"] = lang
+            return f"/ops{path}" + (f"?{urlencode(given)}" if given else "")
+
+        other = "en" if lang == "nl" else "nl"
+        switch = dict(request.query_params) | {"lang": other}
+        html = templates.get_template(name).render(
+            t=words,
+            lang=lang,
+            link=link,
+            other_language_url=f"{request.url.path}?{urlencode(switch)}",
+            palette=palette,
+            path=request.url.path,
+            **values,
+        )
+        return HTMLResponse(html, status_code=code, headers=SECURITY_HEADERS)
+
+    def page_of(request: Request, lang: str | None) -> views.Page | None:
+        caller = session.signed_in(request, identify)
+        if caller is None:
+            return None
+        chosen = language(lang)
+        return views.Page(request, caller, chosen, labels(chosen))
+
+    def to_login(lang: str | None) -> Response:
+        suffix = "?lang=en" if language(lang) == "en" else ""
+        return RedirectResponse(f"/ops/login{suffix}", status.HTTP_303_SEE_OTHER)
+
+    def year_of(given: int | None) -> int:
+        today = _today()
+        if given is None:
+            return today.year
+        if not FIRST_YEAR <= given <= today.year:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"year {FIRST_YEAR}..{today.year}")
+        return given
+
+    @router.get("/login")
+    async def login_form(request: Request, lang: Lang = None) -> Response:
+        return render("login.html", request, language(lang), failed=False)
+
+    @router.post("/login")
+    async def login(request: Request, lang: Lang = None) -> Response:
+        token = await session.posted_token(request)
+        if session.caller_of_token(identify, token) is None:
+            return render("login.html", request, language(lang), code=401, failed=True)
+        suffix = "?lang=en" if language(lang) == "en" else ""
+        response = RedirectResponse(f"/ops{suffix}", status.HTTP_303_SEE_OTHER)
+        session.keep(response, token, secure=secure)
+        return response
+
+    @router.post("/logout")
+    async def logout(lang: Lang = None) -> Response:
+        response = to_login(lang)
+        session.forget(response, secure=secure)
+        return response
+
+    @router.get("")
+    async def reach(
+        request: Request, lang: Lang = None, year: int | None = None, nis: str | None = None
+    ) -> Response:
+        page = page_of(request, lang)
+        if page is None:
+            return to_login(lang)
+        chosen = year_of(year)
+        try:
+            shown = await views.reach_page(page, executor, maps, chosen, _today())
+            detail = await views.municipality_detail(page, executor, chosen, nis) if nis else None
+        except UpstreamError as exc:
+            return render("unavailable.html", request, page.lang, code=503, reason=str(exc))
+        return render("reach.html", request, page.lang, detail=detail, **shown)
+
+    @router.get("/municipality/{nis_code}")
+    async def municipality(
+        request: Request, nis_code: str, lang: Lang = None, year: int | None = None
+    ) -> Response:
+        """A municipality's detail as an HTML fragment, for the map's script."""
+        page = page_of(request, lang)
+        if page is None:
+            return Response(status_code=status.HTTP_401_UNAUTHORIZED)
+        chosen = year_of(year)
+        detail = await views.municipality_detail(page, executor, chosen, nis_code)
+        if detail is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such municipality that year")
+        return render("detail.html", request, page.lang, detail=detail)
+
+    @router.get("/follow-up")
+    async def follow_up(request: Request, lang: Lang = None, year: int | None = None) -> Response:
+        page = page_of(request, lang)
+        if page is None:
+            return to_login(lang)
+        shown = await views.follow_up_page(page, executor, year_of(year), _today())
+        return render("follow_up.html", request, page.lang, **shown)
+
+    @router.get("/ingestion")
+    async def ingestion(request: Request, lang: Lang = None) -> Response:
+        page = page_of(request, lang)
+        if page is None:
+            return to_login(lang)
+        shown = await views.ingestion_page(page, executor, guard.upstream_token)
+        return render("ingestion.html", request, page.lang, **shown)
+
+    @router.get("/static/{name}")
+    async def static_file(name: str) -> Response:
+        if name not in STATIC:
+            raise HTTPException(status.HTTP_404_NOT_FOUND)
+        body = (static / name).read_bytes()
+        return Response(body, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})
+
+    return router
