@@ -8,7 +8,7 @@ A module of its own, read-only, so it stays apart from the listing's hot path.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -51,8 +51,9 @@ def summary_router(database: Database) -> APIRouter:
     async def calendar_summary(
         year: Annotated[int, Query(ge=2000, le=2100)],
     ) -> CalendarSummary:
-        start = datetime(year, 1, 1, tzinfo=BRUSSELS)
-        end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS)
+        # The year's bounds in Brussels time, compared in UTC (as stored; SQLite keeps no zone).
+        start = datetime(year, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
+        end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
         a, o, t = activities.c, activity_occurrences.c, activity_themes.c
         occurring = (
             select(a.activity_id, a.academy_id, a.age_min, a.age_max, o.start)
@@ -74,7 +75,8 @@ def summary_router(database: Database) -> APIRouter:
         months: dict[str, set[str]] = {f"{m:02d}": set() for m in range(1, 13)}
         seen: dict[str, tuple[str | None, int | None, int | None]] = {}
         for row in rows:
-            months[f"{row.start.astimezone(BRUSSELS).month:02d}"].add(row.activity_id)
+            when = row.start if row.start.tzinfo else row.start.replace(tzinfo=UTC)
+            months[f"{when.astimezone(BRUSSELS).month:02d}"].add(row.activity_id)
             seen[row.activity_id] = (row.academy_id, row.age_min, row.age_max)
         theme_counts: Counter[str] = Counter()
         for activity_id in seen:
