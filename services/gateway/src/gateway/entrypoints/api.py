@@ -8,6 +8,7 @@ and the per-process guard (cost buckets, APQ cache).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -34,6 +35,11 @@ from gateway.schema.query import make_schema
 from stemkit.logging import configure_logging
 from stemkit.web import ReadinessCheck, add_platform_routes, stable_operation_id
 
+# A GraphQL answer allocates tens of thousands of short-lived objects, nearly all freed by
+# reference counting; at the default generation-0 threshold (700) the cyclic collector still
+# ran several times per calendar page: 1.4 of ~11 ms CPU per page (gc.callbacks), 0.4 so.
+GC_THRESHOLDS = (20_000, 50, 100)
+
 
 def create_app(
     settings: Settings | None = None,
@@ -43,6 +49,7 @@ def create_app(
     """`transports` (per upstream name) replaces the network, for tests."""
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
+    gc.set_threshold(*GC_THRESHOLDS)
     # httpx logs every upstream request at INFO: one line per batch per query is noise.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
