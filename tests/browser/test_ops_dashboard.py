@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
@@ -75,10 +76,17 @@ async def graphql(client: httpx.AsyncClient, url: str, query: str) -> dict[str, 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[Platform]:
     kafka = _required_env("KAFKA_BOOTSTRAP_SERVERS")
-    saved = os.environ.get("GATEWAY_OPS_TOKEN_SCOPES")
-    # A second ops token with one scope only, for the scope test (the harness passes the
-    # environment on to the processes it starts).
-    os.environ["GATEWAY_OPS_TOKEN_SCOPES"] = f'{{"{REVIEWS_ONLY_TOKEN}": ["reviews"]}}'
+    # The harness passes the environment on to the processes it starts: a second ops token
+    # with one scope only, for the scope test; and a larger cost budget, because these tests
+    # load about 30 pages of ~1000 points each in a few minutes with one token, where the
+    # default budget (10000, 100 a second) lets a person see about one page per 10 s.
+    extra = {
+        "GATEWAY_OPS_TOKEN_SCOPES": f'{{"{REVIEWS_ONLY_TOKEN}": ["reviews"]}}',
+        "GATEWAY_COST_BUDGET": "200000",
+        "GATEWAY_COST_REFILL_PER_SECOND": "2000",
+    }
+    saved = {name: os.environ.get(name) for name in extra}
+    os.environ.update(extra)
     try:
         async with AsyncExitStack() as stack:
             urls = {s: await stack.enter_async_context(fresh_database()) for s in SERVICES_WITH_DB}
@@ -91,10 +99,11 @@ async def platform() -> AsyncIterator[Platform]:
             finally:
                 running.stop()
     finally:
-        if saved is None:
-            os.environ.pop("GATEWAY_OPS_TOKEN_SCOPES", None)
-        else:
-            os.environ["GATEWAY_OPS_TOKEN_SCOPES"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 async def _seed(platform: Platform) -> None:
@@ -362,6 +371,27 @@ async def test_english_labels_and_the_other_pages(signed_in: Page, platform: Pla
     )
     assert await page.locator(".error").count() == 0
     await page.screenshot(path=shot("follow-up-2024"), full_page=True)
+
+    # Subsidies per role only where the year's rules are known: none for 2022; for 2023 the
+    # sums per role of GraphQL's subsidies (or no table while no calculation is stored).
+    await page.goto(f"{gateway}/ops/follow-up?year=2022")
+    await expect(page.locator("#no-rules")).to_be_visible()
+    async with httpx.AsyncClient(timeout=30) as client:
+        paid = await graphql(client, gateway, "{ subsidies(year: 2023) { role paidEur } }")
+    await page.goto(f"{gateway}/ops/follow-up?year=2023")
+    assert await page.locator("#no-rules").count() == 0
+    if paid["subsidies"] is None:
+        assert await page.locator("#subsidies").count() == 0
+    else:
+        sums: dict[str, Decimal] = {}
+        for s in paid["subsidies"]:
+            sums[s["role"]] = sums.get(s["role"], Decimal(0)) + Decimal(str(s["paidEur"]))
+        rows = await page.eval_on_selector_all(
+            "#subsidies tbody tr",
+            "rows => rows.map(r => [r.querySelector('th').textContent,"
+            " r.querySelector('td:last-child').textContent.split(' ')[0]])",
+        )
+        assert rows == [[role, f"{total:.2f}"] for role, total in sorted(sums.items())]
 
     await page.goto(f"{gateway}/ops/ingestion")
     assert await page.locator("#quarantine-total").get_attribute("data-total") == str(
