@@ -11,8 +11,10 @@ Between sweeps that found nothing the relay waits `idle_interval`. On PostgreSQL
 LISTENs on `stemkit.outbox.OUTBOX_CHANNEL`, which every transaction that stages an event
 NOTIFYs at commit: it sweeps as soon as something is committed, and polls only every
 `listen_idle_interval` as a safety net (a lost listening connection falls back to polling
-at `idle_interval` until it is back). Idle relays then cost almost nothing, and an event
-leaves within milliseconds of its commit instead of up to an idle interval later.
+at `idle_interval` until it is back). After a notification it waits `coalesce` (50 ms) so
+that a stream of commits is swept in batches, not one sweep per commit. Idle relays cost
+almost nothing, and an event leaves within about `coalesce` of its commit instead of up
+to an idle interval later.
 
 Run ONE relay per service database. On PostgreSQL each sweep takes
 `pg_try_advisory_xact_lock`, so a second replica stands by instead of interleaving batches
@@ -108,6 +110,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_interval: float = 0.2,
         listen_idle_interval: float = 2.0,
+        coalesce: float = 0.05,
         max_backoff: float = 30.0,
     ) -> None:
         self.service = service
@@ -116,6 +119,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_interval = idle_interval
         self.listen_idle_interval = max(idle_interval, listen_idle_interval)
+        self.coalesce = coalesce
         self.max_backoff = max_backoff
         self._standby = False
         self._faults = {
@@ -147,7 +151,11 @@ class OutboxRelay:
                         break
                     continue
                 backoff.reset()
-                if sent == 0 and await self._wait_idle(stop, notifications):
+                # Polling: sweep again at once after a sweep that sent something. Listening:
+                # only after a full batch; otherwise wait for the next commit (one during
+                # this sweep has already set `wake`), so sweeps never outnumber commits.
+                more = sent >= self.batch_size if notifications is not None else sent > 0
+                if not more and await self._wait_idle(stop, notifications):
                     break
         finally:
             if notifications is not None:
@@ -176,7 +184,8 @@ class OutboxRelay:
         finally:
             for waiting in waits:
                 waiting.cancel()
-        return stop.is_set()
+        # Under a steady stream of commits, let a few gather: one sweep for them all.
+        return await sleep_or_stop(stop, self.coalesce) if self.coalesce else stop.is_set()
 
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows in `seq` order; the number marked sent.
