@@ -67,6 +67,9 @@ class _Counter:
         list_sizes: dict[str, int],
     ) -> None:
         self.fragments, self.variables, self.list_sizes = fragments, variables, list_sizes
+        # A fragment's cost under a parent type, counted once: fragments that spread others
+        # twice, 20 deep, would otherwise be walked 2**20 times (found by tests/abuse).
+        self.spread_costs: dict[tuple[str, str], int] = {}
 
     def selection(
         self, parent: GraphQLNamedType, selection_set: SelectionSetNode, seen: set[str]
@@ -80,8 +83,13 @@ class _Counter:
             elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
                 fragment = self.fragments.get(node.name.value)
                 if fragment is not None:  # unknown fragments fail validation anyway
-                    inner = seen | {node.name.value}
-                    total += self.selection(parent, fragment.selection_set, inner)
+                    key = (parent.name, node.name.value)
+                    if key not in self.spread_costs:
+                        inner = seen | {node.name.value}
+                        self.spread_costs[key] = self.selection(
+                            parent, fragment.selection_set, inner
+                        )
+                    total += self.spread_costs[key]
         return total
 
     def field(self, parent: GraphQLNamedType, node: FieldNode, seen: set[str]) -> int:
@@ -124,3 +132,36 @@ def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
         is_list = is_list or isinstance(kind, GraphQLList)
         kind = kind.of_type
     return kind, is_list
+
+
+def expanded_size(document: DocumentNode) -> int:
+    """How many selections the document holds with every fragment spread expanded, counted
+    in linear time (each fragment's size once). Fragments that spread the next one twice,
+    60 deep, are 2**60 selections for anything that walks them (Strawberry's depth limit
+    does): such a document is refused on this figure before validation."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    sizes: dict[str, int] = {}
+
+    def size(selection_set: SelectionSetNode | None, visiting: frozenset[str]) -> int:
+        total = 0
+        for node in selection_set.selections if selection_set else ():
+            if isinstance(node, FieldNode):
+                total += 1 + size(node.selection_set, visiting)
+            elif isinstance(node, InlineFragmentNode):
+                total += size(node.selection_set, visiting)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                if name in visiting or name not in fragments:
+                    continue  # a cycle or an unknown fragment: validation says so
+                if name not in sizes:
+                    sizes[name] = size(fragments[name].selection_set, visiting | {name})
+                total += sizes[name]
+        return total
+
+    return sum(
+        size(d.selection_set, frozenset())
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )

@@ -1,4 +1,5 @@
-"""Refuse request bodies over a size, before they are read whole (413)."""
+"""Refuse request bodies over a size, before they are read whole (413), and bodies nested
+too deeply to parse (400)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimit:
-    """ASGI middleware: a declared or streamed body over `max_bytes` under `prefix` is a 413."""
+    """ASGI middleware: a declared or streamed body over `max_bytes` under `prefix` is a 413;
+    one nested too deeply for the JSON parser is a 400."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str) -> None:
         self.app, self.max_bytes, self.prefix = app, max_bytes, prefix
@@ -43,14 +45,20 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await self._refuse(send)
+        except RecursionError:
+            # JSON nested thousands deep (`[[[[...`, well under the size limit) makes the
+            # GraphQL layer's json.loads give up: the client's mistake, not a 500.
+            if not started:
+                await self._refuse(send, 400, "request body nested too deeply")
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body over {self.max_bytes} bytes"}).encode()
+    async def _refuse(self, send: Send, status: int = 413, detail: str | None = None) -> None:
+        detail = detail or f"request body over {self.max_bytes} bytes"
+        body = json.dumps({"detail": detail}).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
         ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

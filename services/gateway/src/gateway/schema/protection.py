@@ -25,7 +25,7 @@ from strawberry.extensions import (
 
 from gateway.adapters.persisted import sha256
 from gateway.adapters.upstreams import UpstreamError
-from gateway.domain.cost import query_cost
+from gateway.domain.cost import expanded_size, query_cost
 from gateway.schema.context import Context
 from gateway.schema.report import LIST_SIZES as REPORT_LIST_SIZES
 
@@ -37,6 +37,11 @@ LIST_SIZES = {
     "Query.deadLetters": 100,  # its `limit` is at most 100
     **REPORT_LIST_SIZES,
 }
+
+
+# Fields of a query with its fragments expanded; checked before validation (whose depth
+# limit walks every expansion). Without fragments the token limit keeps far below it.
+MAX_EXPANDED_SELECTIONS = 5000
 
 
 def _error(message: str, code: str, **more: Any) -> GraphQLError:
@@ -80,6 +85,12 @@ class Protection(SchemaExtension):
             raise _error("only safelisted operations are allowed", "PERSISTED_QUERY_NOT_ALLOWED")
 
     def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and expanded_size(document) > MAX_EXPANDED_SELECTIONS:
+            raise _error(
+                f"the query expands to more than {MAX_EXPANDED_SELECTIONS} fields",
+                "QUERY_TOO_LARGE",
+            )
         yield
         execution = self.execution_context
         if execution.pre_execution_errors or execution.graphql_document is None:
