@@ -57,14 +57,33 @@ def kafka_from_env() -> str:
 
 @dataclass(frozen=True)
 class Platform:
-    """The four apps (lifespans running) and the database URL of each service with one."""
+    """The four apps (lifespans running), the database URL of each service with one, and
+    every 5xx an upstream gave the gateway (which shows the client only "unavailable")."""
 
     apps: dict[str, FastAPI]
     database_urls: dict[str, str]
+    upstream_errors: list[str]
 
     def client(self, name: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(self.apps[name])
         return httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=60)
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """An upstream app in process; an exception in it is a 500, as a server would answer,
+    and every 5xx is written down."""
+
+    def __init__(self, name: str, app: FastAPI, errors: list[str]) -> None:
+        self.name, self.errors = name, errors
+        self.inner = httpx.ASGITransport(app, raise_app_exceptions=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if response.status_code >= 500:
+            self.errors.append(
+                f"{self.name}: {request.method} {request.url} -> {response.status_code}"
+            )
+        return response
 
 
 async def migrated_databases(stack: AsyncExitStack) -> dict[str, str]:
@@ -129,9 +148,10 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
                 )
             ),
         }
-        transports = {name: httpx.ASGITransport(apps[name]) for name in UPSTREAMS}
+        errors: list[str] = []
+        transports = {name: RecordingTransport(name, apps[name], errors) for name in UPSTREAMS}
         settings = gateway_settings(tmp_path_factory.mktemp("gateway"))
         apps["gateway"] = gateway_app(settings, transports=transports)
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
-        yield Platform(apps=apps, database_urls=urls)
+        yield Platform(apps=apps, database_urls=urls, upstream_errors=errors)

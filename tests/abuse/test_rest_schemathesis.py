@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.kafka, pytest.mark.slow]
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
 SERVICES = ("registry", "activities", "subsidy")
-EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 5}
+EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
 
 
 def success_conforms(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
