@@ -108,7 +108,11 @@ def render(run: Path) -> str:
     info = json.loads((run / "machine.json").read_text())
     figures = read(run / "results.jsonl")
     status = _status(run)
-    ended = datetime.now(UTC)
+    # The end of the last bench (re-rendering later, e.g. after editing the notes, keeps it).
+    last = run / "status.tsv"
+    ended = (
+        datetime.fromtimestamp(last.stat().st_mtime, UTC) if last.exists() else datetime.now(UTC)
+    )
     started = datetime.fromisoformat(info["started"])
     load = ", ".join(str(x) for x in info["load_average"])
     idle = (
@@ -135,7 +139,7 @@ def render(run: Path) -> str:
         f"- infrastructure: {info['kafka']} (KRaft, one node), {info['postgres']}, "
         "both on this machine, started for the run",
         f"- targets: {len(targets) - len(missed)} of {len(targets)} met"
-        + (f"; missed: {', '.join(f.name for f in missed)}" if missed else ""),
+        + (f"; missed: {'; '.join(f.name for f in missed)}" if missed else ""),
         "",
         "Each figure is measured beside its baseline in the same run, on the same machine, "
         "broker and database; the ratio is value / baseline.",
