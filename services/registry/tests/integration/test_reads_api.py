@@ -70,6 +70,7 @@ async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
         "recognition-revoke_role",
         "participants-report_participants",
         "participants-list_participant_reports",
+        "participants-list_participant_reports_of_year",
         "participants-get_reporting_completeness",
         "municipalities-list_municipalities",
         "municipalities-get_municipality",
@@ -77,4 +78,5 @@ async def test_operation_ids_are_stable(api: httpx.AsyncClient) -> None:
         "municipalities-list_predecessors",
         "municipalities-lookup_postal_code",
         "municipalities-locate_point",
+        "municipalities-get_boundaries",
     }
