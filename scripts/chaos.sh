@@ -5,7 +5,7 @@
 # Its own Kafka and PostgreSQL live in var/chaos (wiped first); loopback only.
 #
 #   make chaos                          # 10,000 changes, a drawn seed (printed)
-#   CHANGES=2000 SEED=42 make chaos     # smaller, or the same run again
+#   CHANGES=2000 SEED=42 make chaos     # smaller, or the same run again (RATE=changes/s)
 # Figures: stdout and test-artifacts/chaos/figures.json; process logs beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +22,5 @@ trap cleanup EXIT
 
 args=(--changes "${CHANGES:-10000}" --dir "$DIR")
 if [ -n "${SEED:-}" ]; then args+=(--seed "$SEED"); fi
+if [ -n "${RATE:-}" ]; then args+=(--rate "$RATE"); fi
 $PY -m tests.chaos.run "${args[@]}"

@@ -47,8 +47,12 @@ class Options:
     rate: float = 60.0  # changes per second the workload offers
     concurrency: int = 8  # webhook requests in flight
     kills_per_process: int = 2
-    poll_interval: float = 2.0
-    quiesce_within: float = 420.0
+    poll_interval: float = 5.0
+    # Each poll reads back this far before its cursor; `modified` is stamped at the moment
+    # of the change here, so a short window suffices (the default 300 s makes every round
+    # re-read minutes of documents, which starves the worker on a small machine).
+    poll_overlap: float = 30.0
+    quiesce_within: float = 1200.0
     artifacts: Path = ARTIFACTS
     keep: bool = False  # leave Kafka and PostgreSQL running afterwards
 
@@ -105,7 +109,8 @@ async def run(options: Options) -> Report:
                 "ACTIVITIES_UITDATABANK_SEARCH_URL": search.url,
                 "ACTIVITIES_UITDATABANK_FETCH_HOSTS": "127.0.0.1",
                 "ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS": str(options.poll_interval),
-                "ACTIVITIES_UITDATABANK_TIMEOUT_SECONDS": "5",
+                "ACTIVITIES_UITDATABANK_POLL_OVERLAP_SECONDS": str(options.poll_overlap),
+                "ACTIVITIES_UITDATABANK_TIMEOUT_SECONDS": "10",
                 "ACTIVITIES_WEBHOOK_SECRETS": DEV_WEBHOOK_SECRET,
             },
         )

@@ -3,7 +3,7 @@ changes through the webhook and the poller while every platform process is kille
 SIGKILL once, Kafka and PostgreSQL restart once; every count must equal the tally.
 
 It starts its own Kafka and PostgreSQL (it restarts them, so it cannot share the suite's);
-about three minutes on two idle cores, longer on a loaded machine.
+meant for about three minutes on two idle cores; 7 minutes measured on a loaded machine.
 """
 
 from __future__ import annotations
