@@ -3,7 +3,7 @@ changes through the webhook and the poller while every platform process is kille
 SIGKILL once, Kafka and PostgreSQL restart once; every count must equal the tally.
 
 It starts its own Kafka and PostgreSQL (it restarts them, so it cannot share the suite's);
-meant for about three minutes on two idle cores; 7 minutes measured on a loaded machine.
+3 minutes measured on the shared 2-core machine, 7 at load average 17.
 """
 
 from __future__ import annotations

@@ -263,13 +263,13 @@ def place_version(
 
 
 def _occurrences(rng: random.Random) -> tuple[OccurrencePlan, ...]:
-    found = []
+    found: dict[datetime, OccurrencePlan] = {}  # subEvents of one event never coincide
     for _ in range(rng.choice((1, 1, 2, 3))):
         day = FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days))
         hour = rng.randrange(9, 16)  # well inside the day: the Brussels date is the date
         start = datetime.combine(day, time(hour), BRUSSELS)
-        found.append(OccurrencePlan(start, start + timedelta(hours=2), rng.random() < 0.05))
-    return tuple(sorted(found, key=lambda o: o.start))
+        found[start] = OccurrencePlan(start, start + timedelta(hours=2), rng.random() < 0.05)
+    return tuple(sorted(found.values(), key=lambda o: o.start))
 
 
 def event_version(
