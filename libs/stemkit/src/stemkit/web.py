@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stemkit.db import Database, database_reachable
 from stemkit.health import BrokerProbe
+from stemkit.nul_guard import RefuseNul
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -33,8 +34,11 @@ def stable_operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def add_platform_routes(app: FastAPI, service: str, checks: dict[str, ReadinessCheck]) -> None:
-    """Mount /healthz, /readyz and /metrics, and count every request."""
+def add_platform_routes(
+    app: FastAPI, service: str, checks: dict[str, ReadinessCheck], *, refuse_nul: bool = False
+) -> None:
+    """Mount /healthz, /readyz and /metrics, and count every request; with `refuse_nul`
+    (services whose queries reach PostgreSQL), a NUL in the path or query is a 400."""
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -52,6 +56,8 @@ def add_platform_routes(app: FastAPI, service: str, checks: dict[str, ReadinessC
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RequestMetrics, service=service)
+    if refuse_nul:  # outside the metrics, as before: PostgreSQL text holds no NUL
+        app.add_middleware(RefuseNul)
 
 
 class RequestMetrics:

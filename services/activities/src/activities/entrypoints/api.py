@@ -17,7 +17,6 @@ from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
 from activities.entrypoints.webhook import webhook_router
 from stemkit.logging import configure_logging
-from stemkit.nul_guard import RefuseNul
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
@@ -46,8 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.database = database
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks)
-    app.add_middleware(RefuseNul)  # PostgreSQL text holds no NUL: a 400, not a 500
+    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     app.include_router(webhook_router(database, settings, intake))
     app.include_router(read_router(database))
     app.include_router(summary_router(database))

@@ -21,7 +21,6 @@ from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
 from stemkit.db import Database
 from stemkit.logging import configure_logging
-from stemkit.nul_guard import RefuseNul
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
@@ -44,8 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.database = database
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks)
-    app.add_middleware(RefuseNul)  # PostgreSQL text holds no NUL: a 400, not a 500
+    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # Before the academies' routes, so /academies/import is not read as an academy id.
     app.include_router(import_router(database, settings))
     app.include_router(academies_router(database, settings))

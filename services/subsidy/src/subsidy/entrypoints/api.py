@@ -11,7 +11,6 @@ from fastapi import FastAPI, HTTPException, Query, status
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
 from stemkit.logging import configure_logging
-from stemkit.nul_guard import RefuseNul
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 from subsidy import views
 from subsidy.bootstrap import open_database
@@ -41,8 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.database = database
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks)
-    app.add_middleware(RefuseNul)  # PostgreSQL text holds no NUL: a 400, not a 500
+    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
 
     @app.get("/reach", tags=["reach"], response_model=list[views.ReachView])
     async def list_reach(
