@@ -25,6 +25,8 @@ from gateway.adapters.registry import (
     ReportRead,
 )
 from gateway.adapters.subsidy import (
+    CallRead,
+    ChangesRead,
     CoverageRead,
     NearAcademyRead,
     NotReachedRead,
@@ -38,8 +40,6 @@ from gateway.reporting.model import YearReport
 from gateway.reporting.render import SECTION, render
 from gateway.reporting.source import (
     CalendarSummaryRead,
-    CallRead,
-    ChangesRead,
     RunCallRead,
     RunDetailRead,
     RunLineRead,

@@ -165,3 +165,48 @@ async def what_if(
     response = await post(client, SERVICE, "/what-if", {"year": year, "parameters": parameters})
     found: dict[str, Any] = parse(SERVICE, _JSON, response)
     return found
+
+
+class ChangesRead(Read):
+    """`GET /reach/changes`: NIS codes newly reached and dropped between two years."""
+
+    from_year: int
+    to_year: int
+    newly_reached: list[str] = []
+    dropped: list[str] = []
+
+
+class CallRead(Read):
+    """`GET /calls`: a call known for the year and the role it pays."""
+
+    call_id: str
+    year: int
+    role: str
+    source: str = ""
+
+
+_CHANGES = TypeAdapter(ChangesRead)
+_CALLS = TypeAdapter(list[CallRead])
+
+
+async def reach_changes(
+    client: httpx.AsyncClient, from_year: int, to_year: int, boundaries_of: int | None
+) -> ChangesRead:
+    """Newly reached and dropped from `from_year` to `to_year`, both years on the
+    municipalities of `boundaries_of` when given (across the 2025 mergers)."""
+    response = await get(
+        client,
+        SERVICE,
+        "/reach/changes",
+        from_year=from_year,
+        to_year=to_year,
+        boundaries_of=boundaries_of,
+    )
+    found: ChangesRead = parse(SERVICE, _CHANGES, response)
+    return found
+
+
+async def calls(client: httpx.AsyncClient, year: int) -> list[CallRead]:
+    """The subsidy calls (rules) known for the year; none: its subsidies cannot be known."""
+    found: list[CallRead] = parse(SERVICE, _CALLS, await get(client, SERVICE, "/calls", year=year))
+    return found

@@ -1,6 +1,6 @@
 """What the pages read besides GraphQL, through the gateway's upstream clients: the map's
-boundaries (registry), newly reached and dropped municipalities and the year's subsidy calls
-(subsidy), the consumers' lag and the poller's last sync (activities, subsidy; ops token).
+boundaries (registry), newly reached and dropped municipalities (subsidy), the consumers'
+lag and the poller's last sync (activities, subsidy; ops token).
 None of it is partner data, so none of it is in the GraphQL schema."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
-from gateway.adapters.http import Read, get, get_many, parse
+from gateway.adapters import subsidy
+from gateway.adapters.http import Read, get_many, parse
+from gateway.adapters.subsidy import ChangesRead
 from gateway.adapters.upstreams import UpstreamError
 from gateway.ops_web.svgmap import Drawing, draw
 
@@ -21,21 +23,7 @@ MERGERS_YEAR = 2025  # the 2025 boundaries differ from those of 2019-2024
 BOUNDARIES_TIMEOUT = 30.0  # seconds
 
 
-class ChangesRead(Read):
-    from_year: int
-    to_year: int
-    newly_reached: list[str] = []
-    dropped: list[str] = []
-
-
-class CallRead(Read):
-    call_id: str
-    role: str
-
-
 _JSON = TypeAdapter(dict[str, Any])
-_CHANGES = TypeAdapter(ChangesRead)
-_CALLS = TypeAdapter(list[CallRead])
 
 
 def period_of(year: int) -> int:
@@ -73,28 +61,11 @@ async def _boundaries(registry: httpx.AsyncClient, year: int) -> httpx.Response:
     return response
 
 
-async def changes(subsidy: httpx.AsyncClient, year: int) -> ChangesRead:
+async def changes(client: httpx.AsyncClient, year: int) -> ChangesRead:
     """Newly reached and dropped against the year before; across the 2025 mergers both
     years on the 2025 municipalities."""
     crossing = period_of(year - 1) != period_of(year)
-    response = await get(
-        subsidy,
-        "subsidy",
-        "/reach/changes",
-        from_year=year - 1,
-        to_year=year,
-        boundaries_of=year if crossing else None,
-    )
-    found: ChangesRead = parse("subsidy", _CHANGES, response)
-    return found
-
-
-async def calls(subsidy: httpx.AsyncClient, year: int) -> list[CallRead]:
-    """The subsidy calls (rules) known for the year; none: its subsidies cannot be known."""
-    found: list[CallRead] = parse(
-        "subsidy", _CALLS, await get(subsidy, "subsidy", "/calls", year=year)
-    )
-    return found
+    return await subsidy.reach_changes(client, year - 1, year, year if crossing else None)
 
 
 class PartitionLagRead(Read):

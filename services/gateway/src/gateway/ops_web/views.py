@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
+from gateway.adapters import subsidy
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.ops_web import palette, queries, reads
 from gateway.ops_web.queries import Answer, Executor
@@ -187,7 +188,7 @@ async def follow_up_page(page: Page, executor: Executor, year: int, today: date)
     before = today + REVIEW_HORIZON
     answer, calls = await asyncio.gather(
         page.ask(executor, queries.FOLLOW_UP, year=year, before=before.isoformat()),
-        reads.calls(page.upstreams.subsidy, year),
+        subsidy.calls(page.upstreams.subsidy, year),
         return_exceptions=True,
     )
     if isinstance(answer, BaseException):

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from gateway.adapters.registry import CompletenessRead, MunicipalityRead, ReportRead
-from gateway.adapters.subsidy import CoverageRead, NotReachedRead
+from gateway.adapters.subsidy import CallRead, CoverageRead, NotReachedRead
 from gateway.reporting.model import (
     FIRST_YEAR,
     QUARTERS,
@@ -33,7 +33,7 @@ from gateway.reporting.model import (
     TrendYear,
     YearReport,
 )
-from gateway.reporting.source import CalendarSummaryRead, CallRead, ReportSource, RunDetailRead
+from gateway.reporting.source import CalendarSummaryRead, ReportSource, RunDetailRead
 
 Progress = Callable[[str], None]
 

@@ -17,16 +17,7 @@ from gateway.adapters.registry import (
     MunicipalityRead,
     ReportRead,
 )
-from gateway.adapters.subsidy import CoverageRead, NotReachedRead, RunRead
-
-
-class ChangesRead(Read):
-    """Subsidy `GET /reach/changes`: NIS codes newly reached and dropped between two years."""
-
-    from_year: int
-    to_year: int
-    newly_reached: list[str] = []
-    dropped: list[str] = []
+from gateway.adapters.subsidy import CallRead, ChangesRead, CoverageRead, NotReachedRead, RunRead
 
 
 class CalendarSummaryRead(Read):
@@ -38,15 +29,6 @@ class CalendarSummaryRead(Read):
     months: dict[str, int] = {}
     themes: dict[str, int] = {}
     age_groups: dict[str, int] = {}
-
-
-class CallRead(Read):
-    """Subsidy `GET /calls`: a call known for the year and the role it pays."""
-
-    call_id: str
-    year: int
-    role: str
-    source: str = ""
 
 
 class RunLineRead(Read):

@@ -19,15 +19,13 @@ from gateway.adapters.registry import (
     MunicipalityRead,
     ReportRead,
 )
-from gateway.adapters.subsidy import CoverageRead, NotReachedRead, RunRead
+from gateway.adapters.subsidy import CallRead, ChangesRead, CoverageRead, NotReachedRead, RunRead
 from gateway.adapters.upstreams import Upstreams
-from gateway.reporting.source import CalendarSummaryRead, CallRead, ChangesRead, RunDetailRead
+from gateway.reporting.source import CalendarSummaryRead, RunDetailRead
 
 _REPORTS = TypeAdapter(list[ReportRead])
 _DECISIONS = TypeAdapter(list[DecisionRead])
-_CHANGES = TypeAdapter(ChangesRead)
 _SUMMARY = TypeAdapter(CalendarSummaryRead)
-_CALLS = TypeAdapter(list[CallRead])
 _RUN = TypeAdapter(RunDetailRead)
 
 
@@ -46,16 +44,7 @@ class HttpReportSource:
 
     async def changes(self, from_year: int, to_year: int) -> ChangesRead:
         # On the later year's municipalities: a merger (2025) is then no change of reach.
-        response = await get(
-            self.up.subsidy,
-            "subsidy",
-            "/reach/changes",
-            from_year=from_year,
-            to_year=to_year,
-            boundaries_of=to_year,
-        )
-        found: ChangesRead = parse("subsidy", _CHANGES, response)
-        return found
+        return await subsidy.reach_changes(self.up.subsidy, from_year, to_year, to_year)
 
     async def calendar_summary(self, year: int) -> CalendarSummaryRead:
         response = await get(self.up.activities, "activities", "/calendar/summary", year=year)
@@ -89,9 +78,7 @@ class HttpReportSource:
         return await registry.reviews_due(self.up.registry, before)
 
     async def calls(self, year: int) -> list[CallRead]:
-        response = await get(self.up.subsidy, "subsidy", "/calls", year=year)
-        found: list[CallRead] = parse("subsidy", _CALLS, response)
-        return found
+        return await subsidy.calls(self.up.subsidy, year)
 
     async def runs(self, year: int) -> list[RunRead]:
         return await subsidy.runs(self.up.subsidy, year)
