@@ -71,7 +71,7 @@ async def main() -> int:
                 done, cpu, started = 0, time.process_time(), time.perf_counter()
                 profile.enable()
                 while found := await drain(database.session_factory, uit):
-                    done += found
+                    done += len(found)
                 profile.disable()
                 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:

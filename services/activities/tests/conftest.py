@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
-from activities.adapters import deliveries
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched, FetchFailed
 from activities.bootstrap import migrate
@@ -150,13 +149,9 @@ def drain(
 
     async def run() -> list[str]:
         outcomes: list[str] = []
-        while True:
-            async with sessions() as session:
-                due = await deliveries.due(session, 50)
-            if not due:
-                return outcomes
-            for delivery in due:
-                outcomes.append(await processing.process(sessions, uit, delivery))
+        while found := await processing.drain(sessions, uit):
+            outcomes += found
+        return outcomes
 
     return run
 

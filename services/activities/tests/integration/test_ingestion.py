@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.orm import webhook_deliveries
@@ -220,20 +220,21 @@ async def test_a_delivery_is_answered_before_it_is_processed(
     assert await drain() == ["processed"]
 
 
-async def test_a_crash_while_processing_leaves_the_delivery_for_the_next_run(
+async def test_a_failure_while_processing_rolls_back_and_is_retried_later(
     post_document: Post,
     load_event: Load,
     drain: Drain,
     outbox_events: Events,
+    sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from activities.service_layer import ingestion, processing
 
     real = ingestion.ingest
-    crashes = iter([True])
+    crashes = iter([True, True])  # in the batch, then once more alone
 
     async def crashing(session: Any, item: Any) -> Any:
-        done = await real(session, item)  # the effect is written, then the process dies
+        done = await real(session, item)  # the effect is written, then it fails
         if next(crashes, False):
             raise RuntimeError("killed")
         return done
@@ -241,9 +242,99 @@ async def test_a_crash_while_processing_leaves_the_delivery_for_the_next_run(
     monkeypatch.setattr(processing, "ingest", crashing)
     await post_document(load_event("original"), process=False)
 
-    with pytest.raises(RuntimeError):
-        await drain()
-    assert await outbox_events() == []  # rolled back with the delivery's status
+    assert await drain() == ["retry"]
+    assert await outbox_events() == []  # rolled back
+    async with sessions() as session:
+        row = (await session.execute(select(webhook_deliveries))).one()
+    assert (row.status, row.attempts, row.error) == ("received", 1, "failed: RuntimeError: killed")
+    async with sessions.begin() as session:  # time passes
+        await session.execute(update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC)))
 
-    assert await drain() == ["processed"]  # the next run (after a restart) does it
+    assert await drain() == ["processed"]  # the next attempt does it
     assert await types(outbox_events) == [PUBLISHED]
+
+
+async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_itself(
+    post_document: Post,
+    load_event: Load,
+    drain: Drain,
+    outbox_events: Events,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from activities.service_layer import ingestion, processing
+
+    real = ingestion.ingest
+
+    async def failing_on_one(session: Any, item: Any) -> Any:
+        if item.item_id == EVENT_ID:
+            raise RuntimeError("a bug")
+        return await real(session, item)
+
+    monkeypatch.setattr(processing, "ingest", failing_on_one)
+    others = []
+    for n in range(3):
+        document = load_event("original")
+        document["@id"] = f"https://io.uitdatabank.be/event/00000000-0000-4000-8000-00000000000{n}"
+        others.append(document)
+    await post_document(others[0], process=False, msg_id="msg_0")
+    await post_document(load_event("original"), process=False, msg_id="msg_bad")
+    await post_document(others[1], process=False, msg_id="msg_1")
+    await post_document(others[2], process=False, msg_id="msg_2")
+
+    # One batch, rolled back whole, then settled one by one: the others go through.
+    assert await drain() == ["processed", "retry", "processed", "processed"]
+    assert await types(outbox_events) == [PUBLISHED] * 3
+    for _ in range(processing.MAX_ATTEMPTS - 1):
+        async with sessions.begin() as session:  # time passes
+            await session.execute(
+                update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC))
+            )
+        outcomes = await drain()
+    assert outcomes == ["quarantined"]
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == "msg_bad")
+            )
+        ).one()
+    assert row.status == "quarantined"
+    assert row.error == f"failed {processing.MAX_ATTEMPTS} times: RuntimeError: a bug"
+
+
+async def test_one_batch_settles_each_kind_of_delivery_as_alone(
+    post_document: Post,
+    load_event: Load,
+    uit: Any,
+    drain: Drain,
+    outbox_events: Events,
+) -> None:
+    gone_iri = "https://io.uitdatabank.be/events/00000000-0000-4000-8000-00000000000a"
+    uit.statuses[gone_iri] = 410
+    failing_iri = "https://io.uitdatabank.be/events/00000000-0000-4000-8000-00000000000b"
+    uit.failures[failing_iri] = 1
+    uit.documents[EVENT_IRI] = load_event("original")
+    updated = load_event("original")
+    updated["name"] = {"nl": "Een nieuwe naam"}
+    updated["modified"] = "2099-01-01T00:00:00+00:00"
+    broken = load_event("original")
+    del broken["name"]
+
+    await post_document(notification(EVENT_IRI), process=False, msg_id="msg_a")
+    await post_document(updated, process=False, msg_id="msg_b")  # the same activity, newer
+    await post_document(broken, process=False, msg_id="msg_c")
+    await post_document(notification(gone_iri), process=False, msg_id="msg_d")
+    await post_document(notification(failing_iri), process=False, msg_id="msg_e")
+    await post_document({"no": "document"}, process=False, msg_id="msg_f")
+
+    assert await drain() == [
+        "processed",
+        "processed",
+        "quarantined",
+        "processed",
+        "retry",
+        "quarantined",
+    ]
+    events = await outbox_events()
+    assert [e.type for e in events] == [PUBLISHED, UPDATED]  # in order, in one transaction
+    assert events[1].data["name"] == "Een nieuwe naam"

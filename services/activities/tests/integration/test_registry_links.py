@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityWithdrawn
@@ -185,3 +186,27 @@ async def test_a_point_outside_every_boundary_falls_back_to_the_postal_code(
     await post_document(document)
 
     assert (await stored(client))["location"]["nis_code"] == "24062"
+
+
+async def test_a_session_that_changes_the_copy_never_reads_its_old_lookups(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # The worker remembers lookups for a whole batch (one session); a session that
+    # writes the copy (several registry events in one transaction) must see its writes.
+    from activities.adapters import registry_copy
+    from activities.domain.municipalities import Municipality
+
+    async with sessions.begin() as session:
+        assert await registry_copy.academy_of_organizer(session, "org-1") is None
+        assert await registry_copy.municipalities_with_postal_code(session, "3000") == []
+
+        await registry_copy.link_organizers(session, ACADEMY_ID, ["org-1"])
+        leuven = Municipality("24062", "Leuven", date(2019, 1, 1), None, "Vlaams-Brabant")
+        await registry_copy.save_municipality(session, leuven, ["3000"])
+
+        assert await registry_copy.academy_of_organizer(session, "org-1") == ACADEMY_ID
+        found = await registry_copy.municipalities_with_postal_code(session, "3000")
+        assert [m.nis_code for m in found] == ["24062"]
+
+        await registry_copy.link_organizers(session, ACADEMY_ID, [])
+        assert await registry_copy.academy_of_organizer(session, "org-1") is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import webhook_deliveries as deliveries
@@ -54,7 +54,7 @@ async def status_of(session: AsyncSession, webhook_id: str) -> str | None:
 
 
 async def due(session: AsyncSession, limit: int) -> list[Delivery]:
-    """Received deliveries whose turn it is, oldest first (not locked: see `lock`)."""
+    """Received deliveries whose turn it is, oldest first (not locked: see `lock_many`)."""
     now = datetime.now(UTC)
     rows = await session.execute(
         select(deliveries)
@@ -68,39 +68,53 @@ async def due(session: AsyncSession, limit: int) -> list[Delivery]:
     return [_delivery(row) for row in rows]
 
 
-async def lock(session: AsyncSession, webhook_id: str) -> Delivery | None:
-    """The delivery, locked for this transaction, if it is still waiting and no other
-    worker holds it (PostgreSQL SKIP LOCKED; SQLite has one writer anyway)."""
-    row = (
-        await session.execute(
-            select(deliveries)
-            .where(deliveries.c.webhook_id == webhook_id, deliveries.c.status == RECEIVED)
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
-    return None if row is None else _delivery(row)
+async def lock_many(session: AsyncSession, webhook_ids: list[str]) -> set[str]:
+    """The ids of these deliveries that are still waiting and that no other worker holds,
+    locked for this transaction (PostgreSQL SKIP LOCKED; SQLite has one writer anyway)."""
+    rows = await session.scalars(
+        select(deliveries.c.webhook_id)
+        .where(deliveries.c.webhook_id.in_(webhook_ids), deliveries.c.status == RECEIVED)
+        .with_for_update(skip_locked=True)
+    )
+    return set(rows)
 
 
-async def finish(
-    session: AsyncSession,
-    webhook_id: str,
-    *,
-    kind: str | None = None,
-    activity_id: str | None = None,
-    error: str | None = None,
-) -> None:
-    """Processed, or quarantined with the reason when `error` is given."""
+@dataclass(frozen=True)
+class Finished:
+    """How a delivery ended: processed, or quarantined when `error` is given."""
+
+    webhook_id: str
+    kind: str | None = None
+    activity_id: str | None = None
+    error: str | None = None
+
+
+async def finish_many(session: AsyncSession, finished: list[Finished]) -> None:
+    """Mark deliveries processed, or quarantined with the reason (one executemany)."""
+    if not finished:
+        return
+    now = datetime.now(UTC)
     await session.execute(
         update(deliveries)
-        .where(deliveries.c.webhook_id == webhook_id)
+        .where(deliveries.c.webhook_id == bindparam("b_webhook_id"))
         .values(
-            status=QUARANTINED if error else PROCESSED,
-            error=error,
-            kind=kind,
-            activity_id=activity_id,
-            processed_at=datetime.now(UTC),
+            status=bindparam("b_status"),
+            error=bindparam("b_error"),
+            kind=bindparam("b_kind"),
+            activity_id=bindparam("b_activity_id"),
+            processed_at=now,
             next_attempt_at=None,
-        )
+        ),
+        [
+            {
+                "b_webhook_id": f.webhook_id,
+                "b_status": QUARANTINED if f.error else PROCESSED,
+                "b_error": f.error,
+                "b_kind": f.kind,
+                "b_activity_id": f.activity_id,
+            }
+            for f in finished
+        ],
     )
 
 

@@ -1,4 +1,10 @@
-"""This service's own copy of the registry's municipalities and academy organizers."""
+"""This service's own copy of the registry's municipalities and academy organizers.
+
+Lookups are remembered for the rest of the session (`session.info`): the delivery worker
+settles a batch of deliveries in one session, mostly of the same few organizers and
+postal codes. Every write here forgets them, so a session that changes the copy (the
+registry events' handlers) never reads its own old rows from memory.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,16 @@ from activities.domain.municipalities import BoundaryIndex, Municipality
 
 # The boundary index last built in this process, with the copy's version it was built from.
 _index_cache: tuple[str, BoundaryIndex] | None = None
+_LOOKUPS = "activities.registry_copy.lookups"  # session.info key
+
+
+def _lookups(session: AsyncSession) -> dict[tuple[str, str], Any]:
+    found: dict[tuple[str, str], Any] = session.info.setdefault(_LOOKUPS, {})
+    return found
+
+
+def _forget(session: AsyncSession) -> None:
+    session.info.pop(_LOOKUPS, None)
 
 
 async def save_municipality(
@@ -77,6 +93,16 @@ async def save_municipality(
 async def municipalities_with_postal_code(
     session: AsyncSession, postal_code: str
 ) -> list[Municipality]:
+    lookups = _lookups(session)
+    key = ("postal_code", postal_code)
+    if key not in lookups:
+        lookups[key] = await _municipalities_with_postal_code(session, postal_code)
+    return list(lookups[key])
+
+
+async def _municipalities_with_postal_code(
+    session: AsyncSession, postal_code: str
+) -> list[Municipality]:
     rows = await session.execute(
         select(municipalities)
         .join(
@@ -104,9 +130,12 @@ async def boundary_index(session: AsyncSession) -> BoundaryIndex:
     """The point-in-polygon index over every municipality with a boundary: built once per
     version of the copy (and reused across documents), rebuilt when a municipality changed."""
     global _index_cache
-    version = await session.scalar(
-        select(municipality_copy_version.c.version).where(municipality_copy_version.c.id == 1)
-    )
+    lookups = _lookups(session)
+    if ("version", "") not in lookups:
+        lookups[("version", "")] = await session.scalar(
+            select(municipality_copy_version.c.version).where(municipality_copy_version.c.id == 1)
+        )
+    version = lookups[("version", "")]
     if version is not None and _index_cache is not None and _index_cache[0] == version:
         return _index_cache[1]
     rows = await session.execute(select(municipalities).order_by(municipalities.c.nis_code))
@@ -122,6 +151,7 @@ async def link_organizers(
     session: AsyncSession, academy_id: str, organizer_ids: Collection[str]
 ) -> set[str]:
     """The academy's organizers become exactly these; returns those it no longer has."""
+    _forget(session)
     before = set(
         await session.scalars(
             select(academy_organizers.c.organizer_id).where(
@@ -147,8 +177,13 @@ async def link_organizers(
 
 
 async def academy_of_organizer(session: AsyncSession, organizer_id: str) -> str | None:
-    return await session.scalar(
-        select(academy_organizers.c.academy_id).where(
-            academy_organizers.c.organizer_id == organizer_id
+    lookups = _lookups(session)
+    key = ("organizer", organizer_id)
+    if key not in lookups:
+        lookups[key] = await session.scalar(
+            select(academy_organizers.c.academy_id).where(
+                academy_organizers.c.organizer_id == organizer_id
+            )
         )
-    )
+    found: str | None = lookups[key]
+    return found

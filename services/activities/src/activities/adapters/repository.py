@@ -50,10 +50,12 @@ def _columns(activity: Activity) -> dict[str, Any]:
     }
 
 
-async def _write_children(session: AsyncSession, activity: Activity) -> None:
-    """The occurrences and themes that the read API filters on, replaced whole."""
-    for table in (activity_occurrences, activity_themes):
-        await session.execute(delete(table).where(table.c.activity_id == activity.activity_id))
+async def _write_children(session: AsyncSession, activity: Activity, *, new: bool) -> None:
+    """The occurrences and themes that the read API filters on, replaced whole (a `new`
+    activity has none yet: no DELETEs to send)."""
+    if not new:
+        for table in (activity_occurrences, activity_themes):
+            await session.execute(delete(table).where(table.c.activity_id == activity.activity_id))
     if activity.occurrences:
         await session.execute(
             activity_occurrences.insert(),
@@ -96,7 +98,7 @@ async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
     result = await session.execute(statement)
     inserted = bool(getattr(result, "rowcount", 0))
     if inserted:
-        await _write_children(session, activity)
+        await _write_children(session, activity, new=True)
     return inserted
 
 
@@ -106,7 +108,7 @@ async def update_activity(session: AsyncSession, activity: Activity) -> None:
         .where(activities.c.activity_id == activity.activity_id)
         .values(**_columns(activity))
     )
-    await _write_children(session, activity)
+    await _write_children(session, activity, new=False)
 
 
 async def get_activities(session: AsyncSession, activity_ids: Collection[str]) -> list[Activity]:
