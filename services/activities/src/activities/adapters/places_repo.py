@@ -1,4 +1,8 @@
-"""UiTdatabank places and organizers as their own documents last said."""
+"""UiTdatabank places and organizers as their own documents last said.
+
+A place read is remembered for the rest of the transaction (`transaction_memo`), and a
+save replaces what is remembered.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import organizers, places
 from activities.adapters.repository import dialect_insert
+from activities.adapters.transaction_memo import memo
 from activities.domain.model import Location, Organizer, Place
 
 
+def _known(session: AsyncSession) -> dict[str, Place | None]:
+    return memo(session, "places")  # place id -> Place | None
+
+
 async def get_place(session: AsyncSession, place_id: str) -> Place | None:
+    known = _known(session)
+    if place_id not in known:
+        known[place_id] = await _read_place(session, place_id)
+    return known[place_id]
+
+
+async def _read_place(session: AsyncSession, place_id: str) -> Place | None:
     row = (await session.execute(select(places).where(places.c.place_id == place_id))).first()
     if row is None:
         return None
@@ -47,6 +63,7 @@ async def save_place(session: AsyncSession, place: Place) -> bool:
         .values(place_id=place.place_id, **values)
         .on_conflict_do_update(index_elements=["place_id"], set_=values)
     )
+    _known(session)[place.place_id] = place
     return True
 
 

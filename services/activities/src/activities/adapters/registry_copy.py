@@ -1,9 +1,8 @@
 """This service's own copy of the registry's municipalities and academy organizers.
 
-Lookups are remembered for the rest of the session (`session.info`): the delivery worker
-settles a batch of deliveries in one session, mostly of the same few organizers and
-postal codes. Every write here forgets them, so a session that changes the copy (the
-registry events' handlers) never reads its own old rows from memory.
+Lookups are remembered for the rest of the transaction (`transaction_memo`); every write
+here forgets them, so a transaction that changes the copy (the registry events'
+handlers) never reads its own old rows from memory.
 """
 
 from __future__ import annotations
@@ -22,20 +21,19 @@ from activities.adapters.orm import (
     municipality_postal_codes,
 )
 from activities.adapters.repository import dialect_insert
+from activities.adapters.transaction_memo import forget, memo
 from activities.domain.municipalities import BoundaryIndex, Municipality
 
 # The boundary index last built in this process, with the copy's version it was built from.
 _index_cache: tuple[str, BoundaryIndex] | None = None
-_LOOKUPS = "activities.registry_copy.lookups"  # session.info key
 
 
 def _lookups(session: AsyncSession) -> dict[tuple[str, str], Any]:
-    found: dict[tuple[str, str], Any] = session.info.setdefault(_LOOKUPS, {})
-    return found
+    return memo(session, "registry_copy")
 
 
 def _forget(session: AsyncSession) -> None:
-    session.info.pop(_LOOKUPS, None)
+    forget(session, "registry_copy")
 
 
 async def save_municipality(

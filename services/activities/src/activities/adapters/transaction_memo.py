@@ -1,0 +1,29 @@
+"""Reads remembered for the rest of one database transaction.
+
+The delivery worker settles a batch of deliveries in one transaction, mostly of the same
+few organizers, postal codes and places: each is read once per batch instead of once per
+delivery. Tied to the transaction, not the session: a session used again after a commit
+or a rollback starts afresh. The adapter that writes a remembered row updates or forgets
+it itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def memo(session: AsyncSession, name: str) -> dict[Any, Any]:
+    """The dict `name` of the session's current transaction (empty at its start)."""
+    transaction = session.sync_session.get_transaction()
+    key = f"activities.memo.{name}"
+    found = session.info.get(key)
+    if found is None or found[0] is not transaction:
+        found = session.info[key] = (transaction, {})
+    memory: dict[Any, Any] = found[1]
+    return memory
+
+
+def forget(session: AsyncSession, name: str) -> None:
+    session.info.pop(f"activities.memo.{name}", None)
