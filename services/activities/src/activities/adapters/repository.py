@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import activities, activity_occurrences, activity_themes
 from activities.adapters.snapshots import from_snapshot, to_snapshot
+from activities.adapters.transaction_memo import memo
 from activities.domain.model import Activity
 
 
@@ -77,15 +78,43 @@ async def _write_children(session: AsyncSession, activity: Activity, *, new: boo
         )
 
 
+async def lock_activities(session: AsyncSession, activity_ids: Collection[str]) -> None:
+    """Lock these activities (those that exist) in one statement, in id order, and
+    remember them for `lock_activity` for the rest of the transaction: the worker does
+    this for a batch's activities (one round trip instead of one each; and batches lock
+    in the same order, as `relink` does, so they cannot deadlock each other)."""
+    if not activity_ids:
+        return
+    rows = await session.execute(
+        select(activities.c.activity_id, activities.c.snapshot)
+        .where(activities.c.activity_id.in_(sorted(set(activity_ids))))
+        .order_by(activities.c.activity_id)
+        .with_for_update()
+    )
+    locked = _locked(session)
+    locked.update(dict.fromkeys(activity_ids))
+    locked.update((row.activity_id, from_snapshot(row.snapshot)) for row in rows)
+
+
 async def lock_activity(session: AsyncSession, activity_id: str) -> Activity | None:
     """The stored activity, locked until the transaction ends (PostgreSQL; SQLite has one
     writer at a time anyway), so concurrent deliveries of one activity take turns."""
+    locked = _locked(session)
+    if activity_id in locked:
+        return locked[activity_id]
     row = await session.scalar(
         select(activities.c.snapshot)
         .where(activities.c.activity_id == activity_id)
         .with_for_update()
     )
     return None if row is None else from_snapshot(row)
+
+
+def _locked(session: AsyncSession) -> dict[str, Activity | None]:
+    """Activities locked in this transaction and not written since, as stored (None: not
+    stored when locked; if another transaction inserts it since, `insert_activity` says
+    so). Forgotten when written: read again, the row says what it became."""
+    return memo(session, "locked_activities")
 
 
 async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
@@ -97,6 +126,7 @@ async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
     )
     result = await session.execute(statement)
     inserted = bool(getattr(result, "rowcount", 0))
+    _locked(session).pop(activity.activity_id, None)  # read as stored, when asked again
     if inserted:
         await _write_children(session, activity, new=True)
     return inserted
@@ -108,6 +138,7 @@ async def update_activity(session: AsyncSession, activity: Activity) -> None:
         .where(activities.c.activity_id == activity.activity_id)
         .values(**_columns(activity))
     )
+    _locked(session).pop(activity.activity_id, None)  # read as stored, when asked again
     await _write_children(session, activity, new=False)
 
 

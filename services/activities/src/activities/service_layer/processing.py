@@ -29,7 +29,7 @@ from typing import Protocol
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries
+from activities.adapters import deliveries, repository
 from activities.adapters.deliveries import Delivery, Finished
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
@@ -135,6 +135,7 @@ async def settle(
     outcomes: list[tuple[Delivery, str, str | None]] = []  # delivery, outcome, error
     async with sessions() as session, session.begin():
         locked = await deliveries.lock_many(session, [p.delivery.webhook_id for p in batch])
+        await repository.lock_activities(session, _activity_ids(batch, locked))
         finished = []
         for prepared in batch:
             delivery = prepared.delivery
@@ -155,6 +156,12 @@ async def settle(
         if outcome != "skipped":
             PROCESSED.labels(outcome).inc()
     return [outcome for _, outcome, _ in outcomes]
+
+
+def _activity_ids(batch: Sequence[Prepared], locked: set[str]) -> list[str]:
+    """The activities the locked deliveries of a batch are about (relinks aside)."""
+    items = (p.item or p.gone for p in batch if p.delivery.webhook_id in locked)
+    return [item.item_id for item in items if item is not None and item.kind == "event"]
 
 
 async def process(
