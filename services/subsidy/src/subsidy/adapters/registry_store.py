@@ -1,11 +1,20 @@
-"""The subsidy service's copy of the registry: academies, recognition, roles, municipalities."""
+"""The subsidy service's copy of the registry: academies, recognition, roles, municipalities.
+
+The consumer applies many events in one transaction (`stemkit.consumer`). What this module
+has read or written in the current transaction is remembered for the rest of it (in
+`session.info`, tied to the transaction, so a rollback or the next transaction starts
+afresh): each academy's recognition history, until a decision is written, and the years
+already marked dirty.
+"""
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +32,21 @@ from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.municipalities import Gazetteer, Municipality
 from subsidy.domain.recognition import Decision, RecognitionHistory
 
+_RECOGNITION = "subsidy.registry_store.recognition"  # session.info keys
+_DIRTY = "subsidy.registry_store.dirty_years"
+MARK_AGAIN_AFTER = 0.25  # seconds; see mark_dirty
+T = TypeVar("T")
+
+
+def _remembered(session: AsyncSession, key: str, empty: T) -> T:
+    """What is remembered under `key` in this transaction (`empty` at its start)."""
+    transaction = session.sync_session.get_transaction()
+    found = session.info.get(key)
+    if found is None or found[0] is not transaction:
+        found = session.info[key] = (transaction, empty)
+    value: T = found[1]
+    return value
+
 
 async def upsert(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
@@ -31,24 +55,32 @@ async def upsert(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-        list(rows)
-    )
+    # The rows are parameters, not part of the statement, so the statement is cached.
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     changing = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if table is recognition_decisions:
+        session.info.pop(_RECOGNITION, None)  # histories read before are out of date
     if changing:
-        await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changing))
+        stmt_ = stmt.on_conflict_do_update(index_elements=keys, set_=changing)
     else:
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+        stmt_ = stmt.on_conflict_do_nothing(index_elements=keys)
+    await session.execute(stmt_, list(rows))
 
 
 async def recognition_of(session: AsyncSession, academy_id: str) -> RecognitionHistory:
-    d = recognition_decisions.c
-    rows = await session.execute(
-        select(d.decision_id, d.status, d.decided_on, d.valid_from, d.valid_until).where(
-            d.academy_id == academy_id
+    """The academy's decisions (read once per transaction: most events of a chunk are
+    activities of a few academies)."""
+    known: dict[str, RecognitionHistory] = _remembered(session, _RECOGNITION, {})
+    history = known.get(academy_id)
+    if history is None:
+        d = recognition_decisions.c
+        rows = await session.execute(
+            select(d.decision_id, d.status, d.decided_on, d.valid_from, d.valid_until).where(
+                d.academy_id == academy_id
+            )
         )
-    )
-    return RecognitionHistory.of(Decision(*row) for row in rows)
+        history = known[academy_id] = RecognitionHistory.of(Decision(*row) for row in rows)
+    return history
 
 
 async def all_recognition(session: AsyncSession) -> dict[str, RecognitionHistory]:
@@ -113,7 +145,20 @@ async def replace_postal_codes(session: AsyncSession, nis_code: str, codes: Iter
 
 
 async def mark_dirty(session: AsyncSession, years: Iterable[int]) -> None:
-    """Ask the debounced runner to recalculate these years; `since` is the latest change."""
+    """Ask the debounced runner to recalculate these years; `since` is the latest change.
+
+    A year this transaction marked less than `MARK_AGAIN_AFTER` ago is not written again:
+    the consumer applies a chunk of events in one transaction (at most about
+    `stemkit.consumer.CHUNK_SECONDS` long), and the runner sees a mark only when it commits.
+    So `since` may be up to that much older than the transaction's last change, against a
+    quiet time of seconds. (Only a calculation run unmarks a year, in a transaction of its
+    own.)
+    """
+    marked: dict[int, float] = _remembered(session, _DIRTY, {})
+    clock = time.monotonic()
+    due = sorted(y for y in set(years) if clock - marked.get(y, -math.inf) >= MARK_AGAIN_AFTER)
+    if not due:
+        return
     now = datetime.now(UTC)
-    rows = [{"year": y, "since": now} for y in sorted(set(years))]
-    await upsert(session, dirty_years, rows, ["year"])
+    await upsert(session, dirty_years, [{"year": y, "since": now} for y in due], ["year"])
+    marked.update(dict.fromkeys(due, clock))

@@ -36,11 +36,14 @@ def as_utc(value: datetime) -> datetime:
 async def _insert_ignore(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert rows, skipping those whose primary key exists (waits for a concurrent insert)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(postgresql.insert(table).values(list(rows)).on_conflict_do_nothing())
-    else:
-        await session.execute(sqlite.insert(table).values(list(rows)).on_conflict_do_nothing())
+    """Insert rows, skipping those whose primary key exists (waits for a concurrent insert).
+
+    The rows are parameters, not part of the statement (`.values(rows)` is compiled anew
+    each time): one cached statement, sent with all rows in one go, in their order.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert_(table).on_conflict_do_nothing(), list(rows))
 
 
 async def lock_activity(session: AsyncSession, activity_id: str) -> StoredActivity | None:

@@ -25,6 +25,7 @@ from subsidy.domain.reach import (
     ActivityFacts,
     OccurrenceFacts,
     Proof,
+    ReachKey,
     brussels_day,
     evidence,
 )
@@ -87,7 +88,10 @@ async def record_activity(session: AsyncSession, snapshot: ActivitySnapshot) -> 
         if facts.academy_id
         else RecognitionHistory()
     )
-    await apply_evidence(session, facts.activity_id, proofs_of(facts, history))
+    # A new activity has no proofs yet: evidence is written only for stored activities
+    # (here, and by a rebuild, which writes both), and our insert of its row succeeded.
+    old = frozenset[Proof]() if stored is None else None
+    await apply_evidence(session, facts.activity_id, proofs_of(facts, history), old)
 
 
 async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn) -> None:
@@ -121,14 +125,37 @@ async def recompute_academy(session: AsyncSession, academy_id: str) -> None:
         await apply_evidence(session, facts.activity_id, proofs_of(facts, history))
 
 
+def _replaced(
+    before: dict[ReachKey, list[Proof]], old: frozenset[Proof], new: frozenset[Proof]
+) -> dict[ReachKey, list[Proof]]:
+    """The proofs of the same keys once the activity's `old` proofs are replaced by `new`,
+    as `repo.proof` would read them again (keys without any left out, by activity).
+
+    Exact, not an estimate: the reach rows of every key are locked (`lock_reach`) before
+    `before` is read, and an activity's proofs change only under its row lock, so nothing
+    but this replacement changes the proofs of these keys in between.
+    """
+    proofs = {p for found in before.values() for p in found} - old | new
+    after: dict[ReachKey, list[Proof]] = {}
+    for p in sorted(proofs, key=lambda p: (p.activity_id, p.postal_code)):
+        after.setdefault(p.key, []).append(p)
+    return after
+
+
 def _postal_codes(proofs: list[Proof]) -> list[str]:
     return sorted({p.postal_code for p in proofs} - {NO_POSTAL_CODE})
 
 
-async def apply_evidence(session: AsyncSession, activity_id: str, new: frozenset[Proof]) -> None:
-    """Replace the activity's proofs; outbox a `ReachChanged` for each reach that flipped
-    or whose postal codes changed."""
-    old = await repo.evidence_of(session, activity_id)
+async def apply_evidence(
+    session: AsyncSession,
+    activity_id: str,
+    new: frozenset[Proof],
+    old: frozenset[Proof] | None = None,
+) -> None:
+    """Replace the activity's proofs (`old`, read if not given); outbox a `ReachChanged`
+    for each reach that flipped or whose postal codes changed."""
+    if old is None:
+        old = await repo.evidence_of(session, activity_id)
     if old == new:
         return
     now = datetime.now(UTC)
@@ -136,7 +163,7 @@ async def apply_evidence(session: AsyncSession, activity_id: str, new: frozenset
     reached_before = await repo.lock_reach(session, keys, now)
     proof_before = await repo.proof(session, keys)
     await repo.replace_evidence(session, old, new)
-    proof_after = await repo.proof(session, keys)
+    proof_after = _replaced(proof_before, old, new)
     await registry.mark_dirty(session, {k.year for k in keys})
     flips = {}
     for key in sorted(keys):
