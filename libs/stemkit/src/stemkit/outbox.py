@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from stemkit.db import outbox
@@ -27,27 +27,38 @@ OUTBOX_CHANNEL = "stem_outbox"
 _NOTIFIED = "stemkit.outbox.notified"  # session.info key: the transaction that notified
 
 
+# Built once: a statement with bound parameters and no values of its own is compiled and
+# cache-keyed once per process, not per event (that was a tenth of a writer's CPU per event).
+_STAGE = insert(outbox).values(
+    {
+        name: bindparam(name, type_=outbox.c[name].type)
+        for name in ("event_id", "topic", "key", "event_type", "envelope", "created_at")
+    }
+)
+# The first event of a transaction notifies, in the same statement as its INSERT (a
+# data-modifying CTE): no extra round trip in the writer's transaction.
+_STAGE_AND_NOTIFY = select(func.pg_notify(OUTBOX_CHANNEL, "")).select_from(
+    _STAGE.returning(outbox.c.seq).cte("staged")
+)
+
+
 async def add_event(session: AsyncSession, catalog: EventCatalog, event: CloudEvent) -> None:
     """Stage `event` in the outbox; it is sent once the caller's transaction commits."""
-    staged = insert(outbox).values(
-        event_id=event.id,
-        topic=catalog.get(event.type).topic,
-        key=event.subject,
-        event_type=event.type,
-        envelope=event.to_json(),
-        created_at=datetime.now(UTC),
-    )
-    transaction = session.sync_session.get_transaction()
-    if (
-        session.get_bind().dialect.name != "postgresql"
-        or session.info.get(_NOTIFIED) is transaction
+    values = {
+        "event_id": event.id,
+        "topic": catalog.get(event.type).topic,
+        "key": event.subject,
+        "event_type": event.type,
+        "envelope": event.to_json(),
+        "created_at": datetime.now(UTC),
+    }
+    transaction = session.sync_session.get_transaction()  # None: not begun yet
+    if session.get_bind().dialect.name != "postgresql" or (
+        transaction is not None and session.info.get(_NOTIFIED) is transaction
     ):
-        await session.execute(staged)
+        await session.execute(_STAGE, values)
         return
-    # The first event of a transaction notifies, in the same statement as its INSERT (a
-    # data-modifying CTE): no extra round trip in the writer's transaction.
-    row = staged.returning(outbox.c.seq).cte("staged")
-    await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")).select_from(row))
+    await session.execute(_STAGE_AND_NOTIFY, values)
     session.info[_NOTIFIED] = session.sync_session.get_transaction()
 
 
