@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from stemkit.db import outbox
 from stemkit.events.catalog import EventCatalog
 from stemkit.events.envelope import CloudEvent
+from stemkit.runner import sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +64,26 @@ async def add_event(session: AsyncSession, catalog: EventCatalog, event: CloudEv
 
 
 class CommitNotifications:
-    """For the relay: a connection LISTENing on `OUTBOX_CHANNEL` (PostgreSQL), setting
-    `wake` on every notification; reopened when it is lost (a database restart)."""
+    """A connection LISTENing on a channel (PostgreSQL), setting `wake` on every
+    notification; reopened when it is lost (a database restart). The relay listens on
+    `OUTBOX_CHANNEL`; the activities delivery worker on its intake's channel."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, channel: str = OUTBOX_CHANNEL) -> None:
         self.engine = engine
+        self.channel = channel
         self.wake = asyncio.Event()
         self._connection: AsyncConnection | None = None
         self._driver: Any = None  # the asyncpg connection under it
         self._failing = False  # log a failure to listen once, not at every poll
 
     @classmethod
-    def of(cls, sessions: async_sessionmaker[AsyncSession]) -> CommitNotifications | None:
+    def of(
+        cls, sessions: async_sessionmaker[AsyncSession], channel: str = OUTBOX_CHANNEL
+    ) -> CommitNotifications | None:
         engine = sessions.kw.get("bind")
         if not isinstance(engine, AsyncEngine) or engine.dialect.driver != "asyncpg":
             return None
-        return cls(engine)
+        return cls(engine, channel)
 
     async def listening(self) -> bool | None:
         """True: listening; False: just started (notifications may have been missed
@@ -91,17 +96,34 @@ class CommitNotifications:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None
-            await driver.add_listener(OUTBOX_CHANNEL, self._notified)
+            await driver.add_listener(self.channel, self._notified)
         except Exception as exc:
             if not self._failing:
                 log.warning(
-                    "cannot listen for outbox commits, polling: %s: %s", type(exc).__name__, exc
+                    "cannot listen on %s, polling: %s: %s", self.channel, type(exc).__name__, exc
                 )
             self._failing = True
             return None
         self._connection, self._driver, self._failing = connection, driver, False
-        log.info("listening for outbox commits on %s", OUTBOX_CHANNEL)
+        log.info("listening for commits on %s", self.channel)
         return False
+
+    async def wait(self, stop: asyncio.Event, *, safety_poll: float, polling: float) -> bool:
+        """Wait for a notification (or `safety_poll` seconds) or `stop`; while it
+        cannot listen, `polling` seconds. True: stopping. Clear `wake` before the work
+        whose commits should end this wait."""
+        listening = await self.listening()
+        if listening is None:
+            return await sleep_or_stop(stop, polling)
+        if not listening:  # just (re)started listening: what was committed meanwhile
+            return stop.is_set()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=safety_poll, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return stop.is_set()
 
     def _notified(self, *_: object) -> None:
         self.wake.set()

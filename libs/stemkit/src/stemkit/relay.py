@@ -168,22 +168,10 @@ class OutboxRelay:
         """Wait for a commit's notification, the poll interval or `stop`; True: stopping."""
         if notifications is None:
             return await sleep_or_stop(stop, self.idle_interval)
-        listening = await notifications.listening()
-        if listening is None:
-            return await sleep_or_stop(stop, self.idle_interval)
-        if not listening:  # just (re)started listening: what was committed meanwhile
-            return stop.is_set()
-        waits = [
-            asyncio.ensure_future(stop.wait()),
-            asyncio.ensure_future(notifications.wake.wait()),
-        ]
-        try:
-            await asyncio.wait(
-                waits, timeout=self.listen_idle_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            for waiting in waits:
-                waiting.cancel()
+        if await notifications.wait(
+            stop, safety_poll=self.listen_idle_interval, polling=self.idle_interval
+        ):
+            return True
         # Under a steady stream of commits, let a few gather: one sweep for them all.
         return await sleep_or_stop(stop, self.coalesce) if self.coalesce else stop.is_set()
 

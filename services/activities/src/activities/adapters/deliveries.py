@@ -17,6 +17,8 @@ from activities.adapters.orm import webhook_deliveries as deliveries
 from activities.adapters.repository import dialect_insert
 
 RECEIVED, PROCESSED, QUARANTINED = "received", "processed", "quarantined"
+# PostgreSQL: a commit that stores deliveries NOTIFYs this channel; the worker listens.
+DELIVERIES_CHANNEL = "stem_activities_deliveries"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,10 @@ async def record(session: AsyncSession, webhook_id: str, body: str, source: str)
         .on_conflict_do_nothing(index_elements=["webhook_id"])
     )
     result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    stored = bool(getattr(result, "rowcount", 0))
+    if stored and session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_notify(DELIVERIES_CHANNEL, "")))  # at commit
+    return stored
 
 
 async def status_of(session: AsyncSession, webhook_id: str) -> str | None:

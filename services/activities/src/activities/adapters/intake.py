@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from activities.adapters.deliveries import RECEIVED
+from activities.adapters.deliveries import DELIVERIES_CHANNEL, RECEIVED
 from activities.adapters.orm import webhook_deliveries as deliveries
 
 MAX_GROUP = 200
@@ -31,12 +31,16 @@ _Item = tuple[str, str, str, "asyncio.Future[bool]"]
 
 # Column names from the table, so a rename breaks this loudly rather than silently.
 _C = deliveries.c
+# The same statement NOTIFYs the delivery worker (one notification per commit however
+# many rows: PostgreSQL folds identical ones), so it need not poll; none when every row
+# was a duplicate.
 INSERT_GROUP = (
-    f"INSERT INTO {deliveries.name} ({_C.webhook_id.name}, {_C.received_at.name}, "
-    f"{_C.body.name}, {_C.status.name}, {_C.source.name}) "
+    f"WITH stored AS (INSERT INTO {deliveries.name} ({_C.webhook_id.name}, "
+    f"{_C.received_at.name}, {_C.body.name}, {_C.status.name}, {_C.source.name}) "
     "SELECT id, $2::timestamptz, body, $4::text, source "
     "FROM unnest($1::text[], $3::text[], $5::text[]) AS d(id, body, source) "
-    f"ON CONFLICT ({_C.webhook_id.name}) DO NOTHING RETURNING {_C.webhook_id.name}"
+    f"ON CONFLICT ({_C.webhook_id.name}) DO NOTHING RETURNING {_C.webhook_id.name}) "
+    f"SELECT {_C.webhook_id.name}, pg_notify('{DELIVERIES_CHANNEL}', '') FROM stored"
 )
 
 

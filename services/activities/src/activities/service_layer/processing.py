@@ -36,6 +36,7 @@ from activities.domain.documents import Document, Notification, classify
 from activities.domain.reader import UnreadableDocument
 from activities.service_layer.ingestion import gone, ingest
 from stemkit.consumer import is_transient
+from stemkit.outbox import CommitNotifications
 from stemkit.runner import sleep_or_stop
 
 log = logging.getLogger(__name__)
@@ -222,18 +223,40 @@ async def run_worker(
     stop: asyncio.Event,
     *,
     idle: float = 0.2,
+    safety_poll: float = 1.0,
+    coalesce: float = 0.05,
 ) -> None:
-    """Drain until `stop`; a database outage is waited out, never fatal."""
+    """Drain until `stop`; a database outage is waited out, never fatal.
+
+    On PostgreSQL the worker sleeps until a commit stores deliveries (NOTIFY on
+    `DELIVERIES_CHANNEL`), then lets `coalesce` seconds of them gather into one batch;
+    it looks every `safety_poll` seconds anyway (retries that came due, a lost
+    notification). Elsewhere, or while it cannot listen, it polls every `idle` seconds.
+    """
+    notifications = CommitNotifications.of(sessions, deliveries.DELIVERIES_CHANNEL)
     rounds = 0
-    while not stop.is_set():
-        try:
-            found = len(await drain(sessions, fetcher))
-            if rounds % 50 == 0:
-                async with sessions() as session:
-                    QUARANTINE_SIZE.set(await deliveries.count(session, deliveries.QUARANTINED))
-        except Exception:
-            log.exception("delivery worker: round failed, trying again")
-            found = 0
-        rounds += 1
-        if not found and await sleep_or_stop(stop, idle):
-            return
+    try:
+        while not stop.is_set():
+            if notifications is not None:
+                notifications.wake.clear()  # a commit from now on ends the next wait
+            try:
+                found = len(await drain(sessions, fetcher))
+                if rounds % 50 == 0:
+                    async with sessions() as session:
+                        QUARANTINE_SIZE.set(await deliveries.count(session, deliveries.QUARANTINED))
+            except Exception:
+                log.exception("delivery worker: round failed, trying again")
+                found = 0
+            rounds += 1
+            if found:
+                continue
+            if notifications is None:
+                if await sleep_or_stop(stop, idle):
+                    return
+            elif await notifications.wait(
+                stop, safety_poll=safety_poll, polling=idle
+            ) or await sleep_or_stop(stop, coalesce):
+                return
+    finally:
+        if notifications is not None:
+            await notifications.close()
