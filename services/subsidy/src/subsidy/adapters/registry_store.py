@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,10 @@ _RECOGNITION = "subsidy.registry_store.recognition"  # session.info keys
 _DIRTY = "subsidy.registry_store.dirty_years"
 MARK_AGAIN_AFTER = 0.25  # seconds; see mark_dirty
 T = TypeVar("T")
+_d = recognition_decisions.c
+_RECOGNITION_OF = select(  # built once: building costs more than sending it
+    _d.decision_id, _d.status, _d.decided_on, _d.valid_from, _d.valid_until
+).where(_d.academy_id == bindparam("academy_id"))
 
 
 def _remembered(session: AsyncSession, key: str, empty: T) -> T:
@@ -73,12 +77,7 @@ async def recognition_of(session: AsyncSession, academy_id: str) -> RecognitionH
     known: dict[str, RecognitionHistory] = _remembered(session, _RECOGNITION, {})
     history = known.get(academy_id)
     if history is None:
-        d = recognition_decisions.c
-        rows = await session.execute(
-            select(d.decision_id, d.status, d.decided_on, d.valid_from, d.valid_until).where(
-                d.academy_id == academy_id
-            )
-        )
+        rows = await session.execute(_RECOGNITION_OF, {"academy_id": academy_id})
         history = known[academy_id] = RecognitionHistory.of(Decision(*row) for row in rows)
     return history
 

@@ -13,13 +13,48 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Tuple
+from sqlalchemy.sql.expression import Executable, Tuple
 
 from subsidy.adapters.orm import activities, activity_occurrences, reach, reach_evidence
 from subsidy.domain.reach import ActivityFacts, Proof, ReachKey
+
+
+def _key_of(table: Table) -> Tuple:
+    """The (academy_id, year, nis_code) columns of `reach` or `reach_evidence`, for IN lists."""
+    return tuple_(table.c.academy_id, table.c.year, table.c.nis_code)
+
+
+# The statements of every event, built once: building a statement (and its cache key)
+# costs more than sending it. Values are bound at execution (`bindparam`).
+_a, _o, _e, _r = activities.c, activity_occurrences.c, reach_evidence.c, reach.c
+_LOCK_ACTIVITY = (
+    select(_a.modified, _a.withdrawn)
+    .where(_a.activity_id == bindparam("activity_id"))
+    .with_for_update()
+)
+_INSERT_ACTIVITY = insert(activities)
+_UPDATE_ACTIVITY = update(activities).where(_a.activity_id == bindparam("key"))
+_DELETE_OCCURRENCES = delete(activity_occurrences).where(_o.activity_id == bindparam("activity_id"))
+_INSERT_OCCURRENCES = insert(activity_occurrences)
+_EVIDENCE_OF = select(_e.academy_id, _e.year, _e.nis_code, _e.postal_code, _e.activity_id).where(
+    _e.activity_id == bindparam("activity_id")
+)
+_LOCK_REACH = (
+    select(_r.academy_id, _r.year, _r.nis_code, _r.reached)
+    .where(_key_of(reach).in_(bindparam("keys", expanding=True)))
+    .order_by(_r.academy_id, _r.year, _r.nis_code)
+    .with_for_update()
+)
+_PROOF = (
+    select(reach_evidence)
+    .where(_key_of(reach_evidence).in_(bindparam("keys", expanding=True)))
+    .order_by(_e.activity_id, _e.postal_code)
+)
+_INSERT_EVIDENCE = insert(reach_evidence)
+_INSERT_IGNORE: dict[tuple[str, Table], Executable] = {}
 
 
 @dataclass(frozen=True)
@@ -42,18 +77,15 @@ async def _insert_ignore(
     each time): one cached statement, sent with all rows in one go, in their order.
     """
     dialect = session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert_(table).on_conflict_do_nothing(), list(rows))
+    stmt = _INSERT_IGNORE.get((dialect, table))
+    if stmt is None:
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = _INSERT_IGNORE[(dialect, table)] = insert_(table).on_conflict_do_nothing()
+    await session.execute(stmt, list(rows))
 
 
 async def lock_activity(session: AsyncSession, activity_id: str) -> StoredActivity | None:
-    row = (
-        await session.execute(
-            select(activities.c.modified, activities.c.withdrawn)
-            .where(activities.c.activity_id == activity_id)
-            .with_for_update()
-        )
-    ).one_or_none()
+    row = (await session.execute(_LOCK_ACTIVITY, {"activity_id": activity_id})).one_or_none()
     return None if row is None else StoredActivity(as_utc(row.modified), row.withdrawn)
 
 
@@ -78,20 +110,15 @@ async def save_activity(
         "age_max": facts.age_max,
     }
     if exists:
-        where = activities.c.activity_id == facts.activity_id
-        await session.execute(update(activities).where(where).values(**values))
-        await session.execute(
-            delete(activity_occurrences).where(
-                activity_occurrences.c.activity_id == facts.activity_id
-            )
-        )
+        await session.execute(_UPDATE_ACTIVITY, {"key": facts.activity_id, **values})
+        await session.execute(_DELETE_OCCURRENCES, {"activity_id": facts.activity_id})
     else:
         # A concurrent first insert of the same activity fails here with a key conflict;
         # the consumer retries the event, which then finds the row and locks it.
-        await session.execute(insert(activities).values(activity_id=facts.activity_id, **values))
+        await session.execute(_INSERT_ACTIVITY, {"activity_id": facts.activity_id, **values})
     if facts.occurrences:
         await session.execute(
-            insert(activity_occurrences),
+            _INSERT_OCCURRENCES,
             [
                 {
                     "activity_id": facts.activity_id,
@@ -105,22 +132,12 @@ async def save_activity(
         )
 
 
-def _key_of(table: Table) -> Tuple:
-    """The (academy_id, year, nis_code) columns of `reach` or `reach_evidence`, for IN lists."""
-    return tuple_(table.c.academy_id, table.c.year, table.c.nis_code)
-
-
 def _values(keys: Iterable[ReachKey]) -> list[tuple[str, int, str]]:
     return [(k.academy_id, k.year, k.nis_code) for k in keys]
 
 
 async def evidence_of(session: AsyncSession, activity_id: str) -> frozenset[Proof]:
-    e = reach_evidence.c
-    rows = await session.execute(
-        select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id).where(
-            e.activity_id == activity_id
-        )
-    )
+    rows = await session.execute(_EVIDENCE_OF, {"activity_id": activity_id})
     return frozenset(Proof(*row) for row in rows)
 
 
@@ -149,12 +166,7 @@ async def lock_reach(
             for k in ordered
         ],
     )
-    rows = await session.execute(
-        select(reach.c.academy_id, reach.c.year, reach.c.nis_code, reach.c.reached)
-        .where(_key_of(reach).in_(_values(ordered)))
-        .order_by(reach.c.academy_id, reach.c.year, reach.c.nis_code)
-        .with_for_update()
-    )
+    rows = await session.execute(_LOCK_REACH, {"keys": _values(ordered)})
     return {ReachKey(r.academy_id, r.year, r.nis_code): r.reached for r in rows}
 
 
@@ -174,7 +186,7 @@ async def replace_evidence(
         )
     added = sorted(new - old)
     if added:
-        await session.execute(insert(reach_evidence), [p._asdict() for p in added])
+        await session.execute(_INSERT_EVIDENCE, [p._asdict() for p in added])
 
 
 async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKey, list[Proof]]:
@@ -182,11 +194,7 @@ async def proof(session: AsyncSession, keys: Iterable[ReachKey]) -> dict[ReachKe
     wanted = _values(sorted(set(keys)))
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(reach_evidence)
-        .where(_key_of(reach_evidence).in_(wanted))
-        .order_by(reach_evidence.c.activity_id, reach_evidence.c.postal_code)
-    )
+    rows = await session.execute(_PROOF, {"keys": wanted})
     found: dict[ReachKey, list[Proof]] = {}
     for r in rows:
         p = Proof(r.academy_id, r.year, r.nis_code, r.postal_code, r.activity_id)
