@@ -44,10 +44,12 @@ async def backfill(
     for done, body in enumerate(bodies, start=1):
         key = delivery_id(body)
         async with sessions.begin() as session:
-            await deliveries.record(session, key, body, "backfill")
+            new = await deliveries.record(session, key, body, "backfill")
         delivery = Delivery(webhook_id=key, body=body, attempts=0, status="received")
         outcome = await process(sessions, fetcher, delivery)
-        outcomes["unchanged (seen before)" if outcome == "skipped" else outcome] += 1
+        if outcome == "skipped":  # the running worker (woken by the record) was first
+            outcome = "taken by the running worker" if new else "unchanged (seen before)"
+        outcomes[outcome] += 1
         if progress is not None:
             progress(done, len(bodies), outcomes)
     return outcomes
