@@ -7,8 +7,10 @@ registry calls (academies in a batch, the year's municipalities); the gateway ke
 registry's reference answers (municipalities 5 minutes, academies found 1 minute), so after
 the warm-up a page costs one activities call, as a partner calendar paging through does.
 Real processes (uvicorn, one worker each) on loopback, SQLite files in a temporary folder,
-the same seeded data for both. Besides requests/s and p99, the CPU each process spent per
-request (the bench's own client included), which reads right on a loaded machine too.
+the same seeded data for both. The two take turns (direct, gateway, direct, ...: three
+turns of 4 s each by default), so a change in the machine's load during the run falls on
+both alike. Besides requests/s and p99, the CPU each process spent per request (the
+bench's own client included), which reads right on a loaded machine too.
 
     make bench        # or: python bench/bench_gateway.py
     BENCH_SECONDS=10 BENCH_CONCURRENCY=16 python bench/bench_gateway.py
@@ -40,7 +42,10 @@ except ModuleNotFoundError:  # run as a script (python bench/bench_gateway.py), 
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.5  # gateway requests/s over direct requests/s
-SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+# Direct and gateway take turns (ABAB...), SECONDS / ROUNDS each turn, so a drift of the
+# machine's load during the run (the bench before it winding down) falls on both alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "200"))
 PAGE = 50
@@ -152,10 +157,10 @@ def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
     return {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
 
 
-async def load(send: Any) -> tuple[float, float, int]:
-    """Requests/s and p99 (ms) of `send` from CONCURRENCY workers for SECONDS."""
+async def load(send: Any, seconds: float) -> tuple[list[float], float]:
+    """The latencies of `send` from CONCURRENCY workers for `seconds`, and the time taken."""
     latencies: list[float] = []
-    deadline = time.perf_counter() + SECONDS
+    deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
@@ -165,9 +170,7 @@ async def load(send: Any) -> tuple[float, float, int]:
 
     began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - began
-    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
-    return len(latencies) / elapsed, p99, len(latencies)
+    return latencies, time.perf_counter() - began
 
 
 async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -> None:
@@ -192,17 +195,30 @@ async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -
         for warm in (direct, through_gateway):
             for _ in range(20):
                 await warm()
+        sides = {"direct": direct, "gateway": through_gateway}
+        latencies: dict[str, list[float]] = {name: [] for name in sides}
+        elapsed = dict.fromkeys(sides, 0.0)
+        spent = {name: dict.fromkeys(processes, 0.0) for name in sides}
+        for _ in range(ROUNDS):
+            for name, send in sides.items():
+                before = cpu_seconds(processes)
+                found, took = await load(send, SECONDS / ROUNDS)
+                after = cpu_seconds(processes)
+                latencies[name] += found
+                elapsed[name] += took
+                for k in after:
+                    spent[name][k] += after[k] - before[k]
         results = {}
         cpu = {}
-        for name, send in (("direct", direct), ("gateway", through_gateway)):
-            before = cpu_seconds(processes)
-            results[name] = await load(send)
-            after = cpu_seconds(processes)
-            rps, p99, count = results[name]
-            cpu[name] = {k: (after[k] - before[k]) * 1000 / count for k in after}
-            spent = ", ".join(f"{k} {v:.1f}" for k, v in cpu[name].items())
+        for name in sides:
+            count = len(latencies[name])
+            p99 = statistics.quantiles(latencies[name], n=100)[98] * 1000
+            results[name] = (count / elapsed[name], p99, count)
+            cpu[name] = {k: v * 1000 / count for k, v in spent[name].items()}
+            per_process = ", ".join(f"{k} {v:.1f}" for k, v in cpu[name].items())
+            rps = results[name][0]
             print(f"{name:8s} {rps:8.1f} req/s   p99 {p99:7.1f} ms   ({count} requests)")
-            print(f"         CPU ms per request: {spent}")
+            print(f"         CPU ms per request: {per_process}")
     ratio = results["gateway"][0] / results["direct"][0]
     print(f"gateway / direct: {ratio:.2f} (target >= {TARGET})")
     _record(ratio, results, cpu)
@@ -217,7 +233,8 @@ def _record(
     load_1m = os.getloadavg()[0]
     how = (
         f"page of {PAGE} with academy and municipality, {CONCURRENCY} clients, {SECONDS:.0f} s "
-        f"each, {os.cpu_count()} cores, load average {load_1m:.1f} at the end"
+        f"each in {ROUNDS} alternating turns, {os.cpu_count()} cores, load average "
+        f"{load_1m:.1f} at the end"
     )
     per_request = "; ".join(
         f"{name}: " + ", ".join(f"{k} {v:.1f}" for k, v in spent.items())
@@ -307,7 +324,8 @@ async def prepare_and_measure(
     await seed_activities(env, academies)
     print(
         f"machine: {os.cpu_count()} cores; {ACTIVITIES} activities, {len(academies)} academies, "
-        f"page of {PAGE}, {CONCURRENCY} concurrent clients, {SECONDS:.0f} s each"
+        f"page of {PAGE}, {CONCURRENCY} concurrent clients, {SECONDS:.0f} s each "
+        f"({ROUNDS} alternating turns)"
     )
     processes = {"client": psutil.Process()}
     processes |= {name: psutil.Process(p.pid) for name, p in started.items()}

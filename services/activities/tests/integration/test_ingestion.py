@@ -44,6 +44,12 @@ def notification(iri: str) -> dict[str, Any]:
     }
 
 
+async def retries_come_due(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Time passes: every delivery waiting for a retry is due now."""
+    async with sessions.begin() as session:
+        await session.execute(update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC)))
+
+
 async def types(outbox_events: Events) -> list[str]:
     return [e.type for e in await outbox_events()]
 
@@ -87,8 +93,7 @@ async def test_a_failing_fetch_is_retried_later_then_processed(
     await post_document(notification(EVENT_IRI), process=False)
     assert await drain() == ["retry"]
     assert await drain() == []  # not due yet
-    async with sessions.begin() as session:  # time passes
-        await session.execute(update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC)))
+    await retries_come_due(sessions)
 
     assert await drain() == ["processed"]
     assert await types(outbox_events) == [PUBLISHED]
@@ -247,8 +252,7 @@ async def test_a_failure_while_processing_rolls_back_and_is_retried_later(
     async with sessions() as session:
         row = (await session.execute(select(webhook_deliveries))).one()
     assert (row.status, row.attempts, row.error) == ("received", 1, "failed: RuntimeError: killed")
-    async with sessions.begin() as session:  # time passes
-        await session.execute(update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC)))
+    await retries_come_due(sessions)
 
     assert await drain() == ["processed"]  # the next attempt does it
     assert await types(outbox_events) == [PUBLISHED]
@@ -286,10 +290,7 @@ async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_it
     assert await drain() == ["processed", "retry", "processed", "processed"]
     assert await types(outbox_events) == [PUBLISHED] * 3
     for _ in range(processing.MAX_ATTEMPTS - 1):
-        async with sessions.begin() as session:  # time passes
-            await session.execute(
-                update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC))
-            )
+        await retries_come_due(sessions)
         outcomes = await drain()
     assert outcomes == ["quarantined"]
     async with sessions() as session:

@@ -24,8 +24,8 @@ async def _processed(sessions: async_sessionmaker[AsyncSession], within: float) 
     started = time.monotonic()
     while time.monotonic() - started < within:
         async with sessions() as session:
-            if await deliveries.count(session, deliveries.PROCESSED) and not await (
-                deliveries.count(session, deliveries.RECEIVED)
+            if await deliveries.count(session, deliveries.PROCESSED) and not await deliveries.count(
+                session, deliveries.RECEIVED
             ):
                 return time.monotonic() - started
         await asyncio.sleep(0.02)
