@@ -295,7 +295,10 @@ async def test_a_rebalance_mid_stream_keeps_one_effect_per_event_and_per_key_ord
     def slow(member: str) -> Handler:
         async def handle(session: AsyncSession, event: CloudEvent) -> None:
             calls[member] += 1
-            await asyncio.sleep(0.03)
+            # Slow enough that the first member is still busy when the second has joined
+            # (9 s for the 90 events alone): a consumer that settles chunks of events
+            # finished them all before the rebalance with 30 ms.
+            await asyncio.sleep(0.1)
             await record_effect(session, event)
 
         return handle
