@@ -88,7 +88,12 @@ SERVICES: tuple[Service, ...] = (
         # The consumer process also runs the delivery worker (fetches a notification's
         # document) and the Search API poller: both call UiTdatabank.
         internet_https=("consumer",),
-        extra_env={"ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS": "300"},
+        extra_env={
+            "ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS": "300",
+            # The defaults, spelled out so an operator sees where to change them.
+            "ACTIVITIES_DELIVERY_RETENTION_DAYS": "30",
+            "ACTIVITIES_DELIVERY_PURGE_INTERVAL_SECONDS": "3600",
+        },
     ),
     Service(
         name="subsidy",
