@@ -1,7 +1,7 @@
 """UiTdatabank places and organizers as their own documents last said.
 
-A place read is remembered for the rest of the transaction (`transaction_memo`), and a
-save replaces what is remembered.
+A place read is remembered for the rest of the transaction (`stemkit.transaction_memo`),
+and a save replaces what is remembered.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import organizers, places
 from activities.adapters.repository import dialect_insert
-from activities.adapters.transaction_memo import memo
 from activities.domain.model import Location, Organizer, Place
+from stemkit.transaction_memo import memo
 
 
 def _known(session: AsyncSession) -> dict[str, Place | None]:

@@ -1,8 +1,8 @@
 """This service's own copy of the registry's municipalities and academy organizers.
 
-Lookups are remembered for the rest of the transaction (`transaction_memo`); every write
-here forgets them, so a transaction that changes the copy (the registry events'
-handlers) never reads its own old rows from memory.
+Lookups are remembered for the rest of the transaction (`stemkit.transaction_memo`);
+every write here forgets them, so a transaction that changes the copy (the registry
+events' handlers) never reads its own old rows from memory.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from activities.adapters.orm import (
     municipality_postal_codes,
 )
 from activities.adapters.repository import dialect_insert
-from activities.adapters.transaction_memo import forget, memo
 from activities.domain.municipalities import BoundaryIndex, Municipality
+from stemkit.transaction_memo import forget, memo
 
 # The boundary index last built in this process, with the copy's version it was built from.
 _index_cache: tuple[str, BoundaryIndex] | None = None

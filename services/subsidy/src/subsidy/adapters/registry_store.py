@@ -1,10 +1,10 @@
 """The subsidy service's copy of the registry: academies, recognition, roles, municipalities.
 
 The consumer applies many events in one transaction (`stemkit.consumer`). What this module
-has read or written in the current transaction is remembered for the rest of it (in
-`session.info`, tied to the transaction, so a rollback or the next transaction starts
-afresh): each academy's recognition history, until a decision is written, and the years
-already marked dirty.
+has read or written in the current transaction is remembered for the rest of it
+(`stemkit.transaction_memo`: a rollback or the next transaction starts afresh): each
+academy's recognition history, until a decision is written, and the years already marked
+dirty.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stemkit.transaction_memo import forget, memo
 from subsidy.adapters.orm import (
     academies,
     academy_roles,
@@ -32,24 +33,13 @@ from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.municipalities import Gazetteer, Municipality
 from subsidy.domain.recognition import Decision, RecognitionHistory
 
-_RECOGNITION = "subsidy.registry_store.recognition"  # session.info keys
-_DIRTY = "subsidy.registry_store.dirty_years"
+_RECOGNITION = "subsidy.recognition"  # transaction memo names
+_DIRTY = "subsidy.dirty_years"
 MARK_AGAIN_AFTER = 0.25  # seconds; see mark_dirty
-T = TypeVar("T")
 _d = recognition_decisions.c
 _RECOGNITION_OF = select(  # built once: building costs more than sending it
     _d.decision_id, _d.status, _d.decided_on, _d.valid_from, _d.valid_until
 ).where(_d.academy_id == bindparam("academy_id"))
-
-
-def _remembered(session: AsyncSession, key: str, empty: T) -> T:
-    """What is remembered under `key` in this transaction (`empty` at its start)."""
-    transaction = session.sync_session.get_transaction()
-    found = session.info.get(key)
-    if found is None or found[0] is not transaction:
-        found = session.info[key] = (transaction, empty)
-    value: T = found[1]
-    return value
 
 
 async def upsert(
@@ -63,7 +53,7 @@ async def upsert(
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     changing = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     if table is recognition_decisions:
-        session.info.pop(_RECOGNITION, None)  # histories read before are out of date
+        forget(session, _RECOGNITION)  # histories read before are out of date
     if changing:
         stmt_ = stmt.on_conflict_do_update(index_elements=keys, set_=changing)
     else:
@@ -74,7 +64,7 @@ async def upsert(
 async def recognition_of(session: AsyncSession, academy_id: str) -> RecognitionHistory:
     """The academy's decisions (read once per transaction: most events of a chunk are
     activities of a few academies)."""
-    known: dict[str, RecognitionHistory] = _remembered(session, _RECOGNITION, {})
+    known: dict[str, RecognitionHistory] = memo(session, _RECOGNITION)
     history = known.get(academy_id)
     if history is None:
         rows = await session.execute(_RECOGNITION_OF, {"academy_id": academy_id})
@@ -153,7 +143,7 @@ async def mark_dirty(session: AsyncSession, years: Iterable[int]) -> None:
     quiet time of seconds. (Only a calculation run unmarks a year, in a transaction of its
     own.)
     """
-    marked: dict[int, float] = _remembered(session, _DIRTY, {})
+    marked: dict[int, float] = memo(session, _DIRTY)
     clock = time.monotonic()
     due = sorted(y for y in set(years) if clock - marked.get(y, -math.inf) >= MARK_AGAIN_AFTER)
     if not due:

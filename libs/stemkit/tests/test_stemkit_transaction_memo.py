@@ -1,16 +1,16 @@
-"""What the worker remembers during a batch lasts one transaction, never longer."""
+"""What is remembered during a batch or chunk lasts one transaction, never longer."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters.transaction_memo import forget, memo
+from stemkit.transaction_memo import forget, memo
 
 
 async def test_a_memo_lasts_one_transaction_of_the_session(
-    sessions: async_sessionmaker[AsyncSession],
+    db: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as session:
+    async with db() as session:
         async with session.begin():
             memo(session, "places")["p"] = "remembered"
             assert memo(session, "places") == {"p": "remembered"}

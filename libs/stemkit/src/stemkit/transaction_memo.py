@@ -1,10 +1,10 @@
 """Reads remembered for the rest of one database transaction.
 
-The delivery worker settles a batch of deliveries in one transaction, mostly of the same
-few organizers, postal codes and places: each is read once per batch instead of once per
-delivery. Tied to the transaction, not the session: a session used again after a commit
-or a rollback starts afresh. The adapter that writes a remembered row updates or forgets
-it itself.
+The activities delivery worker settles a batch of deliveries in one transaction, and a
+consumer a chunk of events (`stemkit.consumer`): mostly of the same few organizers,
+places or academies, each read once per transaction instead of once per item. Tied to
+the transaction, not the session: a session used again after a commit or a rollback
+starts afresh. The adapter that writes a remembered row updates or forgets it itself.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 def memo(session: AsyncSession, name: str) -> dict[Any, Any]:
     """The dict `name` of the session's current transaction (empty at its start)."""
     transaction = session.sync_session.get_transaction()
-    key = f"activities.memo.{name}"
+    key = f"stemkit.memo.{name}"
     found = session.info.get(key)
     if found is None or found[0] is not transaction:
         found = session.info[key] = (transaction, {})
@@ -26,4 +26,4 @@ def memo(session: AsyncSession, name: str) -> dict[Any, Any]:
 
 
 def forget(session: AsyncSession, name: str) -> None:
-    session.info.pop(f"activities.memo.{name}", None)
+    session.info.pop(f"stemkit.memo.{name}", None)
