@@ -3,6 +3,7 @@
 - `make_producer`: idempotent producer (`enable_idempotence=True`, `acks="all"`): broker
   retries cannot duplicate or reorder within a partition, and batches never expire.
 - `make_consumer`: manual commits (`enable_auto_commit=False`), `auto_offset_reset="earliest"`.
+- `MAX_MESSAGE_BYTES`: the one size limit of a record, end to end (below).
 - `KafkaPublisher`: the relay's `Publisher` on Kafka (CloudEvents binary mode).
 - `dead_letter_message`: the document a consumer sends to its dead-letter topic.
 """
@@ -26,10 +27,21 @@ from stemkit.relay import OutboxMessage, PublishError
 
 log = logging.getLogger(__name__)
 
+# The largest record (key, value, headers and the batch header around it) the platform sends,
+# the same everywhere: the producer refuses anything larger (`max_request_size`: a
+# MessageSizeTooLargeError, and the relay parks that row, ADR 0008); every topic's
+# `max.message.bytes` in deploy/topics.yaml (so also Strimzi's KafkaTopics) equals it; the
+# brokers' `message.max.bytes` is left at Kafka's default 1,048,588, just above it; the
+# consumers fetch up to this much per partition and FETCH_MAX_BYTES per request, so any
+# record a topic accepts can be read. tests/contract/test_message_sizes.py checks all of it.
+MAX_MESSAGE_BYTES = 1_048_576
+FETCH_MAX_BYTES = 50 * MAX_MESSAGE_BYTES  # aiokafka's default, 52,428,800
+
 
 def make_producer(bootstrap_servers: str, *, client_id: str, **options: Any) -> Any:
     """An idempotent AIOKafkaProducer (not started)."""
     options.setdefault("linger_ms", 5)
+    options.setdefault("max_request_size", MAX_MESSAGE_BYTES)
     options = {**connection_options(), **options}
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -43,6 +55,8 @@ def make_producer(bootstrap_servers: str, *, client_id: str, **options: Any) -> 
 def make_consumer(bootstrap_servers: str, *, group_id: str, **options: Any) -> Any:
     """An AIOKafkaConsumer in group `group_id` that only commits when told to (not started)."""
     options.setdefault("client_id", group_id)
+    options.setdefault("max_partition_fetch_bytes", MAX_MESSAGE_BYTES)
+    options.setdefault("fetch_max_bytes", FETCH_MAX_BYTES)
     options = {**connection_options(), **options}
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
