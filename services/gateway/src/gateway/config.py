@@ -61,6 +61,27 @@ class Settings(ServiceSettings):
     cost_refill_per_second: float = Field(
         default=100.0, gt=0, description="Points a key's bucket regains per second"
     )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        description="Gateway processes that share the rate limits, cost budget and sign-in "
+        "throttle: each allows its share (the HPA's maxReplicas in k8s; ADR 0012)",
+    )
+    ops_session_idle_seconds: float = Field(
+        default=1800.0, gt=0, description="An /ops session ends after this long unused"
+    )
+    ops_session_max_seconds: float = Field(
+        default=28800.0, gt=0, description="An /ops session ends this long after sign-in"
+    )
+    ops_signin_failures_per_address: int = Field(
+        default=10, ge=1, description="Failed /ops sign-ins from one address in the window"
+    )
+    ops_signin_failures_in_all: int = Field(
+        default=100, ge=1, description="Failed /ops sign-ins from all addresses in the window"
+    )
+    ops_signin_window_seconds: float = Field(
+        default=900.0, gt=0, description="The sliding window of the /ops sign-in throttle"
+    )
     reference_ttl: float = Field(
         default=300.0, ge=0, description="Seconds a year's municipalities are kept in memory"
     )
