@@ -1,4 +1,5 @@
-# The two commands that matter: `make run` and `make test`. Both set up a fresh machine.
+# The two commands that matter: `make run` and `make test`. Both set up a fresh machine, each
+# with only what it needs (scripts/bootstrap.sh run|test), as root or as a normal user.
 .PHONY: run test bench chaos lint format typecheck contracts setup clean
 
 run: ## Start the whole platform locally (SQLite files, a local Kafka); Ctrl-C stops it
@@ -13,20 +14,21 @@ bench: ## Benchmarks on a real broker, each against its baseline in the same run
 chaos: ## 10,000 UiTdatabank changes under kill -9 and Kafka/PostgreSQL restarts; counts vs tally
 	./scripts/chaos.sh
 
-setup: ## Install the locked environment only
+setup: ## Install uv and the locked Python environment only (no system packages)
 	./scripts/bootstrap.sh
 
-lint:
-	uv run ruff check . && uv run ruff format --check .
+# The tools below come from .venv, so they need no uv on PATH.
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-format:
-	uv run ruff check --fix . && uv run ruff format .
+format: setup
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
-typecheck:
-	uv run mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
+typecheck: setup
+	.venv/bin/mypy libs/stemkit/src libs/stemkit/tests services/*/src services/*/tests tools bench conftest.py tests
 
-contracts: ## Regenerate contracts/ from the code (review the diff!)
-	uv run python tools/contracts.py write
+contracts: setup ## Regenerate contracts/ from the code (review the diff!)
+	.venv/bin/python tools/contracts.py write
 
 clean:
 	rm -rf var/

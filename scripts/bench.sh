@@ -8,7 +8,7 @@
 #   BENCHES="freshness memory" make bench   # only these (bench/bench_<name>.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh run  # Java and Maven for the broker; tools/infra/postgres.py installs PostgreSQL
 
 RUN_DIR="var/bench-run"
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"

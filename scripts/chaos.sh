@@ -9,7 +9,7 @@
 # Figures: stdout and test-artifacts/chaos/figures.json; process logs beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh run  # Java and Maven for the broker; tools/infra/postgres.py installs PostgreSQL
 
 DIR="var/chaos"
 PY=.venv/bin/python

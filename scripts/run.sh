@@ -5,7 +5,7 @@
 # to use external databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh run
 PY=.venv/bin/python
 export STEM_DATA_DIR="${STEM_DATA_DIR:-var/data}"
 mkdir -p "$STEM_DATA_DIR"

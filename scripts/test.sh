@@ -3,7 +3,7 @@
 # test, tear everything down, and say which broker and database were used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh test
 
 RUN_DIR="var/test-run"
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"

@@ -117,15 +117,26 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _apt_install(*packages: str) -> None:
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise InfraError(f"missing {', '.join(packages)}; install it (apt-get install {packages})")
-    say(f"installing {' '.join(packages)} with apt-get")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=sys.stderr)
+    """Debian packages, as root or through `sudo -n` (never a password prompt); otherwise
+    the one command a person runs (see docs/adr/0011-bootstrap-without-root.md)."""
+    names = " ".join(packages)
+    sudo: list[str] | None = []
+    if os.geteuid() != 0:
+        may_sudo = shutil.which("sudo") is not None and (
+            subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
+        )
+        sudo = ["sudo", "-n"] if may_sudo else None
+    if shutil.which("apt-get") is None or sudo is None:
+        raise InfraError(
+            f"{names} not installed and this user cannot install it; run once: "
+            f"sudo apt-get install -y --no-install-recommends {names}"
+        )
+    say(f"installing {names} with {'sudo ' if sudo else ''}apt-get")
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    subprocess.run([*apt, "update", "-q"], check=True, stdout=sys.stderr)
     subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+        [*apt, "install", "-y", "-q", "--no-install-recommends", *packages],
         check=True,
-        env=env,
         stdout=sys.stderr,
     )
 

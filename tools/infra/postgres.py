@@ -8,11 +8,11 @@ Usage (from the repository root):
     uv run python tools/infra/postgres.py stop --dir var/postgres
 
 ``start`` installs PostgreSQL from Debian packages when no initdb/pg_ctl is found under
-/usr/lib/postgresql/*/bin, creates a cluster in DIR (initdb runs as the unprivileged OS user
-``postgres``, created as ``stem-pg`` if there is no such user), listens on 127.0.0.1 only
-(TCP only, no unix socket) with trust auth for 127.0.0.1, durability off (fsync,
-synchronous_commit, full_page_writes), superuser role ``stem`` and one database per service.
-It prints, on stdout:
+/usr/lib/postgresql/*/bin (as root, or through ``sudo -n``; otherwise it names the command),
+creates a cluster in DIR (initdb runs as the unprivileged OS user ``postgres``, created as
+``stem-pg`` if there is no such user), listens on 127.0.0.1 only (TCP only, no unix socket)
+with trust auth for 127.0.0.1, durability off (fsync, synchronous_commit, full_page_writes),
+superuser role ``stem`` and one database per service. It prints, on stdout:
 
     port=PORT
     version=PostgreSQL 15.x
@@ -82,21 +82,37 @@ def find_bindir() -> Path | None:
     return max(found, key=_major) if found else None
 
 
+def _apt_install(*packages: str) -> None:
+    """Debian packages, as root or through `sudo -n` (never a password prompt); otherwise
+    the one command a person runs (see docs/adr/0011-bootstrap-without-root.md)."""
+    names = " ".join(packages)
+    sudo: list[str] | None = []
+    if os.geteuid() != 0:
+        may_sudo = shutil.which("sudo") is not None and (
+            subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
+        )
+        sudo = ["sudo", "-n"] if may_sudo else None
+    if shutil.which("apt-get") is None or sudo is None:
+        raise InfraError(
+            f"{names} not installed and this user cannot install it; run once: "
+            f"sudo apt-get install -y --no-install-recommends {names}"
+        )
+    say(f"installing {names} with {'sudo ' if sudo else ''}apt-get")
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    subprocess.run([*apt, "update", "-q"], check=True, stdout=sys.stderr)
+    subprocess.run(
+        [*apt, "install", "-y", "-q", "--no-install-recommends", *packages],
+        check=True,
+        stdout=sys.stderr,
+    )
+
+
 def ensure_bindir() -> Path:
     bindir = find_bindir()
     if bindir is not None:
         return bindir
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise InfraError(
-            "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin and cannot install "
-            "them (needs root and apt-get): apt-get install postgresql"
-        )
-    say("PostgreSQL not installed: apt-get update && apt-get install -y postgresql")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=sys.stderr)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "postgresql"], check=True, env=env, stdout=sys.stderr
-    )
+    say("PostgreSQL not installed: installing the Debian package postgresql")
+    _apt_install("postgresql")
     bindir = find_bindir()
     if bindir is None:
         raise InfraError("installed postgresql but found no initdb under /usr/lib/postgresql")
