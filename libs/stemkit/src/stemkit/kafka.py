@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -19,9 +20,16 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+)
 
-from stemkit.events.envelope import Headers
+from stemkit.events.catalog import ContractViolation, UnknownEventType
+from stemkit.events.envelope import EnvelopeError, Headers
 from stemkit.kafka_security import connection_options
 from stemkit.relay import OutboxMessage, PublishError
 
@@ -75,6 +83,29 @@ async def stop_quietly(client: Any, grace: float = 10.0) -> None:
         log.warning("stopping %s failed: %s: %s", type(client).__name__, type(exc).__name__, exc)
 
 
+# The broker's and the producer's refusals of one record for what it is: sending it again
+# gives the same answer, so the relay parks it (ADR 0008).
+RECORD_ERRORS: tuple[type[KafkaError], ...] = (
+    MessageSizeTooLargeError,  # over max_request_size, or over the topic's max.message.bytes
+    RecordTooLargeError,
+    CorruptRecordException,
+    InvalidTimestampError,
+)
+
+
+def record_is_at_fault(error: BaseException) -> bool:
+    """Can the record that raised `error` never be sent as it is?
+
+    Yes for the refusals in RECORD_ERRORS and for anything that is not Kafka's, the
+    network's or a timeout (turning the row into a record failed: its envelope). Every
+    other Kafka error (broker down, leader election, authorization, fenced producer) is
+    about the connection, never about one record: retried, never parked.
+    """
+    if isinstance(error, RECORD_ERRORS):
+        return True
+    return not isinstance(error, KafkaError | OSError | TimeoutError | asyncio.CancelledError)
+
+
 class KafkaPublisher:
     """Sends outbox rows to Kafka in binary mode: key = the row's key, topic = its topic.
 
@@ -83,6 +114,8 @@ class KafkaPublisher:
     at startup keeps retrying instead of crashing. Messages that were handed to the
     producer but not acknowledged in time stay queued inside it (idempotent batches never
     expire); the next `publish` first waits for them instead of queueing yet more copies.
+    A record refused for what it is (`record_is_at_fault`) raises a PublishError marked
+    `unsendable`, which the relay parks.
     """
 
     def __init__(
@@ -118,12 +151,17 @@ class KafkaPublisher:
         try:
             async with asyncio.timeout(self.timeout):  # bounds the metadata waits in send()
                 for message in messages:
-                    _, value, headers = message.event().to_kafka()
-                    key = message.key.encode()
-                    futures.append(
-                        await producer.send(message.topic, value=value, key=key, headers=headers)
-                    )
-        except Exception as exc:  # the rest of the batch is not sent: no skipping ahead
+                    try:
+                        _, value, headers = message.event().to_kafka()
+                        key = message.key.encode()
+                        sent = await producer.send(
+                            message.topic, value=value, key=key, headers=headers
+                        )
+                    except Exception as exc:  # the rest of the batch is not sent: no skipping
+                        error = exc
+                        break
+                    futures.append(sent)
+        except TimeoutError as exc:
             error = exc
         if futures:
             await asyncio.wait(futures, timeout=max(0.0, deadline - loop.time()))
@@ -143,13 +181,15 @@ class KafkaPublisher:
             return
         if error is None:
             error = TimeoutError(f"no ack from the broker within {self.timeout}s")
-        if isinstance(error, KafkaError) and not error.retriable:
+        unsendable = record_is_at_fault(error)
+        if isinstance(error, KafkaError) and not error.retriable and not unsendable:
             await self.stop()  # e.g. a fenced/unknown producer id: start a fresh producer
         raise PublishError(
             f"{len(messages) - acked} of {len(messages)} messages not acknowledged: "
             f"{type(error).__name__}: {error}",
             acknowledged=acked,
             error_type=type(error).__name__,
+            unsendable=unsendable,
         ) from error
 
     async def _drain_inflight(self) -> None:
@@ -199,13 +239,32 @@ class KafkaRecord(Protocol):
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
 
 
-def _bytes_doc(raw: bytes | None) -> dict[str, str | None]:
+def _bytes_doc(raw: bytes | None, limit: int | None = None) -> dict[str, Any]:
+    """`raw` as JSON: UTF-8 text, or base64 when it is not UTF-8. With `limit`, only its
+    first `limit` bytes, plus its size and SHA-256 (to match it with the original)."""
     if raw is None:
         return {"encoding": None, "data": None}
+    doc: dict[str, Any] = {}
+    if limit is not None and len(raw) > limit:
+        doc = {"truncated": True, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+        raw = raw[:limit]
     try:
-        return {"encoding": "utf-8", "data": raw.decode("utf-8")}
+        return {"encoding": "utf-8", "data": raw.decode("utf-8"), **doc}
     except UnicodeDecodeError:
-        return {"encoding": "base64", "data": base64.b64encode(raw).decode("ascii")}
+        return {"encoding": "base64", "data": base64.b64encode(raw).decode("ascii"), **doc}
+
+
+def dead_letter_category(reason: BaseException) -> str:
+    """Why a record was dead-lettered, in one word (ADR 0009): `undecodable` (not a
+    CloudEvent), `unknown_type` (not in the catalogue for its topic), `contract` (data
+    that fails its payload model) or `handler` (the handler kept failing)."""
+    if isinstance(reason, EnvelopeError):
+        return "undecodable"
+    if isinstance(reason, UnknownEventType):
+        return "unknown_type"
+    if isinstance(reason, ContractViolation):
+        return "contract"
+    return "handler"
 
 
 def dead_letter_message(
@@ -215,28 +274,43 @@ def dead_letter_message(
     reason: BaseException,
     attempts: int,
     event_id: str | None = None,
+    value_limit: int | None = None,
 ) -> tuple[bytes | None, bytes, Headers]:
-    """Key, value and headers of the dead letter for `record` (same key as the original)."""
+    """Key, value and headers of the dead letter for `record` (same key as the original).
+
+    With `value_limit`, the reduced dead letter sent when the whole one is refused (too
+    large): the original's value, key and each header cut to `value_limit` bytes, each with
+    its size and SHA-256, and a `dlq_reduced` header.
+    """
     why = f"{type(reason).__name__}: {reason}"
+    category = dead_letter_category(reason)
+    reduced = value_limit is not None
+    small = 256 if reduced else None  # key and header values of a reduced letter
+    message, original_headers = str(reason), list(record.headers)
+    if reduced:
+        message, original_headers = message[:1000], original_headers[:50]
     document = {
         "consumer": consumer,
         "dead_lettered_at": datetime.now(UTC).isoformat(),
         "attempts": attempts,
-        "reason": {"type": type(reason).__name__, "message": str(reason)},
+        "category": category,
+        "reason": {"type": type(reason).__name__, "message": message},
         "event_id": event_id,
+        "reduced": reduced,
         "original": {
             "topic": record.topic,
             "partition": record.partition,
             "offset": record.offset,
             "timestamp": record.timestamp,
-            "key": _bytes_doc(record.key),
-            "value": _bytes_doc(record.value),
-            "headers": [{"name": name, **_bytes_doc(raw)} for name, raw in record.headers],
+            "key": _bytes_doc(record.key, small),
+            "value": _bytes_doc(record.value, value_limit),
+            "headers": [{"name": name, **_bytes_doc(raw, small)} for name, raw in original_headers],
         },
     }
     headers: Headers = [
         ("content-type", b"application/json"),
         ("dlq_reason", why[:1000].encode()),
+        ("dlq_category", category.encode()),
         ("dlq_consumer", consumer.encode()),
         ("dlq_attempts", str(attempts).encode()),
         ("dlq_original_topic", record.topic.encode()),
@@ -244,5 +318,10 @@ def dead_letter_message(
         ("dlq_original_offset", str(record.offset).encode()),
     ]
     if event_id is not None:
-        headers.append(("dlq_event_id", event_id.encode()))
-    return record.key, json.dumps(document).encode(), headers
+        headers.append(("dlq_event_id", event_id[:256].encode()))
+    key = record.key
+    if reduced:
+        headers.append(("dlq_reduced", b"true"))
+        if key is not None and len(key) > 1024:
+            key = None  # a key that large would be refused too; the document has its start
+    return key, json.dumps(document).encode(), headers

@@ -7,6 +7,15 @@ never skipped: the next sweep starts again at the first unacknowledged row, so e
 share a key keep their order. A crash between the broker's ack and the commit re-sends the
 batch on restart; consumers dedupe by event id (`stemkit.consumer`).
 
+A row that can never be sent as it is (`PublishError.unsendable`: bigger than
+`stemkit.kafka.MAX_MESSAGE_BYTES`, an envelope that is no record, a broker refusing that
+record) is parked instead: `parked_at` and `parked_reason` set, logged once, counted in
+`stem_outbox_parked`, and the sweep goes on with the rows behind it. Rows with the same topic
+and key as a parked row are parked behind it ("held"), so that a key's events never overtake
+each other; ops put a parked row back in line or discard it (`stemkit.outbox_parked`,
+ADR 0008). Errors of the broker or the connection (down, leader elections, timeouts) are
+never the row's fault: the row stays first in line and the sweep is retried with backoff.
+
 Between sweeps that found nothing the relay waits `idle_interval`. On PostgreSQL it also
 LISTENs on `stemkit.outbox.OUTBOX_CHANNEL`, which every transaction that stages an event
 NOTIFYs at commit: it sweeps as soon as something is committed, and polls only every
@@ -51,7 +60,9 @@ from stemkit.runner import Backoff, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
-OUTBOX_BACKLOG = Gauge("stem_outbox_backlog", "Outbox rows not yet sent", ["service"])
+OUTBOX_BACKLOG = Gauge(
+    "stem_outbox_backlog", "Outbox rows not yet sent (parked ones apart)", ["service"]
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "stem_outbox_oldest_unsent_age_seconds", "Age of the oldest unsent outbox row", ["service"]
 )
@@ -61,6 +72,14 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_FAILURES = Counter(
     "stem_outbox_publish_failures_total", "Failed publish attempts", ["service", "error"]
 )
+OUTBOX_PARKED = Gauge(
+    "stem_outbox_parked",
+    "Outbox rows parked: unsendable, or held behind an unsendable row with their key",
+    ["service"],
+)
+
+# How the reason of a row parked behind another begins ("held behind seq N: ...").
+HELD_BEHIND = "held behind seq"
 
 # One advisory lock key per database: "the outbox relay of this database".
 RELAY_LOCK_KEY = int.from_bytes(
@@ -92,12 +111,24 @@ class Publisher(Protocol):
 
 
 class PublishError(Exception):
-    """Not every message was acknowledged; the first `acknowledged` ones were."""
+    """Not every message was acknowledged; the first `acknowledged` ones were.
 
-    def __init__(self, message: str, *, acknowledged: int = 0, error_type: str | None = None):
+    `unsendable`: the message right after them can never be sent as it is (its own fault,
+    not the broker's): the relay parks it and goes on.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        acknowledged: int = 0,
+        error_type: str | None = None,
+        unsendable: bool = False,
+    ):
         super().__init__(message)
         self.acknowledged = acknowledged
         self.error_type = error_type or type(self).__name__
+        self.unsendable = unsendable
 
 
 class OutboxRelay:
@@ -122,11 +153,13 @@ class OutboxRelay:
         self.coalesce = coalesce
         self.max_backoff = max_backoff
         self._standby = False
+        self._parked_in_sweep = 0  # rows the last sweep parked: sweep again at once
         self._faults = {
             stage: os.environ.get(f"STEM_RELAY_CRASH_{stage}", "")
             for stage in ("BEFORE_PUBLISH", "AFTER_PUBLISH")
         }
         OUTBOX_PUBLISHED.labels(service)
+        OUTBOX_PARKED.labels(service)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep until `stop` is set; back off after failures, never give up."""
@@ -155,6 +188,7 @@ class OutboxRelay:
                 # only after a full batch; otherwise wait for the next commit (one during
                 # this sweep has already set `wake`), so sweeps never outnumber commits.
                 more = sent >= self.batch_size if notifications is not None else sent > 0
+                more = more or self._parked_in_sweep > 0  # the rows behind a parked one
                 if not more and await self._wait_idle(stop, notifications):
                     break
         finally:
@@ -178,14 +212,17 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of unsent rows in `seq` order; the number marked sent.
 
-        Raises the publisher's error after recording it (and marking the acknowledged
-        prefix); the next call starts again at the first unacknowledged row.
+        A row the publisher calls unsendable is parked (with the rows behind it that share
+        its key) and the sweep ends without error. Other errors are raised after recording
+        them (and marking the acknowledged prefix); the next call starts again at the first
+        unacknowledged row.
         """
         failure: Exception | None = None
+        self._parked_in_sweep = 0
         async with self.session_factory() as session, session.begin():
             if not await self._lead(session):
                 return 0
-            rows = await self._unsent(session)
+            rows = await self._unsendable_keys_held(session, await self._unsent(session))
             acked = len(rows)
             if rows:
                 try:
@@ -193,9 +230,12 @@ class OutboxRelay:
                     await self.publisher.publish(rows)
                     self._fault("AFTER_PUBLISH")
                 except Exception as exc:
-                    failure = exc
                     acked = exc.acknowledged if isinstance(exc, PublishError) else 0
-                    await self._record_failure(session, rows[acked:], exc)
+                    if isinstance(exc, PublishError) and exc.unsendable and acked < len(rows):
+                        await self._park(session, rows[acked], exc)
+                    else:
+                        failure = exc
+                        await self._record_failure(session, rows[acked:], exc)
                 await self._mark_sent(session, rows[:acked])
             await self._observe_backlog(session)
         if rows[:acked]:
@@ -234,11 +274,76 @@ class OutboxRelay:
                 c.created_at,
                 c.attempts,
             )
-            .where(c.sent_at.is_(None))
+            .where(c.sent_at.is_(None), c.parked_at.is_(None))
             .order_by(c.seq)
             .limit(self.batch_size)
         )
         return [OutboxMessage(**row._mapping) for row in result]
+
+    async def _unsendable_keys_held(
+        self, session: AsyncSession, rows: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """Park the rows whose topic and key has an earlier parked row; the others."""
+        c = outbox.c
+        blocked = {
+            (topic, key): first
+            for topic, key, first in await session.execute(
+                select(c.topic, c.key, func.min(c.seq))
+                .where(c.parked_at.is_not(None), c.sent_at.is_(None))
+                .group_by(c.topic, c.key)
+            )
+        }
+        if not blocked:
+            return rows
+        held: dict[int, list[int]] = {}  # the parked row -> the rows held behind it now
+        free: list[OutboxMessage] = []
+        for row in rows:
+            first = blocked.get((row.topic, row.key))
+            if first is not None and first < row.seq:
+                held.setdefault(first, []).append(row.seq)
+            else:
+                free.append(row)
+        now = datetime.now(UTC)
+        for first, seqs in held.items():
+            await session.execute(
+                update(outbox)
+                .where(c.seq.in_(seqs))
+                .values(parked_at=now, parked_reason=f"{HELD_BEHIND} {first}: same topic and key")
+            )
+            log.warning(
+                "outbox rows held behind parked seq %s (same topic and key): %s",
+                first,
+                seqs,
+                extra={"parked_seq": first, "held": len(seqs)},
+            )
+        self._parked_in_sweep += sum(len(seqs) for seqs in held.values())
+        return free
+
+    async def _park(self, session: AsyncSession, row: OutboxMessage, exc: PublishError) -> None:
+        """Take `row` out of line for good (until ops retry it), with the reason."""
+        reason = f"{exc.error_type}: {exc.__cause__ or exc}"[:2000]
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.seq == row.seq)
+            .values(
+                parked_at=datetime.now(UTC),
+                parked_reason=reason,
+                attempts=outbox.c.attempts + 1,
+                last_error=reason,
+            )
+        )
+        self._parked_in_sweep += 1
+        OUTBOX_FAILURES.labels(self.service, exc.error_type).inc()
+        token = event_id_var.set(row.event_id)
+        try:
+            log.error(
+                "outbox row seq %s parked, it can never be sent as it is: %s",
+                row.seq,
+                reason,
+                extra={"seq": row.seq, "topic": row.topic, "key": row.key, "error": exc.error_type},
+            )
+        finally:
+            event_id_var.reset(token)
 
     async def _mark_sent(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
         if not rows:
@@ -277,11 +382,16 @@ class OutboxRelay:
         c = outbox.c
         row = (
             await session.execute(
-                select(func.count(), func.min(c.created_at)).where(c.sent_at.is_(None))
+                select(
+                    func.count(c.seq).filter(c.parked_at.is_(None)),
+                    func.min(c.created_at).filter(c.parked_at.is_(None)),
+                    func.count(c.parked_at),
+                ).where(c.sent_at.is_(None))
             )
         ).one()
         count, oldest = int(row[0]), row[1]
         OUTBOX_BACKLOG.labels(self.service).set(count)
+        OUTBOX_PARKED.labels(self.service).set(int(row[2]))
         age = 0.0
         if oldest is not None:
             oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)  # SQLite: naive UTC
