@@ -9,7 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tests.chaos.observe import Record, TopicRead, data
+from tests.chaos import poison
+from tests.chaos.driver import HostileSent
+from tests.chaos.observe import DeadLetterSeen, Record, TopicRead, data
 from tests.chaos.tally import ExpectedActivity, Tally
 
 WITHDRAWN_TYPE = "be.vlaio.stem.activity.withdrawn.v1"
@@ -22,10 +24,15 @@ class Check:
     actual: Any
     expected: Any
     problems: list[str] = field(default_factory=list)
+    below: float | None = None  # instead of equality: actual < below
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.actual == self.expected
+        if self.problems:
+            return False
+        if self.below is not None:
+            return bool(self.actual < self.below)
+        return bool(self.actual == self.expected)
 
 
 @dataclass
@@ -34,6 +41,9 @@ class Comparison:
 
     def add(self, name: str, actual: Any, expected: Any, problems: list[str] | None = None) -> None:
         self.checks.append(Check(name, actual, expected, problems or []))
+
+    def add_below(self, name: str, actual: float, bound: float, problems: list[str]) -> None:
+        self.checks.append(Check(name, actual, f"< {bound:g}", problems, below=bound))
 
     @property
     def ok(self) -> bool:
@@ -294,3 +304,118 @@ def compare_calculation_topic(result: Comparison, tally: Tally, read: TopicRead)
         sum(tally.subsidies_2023.values(), Decimal(0)),
         problems,
     )
+
+
+def compare_hostile(
+    result: Comparison,
+    tally: Tally,
+    sent: list[HostileSent],
+    quarantined: dict[str, str],
+    dead_letters: dict[str, list[DeadLetterSeen]],
+    stored: dict[str, dict[str, Any]],
+) -> None:
+    """Every hostile change handled as docs/bad-input.md says: a delivery refused with a
+    4xx or quarantined with a reason by its kind, none stored as an activity; a poison
+    record dead-lettered with a reason by every consumer of its topic; nothing good in the
+    quarantine or a dead-letter topic."""
+    answers = {s.item: s for s in sent}
+    refused = [h for h in tally.hostile if h.expected == "refused"]
+    problems = []
+    for h in refused:
+        answer = answers[h.item].answer if h.item in answers else "never sent"
+        if not (answer.startswith("4") and answer.endswith("refused")):
+            problems.append(f"{h.item} ({h.kind}): answered {answer!r}, not a 4xx")
+        if h.item in quarantined:
+            problems.append(f"{h.item} ({h.kind}): refused, yet in the quarantine")
+    result.add(
+        "hostile deliveries refused with a 4xx",
+        len(refused) - len({p.split(" ")[0] for p in problems}),
+        len(refused),
+        problems,
+    )
+
+    wanted = [h for h in tally.hostile if h.expected == "quarantined"]
+    problems = []
+    for h in wanted:
+        if h.item not in quarantined:
+            answer = answers[h.item].answer if h.item in answers else "never sent"
+            problems.append(f"{h.item} ({h.kind}): not in the quarantine (answered {answer!r})")
+        elif not quarantined[h.item].strip():
+            problems.append(f"{h.item} ({h.kind}): quarantined without a reason")
+    result.add(
+        "hostile deliveries quarantined with a reason",
+        len(wanted) - len(problems),
+        len(wanted),
+        problems,
+    )
+    hostile_ids = {h.item for h in tally.hostile}
+    good = sorted(w for w in quarantined if w not in hostile_ids)
+    result.add(
+        "deliveries in quarantine",
+        len(quarantined),
+        len(wanted),
+        [f"{w}: a good delivery quarantined: {quarantined[w][:200]}" for w in good],
+    )
+    leaked = sorted(
+        f"{s.activity_id} ({s.kind}, {s.item}) stored"
+        for s in sent
+        if s.activity_id is not None and s.activity_id in stored
+    )
+    result.add("hostile events stored as activities", len(leaked), 0, leaked)
+
+    seen: dict[tuple[str, str], list[DeadLetterSeen]] = {}
+    for topic, letters in dead_letters.items():
+        for letter in letters:
+            seen.setdefault((topic, letter.key), []).append(letter)
+    pairs = [(t, h) for h in tally.hostile for t in h.dead_letter_topics]
+    problems = []
+    for topic, h in pairs:
+        letters = seen.get((topic, h.item), [])
+        if not letters:
+            answer = answers[h.item].answer if h.item in answers else "never sent"
+            problems.append(f"{h.item} ({h.kind}): no dead letter on {topic} ({answer})")
+        elif not all(letter.reason.strip() for letter in letters):
+            problems.append(f"{h.item} ({h.kind}): dead letter on {topic} without a reason")
+    result.add(
+        "poison records dead-lettered with a reason (per consumer)",
+        len(pairs) - len(problems),
+        len(pairs),
+        problems,
+    )
+    for topic, letters in sorted(dead_letters.items()):
+        good_letters = [
+            f"{x.key or '(no key)'} from {x.original_topic}: {x.reason[:160]}"
+            for x in letters
+            if not x.key.startswith(poison.KEY_PREFIX)
+        ]
+        result.add(f"good events dead-lettered on {topic}", len(good_letters), 0, good_letters)
+
+
+def hostile_outcomes(
+    tally: Tally,
+    sent: list[HostileSent],
+    quarantined: dict[str, str],
+    dead_letters: dict[str, list[DeadLetterSeen]],
+) -> dict[str, dict[str, Any]]:
+    """Per hostile kind: how many, what became of them, and one reason as the platform
+    gave it (for the figures and docs/chaos.md)."""
+    reasons: dict[str, str] = {}
+    for letters in dead_letters.values():
+        for letter in letters:
+            reasons.setdefault(letter.key, letter.reason)
+    answers = {s.item: s for s in sent}
+    found: dict[str, dict[str, Any]] = {}
+    for h in tally.hostile:
+        entry = found.setdefault(h.kind, {"count": 0, "outcomes": {}, "reason": ""})
+        entry["count"] += 1
+        if h.item in quarantined:
+            outcome, reason = "quarantined", quarantined[h.item]
+        elif h.item in reasons:
+            outcome, reason = "dead-lettered", reasons[h.item]
+        elif h.item in answers and answers[h.item].answer.endswith("refused"):
+            outcome, reason = answers[h.item].answer, answers[h.item].detail
+        else:
+            outcome, reason = answers[h.item].answer if h.item in answers else "never sent", ""
+        entry["outcomes"][outcome] = entry["outcomes"].get(outcome, 0) + 1
+        entry["reason"] = entry["reason"] or reason[:200]
+    return dict(sorted(found.items()))

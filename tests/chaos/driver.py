@@ -6,6 +6,11 @@ Two stand-ins run inside the runner, so the workload can change what they serve:
   thin notifications point here, and the worker fetches what it says now;
 - the Search API the poller reads: only the activities of the poller channel and the
   places, so a webhook delivery that got lost is not quietly repaired by the poller.
+
+Hostile changes (tests/chaos/poison.py) go the same ways: signed deliveries (a 4xx is
+their expected answer, not the workload's mistake), hostile answers of the Entry API
+stand-in (a redirect off-host, bytes that are not UTF-8 or nest too deep), and records
+written straight to the topics the services consume.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from typing import Any
 
 import httpx
 import uvicorn
+from aiokafka import AIOKafkaProducer
 
 from activities.uitdatabank_standin.app import create_standin
 from activities.uitdatabank_standin.notify import notification, signed_headers
 from activities.uitdatabank_standin.store import Store
-from tests.chaos.reference import Municipality
+from tests.chaos import poison
+from tests.chaos.reference import UNLINKED_ORGANIZER, Municipality
 from tests.chaos.workload import (
     Activity,
     Clock,
@@ -72,11 +79,25 @@ class StandIn:
 
 
 @dataclass
+class HostileSent:
+    """One hostile change as carried out, and the answer it got."""
+
+    step: int
+    kind: str
+    item: str  # the webhook-id, or the poison record's Kafka key
+    topic: str | None = None  # a poison record's topic
+    activity_id: str | None = None  # the event a delivery names: never to be stored
+    answer: str = ""  # "202 stored", "401 refused"..., or "written" for a record
+    detail: str = ""  # the refusal's text
+
+
+@dataclass
 class Figures:
     changes: Counter[str] = field(default_factory=Counter)  # by kind
     channels: Counter[str] = field(default_factory=Counter)  # webhook document/notif, poller
     posts: Counter[str] = field(default_factory=Counter)  # HTTP outcomes of every attempt
     undelivered: list[str] = field(default_factory=list)
+    hostile: list[HostileSent] = field(default_factory=list)
 
 
 class Driver:
@@ -92,8 +113,10 @@ class Driver:
         rate: float,
         concurrency: int,
         give_up_after: float,
+        kafka: str | None = None,
     ) -> None:
         self.plan = plan
+        self.kafka = kafka  # where poison records are written
         self.municipalities = municipalities
         self.webhook_url = webhook_url
         self.secret = secret
@@ -109,9 +132,22 @@ class Driver:
         self._all: set[asyncio.Task[None]] = set()
         self._sent: dict[int, list[tuple[str, str]]] = {}  # activity -> (webhook-id, body)
         self._client: httpx.AsyncClient | None = None
+        self._producer: AIOKafkaProducer | None = None
 
     async def run(self) -> None:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        if self.kafka is not None and any(s.topic for s in self.plan.steps):
+            self._producer = AIOKafkaProducer(
+                bootstrap_servers=self.kafka, enable_idempotence=True, request_timeout_ms=10_000
+            )
+            await self._producer.start()
+        try:
+            await self._run(limits)
+        finally:
+            if self._producer is not None:
+                await self._producer.stop()
+
+    async def _run(self, limits: httpx.Limits) -> None:
         async with httpx.AsyncClient(timeout=15, limits=limits) as client:
             self._client = client
             started = time.monotonic()
@@ -129,6 +165,9 @@ class Driver:
     async def _carry_out(self, step: Step) -> None:
         rng = random.Random(f"{self.plan.seed}:{step.index}")
         self.figures.changes[step.kind] += 1
+        if step.kind == "hostile":
+            self._hostile(step, rng)
+            return
         if step.kind in ("place_create", "place_change"):
             place = self.plan.places[step.target]
             self._new_place_version(rng, place)
@@ -218,6 +257,95 @@ class Driver:
             body = json.dumps(place.current.document)
         self._send(step, -1 - step.target, body, new_id=True)
 
+    # ----------------------------------------------------------------- hostile
+
+    def _hostile(self, step: Step, rng: random.Random) -> None:
+        kind = step.hostile
+        if poison.HOSTILE[kind].channel == "kafka":
+            assert step.topic is not None
+            key = f"{poison.KEY_PREFIX}{self.plan.seed}-{step.index}"
+            value, headers = poison.record(kind, step.topic, key, rng)
+            sent = HostileSent(step.index, kind, key, topic=step.topic)
+            self.figures.hostile.append(sent)
+            self.figures.channels["kafka poison record"] += 1
+            self._track(-1, asyncio.create_task(self._write_record(sent, value, headers)))
+            return
+        activity_id = poison.item_id(rng)
+        webhook_id = f"chaos_{self.plan.seed}_{step.index}"
+        store, entry = self.entry.store, f"{self.entry.url}/events/{activity_id}"
+        if kind == "iri_bad_port":
+            iri = f"http://127.0.0.1:abc/events/{activity_id}"
+            body = json.dumps(poison.notification(iri, activity_id)).encode()
+        elif kind == "oversized_document":
+            body = poison.oversized_document(rng, activity_id, UNLINKED_ORGANIZER)
+        elif kind == "redirect_off_host":
+            # Same machine, another host name: only 127.0.0.1 is on the allow-list. What is
+            # there is a usable document of the notified event, so following the redirect
+            # would store an activity.
+            elsewhere = poison.item_id(rng)
+            store.redirects[activity_id] = f"http://localhost:{self.entry.port}/events/{elsewhere}"
+            document = poison.valid_document(activity_id, UNLINKED_ORGANIZER)
+            store.raw[elsewhere] = json.dumps(document).encode()
+            body = json.dumps(poison.notification(entry, activity_id)).encode()
+        elif kind in ("invalid_utf8_fetched", "deep_json_fetched"):
+            fetched = kind == "deep_json_fetched"
+            store.raw[activity_id] = poison.deep_json() if fetched else poison.invalid_utf8(rng)
+            body = json.dumps(poison.notification(entry, activity_id)).encode()
+        elif kind == "invalid_utf8_webhook":
+            body = poison.invalid_utf8(rng)
+        elif kind == "deep_json_webhook":
+            body = poison.deep_json()
+        elif kind == "wrong_types_document":
+            body = poison.wrong_types_document(rng, activity_id)
+        elif kind == "wrong_types_notification":
+            body, activity_id = poison.wrong_types_notification(rng), ""
+        else:
+            raise AssertionError(f"unknown hostile kind {kind}")
+        sent = HostileSent(step.index, kind, webhook_id, activity_id=activity_id or None)
+        self.figures.hostile.append(sent)
+        self.figures.channels["webhook hostile"] += 1
+        self._track(-1, asyncio.create_task(self._post_hostile(sent, body)))
+
+    async def _post_hostile(self, sent: HostileSent, body: bytes) -> None:
+        deadline = time.monotonic() + self.give_up_after
+        delay = 0.2
+        async with self._slots:
+            while True:
+                outcome = await self._attempt(sent.item, body, hostile=sent)
+                self.figures.posts[outcome] += 1
+                if not outcome.startswith("retry"):
+                    sent.answer = outcome
+                    return
+                if time.monotonic() > deadline:
+                    self.figures.undelivered.append(sent.item)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _write_record(
+        self, sent: HostileSent, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
+        """Written until the broker acknowledges it (the idempotent producer writes it once
+        across its own retries), or given up after `give_up_after`."""
+        assert self._producer is not None and sent.topic is not None
+        deadline = time.monotonic() + self.give_up_after
+        delay = 0.2
+        while True:
+            try:
+                await self._producer.send_and_wait(
+                    sent.topic, value=value, key=sent.item.encode(), headers=headers
+                )
+            except Exception as exc:  # the broker restarting: again, like a producer does
+                if time.monotonic() > deadline:
+                    sent.answer = f"not written: {type(exc).__name__}"
+                    self.figures.undelivered.append(sent.item)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            else:
+                sent.answer = "written"
+                return
+
     # ----------------------------------------------------------------- sending
 
     def _send(
@@ -260,9 +388,13 @@ class Driver:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    async def _attempt(self, webhook_id: str, body: str) -> str:
+    async def _attempt(
+        self, webhook_id: str, body: str | bytes, hostile: HostileSent | None = None
+    ) -> str:
         assert self._client is not None
-        headers = signed_headers(self.secret, body, webhook_id)
+        text = body if isinstance(body, str) else body.decode("utf-8", errors="replace")
+        # A body that is not UTF-8 is signed as its replacement text: refused either way.
+        headers = signed_headers(self.secret, text, webhook_id)
         try:
             response = await self._client.post(self.webhook_url, content=body, headers=headers)
         except httpx.TransportError as exc:
@@ -273,6 +405,9 @@ class Driver:
             return "200 duplicate"
         if response.status_code >= 500:
             return f"retry: {response.status_code}"
+        if hostile is not None:
+            hostile.detail = response.text[:300]
+            return f"{response.status_code} refused"
         # A 4xx is the workload's own mistake (bad signature, not JSON): stop loudly.
         raise AssertionError(
             f"webhook refused {webhook_id}: {response.status_code} {response.text}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.chaos.console import say
+from tests.chaos.stalls import Window
 from tests.e2e.harness import ROOT, Platform
 
 PROCESSES = (
@@ -139,6 +140,7 @@ class FaultFigures:
     exits: Counter[str] = field(default_factory=Counter)  # exited by themselves
     restarts: dict[str, float] = field(default_factory=dict)  # kafka/postgres -> seconds down
     log: list[str] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)  # what was down, when (monotonic)
 
 
 class Chaos:
@@ -173,6 +175,7 @@ class Chaos:
         if name in self._down:
             return
         self._down.add(name)
+        began = time.monotonic()
         try:
             self.platform.kill(name)
             self.figures.kills[name] += 1
@@ -181,11 +184,16 @@ class Chaos:
             self.platform.restart(name)
         finally:
             self._down.discard(name)
+            self.figures.windows.append(Window(name, began, time.monotonic()))
 
     async def _restart_infra(self, what: str) -> None:
         self._note(f"restarting {what}")
         restart = self.infra.restart_kafka if what == "kafka" else self.infra.restart_postgres
-        seconds = await asyncio.to_thread(restart)
+        began = time.monotonic()
+        try:
+            seconds = await asyncio.to_thread(restart)
+        finally:
+            self.figures.windows.append(Window(what, began, time.monotonic()))
         self.figures.restarts[what] = round(seconds, 1)
         self._note(f"{what} back after {seconds:.1f} s")
 
@@ -195,7 +203,7 @@ class Chaos:
                 continue
             self.figures.exits[name] += 1
             self._note(f"{name} exited by itself (code {code}); starting it again")
-            self.platform.restart(name)
+            self.platform.restart(name)  # its stalls are not excused: no fault window
 
     async def supervise(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

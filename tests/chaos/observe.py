@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from stemkit.events.envelope import CloudEvent
+from tests.chaos import poison
 from tests.chaos.console import say
 
 ACTIVITY_TOPIC = "stem.activities.activity.v1"
 REACH_TOPIC = "stem.subsidy.reach.v1"
 CALCULATION_TOPIC = "stem.subsidy.calculation.v1"
-DEAD_LETTER_TOPICS = ("stem.activities.dlq.v1", "stem.subsidy.dlq.v1")
+DEAD_LETTER_TOPICS = tuple(sorted(set(poison.DEAD_LETTER_TOPIC.values())))
 GROUPS = ("activities", "subsidy")
 
 
@@ -38,10 +39,20 @@ class Record:
 class TopicRead:
     records: int = 0  # as stored, duplicates of an event id included
     events: list[Record] = field(default_factory=list)  # first copy of each event id
+    poison: int = 0  # records the run wrote there on purpose (tests/chaos/poison.py)
+    undecodable: list[str] = field(default_factory=list)  # others that are no CloudEvent
 
     @property
     def duplicates(self) -> int:
         return self.records - len(self.events)
+
+
+@dataclass(frozen=True)
+class DeadLetterSeen:
+    key: str
+    consumer: str
+    reason: str
+    original_topic: str
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
@@ -53,14 +64,14 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return found
 
 
-async def read_topic(bootstrap: str, topic: str) -> TopicRead:
+async def read_records(bootstrap: str, topic: str) -> list[Any]:
     """Every record of `topic` from the first offset to the end offset at the start of the
-    read, deduplicated by CloudEvent id (at-least-once allows a repeated id, nothing else)."""
+    read, as stored."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
     )
     await consumer.start()
-    found = TopicRead()
+    found: list[Any] = []
     try:
         partitions = await _partitions(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
@@ -69,7 +80,6 @@ async def read_topic(bootstrap: str, topic: str) -> TopicRead:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        seen: set[str] = set()
         remaining = {tp for tp in tps if ends[tp] > 0}
         deadline = time.monotonic() + 120
         while remaining and time.monotonic() < deadline:
@@ -78,11 +88,7 @@ async def read_topic(bootstrap: str, topic: str) -> TopicRead:
                 for record in records:
                     if record.offset >= ends[tp]:
                         continue
-                    found.records += 1
-                    event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
-                    if event.id not in seen:
-                        seen.add(event.id)
-                        found.events.append(Record(tp.partition, record.offset, event))
+                    found.append(record)
                     if record.offset + 1 >= ends[tp]:
                         remaining.discard(tp)
         if remaining:
@@ -90,6 +96,71 @@ async def read_topic(bootstrap: str, topic: str) -> TopicRead:
     finally:
         await consumer.stop()
     return found
+
+
+def is_poison(record: Any) -> bool:
+    return bool(record.key) and bytes(record.key).startswith(poison.KEY_PREFIX.encode())
+
+
+async def read_topic(bootstrap: str, topic: str) -> TopicRead:
+    """Every record of `topic`, deduplicated by CloudEvent id (at-least-once allows a
+    repeated id, nothing else); the run's own poison records are counted apart."""
+    found = TopicRead()
+    seen: set[str] = set()
+    for record in await read_records(bootstrap, topic):
+        if is_poison(record):
+            found.poison += 1
+            continue
+        found.records += 1
+        try:
+            event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
+        except Exception as exc:
+            found.undecodable.append(f"{record.partition}:{record.offset}: {exc}"[:200])
+            continue
+        if event.id not in seen:
+            seen.add(event.id)
+            found.events.append(Record(record.partition, record.offset, event))
+    return found
+
+
+async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetterSeen]:
+    """Every dead letter of `topic`: the original key, who sent it, why, and from where
+    (the headers stemkit.kafka.dead_letter_message writes)."""
+    found = []
+    for record in await read_records(bootstrap, topic):
+        headers = {name: (raw or b"").decode("utf-8", "replace") for name, raw in record.headers}
+        key = (record.key or b"").decode("utf-8", "replace")
+        found.append(
+            DeadLetterSeen(
+                key,
+                headers.get("dlq_consumer", ""),
+                headers.get("dlq_reason", ""),
+                headers.get("dlq_original_topic", ""),
+            )
+        )
+    return found
+
+
+async def quarantine(client: httpx.AsyncClient, base: str, ops_token: str) -> dict[str, str]:
+    """webhook-id -> reason of every delivery in quarantine (GET /quarantine, ops only)."""
+    found: dict[str, str] = {}
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 500}
+        if after is not None:
+            params["after"] = after
+        response = await client.get(
+            f"{base}/quarantine",
+            params=params,
+            headers={"Authorization": f"Bearer {ops_token}"},
+        )
+        response.raise_for_status()
+        page = response.json()
+        for item in page["items"]:
+            found[item["webhook_id"]] = item.get("reason") or ""
+        after = page.get("next_after")
+        if not after:
+            return found
 
 
 async def group_lag(bootstrap: str, groups: Iterable[str]) -> dict[str, int]:
@@ -128,6 +199,11 @@ async def scalar(url: str, sql: str) -> int:
         await engine.dispose()
 
 
+# A parked row is settled (it waits for ops, not for the relay): not part of the backlog.
+UNSENT = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL"
+PARKED = "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"
+
+
 async def database_backlog(database_urls: dict[str, str]) -> dict[str, int]:
     """Work the services have accepted but not finished, from their own tables."""
     queries = {
@@ -137,10 +213,10 @@ async def database_backlog(database_urls: dict[str, str]) -> dict[str, int]:
         ),
         "activities outbox unsent": (
             "activities",
-            "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+            UNSENT,
         ),
-        "registry outbox unsent": ("registry", "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
-        "subsidy outbox unsent": ("subsidy", "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+        "registry outbox unsent": ("registry", UNSENT),
+        "subsidy outbox unsent": ("subsidy", UNSENT),
         "subsidy years to calculate": ("subsidy", "SELECT count(*) FROM dirty_years"),
     }
     found = {}
@@ -161,6 +237,9 @@ async def database_totals(database_urls: dict[str, str]) -> dict[str, int]:
         "activities outbox": ("activities", "SELECT coalesce(max(seq), 0) FROM outbox"),
         "subsidy outbox": ("subsidy", "SELECT coalesce(max(seq), 0) FROM outbox"),
         "calculation runs": ("subsidy", "SELECT count(*) FROM calculation_runs"),
+        "registry outbox parked": ("registry", PARKED),
+        "activities outbox parked": ("activities", PARKED),
+        "subsidy outbox parked": ("subsidy", PARKED),
     }
     found = {}
     for name, (service, sql) in queries.items():

@@ -27,9 +27,10 @@ import httpx
 
 from activities.config import DEV_WEBHOOK_SECRET
 from activities.uitdatabank_standin.store import Store
-from tests.chaos import compare, observe
+from stemkit.settings import DEV_OPS_TOKEN
+from tests.chaos import compare, observe, stalls
 from tests.chaos.console import say, show
-from tests.chaos.driver import Driver, StandIn, documents_sent
+from tests.chaos.driver import Driver, HostileSent, StandIn, documents_sent
 from tests.chaos.faults import Chaos, Infra, fault_plan
 from tests.chaos.reference import UNLINKED_ORGANIZER, linked_academies, unambiguous_postal_codes
 from tests.chaos.tally import tally
@@ -135,12 +136,15 @@ async def run(options: Options) -> Report:
             rate=options.rate,
             concurrency=options.concurrency,
             give_up_after=300,
+            kafka=infra.bootstrap,
         )
         chaos = Chaos(platform, infra, faults)
         stop = asyncio.Event()
         supervisor = asyncio.create_task(chaos.supervise(stop))
         injector = asyncio.create_task(chaos.inject(lambda: driver.progress))
         reporter = asyncio.create_task(_progress(driver, len(plan.steps), stop))
+        watch = stalls.StallWatch(infra.bootstrap, infra.database_urls)
+        watching = asyncio.create_task(watch.run(stop))
         await driver.run()
         await injector
         sent = time.monotonic()
@@ -154,14 +158,29 @@ async def run(options: Options) -> Report:
         stop.set()
         await supervisor
         await reporter
+        await watching
         settled = time.monotonic()
         say(f"{'quiet' if quiet else 'NOT quiet'} after {settled - sent:.0f} s: {state}")
 
         expected = tally(plan, academies)
         result = compare.Comparison()
-        await _compare(result, platform, infra, expected, state)
+        outcomes = await _compare(result, platform, infra, expected, driver.figures.hostile)
         if not quiet:
             result.add("quiet within the time bound", False, True)
+        exits = dict(sorted(chaos.figures.exits.items()))
+        result.add("processes that exited by themselves", sum(exits.values()), 0)
+        parked = sum(v for k, v in state.items() if k.endswith("outbox parked"))
+        result.add("outbox rows parked (never sent)", parked, 0)
+        judged = watch.judged(chaos.figures.windows)
+        stall_figures = stalls.summary(judged, ready)
+        result.add_below(
+            "longest stall no fault explains (s)",
+            stall_figures["longest_unexplained_s"],
+            stalls.MAX_UNEXPLAINED,
+            []
+            if stall_figures["longest_unexplained_s"] < stalls.MAX_UNEXPLAINED
+            else [stall_figures["longest_unexplained"]],
+        )
         figures = {
             "seed": seed,
             "changes": options.changes,
@@ -172,7 +191,18 @@ async def run(options: Options) -> Report:
             "undelivered": len(driver.figures.undelivered),
             "documents": documents_sent(plan),
             "kills": {p: chaos.figures.kills[p] for p in sorted(chaos.figures.kills)},
-            "exits_by_themselves": dict(sorted(chaos.figures.exits.items())),
+            "exits_by_themselves": exits,
+            "hostile": {
+                "changes": len(expected.hostile),
+                "share": round(len(expected.hostile) / max(len(plan.steps), 1), 4),
+                "kinds": len({h.kind for h in expected.hostile}),
+                "by_kind": outcomes,
+            },
+            "stalls": {
+                **stall_figures,
+                "samples": watch.samples,
+                "failed_samples": watch.failed_samples,
+            },
             "restarts_seconds": chaos.figures.restarts,
             "seconds": {
                 "setup": round(ready - began, 1),
@@ -213,8 +243,9 @@ async def _compare(
     platform: Platform,
     infra: Infra,
     expected: Any,
-    state: dict[str, int],
-) -> None:
+    hostile: list[HostileSent],
+) -> dict[str, Any]:
+    """Every count against the tally; returns what became of each hostile kind."""
     academies = sorted({a.academy_id for a in linked_academies()})
     async with httpx.AsyncClient(timeout=30) as client:
         activities_url, subsidy_url = platform.url("activities"), platform.url("subsidy")
@@ -234,6 +265,9 @@ async def _compare(
         for service in ("gateway", "registry", "activities", "subsidy"):
             answer = await client.get(f"{platform.url(service)}/healthz")
             result.add(f"{service} healthy at the end", answer.status_code, 200)
+        quarantined = await observe.quarantine(client, activities_url, DEV_OPS_TOKEN)
+        named = sorted({h.activity_id for h in hostile if h.activity_id})
+        stored_hostile = await observe.activities_by_id(client, activities_url, named)
     topics = {}
     for topic in (observe.ACTIVITY_TOPIC, observe.REACH_TOPIC, observe.CALCULATION_TOPIC):
         topics[topic] = await observe.read_topic(infra.bootstrap, topic)
@@ -243,15 +277,15 @@ async def _compare(
     for topic, read in topics.items():
         say(
             f"{topic}: {read.records} records, {len(read.events)} distinct events, "
-            f"{read.duplicates} repeated ids (at-least-once)"
+            f"{read.duplicates} repeated ids (at-least-once), {read.poison} poison records"
         )
-    for topic in observe.DEAD_LETTER_TOPICS:
-        result.add(
-            f"dead letters on {topic}",
-            (await observe.read_topic(infra.bootstrap, topic)).records,
-            0,
-        )
-    result.add("deliveries in quarantine", state.get("quarantined", -1), 0)
+        result.add(f"records no CloudEvent on {topic}", len(read.undecodable), 0, read.undecodable)
+    dead_letters = {
+        topic: await observe.read_dead_letters(infra.bootstrap, topic)
+        for topic in observe.DEAD_LETTER_TOPICS
+    }
+    compare.compare_hostile(result, expected, hostile, quarantined, dead_letters, stored_hostile)
+    return compare.hostile_outcomes(expected, hostile, quarantined, dead_letters)
 
 
 def _print(report: Report, result: compare.Comparison) -> None:
@@ -266,6 +300,14 @@ def _print(report: Report, result: compare.Comparison) -> None:
         f"documents: {json.dumps(f['documents'])}",
         f"kill -9 per process: {json.dumps(f['kills'])}",
         f"exited by themselves (restarted): {json.dumps(f['exits_by_themselves'])}",
+        f"hostile changes: {f['hostile']['changes']} ({f['hostile']['share']:.1%}) "
+        f"of {f['hostile']['kinds']} kinds; what became of them:",
+        *(
+            f"  {kind}: {v['count']} -> {json.dumps(v['outcomes'])}; {v['reason'][:110]!r}"
+            for kind, v in f["hostile"]["by_kind"].items()
+        ),
+        f"longest stall: {f['stalls']['longest']}",
+        f"longest stall no fault explains: {f['stalls']['longest_unexplained']}",
         f"infrastructure restarts (seconds down): {json.dumps(f['restarts_seconds'])}",
         f"duration (s): {json.dumps(f['seconds'])}",
         "counts, platform vs tally:",

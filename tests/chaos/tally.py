@@ -13,6 +13,10 @@ sent (the plan's versions) and the published rules, never from the services' cod
   rule data `rules/parameters/stem/calls/uitrollers_2023/*.yaml`): per Uitroller academy,
   the amount per postal code with at least the needed number of its own activities, up to
   the cap per academy; pro rata when the claims exceed the call's budget.
+- Hostile changes (tests/chaos/poison.py, docs/bad-input.md): a delivery is refused with a
+  4xx or quarantined with its reason, by its kind, and never stored as an activity; a
+  poison record reaches the dead-letter topic of every consumer of its topic. Their ids
+  follow from the seed and the step: `chaos_<seed>_<step>`, `chaos-poison-<seed>-<step>`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from tests.chaos import poison
 from tests.chaos.reference import (
     RECOGNISED_FROM,
     RECOGNISED_UNTIL,
@@ -63,9 +68,19 @@ class ExpectedActivity:
     occurrences: tuple[ExpectedOccurrence, ...]
 
 
+@dataclass(frozen=True)
+class ExpectedHostile:
+    step: int
+    kind: str
+    item: str  # webhook-id, or the poison record's key
+    expected: poison.Expected
+    dead_letter_topics: tuple[str, ...] = ()  # of a poison record: one per consumer
+
+
 @dataclass
 class Tally:
     activities: dict[str, ExpectedActivity] = field(default_factory=dict)
+    hostile: list[ExpectedHostile] = field(default_factory=list)
     # (academy, year, nis) -> proving activity ids
     reach: dict[tuple[str, int, str], set[str]] = field(default_factory=dict)
     reach_postal_codes: dict[tuple[str, int, str], set[str]] = field(default_factory=dict)
@@ -145,7 +160,24 @@ def tally(plan: Plan, academies: list[Academy]) -> Tally:
             result.reach.setdefault(key, set()).add(expected.activity_id)
             result.reach_postal_codes.setdefault(key, set()).add(where.postal_code)
     result.subsidies_2023 = _uitrollers_2023(result)
+    result.hostile = hostile(plan)
     return result
+
+
+def hostile(plan: Plan) -> list[ExpectedHostile]:
+    found = []
+    for step in plan.steps:
+        if step.kind != "hostile":
+            continue
+        kind = poison.HOSTILE[step.hostile]
+        if step.topic is None:
+            item = f"chaos_{plan.seed}_{step.index}"
+            found.append(ExpectedHostile(step.index, step.hostile, item, kind.expected))
+        else:
+            item = f"{poison.KEY_PREFIX}{plan.seed}-{step.index}"
+            topics = tuple(poison.expected_dead_letters(step.topic))
+            found.append(ExpectedHostile(step.index, step.hostile, item, kind.expected, topics))
+    return found
 
 
 def _uitrollers_2023(result: Tally) -> dict[str, Decimal]:

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from tests.chaos import poison
 from tests.chaos.reference import Academy, Municipality
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -37,6 +38,7 @@ ChangeKind = Literal[
     "duplicate_same_delivery",
     "duplicate_new_delivery",
     "out_of_order",
+    "hostile",
 ]
 CHANGE_KINDS: tuple[ChangeKind, ...] = (
     "place_create",
@@ -48,6 +50,7 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = (
     "duplicate_same_delivery",
     "duplicate_new_delivery",
     "out_of_order",
+    "hostile",
 )
 Channel = Literal["webhook", "poller"]
 Form = Literal["document", "notification"]
@@ -70,12 +73,15 @@ UNLINKED_SHARE = 0.1  # activities of an organizer no academy is linked to
 
 @dataclass(frozen=True)
 class Step:
-    """One planned change. `target` is an activity or place index."""
+    """One planned change. `target` is an activity or place index; a hostile change
+    (tests/chaos/poison.py) names its kind in `hostile`, and a poison record its topic."""
 
     index: int
     kind: ChangeKind
     target: int
     form: Form = "document"
+    hostile: str = ""
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,11 +158,24 @@ def make_plan(
     postal_codes: Sequence[Municipality],
 ) -> Plan:
     """Draw `changes` changes: the places first, then a mix of the other kinds that is
-    always possible in the state the earlier changes leave."""
+    always possible in the state the earlier changes leave, with hostile ones (the poison
+    mix, tests/chaos/poison.py) at seeded places among them."""
     rng = random.Random(seed)
     place_count = max(6, min(len(postal_codes) // 3, changes // 50))
     places = [Place(_uuid(rng), f"[CHAOS] Locatie {n}") for n in range(place_count)]
     steps = [Step(n, "place_create", n) for n in range(min(place_count, changes))]
+    poison_rng = random.Random(f"{seed}:poison")
+    hostile_at = sorted(
+        poison_rng.sample(
+            range(place_count, max(changes, place_count)),
+            poison.hostile_count(changes, place_count),
+        )
+    )
+    mix = poison.variants()
+    poison_rng.shuffle(mix)
+    hostile_steps = {
+        at: mix[n % len(mix)] for n, at in enumerate(hostile_at)
+    }  # every variant once before any twice
     activities: list[Activity] = []
     live: list[int] = []  # created, not deleted
     webhook_sent: list[int] = []  # webhook activities with at least one delivery
@@ -164,6 +183,10 @@ def make_plan(
     kinds = list(WEIGHTS)
     weights = [WEIGHTS[k] for k in kinds]
     while len(steps) < changes:
+        if len(steps) in hostile_steps:
+            hostile, topic = hostile_steps[len(steps)]
+            steps.append(Step(len(steps), "hostile", -1, hostile=hostile, topic=topic))
+            continue
         kind: ChangeKind = rng.choices(kinds, weights)[0]
         form: Form = "notification" if rng.random() < NOTIFICATION_SHARE else "document"
         webhook_live = [a for a in live if activities[a].channel == "webhook"]

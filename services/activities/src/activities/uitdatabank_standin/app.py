@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 
 from activities.domain.documents import Kind
 from activities.uitdatabank_standin.search import BadRequest, search
@@ -28,6 +29,10 @@ def create_standin(store: Store) -> FastAPI:
     @app.get("/{collection}/{item_id}")
     async def entry_get(collection: str, item_id: str) -> Any:
         kind = _kind(collection)
+        if item_id.lower() in store.redirects:
+            return RedirectResponse(store.redirects[item_id.lower()], status_code=307)
+        if item_id.lower() in store.raw:
+            return Response(store.raw[item_id.lower()], media_type="application/ld+json")
         if item_id.lower() in store.gone:
             status = store.gone[item_id.lower()]
             raise HTTPException(status, "gone" if status == 410 else "not found")

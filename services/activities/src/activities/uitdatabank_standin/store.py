@@ -19,6 +19,10 @@ class Store:
     def __init__(self) -> None:
         self.documents: dict[Kind, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
         self.gone: dict[str, int] = {}  # id -> 404 or 410
+        # Hostile answers, for tests of what the platform does with them (make chaos):
+        # id -> a URL the Entry API redirects to (307), or the raw bytes it answers.
+        self.redirects: dict[str, str] = {}
+        self.raw: dict[str, bytes] = {}
 
     @classmethod
     def from_folder(cls, folder: Path) -> Store:
