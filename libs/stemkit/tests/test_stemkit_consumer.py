@@ -204,12 +204,42 @@ async def test_database_outages_are_retried_without_counting_as_attempts(
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("db down"))
         await record_effect(session, event)
 
+    async def database_down() -> bool:  # the database answers no query either meanwhile
+        return calls > 5
+
     consumer = make_consumer(sqlite_sessions, db_down_for_a_while, "unit-outage", max_attempts=2)
+    consumer.database_answers = database_down  # type: ignore[method-assign]
     event = thing_event(CATALOG, "t1", 1)
     dead = FakeDeadLetters()
     assert await consumer.process(FakeRecord.of(event), asyncio.Event(), dead) is Outcome.HANDLED
     assert calls == 6
     assert dead.sent == []
+
+
+@pytest.mark.parametrize("error", [TimeoutError("slow call"), ConnectionError("refused")])
+async def test_an_error_like_an_outage_while_the_database_answers_is_charged_to_the_message(
+    sqlite_sessions: Sessions, error: Exception
+) -> None:
+    """A handler that raises what looks like an outage (its own TimeoutError, SQLite's
+    OperationalError "too many SQL variables", ...) for ever, while the database is up,
+    is dead-lettered after `max_attempts` like any failure: no loop retries it for ever."""
+    calls = 0
+
+    async def always(_session: AsyncSession, _event: CloudEvent) -> None:
+        nonlocal calls
+        calls += 1
+        raise error
+
+    name = f"unit-looks-like-outage-{type(error).__name__}"
+    consumer = make_consumer(sqlite_sessions, always, name, max_attempts=3)
+    dead = FakeDeadLetters()
+    record = FakeRecord.of(thing_event(CATALOG, "t1", 1))
+    outcome = await asyncio.wait_for(consumer.process(record, asyncio.Event(), dead), 10)
+    assert outcome is Outcome.DEAD_LETTERED
+    assert calls == 3
+    [(_, doc, headers)] = dead.sent
+    assert doc["reason"] == {"type": type(error).__name__, "message": str(error)}
+    assert headers["dlq_category"] == b"handler"
 
 
 async def test_stop_during_retries_leaves_the_message_unsettled(sqlite_sessions: Sessions) -> None:
@@ -253,7 +283,7 @@ async def test_log_lines_carry_the_cloudevent_id(
 ) -> None:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
-    configure_logging("unit-logs", "INFO")
+    configure_logging("unit-logs", "DEBUG")  # "event handled" is a DEBUG line
     try:
         event = thing_event(CATALOG, "t1", 3)
         consumer = make_consumer(sqlite_sessions, record_effect, "unit-logs")

@@ -145,7 +145,7 @@ async def test_one_transaction_settles_the_chunk_and_skips_duplicates_seen_or_re
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level
-    configure_logging("chunk-logs", "INFO")
+    configure_logging("chunk-logs", "DEBUG")  # "event handled" is a DEBUG line
     try:
         with counting_statements(db) as statements:
             outcomes = await consumer.process_chunk(records_of(b, seen_before, c, b), stop, dead)
@@ -227,7 +227,11 @@ async def test_a_database_outage_in_a_chunk_is_waited_out_without_dead_letters(
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("db down"))
         await record_effect(session, event)
 
+    async def database_down() -> bool:  # the database answers no query either meanwhile
+        return calls > 4
+
     consumer = make_consumer(db, db_down_for_a_while, max_attempts=2)
+    consumer.database_answers = database_down  # type: ignore[method-assign]
     events = [thing_event(CATALOG, "k", n) for n in range(4)]
     dead = FakeDeadLetters()
 

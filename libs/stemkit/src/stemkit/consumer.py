@@ -27,20 +27,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.db import inbox
-from stemkit.events.envelope import CloudEvent, EnvelopeError, Headers
+from stemkit.events.catalog import ContractViolation, EventCatalog, UnknownEventType
+from stemkit.events.envelope import TYPE_PATTERN, CloudEvent, EnvelopeError, Headers
 from stemkit.kafka import (
     KafkaRecord,
     dead_letter_message,
@@ -66,6 +67,16 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "stem_consumer_lag", "Highwater minus position, per batch", ["consumer", "topic", "partition"]
 )
+EVENTS_UNKNOWN = Counter(
+    "stem_events_unknown_total",
+    "Events of a type or version not in the catalogue for their topic (dead-lettered)",
+    ["consumer", "type"],
+)
+DEAD_LETTERS_FAILED = Counter(
+    "stem_dead_letters_failed_total",
+    "Messages that could not be dead-lettered even reduced (logged and committed past)",
+    ["consumer"],
+)
 HANDLER_DURATION = Histogram("stem_handler_duration_seconds", "Handler run time", ["consumer"])
 
 COMMIT_EVERY = 1.0  # seconds: the longest a settled message waits for its offset commit
@@ -79,6 +90,46 @@ class Outcome(StrEnum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
+    SKIPPED = "skipped"  # a catalogued type of the topic that this consumer does not handle
+    DEAD_LETTER_FAILED = "dead_letter_failed"  # not even a reduced dead letter could be sent
+
+
+# What `read` rejects before any handler runs: dead-lettered at once, without retries.
+REJECTED = (EnvelopeError, UnknownEventType, ContractViolation)
+REDUCED_VALUE_BYTES = 4096  # of the original value, in a dead letter too large to send whole
+_MAX_TYPE_LABELS = 100  # distinct `type` label values of hostile records, then "other"
+_type_labels: set[str] = set()
+
+
+def type_label(type_name: str | None) -> str:
+    """A metric label for a type read from a record: bounded, since any producer may write
+    anything to a topic (one label value per hostile record would flood Prometheus)."""
+    if type_name is None:
+        return "unknown"
+    if len(type_name) > 200 or not TYPE_PATTERN.match(type_name):
+        return "invalid"
+    if type_name not in _type_labels:
+        if len(_type_labels) >= _MAX_TYPE_LABELS:
+            return "other"
+        _type_labels.add(type_name)
+    return type_name
+
+
+def _header_type(record: KafkaRecord) -> str:
+    for name, raw in record.headers:
+        if name == "ce_type":
+            try:
+                return type_label(raw.decode("utf-8"))
+            except (AttributeError, UnicodeDecodeError):  # no value, or not UTF-8
+                return "invalid"
+    return "unknown"
+
+
+def broker_outage(exc: BaseException) -> bool:
+    """The broker is unreachable or slow (wait for it), rather than refusing this record."""
+    if isinstance(exc, KafkaTimeoutError | OSError | TimeoutError):
+        return True
+    return isinstance(exc, KafkaError) and exc.retriable
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -104,7 +155,16 @@ class EventConsumer:
         consumer_options: Mapping[str, Any] | None = None,
         batch_size: int = BATCH_SIZE,
         chunk_seconds: float = CHUNK_SECONDS,
+        catalog: EventCatalog | None = None,
+        handles: Collection[str] | None = None,
     ) -> None:
+        """`catalog`: the event types that may appear on `topics`; with it, a record of a
+        type not catalogued for its topic is dead-lettered ("unknown type", counted in
+        `stem_events_unknown_total`), and one whose data fails its payload model is
+        dead-lettered as a contract violation, both before the handler sees them.
+        `handles`: the catalogued types the handler handles (default: all); the others are
+        skipped and counted (`stem_events_handled_total{outcome="skipped"}`). See ADR 0009.
+        """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         self.name = name
@@ -119,6 +179,8 @@ class EventConsumer:
         self.consumer_options = dict(consumer_options or {})
         self.batch_size = batch_size
         self.chunk_seconds = chunk_seconds
+        self.catalog = catalog
+        self.handles = None if handles is None else frozenset(handles)
         # How many messages to parse for the next chunk: about what fits in `chunk_seconds`
         # at the pace of the last chunk (so few are parsed only to be left for the next).
         self._chunk_limit = batch_size
@@ -127,6 +189,7 @@ class EventConsumer:
         self._revoking = False
         self._uncommitted: dict[Any, int] = {}  # DB-committed, Kafka commit failed
         DEAD_LETTERS.labels(name)
+        DEAD_LETTERS_FAILED.labels(name)
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -255,6 +318,37 @@ class EventConsumer:
             # harmless: the message comes again after a restart and the inbox skips it
             log.warning("consumer %s: offset not committed while stopping: %r", self.name, exc)
 
+    # -- reading a record -------------------------------------------------------------------
+
+    def read(self, record: KafkaRecord) -> CloudEvent:
+        """The event in `record`, admitted by the rules of ADR 0009, or one of `REJECTED`.
+
+        Not a CloudEvent (whatever went wrong reading it) -> EnvelopeError; with a catalogue,
+        a type not catalogued for the record's topic -> UnknownEventType, and data of a type
+        this consumer handles that fails its payload model -> ContractViolation.
+        """
+        event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
+        if self.catalog is None:
+            return event
+        event_type = self.catalog.get(event.type)
+        if event_type.topic != record.topic:
+            raise UnknownEventType(
+                f"event type {event.type!r} is catalogued on {event_type.topic}, "
+                f"not on {record.topic}"
+            )
+        if self.wants(event):
+            try:
+                event_type.payload.model_validate(event.data)
+            except Exception as exc:
+                raise ContractViolation(
+                    f"data of {event.type} does not match its contract: {exc}"
+                ) from exc
+        return event
+
+    def wants(self, event: CloudEvent) -> bool:
+        """Whether the handler handles this event's type (the others are skipped)."""
+        return self.handles is None or event.type in self.handles
+
     # -- a chunk of messages ----------------------------------------------------------------
 
     async def process_chunk(
@@ -275,8 +369,8 @@ class EventConsumer:
         if self.batch_size > 1:
             for record in records[: self._chunk_limit]:
                 try:
-                    event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
-                except EnvelopeError:
+                    event = self.read(record)
+                except Exception:  # settled (dead-lettered) on its own by `process`
                     break
                 chunk.append((record, event))
         if len(chunk) < 2:
@@ -346,6 +440,9 @@ class EventConsumer:
                     or time.perf_counter() - began >= self.chunk_seconds
                 ):
                     break
+                if not self.wants(event):
+                    outcomes.append(Outcome.SKIPPED)
+                    continue
                 if event.id in seen:
                     outcomes.append(Outcome.DUPLICATE)
                     continue
@@ -374,12 +471,17 @@ class EventConsumer:
         outcome.
         """
         try:
-            event = CloudEvent.from_kafka(record.key, record.value, list(record.headers))
-        except EnvelopeError as exc:
-            type_name = dict(record.headers).get("ce_type", b"unknown").decode("utf-8", "replace")
+            event = self.read(record)
+        except Exception as exc:  # any of REJECTED, or whatever else reading it raised
+            type_name = _header_type(record)
+            if isinstance(exc, UnknownEventType):
+                EVENTS_UNKNOWN.labels(self.name, type_name).inc()
             return await self._dead_letter(record, exc, 0, None, type_name, stop, dead_letters)
         token = event_id_var.set(event.id)
         try:
+            if not self.wants(event):
+                self._settled(record, event, Outcome.SKIPPED)
+                return Outcome.SKIPPED
             outcome = await self._handle_with_retries(record, event, stop, dead_letters)
             if outcome is not None:
                 self._log_outcome(record, event, outcome)
@@ -430,7 +532,10 @@ class EventConsumer:
             try:
                 outcome = await self._handle_once(event)
             except Exception as exc:
-                if is_transient(exc):
+                # An outage is waited out without counting; an error that only looks like
+                # one (a handler's own TimeoutError, SQLite's "too many SQL variables") while
+                # the database answers is charged to the message, or it would loop for ever.
+                if is_transient(exc) and not await self.database_answers():
                     delay = outage_backoff.next_delay()
                     log.warning(
                         "consumer %s: database unavailable, retrying in %.2fs: %s: %s",
@@ -463,6 +568,15 @@ class EventConsumer:
                 log.info("consumer %s: duplicate event %s skipped", self.name, event.id)
             return outcome
 
+    async def database_answers(self) -> bool:
+        """Whether the database runs a `SELECT 1` (within 5 s) right now."""
+        try:
+            async with asyncio.timeout(5.0), self.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
     async def _handle_once(self, event: CloudEvent) -> Outcome:
         async with self.session_factory() as session, session.begin():
             seen = await session.scalar(
@@ -490,17 +604,48 @@ class EventConsumer:
         stop: asyncio.Event,
         dead_letters: DeadLetterSink,
     ) -> Outcome | None:
-        key, value, headers = dead_letter_message(
-            record, consumer=self.name, reason=reason, attempts=attempts, event_id=event_id
-        )
+        """Send `record` to the dead-letter topic; `None` if `stop` came first.
+
+        A broker outage is waited out (with backoff). A dead letter the broker refuses for
+        good (too large, say: the original near the size limit plus the reason) is sent
+        reduced: the headers, the reason and where the original was, with only the start
+        of its value and a digest of the whole. If even that is refused, the loss is logged
+        and counted (`stem_dead_letters_failed_total`) and the consumer moves on: one
+        record must not stop its partition (ADR 0009).
+        """
+        letters = [
+            dead_letter_message(
+                record,
+                consumer=self.name,
+                reason=reason,
+                attempts=attempts,
+                event_id=event_id,
+                value_limit=limit,
+            )
+            for limit in (None, REDUCED_VALUE_BYTES)
+        ]
         backoff = Backoff(self.retry_backoff, self.max_retry_backoff)
-        while True:
+        while letters:
+            key, value, headers = letters[0]
             try:
                 await cancel_on_stop(dead_letters(key, value, headers), stop)
                 break
             except Stopped:
                 return None
             except Exception as exc:
+                if not broker_outage(exc):
+                    letters.pop(0)
+                    log.warning(
+                        "consumer %s: the dead letter for %s/%d@%d was refused (%s: %s); %s",
+                        self.name,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        type(exc).__name__,
+                        exc,
+                        "sending it reduced" if letters else "giving up on it",
+                    )
+                    continue
                 delay = backoff.next_delay()
                 log.warning(
                     "consumer %s: dead-lettering failed, retrying in %.2fs: %s: %s",
@@ -511,6 +656,20 @@ class EventConsumer:
                 )
                 if await sleep_or_stop(stop, delay):
                     return None
+        if not letters:
+            log.error(
+                "consumer %s: message %s/%d@%d could not be dead-lettered and is skipped; "
+                "it failed with %s: %s",
+                self.name,
+                record.topic,
+                record.partition,
+                record.offset,
+                type(reason).__name__,
+                reason,
+            )
+            DEAD_LETTERS_FAILED.labels(self.name).inc()
+            EVENTS_HANDLED.labels(self.name, type_name, Outcome.DEAD_LETTER_FAILED).inc()
+            return Outcome.DEAD_LETTER_FAILED
         log.error(
             "consumer %s: message %s/%d@%d dead-lettered to %s after %d attempts: %s: %s",
             self.name,

@@ -23,6 +23,10 @@ class UnknownEventType(LookupError):
     """An event whose `type` is not in the catalogue."""
 
 
+class ContractViolation(ValueError):
+    """An event of a catalogued type whose data does not validate against its payload model."""
+
+
 @dataclass(frozen=True)
 class EventType:
     """One versioned event type: its name, the topic it goes to, and its payload model."""

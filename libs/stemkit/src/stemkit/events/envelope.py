@@ -69,28 +69,41 @@ class CloudEvent(BaseModel):
 
     @classmethod
     def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Headers) -> CloudEvent:
-        """Read an event from a Kafka message, binary mode or structured mode."""
-        found = {name: raw.decode("utf-8", "replace") for name, raw in headers}
-        content_type = found.get("content-type", "")
+        """Read an event from a Kafka message, binary mode or structured mode.
+
+        Anything that is not a valid CloudEvent raises `EnvelopeError`, whatever went wrong
+        while reading it (invalid UTF-8, JSON nested too deep for the parser, which raises
+        RecursionError, a header without a value, an attribute of the wrong type): one
+        hostile record must never escape as another exception and stop its consumer.
+        """
         try:
-            if content_type.startswith("application/cloudevents"):
-                return cls.model_validate_json(value or b"")
-            attrs: dict[str, Any] = {
-                name.removeprefix("ce_"): text
-                for name, text in found.items()
-                if name.startswith("ce_")
-            }
-            if "id" not in attrs or "type" not in attrs:
-                raise EnvelopeError("message has no ce_id/ce_type headers: not a CloudEvent")
-            attrs.setdefault("subject", key.decode() if key else "")
-            if content_type:
-                attrs["datacontenttype"] = content_type.split(";")[0].strip()
-            attrs["data"] = json.loads(value or b"null")
-            return cls.model_validate(attrs)
+            return cls._from_kafka(key, value, headers)
         except EnvelopeError:
             raise
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EnvelopeError(f"not a valid CloudEvent: {exc}") from exc
+        except Exception as exc:
+            raise EnvelopeError(f"not a valid CloudEvent: {type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def _from_kafka(cls, key: bytes | None, value: bytes | None, headers: Headers) -> CloudEvent:
+        found: dict[str, str] = {}
+        for name, raw in headers:
+            if name.startswith("ce_") or name == "content-type":
+                if raw is None:
+                    raise EnvelopeError(f"header {name} has no value")
+                found[name] = raw.decode("utf-8")  # CloudEvents attributes are UTF-8
+        content_type = found.get("content-type", "")
+        if content_type.startswith("application/cloudevents"):
+            return cls.model_validate_json(value or b"")
+        attrs: dict[str, Any] = {
+            name.removeprefix("ce_"): text for name, text in found.items() if name.startswith("ce_")
+        }
+        if "id" not in attrs or "type" not in attrs:
+            raise EnvelopeError("message has no ce_id/ce_type headers: not a CloudEvent")
+        attrs.setdefault("subject", key.decode() if key else "")
+        if content_type:
+            attrs["datacontenttype"] = content_type.split(";")[0].strip()
+        attrs["data"] = json.loads(value or b"null")
+        return cls.model_validate(attrs)
 
     def to_json(self) -> str:
         """Structured-mode JSON (as stored in the outbox and in dead letters)."""
