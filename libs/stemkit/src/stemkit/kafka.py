@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+)
 
 from stemkit.events.catalog import ContractViolation, UnknownEventType
 from stemkit.events.envelope import EnvelopeError, Headers
@@ -77,6 +83,29 @@ async def stop_quietly(client: Any, grace: float = 10.0) -> None:
         log.warning("stopping %s failed: %s: %s", type(client).__name__, type(exc).__name__, exc)
 
 
+# The broker's and the producer's refusals of one record for what it is: sending it again
+# gives the same answer, so the relay parks it (ADR 0008).
+RECORD_ERRORS: tuple[type[KafkaError], ...] = (
+    MessageSizeTooLargeError,  # over max_request_size, or over the topic's max.message.bytes
+    RecordTooLargeError,
+    CorruptRecordException,
+    InvalidTimestampError,
+)
+
+
+def record_is_at_fault(error: BaseException) -> bool:
+    """Can the record that raised `error` never be sent as it is?
+
+    Yes for the refusals in RECORD_ERRORS and for anything that is not Kafka's, the
+    network's or a timeout (turning the row into a record failed: its envelope). Every
+    other Kafka error (broker down, leader election, authorization, fenced producer) is
+    about the connection, never about one record: retried, never parked.
+    """
+    if isinstance(error, RECORD_ERRORS):
+        return True
+    return not isinstance(error, KafkaError | OSError | TimeoutError | asyncio.CancelledError)
+
+
 class KafkaPublisher:
     """Sends outbox rows to Kafka in binary mode: key = the row's key, topic = its topic.
 
@@ -85,6 +114,8 @@ class KafkaPublisher:
     at startup keeps retrying instead of crashing. Messages that were handed to the
     producer but not acknowledged in time stay queued inside it (idempotent batches never
     expire); the next `publish` first waits for them instead of queueing yet more copies.
+    A record refused for what it is (`record_is_at_fault`) raises a PublishError marked
+    `unsendable`, which the relay parks.
     """
 
     def __init__(
@@ -120,12 +151,17 @@ class KafkaPublisher:
         try:
             async with asyncio.timeout(self.timeout):  # bounds the metadata waits in send()
                 for message in messages:
-                    _, value, headers = message.event().to_kafka()
-                    key = message.key.encode()
-                    futures.append(
-                        await producer.send(message.topic, value=value, key=key, headers=headers)
-                    )
-        except Exception as exc:  # the rest of the batch is not sent: no skipping ahead
+                    try:
+                        _, value, headers = message.event().to_kafka()
+                        key = message.key.encode()
+                        sent = await producer.send(
+                            message.topic, value=value, key=key, headers=headers
+                        )
+                    except Exception as exc:  # the rest of the batch is not sent: no skipping
+                        error = exc
+                        break
+                    futures.append(sent)
+        except TimeoutError as exc:
             error = exc
         if futures:
             await asyncio.wait(futures, timeout=max(0.0, deadline - loop.time()))
@@ -145,13 +181,15 @@ class KafkaPublisher:
             return
         if error is None:
             error = TimeoutError(f"no ack from the broker within {self.timeout}s")
-        if isinstance(error, KafkaError) and not error.retriable:
+        unsendable = record_is_at_fault(error)
+        if isinstance(error, KafkaError) and not error.retriable and not unsendable:
             await self.stop()  # e.g. a fenced/unknown producer id: start a fresh producer
         raise PublishError(
             f"{len(messages) - acked} of {len(messages)} messages not acknowledged: "
             f"{type(error).__name__}: {error}",
             acknowledged=acked,
             error_type=type(error).__name__,
+            unsendable=unsendable,
         ) from error
 
     async def _drain_inflight(self) -> None:
