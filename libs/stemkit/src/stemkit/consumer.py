@@ -498,8 +498,10 @@ class EventConsumer:
 
     def _log_outcome(self, record: KafkaRecord, event: CloudEvent, outcome: Outcome) -> None:
         # One line per event, carrying its CloudEvent id (in `event_id_var`): the trail an
-        # operator follows from a producer's outbox to this consumer's effect.
-        log.info(
+        # operator follows from a producer's outbox to this consumer's effect. "handled" is
+        # the everyday case: DEBUG, so a development console is not a wall of it.
+        log.log(
+            logging.DEBUG if outcome is Outcome.HANDLED else logging.INFO,
             "event %s",
             outcome.value,
             extra={
