@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import AsyncIterator
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from gateway.ops_web import palette
 from gateway.ops_web.labels import LANGUAGES, labels
+from gateway.ops_web.session import SessionStore, SignInThrottle
 from gateway.ops_web.svgmap import draw
+from gateway.schema.context import Caller
 
 
 async def test_pages_send_a_browser_without_the_cookie_to_the_sign_in(
@@ -28,7 +32,7 @@ async def test_pages_send_a_browser_without_the_cookie_to_the_sign_in(
     assert form.headers["cache-control"] == "no-store"
 
 
-async def test_a_valid_ops_token_becomes_a_strict_http_only_cookie(
+async def test_a_valid_ops_token_opens_a_session_in_a_strict_http_only_cookie(
     gateway: httpx.AsyncClient, ops_token: str, partner_key: str
 ) -> None:
     for wrong in ("nope", partner_key, ""):  # a partner key is no ops credential
@@ -37,12 +41,113 @@ async def test_a_valid_ops_token_becomes_a_strict_http_only_cookie(
     accepted = await gateway.post("/ops/login?lang=en", data={"token": ops_token})
     assert (accepted.status_code, accepted.headers["location"]) == (303, "/ops?lang=en")
     cookie = accepted.headers["set-cookie"]
-    assert cookie.startswith(f"stem_ops_token={ops_token};")
+    assert cookie.startswith("stem_ops_session=")
     for flag in ("HttpOnly", "Path=/ops", "SameSite=strict", "Max-Age=28800"):
         assert flag in cookie
     assert "Secure" not in cookie  # STEM_ENV=test; production sets it
-    out = await gateway.post("/ops/logout", headers={"cookie": f"stem_ops_token={ops_token}"})
-    assert out.status_code == 303 and 'stem_ops_token=""' in out.headers["set-cookie"]
+    out = await gateway.post("/ops/logout")
+    assert out.status_code == 303 and 'stem_ops_session=""' in out.headers["set-cookie"]
+
+
+def _session_id(answer: httpx.Response) -> str:
+    found = re.match(r"stem_ops_session=([^;]+);", answer.headers["set-cookie"])
+    assert found is not None, answer.headers["set-cookie"]
+    return found.group(1)
+
+
+async def test_the_cookie_holds_a_random_session_id_never_the_token(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    first = _session_id(await gateway.post("/ops/login", data={"token": ops_token}))
+    second = _session_id(await gateway.post("/ops/login", data={"token": ops_token}))
+    assert first != second and len(first) >= 43  # 256 bits, URL-safe base64
+    for session_id in (first, second):
+        assert ops_token not in session_id and ops_token not in unquote(session_id)
+
+
+async def test_sign_out_revokes_the_session_a_copied_cookie_is_refused(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    session_id = _session_id(await gateway.post("/ops/login", data={"token": ops_token}))
+    copy = {"cookie": f"stem_ops_session={session_id}"}
+    gateway.cookies.clear()
+    assert (await gateway.get("/ops/follow-up", headers=copy)).status_code == 200
+    assert (await gateway.post("/ops/logout", headers=copy)).status_code == 303
+    again = await gateway.get("/ops/follow-up", headers=copy)
+    assert (again.status_code, again.headers["location"]) == (303, "/ops/login")
+    made_up = {"cookie": f"stem_ops_session={ops_token}"}  # the old cookie's content
+    assert (await gateway.get("/ops/follow-up", headers=made_up)).status_code == 303
+
+
+async def test_the_eleventh_failed_sign_in_from_an_address_is_a_429(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    for _ in range(10):  # GATEWAY_OPS_SIGNIN_FAILURES_PER_ADDRESS
+        assert (await gateway.post("/ops/login", data={"token": "guess"})).status_code == 401
+    blocked = await gateway.post("/ops/login", data={"token": ops_token})  # even the right one
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["retry-after"]) <= 900
+    assert "set-cookie" not in blocked.headers
+
+
+async def test_an_oversized_sign_in_body_is_a_413_before_it_is_read(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    declared = await gateway.post(
+        "/ops/login",
+        content=b"token=" + b"x" * 10_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert declared.status_code == 413
+    sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal sent
+        while sent < 64 * 1024 * 1024:
+            sent += 1024
+            yield b"x" * 1024
+
+    streamed = await gateway.post(
+        "/ops/login",
+        content=endless(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert streamed.status_code == 413 and "set-cookie" not in streamed.headers
+    assert sent <= 4096 + 2 * 1024  # the limit and a chunk or two, not 64 MiB
+    fine = await gateway.post("/ops/login", data={"token": ops_token})
+    assert fine.status_code == 303
+
+
+def test_a_session_ends_when_idle_and_at_its_absolute_lifetime() -> None:
+    now = [1000.0]
+    store = SessionStore(idle_seconds=60, max_seconds=300, clock=lambda: now[0])
+    caller = Caller(id="ops:0", kind="ops", scopes=frozenset({"reach"}))
+    idle = store.open(caller)
+    now[0] += 61
+    assert store.caller(idle) is None and len(store) == 0
+    busy = store.open(caller)
+    for _ in range(5):  # used every 50 s: never idle, still ends at 300 s
+        now[0] += 50
+        assert store.caller(busy) == caller
+    now[0] += 51
+    assert store.caller(busy) is None
+    assert store.caller("never-opened") is None
+
+
+def test_the_throttle_counts_per_address_and_in_all_in_a_sliding_window() -> None:
+    now = [0.0]
+    throttle = SignInThrottle(per_address=3, in_all=5, window=100, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.wait("a") == 0
+        throttle.failed("a")
+        now[0] += 10
+    assert throttle.wait("a") == 70  # at 30 s; the first failure leaves the window at 100
+    assert throttle.wait("b") == 0
+    throttle.failed("b")
+    throttle.failed("c")
+    assert throttle.wait("d") == 70  # five failures in all: nobody may try
+    now[0] = 100.5
+    assert throttle.wait("a") == 0 and throttle.wait("d") == 0
 
 
 async def test_static_files_and_nothing_else(gateway: httpx.AsyncClient) -> None:

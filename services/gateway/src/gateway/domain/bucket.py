@@ -32,3 +32,9 @@ class Buckets:
     @staticmethod
     def retry_after(seconds: float) -> int:
         return max(1, math.ceil(seconds))
+
+
+def replica_share(total: int, replicas: int) -> int:
+    """What one of `replicas` gateway processes allows of a limit meant for them all: never
+    more than the total together, at least 1 (docs/adr/0012)."""
+    return max(1, total // replicas)

@@ -7,6 +7,7 @@ a Content-Security-Policy that allows only this site's own files.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from importlib.resources import files
 from typing import Annotated, Any
@@ -19,11 +20,12 @@ from strawberry.schema.base import BaseSchema
 
 from gateway.adapters.upstreams import UpstreamError
 from gateway.config import Settings
+from gateway.domain.bucket import replica_share
 from gateway.ops_web import palette, session, views
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
-from gateway.ops_web.session import Identify
+from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
 from gateway.schema.context import Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
@@ -44,11 +46,26 @@ def _today() -> date:
 
 
 def ops_router(
-    settings: Settings, identify: Identify, guard: Guard, schema: BaseSchema
+    settings: Settings,
+    identify: Identify,
+    guard: Guard,
+    schema: BaseSchema,
 ) -> APIRouter:
     """The /ops pages; `identify` is the gateway's own credential check, `schema` its
     GraphQL schema, which the pages execute in-process."""
     router = APIRouter(prefix="/ops", include_in_schema=False)
+    sessions = SessionStore(
+        idle_seconds=settings.ops_session_idle_seconds,
+        max_seconds=settings.ops_session_max_seconds,
+        clock=time.monotonic,
+    )
+    # Each replica counts its own failures: it allows its share of the limits (ADR 0012).
+    throttle = SignInThrottle(
+        per_address=replica_share(settings.ops_signin_failures_per_address, settings.replicas),
+        in_all=replica_share(settings.ops_signin_failures_in_all, settings.replicas),
+        window=settings.ops_signin_window_seconds,
+        clock=time.monotonic,
+    )
     templates = Environment(
         loader=PackageLoader("gateway.ops_web", "templates"),
         autoescape=select_autoescape(default=True),
@@ -83,7 +100,7 @@ def ops_router(
         return HTMLResponse(html, status_code=code, headers=SECURITY_HEADERS)
 
     def page_of(request: Request, lang: str | None) -> views.Page | None:
-        caller = session.signed_in(request, identify)
+        caller = sessions.caller(request.cookies.get(session.COOKIE, ""))
         if caller is None:
             return None
         chosen = language(lang)
@@ -107,16 +124,37 @@ def ops_router(
 
     @router.post("/login")
     async def login(request: Request, lang: Lang = None) -> Response:
-        token = await session.posted_token(request)
-        if session.caller_of_token(identify, token) is None:
+        address = session.address_of(request)
+        wait = throttle.wait(address)
+        if wait:
+            return Response(
+                "too many failed sign-ins: try again later",
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
+                media_type="text/plain",
+            )
+        try:
+            token = await session.posted_token(request)
+        except FormTooLarge:
+            return Response(
+                f"sign-in form over {session.MAX_FORM_BYTES} bytes",
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                headers={**SECURITY_HEADERS, "Connection": "close"},
+                media_type="text/plain",
+            )
+        caller = session.caller_of_token(identify, token)
+        if caller is None:
+            throttle.failed(address)
             return render("login.html", request, language(lang), code=401, failed=True)
         suffix = "?lang=en" if language(lang) == "en" else ""
         response = RedirectResponse(f"/ops{suffix}", status.HTTP_303_SEE_OTHER)
-        session.keep(response, token, secure=secure)
+        max_age = int(settings.ops_session_max_seconds)
+        session.keep(response, sessions.open(caller), max_age=max_age, secure=secure)
         return response
 
     @router.post("/logout")
-    async def logout(lang: Lang = None) -> Response:
+    async def logout(request: Request, lang: Lang = None) -> Response:
+        sessions.revoke(request.cookies.get(session.COOKIE, ""))
         response = to_login(lang)
         session.forget(response, secure=secure)
         return response
