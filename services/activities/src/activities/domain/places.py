@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from activities.domain import jsonld
+from activities.domain import jsonld, limits
 from activities.domain.model import Location, LocationKind, Organizer, Place
 from stemkit.uit import resource_id
 
@@ -61,6 +61,9 @@ def read_place(document: Any) -> Place:
     if place_id is None:
         raise UnreadablePlace(f"no UiTdatabank place id in @id {data.get('@id')!r}")
     location = read_location({**data, "duplicateOf": None}, data.get("mainLanguage"))
+    beyond = limits.location_beyond(location)  # activities at this place carry its location
+    if beyond is not None:
+        raise UnreadablePlace(f"place {place_id}: {beyond}")
     return Place(
         place_id=place_id,
         name=location.name,

@@ -2,7 +2,8 @@
 
 Lenient: it normalises what it can and leaves out what it cannot read. A document is
 unusable (`UnreadableDocument`, with the precise reason) only without an event id, a
-name, a date of change, or, unless permanent, any date.
+name, a date of change, or, unless permanent, any date, or when it holds more than one
+activity may (`limits`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from activities.domain import calendar, jsonld
+from activities.domain import calendar, jsonld, limits
 from activities.domain.model import PUBLIC_WORKFLOW, Activity, Audience
 from activities.domain.places import organizer_id_of, read_location
 from stemkit.uit import resource_id
@@ -46,7 +47,7 @@ def read_event(document: Any) -> Activity:
     available_from, available_to = calendar.availability(document, dates, type_ids)
     age_min, age_max = calendar.ages(document, dates)
     workflow = jsonld.string(document.get("workflowStatus"))
-    return Activity(
+    activity = Activity(
         activity_id=activity_id,
         name=name,
         modified=modified,
@@ -64,6 +65,10 @@ def read_event(document: Any) -> Activity:
         available_from=available_from,
         available_to=available_to,
     )
+    beyond = limits.activity_beyond(activity)
+    if beyond is not None:
+        raise UnreadableDocument(f"event {activity_id}: {beyond}")
+    return activity
 
 
 def _term_ids(terms: Any, domain: str) -> tuple[str, ...]:
