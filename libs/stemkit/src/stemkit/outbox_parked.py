@@ -10,7 +10,8 @@ The relay (`stemkit.relay`) parks a row that can never be sent as it is, and par
 - `POST /outbox/parked/{seq}/discard`: the row is deleted (its event is never sent; the
   log keeps its id and reason) and the rows held behind it go back in line.
 
-All behind the ops bearer token. The relay updates `stem_outbox_parked` at its next sweep.
+All behind the guard the service gives (its ops credential, `stemkit.auth`). The relay
+updates `stem_outbox_parked` at its next sweep.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
-from pydantic import BaseModel, SecretStr
+from fastapi import APIRouter, HTTPException, Path, Query, params, status
+from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.auth import require_ops_token
 from stemkit.db import outbox
 from stemkit.relay import HELD_BEHIND
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
+Seq = Annotated[int, Path(ge=1, description="The parked row's seq")]
 
 
 class ParkedRow(BaseModel):
@@ -167,15 +168,11 @@ class Released(BaseModel):
 
 
 def parked_outbox_router(
-    sessions: async_sessionmaker[AsyncSession], ops_token: SecretStr
+    sessions: async_sessionmaker[AsyncSession], guard: params.Depends
 ) -> APIRouter:
-    """The ops routes of the module docstring, for one service's database."""
-    router = APIRouter(
-        prefix="/outbox/parked",
-        tags=["ops"],
-        dependencies=[Depends(require_ops_token(ops_token))],
-    )
-    Seq = Annotated[int, Path(ge=1, description="The parked row's seq")]
+    """The ops routes of the module docstring, for one service's database, behind `guard`
+    (e.g. `Depends(stemkit.auth.require_ops_token(settings.ops_token))`)."""
+    router = APIRouter(prefix="/outbox/parked", tags=["ops"], dependencies=[guard])
 
     def _missing(seq: int) -> HTTPException:
         return HTTPException(status.HTTP_404_NOT_FOUND, f"no parked outbox row {seq}")

@@ -61,6 +61,11 @@ class Settings(ServiceSettings):
     cost_refill_per_second: float = Field(
         default=100.0, gt=0, description="Points a key's bucket regains per second"
     )
+    refused_query_cost: int = Field(
+        default=50,
+        ge=0,
+        description="Points a query refused before it runs pays (syntax, validation, size, cost)",
+    )
     replicas: int = Field(
         default=1,
         ge=1,
@@ -97,6 +102,17 @@ class Settings(ServiceSettings):
         keys = {key.get_secret_value() for key in self.partner_api_keys}
         if self.environment == "production" and DEV_PARTNER_KEY in keys:
             raise ValueError("GATEWAY_PARTNER_API_KEYS must not hold the development key")
+        return self
+
+    @model_validator(mode="after")
+    def _each_replica_can_pay_the_costliest_query(self) -> Settings:
+        if self.cost_budget // self.replicas < self.max_query_cost:
+            raise ValueError(
+                f"GATEWAY_COST_BUDGET {self.cost_budget} shared by GATEWAY_REPLICAS "
+                f"{self.replicas} leaves each replica less than GATEWAY_MAX_QUERY_COST "
+                f"{self.max_query_cost}: raise the budget to at least "
+                f"{self.max_query_cost * self.replicas} or lower the query cost limit"
+            )
         return self
 
     @property

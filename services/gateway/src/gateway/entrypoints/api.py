@@ -24,7 +24,7 @@ from gateway.adapters.persisted import QueryCache, load_safelist
 from gateway.adapters.reference import MunicipalityCache
 from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstreams
 from gateway.config import SERVICE, Settings
-from gateway.domain.bucket import Buckets
+from gateway.domain.bucket import Buckets, replica_share
 from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
@@ -104,12 +104,18 @@ def create_app(
 
 
 def _guard(settings: Settings) -> Guard:
-    buckets = Buckets(settings.cost_budget, settings.cost_refill_per_second, time.monotonic)
+    # Each replica holds its share of every key's budget and refill (ADR 0012).
+    buckets = Buckets(
+        replica_share(settings.cost_budget, settings.replicas),
+        settings.cost_refill_per_second / settings.replicas,
+        time.monotonic,
+    )
     return Guard(
         buckets=buckets,
         max_query_cost=settings.max_query_cost,
         apq=QueryCache(),
         safelist=load_safelist(settings.safelist_file),
+        refused_cost=settings.refused_query_cost,
         production=settings.environment == "production",
         municipalities=MunicipalityCache(ttl=settings.reference_ttl),
         upstream_token=settings.ops_token.get_secret_value(),
