@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
@@ -16,7 +16,9 @@ from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
 from activities.entrypoints.webhook import webhook_router
+from stemkit.auth import require_ops_token
 from stemkit.logging import configure_logging
+from stemkit.outbox_parked import parked_outbox_router
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
@@ -52,4 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))
     app.include_router(ingestion_status_router(database, settings))
+    ops = Depends(require_ops_token(settings.ops_token))
+    app.include_router(parked_outbox_router(database.session_factory, ops))
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.bootstrap import open_database
@@ -19,8 +19,10 @@ from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
+from stemkit.auth import require_ops_token
 from stemkit.db import Database
 from stemkit.logging import configure_logging
+from stemkit.outbox_parked import parked_outbox_router
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 
 
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recognition_router(database, settings))
     app.include_router(report_router(database, settings))
     _add_error_handlers(app)
+    ops = Depends(require_ops_token(settings.ops_token))
+    app.include_router(parked_outbox_router(database.session_factory, ops))
     return app
 
 

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, status
+from fastapi import Depends, FastAPI, HTTPException, Query, status
 
+from stemkit.auth import require_ops_token
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
 from stemkit.logging import configure_logging
+from stemkit.outbox_parked import parked_outbox_router
 from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
 from subsidy import views
 from subsidy.bootstrap import open_database
@@ -77,4 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.kafka_bootstrap_servers, settings.consumer_group, settings.ops_token
         )
     )
+    ops = Depends(require_ops_token(settings.ops_token))
+    app.include_router(parked_outbox_router(database.session_factory, ops))
     return app
