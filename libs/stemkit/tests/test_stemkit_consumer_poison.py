@@ -2,29 +2,37 @@
 
 Whatever a record on a consumed topic holds (JSON nested 100,000 deep, invalid UTF-8,
 attributes of the wrong type, a header without a value), the consumer dead-letters it with
-its reason, commits past it, and handles the next event of the same partition.
+its reason, commits past it, and handles the next event of the same partition. And the
+dead-letter send itself is bounded: a dead letter the broker refuses is sent reduced, and
+one refused even so is logged and counted, never retried for ever (ADR 0009).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import (
+    THING_TYPE,
     effect_rows,
     eventually,
     produce,
     read_topic,
     record_effect,
+    running,
     thing_catalog,
     thing_event,
+    unique_topic,
 )
-from stemkit.consumer import EventConsumer
+from stemkit.consumer import REDUCED_VALUE_BYTES, EventConsumer
 from stemkit.events.envelope import Headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -127,3 +135,111 @@ async def test_poison_records_are_dead_lettered_and_the_next_event_is_handled(
         assert document["category"] == "undecodable", kind
     deep = next(r for r in letters if dict(r.headers)["dlq_original_offset"] == b"0")
     assert b"recursion" in dict(deep.headers)["dlq_reason"]
+
+
+@pytest.fixture
+async def small_topic(
+    kafka_bootstrap_servers: str,
+) -> AsyncIterator[Callable[[int], Awaitable[str]]]:
+    """`await small_topic(max_message_bytes)`: a new one-partition topic whose records may
+    be at most that large (as a dead-letter topic that refuses what it is sent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    created: list[str] = []
+
+    async def make(max_message_bytes: int) -> str:
+        name = unique_topic("stemtest-small")
+        config = {"max.message.bytes": str(max_message_bytes)}
+        await admin.create_topics([NewTopic(name, 1, 1, topic_configs=config)])
+        created.append(name)
+        return name
+
+    try:
+        yield make
+    finally:
+        try:
+            if created:
+                await admin.delete_topics(created)
+        finally:
+            await admin.close()
+
+
+# Not JSON: an undecodable record of 15,000 bytes whose dead letter (every `"` escaped as
+# `\"` in the document) is over 30,000 bytes.
+LARGE_POISON: Message = (b"k", b'"' * 15_000, ce_headers())
+
+
+def dead_letter_consumer(
+    bootstrap: str, sessions: Sessions, topic: str, dead_letters: str
+) -> EventConsumer:
+    return EventConsumer(
+        name=f"dlq-{uuid.uuid4().hex[:10]}",
+        topics=[topic],
+        bootstrap_servers=bootstrap,
+        session_factory=sessions,
+        handler=record_effect,
+        dead_letter_topic=dead_letters,
+        retry_backoff=0.05,
+        max_retry_backoff=0.2,
+    )
+
+
+async def test_a_dead_letter_the_broker_refuses_as_too_large_is_sent_reduced(
+    pg_sessions: Sessions,
+    kafka_bootstrap_servers: str,
+    make_topics: MakeTopics,
+    small_topic: Callable[[int], Awaitable[str]],
+) -> None:
+    """The dead-letter topic takes records up to 20,000 bytes, the whole dead letter is
+    over 30,000: it is refused (MessageSizeTooLargeError, not retriable), and the consumer
+    sends the reduced one instead (retried for ever before: the partition stopped)."""
+    [topic] = await make_topics(1, partitions=1)
+    dead_letters = await small_topic(20_000)
+    good = thing_event(thing_catalog(topic), "k", 7)
+    await produce(kafka_bootstrap_servers, topic, [LARGE_POISON, good.to_kafka()])
+    consumer = dead_letter_consumer(kafka_bootstrap_servers, pg_sessions, topic, dead_letters)
+
+    async with running(consumer.run):
+        await eventually(lambda: _effects(pg_sessions, 1), 30)
+
+    [letter] = await read_topic(kafka_bootstrap_servers, dead_letters)
+    headers = dict(letter.headers)
+    assert headers["dlq_reduced"] == b"true"
+    assert headers["dlq_category"] == b"undecodable"
+    assert headers["dlq_reason"].startswith(b"EnvelopeError: ")
+    assert (headers["dlq_original_topic"], headers["dlq_original_offset"]) == (topic.encode(), b"0")
+    value = json.loads(letter.value)["original"]["value"]
+    assert value["truncated"] is True
+    assert value["size"] == 15_000
+    assert value["sha256"] == hashlib.sha256(LARGE_POISON[1]).hexdigest()
+    assert value["data"] == '"' * REDUCED_VALUE_BYTES
+    assert REGISTRY.get_sample_value("stem_dead_letters_total", {"consumer": consumer.name}) == 1
+
+
+async def test_a_dead_letter_refused_even_reduced_is_logged_counted_and_skipped(
+    pg_sessions: Sessions,
+    kafka_bootstrap_servers: str,
+    make_topics: MakeTopics,
+    small_topic: Callable[[int], Awaitable[str]],
+) -> None:
+    """A dead-letter topic that refuses even the reduced letter (here: records over 200
+    bytes) costs the poison record its dead letter, not the partition its progress."""
+    [topic] = await make_topics(1, partitions=1)
+    dead_letters = await small_topic(200)
+    good = thing_event(thing_catalog(topic), "k", 7)
+    await produce(kafka_bootstrap_servers, topic, [LARGE_POISON, good.to_kafka()])
+    consumer = dead_letter_consumer(kafka_bootstrap_servers, pg_sessions, topic, dead_letters)
+
+    async with running(consumer.run):
+        await eventually(lambda: _effects(pg_sessions, 1), 30)
+
+    assert await read_topic(kafka_bootstrap_servers, dead_letters) == []
+    failed = {"consumer": consumer.name}
+    assert REGISTRY.get_sample_value("stem_dead_letters_failed_total", failed) == 1
+    assert REGISTRY.get_sample_value("stem_dead_letters_total", failed) == 0
+    outcome = {"consumer": consumer.name, "type": THING_TYPE, "outcome": "dead_letter_failed"}
+    assert REGISTRY.get_sample_value("stem_events_handled_total", outcome) == 1
+
+
+async def _effects(sessions: Sessions, expected: int) -> bool:
+    return len(await effect_rows(sessions)) == expected
