@@ -2,7 +2,7 @@
 
     uv run python tools/demo_activities.py generate [--out FILE]  # UiTdatabank JSON-LD, JSON lines
     uv run python tools/demo_activities.py seed-registry          # [DEMO] academies, a history
-    uv run python tools/demo_activities.py load [--out FILE]      # both, then the backfill CLI
+    uv run python tools/demo_activities.py load [--out FILE]      # both, then the backfill
 
 Synthetic, flagged and named "[DEMO]" like `registry seed-demo`, but in real municipalities
 (the registry's reference data: a postal code of one municipality that kept its NIS code
@@ -14,8 +14,9 @@ through 2025, with a point inside its boundary). Deterministic: the same files e
 - UiTdatabank event documents (JSON-LD) of those academies in 2019-2025 and of the three
   `seed-demo` academies with an organizer in 2023-2025, each inside a period in which its
   academy is recognised. No academy held activities in April-June 2020 (a gap the report
-  must show). They go in through `python -m activities.entrypoints.cli backfill`, the
-  webhook's code path.
+  must show). They go in through the activities backfill (as `python -m
+  activities.entrypoints.cli backfill` does), the webhook's code path: one progress bar on a
+  terminal, a few summary lines in any case.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import asyncio
 import csv
 import json
 import random
-import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,9 +36,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from shapely.geometry import Point, shape  # type: ignore[import-untyped]
 
 from registry.service_layer.demo import DEMO_ACADEMIES
+from stemkit.logging import configure_logging
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "services" / "registry" / "src" / "registry" / "reference_data"
@@ -402,6 +406,46 @@ async def seed_registry() -> list[str]:
     return added
 
 
+async def backfill_demo(path: Path) -> Counter[str]:
+    """The documents through the activities backfill (the webhook's code path), in this
+    process: one progress bar on a terminal, nothing per document otherwise."""
+    from activities.adapters.uit_client import UitClient, http_client
+    from activities.bootstrap import open_database
+    from activities.config import Settings, UitdatabankSettings
+    from activities.service_layer.backfill import backfill, documents
+
+    bodies = documents(path)
+    uit_settings = UitdatabankSettings()
+    database = open_database(Settings())
+    console = Console(stderr=True)
+    try:
+        async with http_client(uit_settings.timeout_seconds) as client:
+            uit = UitClient(client, headers=uit_settings.headers(), hosts=uit_settings.fetch_hosts)
+            if not console.is_terminal:
+                return await backfill(database.session_factory, uit, bodies)
+            with Progress(
+                TextColumn("demo: loading UiTdatabank documents"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,  # the summary line below replaces it
+            ) as bar:
+                task = bar.add_task("load", total=len(bodies))
+                return await backfill(
+                    database.session_factory,
+                    uit,
+                    bodies,
+                    lambda done, _total, _outcomes: bar.update(task, completed=done),
+                )
+    finally:
+        await database.dispose()
+
+
+def say(line: str) -> None:
+    sys.stderr.write(f"demo: {line}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -410,15 +454,18 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--out", type=Path, default=DEFAULT_OUT)
     commands.add_parser("seed-registry")
     args = parser.parse_args(argv)
+    # Warnings and errors only: the summary lines below say what was done.
+    configure_logging("demo", "WARNING")
     if args.command in ("seed-registry", "load"):
         added = asyncio.run(seed_registry())
-        sys.stderr.write(f"demo: {len(added)} [DEMO] academies with a history registered\n")
+        say(f"{len(added)} [DEMO] academies with a history registered ({len(HISTORY)} in all)")
     if args.command in ("generate", "load"):
         count = write(args.out)
-        sys.stderr.write(f"demo: {count} UiTdatabank documents written to {args.out}\n")
+        say(f"{count} UiTdatabank documents written to {args.out}")
     if args.command == "load":
-        backfill = [sys.executable, "-m", "activities.entrypoints.cli", "backfill", str(args.out)]
-        return subprocess.run(backfill, check=False).returncode
+        outcomes = asyncio.run(backfill_demo(args.out))
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        say(f"{sum(outcomes.values())} documents through the backfill: {counts}")
     return 0
 
 
