@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from stemkit.settings import DatabaseServiceSettings
@@ -113,6 +113,27 @@ class UitdatabankSettings(BaseSettings):
         default=300, ge=0, description="How far before the cursor each poll starts again"
     )
     poll_page_size: int = Field(default=200, gt=0, le=2000, description="Search API `limit`")
+    fetch_max_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="A fetched document over this many bytes is quarantined (as large as "
+        "ACTIVITIES_WEBHOOK_MAX_BODY_BYTES: a fetched document may be as large as a posted one)",
+    )
+    search_max_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="A Search API page over this is refused"
+    )
+    fetch_deadline_seconds: float = Field(
+        default=20.0, gt=0, description="Whole fetch or search call, retries and redirects included"
+    )
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("STEM_ENV", "environment"),
+        description="Outside development and test only https URLs are fetched",
+    )
+
+    def allow_http(self) -> bool:
+        """Plain http only for the local stand-in (development, tests)."""
+        return self.environment in ("development", "test")
 
     @field_validator("fetch_hosts", mode="before")
     @classmethod
@@ -124,3 +145,13 @@ class UitdatabankSettings(BaseSettings):
     def headers(self) -> dict[str, str]:
         client_id = self.client_id
         return {"X-Client-Id": client_id.get_secret_value()} if client_id else {}
+
+    def client_options(self) -> dict[str, Any]:
+        """`UitClient`'s bounds and headers from these settings (hosts aside)."""
+        return {
+            "headers": self.headers(),
+            "allow_http": self.allow_http(),
+            "max_bytes": self.fetch_max_bytes,
+            "search_max_bytes": self.search_max_bytes,
+            "deadline": self.fetch_deadline_seconds,
+        }

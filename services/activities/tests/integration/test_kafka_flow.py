@@ -102,7 +102,7 @@ async def platform(kafka_bootstrap_servers: str, pg_database_url: str) -> AsyncI
     sessions = app.state.database.session_factory
     store = Store.from_folder(FIXTURES / "organizers")
     standin = httpx.AsyncClient(transport=httpx.ASGITransport(create_standin(store)), base_url=BASE)
-    uit = UitClient(standin, backoff=0.01, hosts=["uit.test"])
+    uit = UitClient(standin, backoff=0.01, hosts=["uit.test"], allow_http=True)
     stop = asyncio.Event()
     publisher = KafkaPublisher(kafka_bootstrap_servers, client_id="test-relay")
     consumer = EventConsumer(

@@ -43,7 +43,7 @@ async def standin(store: Store) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def uit_client(standin: httpx.AsyncClient) -> UitClient:
-    return UitClient(standin, backoff=0.01, hosts=["uit.test"])
+    return UitClient(standin, backoff=0.01, hosts=["uit.test"], allow_http=True)
 
 
 def event(load_event: Load, n: int, modified: datetime) -> dict[str, Any]:

@@ -114,7 +114,7 @@ async def finish_many(session: AsyncSession, finished: list[Finished]) -> None:
             {
                 "b_webhook_id": f.webhook_id,
                 "b_status": QUARANTINED if f.error else PROCESSED,
-                "b_error": f.error,
+                "b_error": storable(f.error),
                 "b_kind": f.kind,
                 "b_activity_id": f.activity_id,
             }
@@ -123,16 +123,42 @@ async def finish_many(session: AsyncSession, finished: list[Finished]) -> None:
     )
 
 
-async def retry_later(session: AsyncSession, webhook_id: str, error: str, delay: float) -> None:
+async def retry_later(
+    session: AsyncSession, webhook_id: str, error: str, delay: float, *, count: bool = True
+) -> None:
+    """Try again after `delay` seconds; `count=False`: an outage, the attempt not counted."""
     await session.execute(
         update(deliveries)
         .where(deliveries.c.webhook_id == webhook_id)
         .values(
-            attempts=deliveries.c.attempts + 1,
-            error=error,
+            attempts=deliveries.c.attempts + (1 if count else 0),
+            error=storable(error),
             next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
         )
     )
+
+
+async def oldest_due(session: AsyncSession) -> datetime | None:
+    """When the longest-waiting due delivery became due (received, or its retry time
+    came); None when nothing is due."""
+    now = datetime.now(UTC)
+    became_due = func.coalesce(deliveries.c.next_attempt_at, deliveries.c.received_at)
+    found = await session.scalar(
+        select(func.min(became_due)).where(
+            deliveries.c.status == RECEIVED,
+            or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now),
+        )
+    )
+    if isinstance(found, str):  # SQLite: min() of a coalesce loses the column's type
+        found = datetime.fromisoformat(found)
+    if found is not None and found.tzinfo is None:  # SQLite gives naive UTC back
+        found = found.replace(tzinfo=UTC)
+    return found
+
+
+def storable(text: str | None) -> str | None:
+    """A reason as the database takes it: PostgreSQL refuses NUL in text."""
+    return None if text is None else text.replace("\x00", "\\0")
 
 
 async def quarantined(session: AsyncSession, *, limit: int, after: str | None) -> list[Delivery]:

@@ -1,13 +1,22 @@
 """Reading UiTdatabank over HTTP: Entry API documents by IRI, and Search API v3 pages.
 
-Timeouts on every call; retries with exponential backoff on transport errors, 429 and
-5xx; 404 and 410 mean the item is gone (a deleted event is a soft delete with a document,
-so these are items that never existed or were purged).
+Every call is bounded: the host allow-list and the scheme (`https`; `http` too only in
+development and tests, for the local stand-in) are checked on the first URL and on every
+redirect hop (followed here, at most `max_redirects`); the answer is read as a stream and
+refused past `max_bytes`; the whole call, retries included, ends after `deadline` seconds.
+Retries with exponential backoff on transport errors, 429 and 5xx; 404 and 410 mean the
+item is gone (a deleted event is a soft delete with a document, so these are items that
+never existed or were purged).
+
+Two failures: `FetchRefused` can never work as asked (quarantine at once); `FetchFailed`
+may work later, and says whether UiTdatabank itself looked unreachable (an outage: waited
+out, not charged to the delivery) or the answer for this item was bad.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,18 +25,31 @@ import httpx
 
 GONE = (404, 410)
 _RETRYABLE = (408, 425, 429)
+# UiTdatabank (or what is in front of it) is down or shedding load, whatever the item.
+_OUTAGE = (429, 502, 503, 504)
+DEFAULT_HOSTS = ("io.uitdatabank.be", "io-test.uitdatabank.be")
+# As large as the webhook's body limit (ACTIVITIES_WEBHOOK_MAX_BODY_BYTES): a document
+# fetched may be as large as one posted, no larger.
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_SEARCH_MAX_BYTES = 64 * 1024 * 1024  # one page of up to 2,000 embedded documents
+DEFAULT_DEADLINE = 20.0
+MAX_REDIRECTS = 3
 
 
 class FetchFailed(Exception):
-    """No usable answer after the retries; the caller tries again later."""
+    """No usable answer after the retries; the caller tries again later. `unreachable`:
+    UiTdatabank could not be reached or answered 429/502/503/504 every time (an outage,
+    not this item's fault)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class FetchRefused(Exception):
-    """The IRI is not on an allowed host: never fetched (a signed body could otherwise
-    make this service call any address)."""
-
-
-DEFAULT_HOSTS = ("io.uitdatabank.be", "io-test.uitdatabank.be")
+    """Never fetched, or not used, and asking again cannot help: not a URL, not an allowed
+    host or scheme (a signed body could otherwise make this service call any address), a
+    redirect off the allowed hosts, or an answer over the size limit."""
 
 
 @dataclass(frozen=True)
@@ -45,62 +67,145 @@ class UitClient:
         backoff: float = 0.5,
         headers: Mapping[str, str] | None = None,
         hosts: Sequence[str] = DEFAULT_HOSTS,
+        allow_http: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        search_max_bytes: int = DEFAULT_SEARCH_MAX_BYTES,
+        deadline: float = DEFAULT_DEADLINE,
+        max_redirects: int = MAX_REDIRECTS,
     ) -> None:
         self._hosts = frozenset(h.lower() for h in hosts)
+        self._schemes = ("https", "http") if allow_http else ("https",)
         self._client = client
         self._attempts = attempts
         self._backoff = backoff
         self._headers = dict(headers or {})
+        self._max_bytes = max_bytes
+        self._search_max_bytes = search_max_bytes
+        self._deadline = deadline
+        self._max_redirects = max_redirects
 
     async def fetch(self, iri: str) -> Fetched:
         """`GET {iri}` as publiq's own consumer does (uitdatabank.md §13)."""
-        url = httpx.URL(iri)
-        if url.scheme not in ("http", "https") or url.host.lower() not in self._hosts:
-            raise FetchRefused(f"{iri}: host {url.host!r} is not an allowed UiTdatabank host")
-        response = await self._get(iri, {"includeMetadata": "true"})
-        if response.status_code in GONE:
-            return Fetched(gone_status=response.status_code)
-        return Fetched(document=_json(response, iri))
+        status, body = await self._get(iri, {"includeMetadata": "true"}, self._max_bytes)
+        if status in GONE:
+            return Fetched(gone_status=status)
+        return Fetched(document=_json(body, iri))
 
     async def search(self, url: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """One Search API page (`{totalItems, member: [...]}`)."""
-        response = await self._get(url, params)
-        if response.status_code != 200:
-            raise FetchFailed(f"GET {url}: HTTP {response.status_code}")
-        page = _json(response, url)
+        status, body = await self._get(url, params, self._search_max_bytes)
+        if status != 200:
+            raise FetchFailed(f"GET {url}: HTTP {status}")
+        page = _json(body, url)
         if not isinstance(page, Mapping):
             raise FetchFailed(f"GET {url}: not a search result page")
         return page
 
-    async def _get(self, url: str, params: Mapping[str, Any]) -> httpx.Response:
-        last = "no attempt"
+    def _checked(self, url: str) -> httpx.URL:
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FetchRefused(f"{url!r} is not a valid URL ({exc})") from None
+        if parsed.scheme not in self._schemes:
+            raise FetchRefused(
+                f"{url}: scheme {parsed.scheme!r} is not allowed (https only outside development)"
+            )
+        if parsed.host.lower() not in self._hosts:
+            raise FetchRefused(f"{url}: host {parsed.host!r} is not an allowed UiTdatabank host")
+        return parsed
+
+    async def _get(self, url: str, params: Mapping[str, Any], limit: int) -> tuple[int, bytes]:
+        """The status and body of `GET url` (200 or gone), within the deadline."""
+        self._checked(url)
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._get_with_retries(url, params, limit)
+        except TimeoutError:
+            raise FetchFailed(f"GET {url}: no whole answer within {self._deadline:g} s") from None
+
+    async def _get_with_retries(
+        self, url: str, params: Mapping[str, Any], limit: int
+    ) -> tuple[int, bytes]:
+        last, unreachable = "no attempt", True
         for attempt in range(self._attempts):
             if attempt:
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
             try:
-                response = await self._client.get(url, params=params, headers=self._headers)
-            except httpx.HTTPError as exc:
+                status, body = await self._follow(url, params, limit)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nobody answers
                 last = f"{type(exc).__name__}: {exc}"
                 continue
-            if response.status_code in _RETRYABLE or response.status_code >= 500:
-                last = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                last, unreachable = f"{type(exc).__name__}: {exc}", False
                 continue
-            if response.status_code == 200 or response.status_code in GONE:
-                return response
-            raise FetchFailed(f"GET {url}: HTTP {response.status_code}")
-        raise FetchFailed(f"GET {url}: {last} after {self._attempts} attempts")
+            if status in _RETRYABLE or status >= 500:
+                last, unreachable = f"HTTP {status}", unreachable and status in _OUTAGE
+                continue
+            if status == 200 or status in GONE:
+                return status, body
+            raise FetchFailed(f"GET {url}: HTTP {status}")
+        raise FetchFailed(
+            f"GET {url}: {last} after {self._attempts} attempts", unreachable=unreachable
+        )
+
+    async def _follow(
+        self, url: str, params: Mapping[str, Any] | None, limit: int
+    ) -> tuple[int, bytes]:
+        """One GET, following redirects only to allowed hosts and schemes."""
+        target = self._checked(url)
+        for _ in range(self._max_redirects + 1):
+            try:
+                request = self._client.build_request(
+                    "GET", target, params=params, headers=self._headers
+                )
+            except httpx.InvalidURL as exc:
+                raise FetchRefused(f"{url!r} is not a valid URL ({exc})") from None
+            response = await self._client.send(request, stream=True, follow_redirects=False)
+            try:
+                if response.is_redirect:
+                    location = response.headers["location"]
+                    try:
+                        next_url = str(response.url.join(location))
+                    except httpx.InvalidURL as exc:
+                        raise FetchRefused(
+                            f"GET {url}: redirected to {location!r} ({exc})"
+                        ) from None
+                    target, params = self._checked(next_url), None
+                    continue
+                if response.status_code != 200:
+                    return response.status_code, b""
+                return 200, await _read(response, limit, url)
+            finally:
+                await response.aclose()
+        raise FetchRefused(f"GET {url}: more than {self._max_redirects} redirects")
 
 
-def _json(response: httpx.Response, url: str) -> Any:
+async def _read(response: httpx.Response, limit: int, url: str) -> bytes:
+    """The (decoded) body, refused as soon as it passes `limit` bytes."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchRefused(f"GET {url}: the answer is {declared} bytes, over {limit}")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise FetchRefused(f"GET {url}: the answer is over {limit} bytes")
+    return bytes(body)
+
+
+def _json(body: bytes, url: str) -> Any:
     try:
-        return response.json()
+        return json.loads(body)
+    except RecursionError:
+        raise FetchRefused(f"GET {url}: the answer is JSON nested too deeply") from None
     except ValueError:
         raise FetchFailed(f"GET {url}: the answer is not JSON") from None
 
 
 def http_client(timeout: float = 10.0) -> httpx.AsyncClient:
+    """Redirects are followed by `UitClient` itself (every hop checked), never by httpx."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         headers={"Accept": "application/ld+json, application/json"},
-        follow_redirects=True,
+        follow_redirects=False,
     )

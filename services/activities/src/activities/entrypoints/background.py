@@ -27,7 +27,7 @@ async def run_background(
 ) -> None:
     async with http_client(settings.timeout_seconds) as client:
         hosts = [*settings.fetch_hosts, httpx.URL(settings.search_url).host]
-        uit = UitClient(client, headers=settings.headers(), hosts=hosts)
+        uit = UitClient(client, hosts=hosts, **settings.client_options())
         loops = [run_worker(sessions, uit, stop)]
         if retention is not None:
             loops.append(run_purger(sessions, stop, retention=retention, interval=purge_interval))

@@ -40,7 +40,7 @@ async def _backfill(settings: Settings, path: Path) -> int:
     database = open_database(settings)
     try:
         async with http_client(uit_settings.timeout_seconds) as client:
-            uit = UitClient(client, headers=uit_settings.headers(), hosts=uit_settings.fetch_hosts)
+            uit = UitClient(client, hosts=uit_settings.fetch_hosts, **uit_settings.client_options())
             outcomes = await backfill(
                 database.session_factory, uit, documents(path), progress_bar()
             )

@@ -9,12 +9,17 @@ batch, not per delivery: one commit (one fsync) for many, and the registry looku
 shared (see `adapters.registry_copy`); that is what lets the worker keep up with a steady
 100 deliveries/s on two cores (docs/performance.md).
 
-A delivery that cannot be used (`UnreadableDocument`) is quarantined in the batch; any
-other failure rolls the batch back, and its deliveries are then settled one transaction
-each, so one bad delivery holds up only itself: the one that fails alone is retried with
-backoff like a failing fetch, and quarantined after `MAX_ATTEMPTS` (a database outage is
-waited out instead, never counted). A crash at any point leaves deliveries `received`,
-and the next run does them again; the version rules make that harmless.
+Containment: whatever one delivery raises is charged to that delivery, never to the
+round. A delivery that can never be used (`UnreadableDocument`, a refused IRI) is
+quarantined at once with the reason. Any other exception while reading or fetching it
+(any type: there is no list of known ones) is retried with backoff and quarantined after
+`MAX_ATTEMPTS`. A failure while settling rolls the batch back, and its deliveries are then
+settled one transaction each, so the one that fails alone is charged the same way. Only
+outages are waited out without counting: UiTdatabank unreachable (for at most
+`MAX_OUTAGE_WAIT`), and a database error that looks like an outage while the database
+does not answer `SELECT 1` (when it does answer, that error was this delivery's). A crash
+at any point leaves deliveries `received`, and the next run does them again; the version
+rules make that harmless.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from prometheus_client import Counter, Gauge
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries, repository
@@ -48,8 +56,16 @@ QUARANTINED = Counter(
     "stem_activities_quarantined_total", "Deliveries put in quarantine, by source", ["source"]
 )
 QUARANTINE_SIZE = Gauge("stem_activities_quarantine_size", "Deliveries in quarantine now")
+BACKLOG_OLDEST_AGE = Gauge(
+    "stem_activities_delivery_backlog_oldest_age_seconds",
+    "Seconds the oldest due, unsettled delivery has been waiting (0: none)",
+)
 MAX_ATTEMPTS = 8
 MAX_RETRY_DELAY = 3600.0
+OUTAGE_RETRY_DELAY = 5.0  # UiTdatabank unreachable: look again soon, attempts not counted
+MAX_OUTAGE_WAIT = timedelta(days=2)  # then a delivery that still cannot be fetched is counted
+BACKLOG_EVERY = 1.0  # seconds between measures of the backlog's age
+MAX_REASON = 2000  # characters of an exception message kept as the reason
 CONCURRENT_FETCHES = 8  # thin notifications of one batch fetched at the same time
 
 
@@ -68,6 +84,29 @@ class Prepared:
     gone: Notification | None = None
     retry: str | None = None
     error: str | None = None
+    outage: bool = False  # with `retry`: not this delivery's fault, the attempt not counted
+
+
+def reason(exc: BaseException) -> str:
+    """An exception as a quarantine reason: its type and message, bounded."""
+    return f"{type(exc).__name__}: {exc}"[:MAX_REASON]
+
+
+def charged(delivery: Delivery, failure: str) -> Prepared:
+    """A failure charged to this delivery: retried with backoff, or quarantined with the
+    reason once it has failed `MAX_ATTEMPTS` times."""
+    if delivery.attempts + 1 >= MAX_ATTEMPTS:
+        return Prepared(delivery, error=f"failed {MAX_ATTEMPTS} times: {failure}")
+    return Prepared(delivery, retry=f"failed: {failure}")
+
+
+async def prepare_safely(fetcher: Fetcher, delivery: Delivery) -> Prepared:
+    """`prepare`, with whatever it raises charged to the delivery (never to the round)."""
+    try:
+        return await prepare(fetcher, delivery)
+    except Exception as exc:
+        log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
+        return charged(delivery, reason(exc))
 
 
 async def prepare(fetcher: Fetcher, delivery: Delivery) -> Prepared:
@@ -75,23 +114,34 @@ async def prepare(fetcher: Fetcher, delivery: Delivery) -> Prepared:
     try:
         item = classify(json.loads(delivery.body))
     except (ValueError, RecursionError, UnreadableDocument) as exc:  # nested too deeply: quarantine
-        return Prepared(delivery, error=str(exc))
+        return Prepared(delivery, error=str(exc)[:MAX_REASON])
     if isinstance(item, Document):
         return Prepared(delivery, item=item)
     try:
         fetched = await fetcher.fetch(item.iri)
     except FetchFailed as exc:
+        if exc.unreachable and not _waited_too_long(delivery):
+            return Prepared(delivery, retry=str(exc), outage=True)
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
             return Prepared(delivery, error=f"fetch failed {MAX_ATTEMPTS} times: {exc}")
         return Prepared(delivery, retry=str(exc))
     except FetchRefused as exc:
-        return Prepared(delivery, error=str(exc))
+        return Prepared(delivery, error=str(exc)[:MAX_REASON])
     if fetched.gone_status is not None:
         return Prepared(delivery, gone=item)
     try:
         return Prepared(delivery, item=_same_item(item, classify(fetched.document)))
     except UnreadableDocument as exc:
         return Prepared(delivery, error=f"fetched {item.iri}: {exc}")
+
+
+def _waited_too_long(delivery: Delivery) -> bool:
+    received = delivery.received_at
+    if received is None:
+        return False
+    if received.tzinfo is None:  # SQLite gives naive UTC back
+        received = received.replace(tzinfo=UTC)
+    return datetime.now(UTC) - received > MAX_OUTAGE_WAIT
 
 
 def _same_item(notification: Notification, found: Notification | Document) -> Document:
@@ -110,6 +160,11 @@ async def _apply(session: AsyncSession, prepared: Prepared) -> Finished | None:
     None when it is to be retried later (rescheduled here)."""
     delivery, error = prepared.delivery, prepared.error
     if prepared.retry is not None:
+        if prepared.outage:
+            await deliveries.retry_later(
+                session, delivery.webhook_id, prepared.retry, OUTAGE_RETRY_DELAY, count=False
+            )
+            return None
         delay = min(MAX_RETRY_DELAY, 5.0 * 2**delivery.attempts)
         await deliveries.retry_later(session, delivery.webhook_id, prepared.retry, delay)
         return None
@@ -168,8 +223,9 @@ def _activity_ids(batch: Sequence[Prepared], locked: set[str]) -> list[str]:
 async def process(
     sessions: async_sessionmaker[AsyncSession], fetcher: Fetcher, delivery: Delivery
 ) -> str:
-    """Process one delivery in its own transaction; returns the outcome."""
-    return (await settle(sessions, [await prepare(fetcher, delivery)]))[0]
+    """Process one delivery in its own transaction; returns the outcome. Whatever it
+    raises is charged to it (a database outage aside, which is raised)."""
+    return await _settle_alone(sessions, await prepare_safely(fetcher, delivery))
 
 
 async def drain(
@@ -184,13 +240,13 @@ async def drain(
 
     async def prepared(delivery: Delivery) -> Prepared:
         async with fetches:
-            return await prepare(fetcher, delivery)
+            return await prepare_safely(fetcher, delivery)
 
     ready = list(await asyncio.gather(*(prepared(d) for d in due)))
     try:
         return await settle(sessions, ready)
     except Exception as exc:
-        if is_transient(exc):
+        if is_transient(exc) and not await _database_answers(sessions):
             raise
         log.warning(
             "a batch of %d deliveries failed (%s: %s); settling them one by one",
@@ -205,16 +261,31 @@ async def _settle_alone(sessions: async_sessionmaker[AsyncSession], prepared: Pr
     try:
         return (await settle(sessions, [prepared]))[0]
     except Exception as exc:
-        if is_transient(exc):
-            raise
+        if is_transient(exc) and not await _database_answers(sessions):
+            raise  # an outage: the round fails, nothing is counted
         delivery = prepared.delivery
         log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
-        reason = f"{type(exc).__name__}: {exc}"
-        if delivery.attempts + 1 >= MAX_ATTEMPTS:
-            failed = Prepared(delivery, error=f"failed {MAX_ATTEMPTS} times: {reason}")
-        else:
-            failed = Prepared(delivery, retry=f"failed: {reason}")
-        return (await settle(sessions, [failed]))[0]
+        return (await settle(sessions, [charged(delivery, reason(exc))]))[0]
+
+
+async def _database_answers(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether the database is up: then an error that looked like an outage was not one."""
+    try:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+async def measure_backlog(sessions: async_sessionmaker[AsyncSession]) -> float:
+    """Set (and return) the age of the oldest due, unsettled delivery: how long work has
+    waited since it became due (received, or its retry time came)."""
+    async with sessions() as session:
+        since = await deliveries.oldest_due(session)
+    age = 0.0 if since is None else max(0.0, (datetime.now(UTC) - since).total_seconds())
+    BACKLOG_OLDEST_AGE.set(age)
+    return age
 
 
 async def run_worker(
@@ -234,7 +305,7 @@ async def run_worker(
     notification). Elsewhere, or while it cannot listen, it polls every `idle` seconds.
     """
     notifications = CommitNotifications.of(sessions, deliveries.DELIVERIES_CHANNEL)
-    rounds = 0
+    rounds, measured = 0, 0.0
     try:
         while not stop.is_set():
             if notifications is not None:
@@ -248,6 +319,12 @@ async def run_worker(
                 log.exception("delivery worker: round failed, trying again")
                 found = 0
             rounds += 1
+            if time.monotonic() - measured >= BACKLOG_EVERY:  # at most once a second
+                measured = time.monotonic()
+                try:
+                    await measure_backlog(sessions)
+                except Exception:
+                    log.warning("delivery worker: cannot measure the backlog", exc_info=True)
             if found:
                 continue
             if notifications is None:
