@@ -35,6 +35,9 @@ class HostileKind:
     channel: Channel
     expected: Expected
     what: str  # for the figures and docs/chaos.md
+    # Quarantined only after the worker's 8 attempts with backoff (~11 minutes): a fetched
+    # answer that is not JSON may be a passing error page, so it is retried.
+    slow: bool = False
 
 
 HOSTILE: dict[str, HostileKind] = {
@@ -51,7 +54,10 @@ HOSTILE: dict[str, HostileKind] = {
         "webhook", "refused", "webhook body that is not UTF-8 (cannot be verified: 401)"
     ),
     "invalid_utf8_fetched": HostileKind(
-        "webhook", "quarantined", "thin notification whose fetched document is not UTF-8"
+        "webhook",
+        "quarantined",
+        "thin notification whose fetched document is not UTF-8",
+        slow=True,
     ),
     "deep_json_webhook": HostileKind(
         "webhook", "refused", "webhook body of 100,000 nested arrays (400)"
@@ -97,10 +103,13 @@ DEEP = 100_000
 OVERSIZED_SUB_EVENTS = 30_000
 
 
-def variants() -> list[tuple[str, str | None]]:
-    """(kind, topic): every webhook kind once, every record kind on every consumed topic."""
+def variants(*, slow: bool = True) -> list[tuple[str, str | None]]:
+    """(kind, topic): every webhook kind once, every record kind on every consumed topic;
+    without the slow kinds if `slow` is false (the small CI run)."""
     found: list[tuple[str, str | None]] = []
     for kind, hostile in HOSTILE.items():
+        if hostile.slow and not slow:
+            continue
         if hostile.channel == "webhook":
             found.append((kind, None))
         else:
@@ -108,10 +117,10 @@ def variants() -> list[tuple[str, str | None]]:
     return found
 
 
-def hostile_count(changes: int, place_count: int) -> int:
+def hostile_count(changes: int, place_count: int, *, slow: bool = True) -> int:
     """How many of `changes` are hostile: 1.5 %, and every variant at least once."""
     room = max(changes - place_count, 0)
-    return min(room, max(len(variants()), round(changes * HOSTILE_SHARE)))
+    return min(room, max(len(variants(slow=slow)), round(changes * HOSTILE_SHARE)))
 
 
 def expected_dead_letters(topic: str) -> list[str]:

@@ -113,6 +113,7 @@ class StallWatch:
                 except Exception:  # a restarting broker or database: no news this time
                     self.failed_samples += 1
                     await self._close_kafka()
+                    await asyncio.sleep(1.0)  # not a connection storm while it is down
                 else:
                     self._update(began, found)
                 self.samples += 1
@@ -144,9 +145,9 @@ class StallWatch:
         if self._kafka is None:
             admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
             consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+            self._kafka = (admin, consumer)  # closed by the caller if starting fails
             await admin.start()
             await consumer.start()
-            self._kafka = (admin, consumer)
         admin, consumer = self._kafka
         found = {}
         for group in self.groups:

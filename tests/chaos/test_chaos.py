@@ -1,6 +1,9 @@
 """A small but real chaos run, so CI keeps `make chaos` honest: a few hundred UiTdatabank
 changes through the webhook and the poller while every platform process is killed with
-SIGKILL once, Kafka and PostgreSQL restart once; every count must equal the tally.
+SIGKILL once, Kafka and PostgreSQL restart once, and one hostile change of every quick
+kind of the poison mix (tests/chaos/poison.py) among them; every count must equal the
+tally, every hostile change must be refused, quarantined or dead-lettered as
+docs/bad-input.md says, and no stage may stall 10 s without a fault to explain it.
 
 It starts its own Kafka and PostgreSQL (it restarts them, so it cannot share the suite's);
 3 minutes measured on the shared 2-core machine, 7 at load average 17.
@@ -29,6 +32,7 @@ async def test_nothing_lost_nothing_doubled_under_kills_and_restarts() -> None:
         kills_per_process=1,
         quiesce_within=300,
         artifacts=ROOT / "test-artifacts" / "chaos-ci",
+        slow_poison=False,  # quarantined only after ~11 minutes of retries: make chaos only
     )
     report = await run(options)
 
@@ -40,4 +44,6 @@ async def test_nothing_lost_nothing_doubled_under_kills_and_restarts() -> None:
         assert kinds.get(kind, 0) > 0, f"the small run sent no {kind}"
     assert kinds.get("duplicate_same_delivery", 0) + kinds.get("duplicate_new_delivery", 0) > 0
     assert figures["channels"].get("poller", 0) > 0
+    assert figures["hostile"]["kinds"] >= 8
+    assert figures["channels"].get("kafka poison record", 0) > 0
     assert report.ok, "counts differ from the tally:\n" + report.diff

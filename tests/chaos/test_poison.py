@@ -104,3 +104,17 @@ def test_a_stall_is_work_waiting_without_progress_and_a_fault_may_explain_it() -
     assert [(s.start, s.seconds) for s in watch.stalls] == [(1.0, 7.5), (30.0, 15.0)]
     judged = watch.judged([Window("subsidy-consumer", 28.0, 29.0), Window("registry-relay", 0, 9)])
     assert [s.explained_by for s in judged] == [None, "subsidy-consumer"]
+
+
+def test_the_ci_run_leaves_out_the_kinds_quarantined_only_after_minutes() -> None:
+    steps = make_plan(
+        7,
+        300,
+        linked_academies(),
+        UNLINKED_ORGANIZER,
+        unambiguous_postal_codes(),
+        slow_poison=False,
+    ).steps
+    kinds = {s.hostile for s in steps if s.kind == "hostile"}
+    assert kinds == {k for k, v in poison.HOSTILE.items() if not v.slow}
+    assert len(kinds) >= 8

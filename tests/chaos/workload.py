@@ -156,6 +156,8 @@ def make_plan(
     academies: Sequence[Academy],
     unlinked_organizer: str,
     postal_codes: Sequence[Municipality],
+    *,
+    slow_poison: bool = True,
 ) -> Plan:
     """Draw `changes` changes: the places first, then a mix of the other kinds that is
     always possible in the state the earlier changes leave, with hostile ones (the poison
@@ -168,10 +170,10 @@ def make_plan(
     hostile_at = sorted(
         poison_rng.sample(
             range(place_count, max(changes, place_count)),
-            poison.hostile_count(changes, place_count),
+            poison.hostile_count(changes, place_count, slow=slow_poison),
         )
     )
-    mix = poison.variants()
+    mix = poison.variants(slow=slow_poison)
     poison_rng.shuffle(mix)
     hostile_steps = {
         at: mix[n % len(mix)] for n, at in enumerate(hostile_at)
