@@ -12,16 +12,37 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings, UitdatabankSettings
 from activities.entrypoints.background import run_background
-from activities.service_layer.registry_events import TOPICS, handle_registry_event
+from activities.service_layer.registry_events import HANDLED_TYPES, TOPICS, handle_registry_event
 from stemkit.consumer import EventConsumer
+from stemkit.contracts import CATALOG
 from stemkit.logging import configure_logging
 from stemkit.runner import run_until_signal, serve_metrics
 
 GROUP = "activities"
 DEAD_LETTER_TOPIC = "stem.activities.dlq.v1"
+
+
+def registry_consumer(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> EventConsumer:
+    """The registry-events consumer. By the catalogue (ADR 0009): a type or version not
+    catalogued for its topic, and data that fails its contract, are dead-lettered; the
+    registry's types this service does not need (recognition, roles, ...) are skipped."""
+    return EventConsumer(
+        name=GROUP,
+        topics=TOPICS,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        session_factory=session_factory,
+        handler=handle_registry_event,
+        dead_letter_topic=DEAD_LETTER_TOPIC,
+        catalog=CATALOG,
+        handles=HANDLED_TYPES,
+    )
 
 
 def main() -> None:
@@ -31,14 +52,7 @@ def main() -> None:
 
     async def consume(stop: asyncio.Event) -> None:
         database = open_database(settings)
-        consumer = EventConsumer(
-            name=GROUP,
-            topics=TOPICS,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            session_factory=database.session_factory,
-            handler=handle_registry_event,
-            dead_letter_topic=DEAD_LETTER_TOPIC,
-        )
+        consumer = registry_consumer(settings, database.session_factory)
         try:
             await asyncio.gather(
                 consumer.run(stop),

@@ -1,7 +1,8 @@
 """Keeping this service's copy of registry data, from the registry's events.
 
 The consumer calls `handle_registry_event` inside its transaction (with the inbox row that
-makes redelivery harmless); event types this service does not need are ignored.
+makes redelivery harmless) for the types in `HANDLED_TYPES`; the consumer skips the
+topics' other types (and counts them), and dead-letters unknown ones (ADR 0009).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _WANTED: dict[str, type[BaseModel]] = {
 }
 
 TOPICS = (registry.ACADEMY_TOPIC, registry.MUNICIPALITY_TOPIC)
+HANDLED_TYPES = frozenset(_WANTED)  # the consumer skips (and counts) the topics' other types
 
 
 async def handle_registry_event(session: AsyncSession, event: CloudEvent) -> None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from stemkit.consumer import EventConsumer
+from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.logging import configure_logging
@@ -19,12 +22,30 @@ from stemkit.runner import run_until_signal, serve_metrics, sleep_or_stop
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
 from subsidy.service_layer.debounce import run_due
-from subsidy.service_layer.handlers import handle_event
+from subsidy.service_layer.handlers import HANDLED_TYPES, handle_event
 
 TOPICS = [MUNICIPALITY_TOPIC, ACADEMY_TOPIC, ACTIVITY_TOPIC]
 QUIET_SECONDS = 5.0  # a year is recalculated once its inputs were quiet this long
 POLL_SECONDS = 1.0
 log = logging.getLogger(__name__)
+
+
+def events_consumer(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> EventConsumer:
+    """The consumer of registry and activity events. By the catalogue (ADR 0009): a type or
+    version not catalogued for its topic, and data that fails its contract, are
+    dead-lettered; the topics' types this service does not use are skipped."""
+    return EventConsumer(
+        name=settings.consumer_group,
+        topics=TOPICS,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        session_factory=session_factory,
+        handler=handle_event,
+        dead_letter_topic=settings.dead_letter_topic,
+        catalog=CATALOG,
+        handles=HANDLED_TYPES,
+    )
 
 
 def main() -> None:
@@ -34,14 +55,7 @@ def main() -> None:
 
     async def consume(stop: asyncio.Event) -> None:
         database = open_database(settings)
-        consumer = EventConsumer(
-            name=settings.consumer_group,
-            topics=TOPICS,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            session_factory=database.session_factory,
-            handler=handle_event,
-            dead_letter_topic=settings.dead_letter_topic,
-        )
+        consumer = events_consumer(settings, database.session_factory)
 
         async def debounced() -> None:
             demo = settings.environment == "development"

@@ -1,4 +1,8 @@
-"""The consumer's handler: registry and activity events -> use cases; others are ignored."""
+"""The consumer's handler: registry and activity events -> use cases.
+
+The consumer hands it only the types in `HANDLED_TYPES`; it skips (and counts) the topics'
+other types and dead-letters unknown ones (ADR 0009).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ _USE_CASES: dict[type[BaseModel], UseCase] = {
     MunicipalityDefined: registry.record_municipality,
 }
 ROUTES = {t.name: (t.payload, use) for t in CATALOG.all() if (use := _USE_CASES.get(t.payload))}
+HANDLED_TYPES = frozenset(ROUTES)  # the consumer skips (and counts) the topics' other types
 
 
 async def handle_event(session: AsyncSession, event: CloudEvent) -> None:
