@@ -12,13 +12,17 @@ fsync) and two inbox round trips per message: most of a cheap handler's cost.
 
 If anything in a chunk raises, the whole chunk is rolled back and its messages are settled
 one at a time, each in its own transaction (`batch_size=1` does that always): a handler
-that raises is retried `max_attempts` times with exponential backoff; then the message goes
-to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset is committed
-without an inbox row, and the next message is handled. So a poison message dead-letters
-only itself. A message that is not a CloudEvent ends the chunk before it and goes straight
-to the dead-letter topic. Database outages (connection errors, `OperationalError`, e.g.
-SQLite's "database is locked") are not counted as handler failures: they are retried until
-the database is back, so an outage never dead-letters good events.
+that raises (anything) is retried `max_attempts` times with exponential backoff; then the
+message goes to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset
+is committed without an inbox row, and the next message is handled. So a poison message
+dead-letters only itself. A record that `read` rejects (not a CloudEvent, whatever went
+wrong reading it; with a catalogue, an unknown type or version, or data that fails its
+contract) ends the chunk before it and goes straight to the dead-letter topic; a
+catalogued type the handler does not handle is skipped (ADR 0009). Database outages
+(connection errors, `OperationalError`, e.g. SQLite's "database is locked") are not counted
+as handler failures while the database does not answer `SELECT 1`: they are retried until
+it is back, so an outage never dead-letters good events. A dead letter the broker refuses
+is sent reduced, and one refused even so is logged and counted: never retried for ever.
 """
 
 from __future__ import annotations
