@@ -64,6 +64,7 @@ async def test_the_cost_comes_back_in_the_extensions(
 @pytest.fixture
 def small_budget(settings: Settings) -> Settings:
     settings.cost_budget, settings.cost_refill_per_second, settings.max_query_cost = 25, 0.5, 25
+    settings.refused_query_cost = 10
     return settings
 
 
@@ -106,6 +107,62 @@ async def test_a_query_over_the_cost_limit_is_refused(
     query = "{ " + " ".join(f'{a}: academy(id: "{a}") {{ reach {{ year }} }}' for a in "abc") + " }"
     body = (await post(gateway, partner_key, query)).json()
     assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 33}
+
+
+@pytest.mark.usefixtures("small_budget")
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("{ nosuchfield }", id="unknown-field"),
+        pytest.param('{ activity(id: "a") { academy { reach { year } } }', id="syntax"),
+        pytest.param(
+            "{ "
+            + " ".join(f'{a}: academy(id: "{a}") {{ reach {{ year }} }}' for a in "abc")
+            + " }",
+            id="too-costly",
+        ),
+    ],
+)
+async def test_a_refused_query_is_charged_to_the_budget(
+    gateway: httpx.AsyncClient, partner_key: str, query: str
+) -> None:
+    """Refusals are no free way to probe: each pays GATEWAY_REFUSED_QUERY_COST (issue 17)."""
+    for _ in range(2):  # 25 points: two refusals of 10 are paid, the third is not
+        paid = await post(gateway, partner_key, query)
+        assert paid.status_code == 200 and paid.json()["errors"], paid.text
+        assert paid.json()["errors"][0].get("extensions", {}).get("code") != "RATE_LIMITED"
+    refused = await post(gateway, partner_key, query)
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # The same key's valid query now waits too: the refusals emptied its bucket.
+    valid = await post(gateway, partner_key, '{ academy(id: "acad-0") { reach { year } } }')
+    assert valid.status_code == 429
+
+
+@pytest.fixture
+def three_replicas(settings: Settings) -> Settings:
+    settings.replicas, settings.cost_budget, settings.cost_refill_per_second = 3, 30000, 90.0
+    return settings
+
+
+@pytest.mark.usefixtures("three_replicas")
+async def test_each_replica_holds_its_share_of_the_budget(
+    gateway: httpx.AsyncClient, partner_key: str
+) -> None:
+    response = await post(gateway, partner_key, '{ activity(id: "act-1") { name } }')
+    assert response.json()["extensions"]["cost"] == {
+        "requested": 1,
+        "remaining": 10000 - 1,
+        "limit": 10000,
+    }
+
+
+def test_a_budget_too_small_for_its_share_is_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match="raise the budget to at least 30000"):
+        Settings(environment="development", replicas=6, cost_budget=10000, max_query_cost=5000)
+    shared = Settings(environment="development", replicas=6, cost_budget=30000)
+    assert shared.cost_budget // shared.replicas == shared.max_query_cost
 
 
 async def test_a_large_body_is_a_413(gateway: httpx.AsyncClient, partner_key: str) -> None:

@@ -38,6 +38,7 @@ class Guard:
     upstream_token: str  # the platform's ops token, for the upstreams' ops-only reads
     academies: AcademyCache = field(default_factory=AcademyCache)
     refused_cost: int = 50  # what a query refused before it runs pays (GATEWAY_REFUSED_QUERY_COST)
+    refused_cost: int = 50  # what a query refused before it runs pays (GATEWAY_REFUSED_QUERY_COST)
 
 
 class Context(BaseContext):

@@ -4,6 +4,10 @@ In order: persisted queries (APQ and the safelist) resolve the query text; intro
 is refused to partners in production; after validation the static cost is computed and
 paid from the caller's bucket (429 with Retry-After when it is empty); the cost goes back
 in `extensions.cost`. Depth, alias and token limits are Strawberry's own extensions.
+
+A query refused before it runs (a syntax error, a failed validation, too large, too
+costly) pays the flat `refused_cost` instead: refusals cost the gateway work too, and a
+caller must not try variants for free. With an empty bucket the refusal is a 429.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ def _error(message: str, code: str, **more: Any) -> GraphQLError:
 class Protection(SchemaExtension):
     cost: int | None = None
     remaining: float = 0.0
+    charged = False  # the query has paid (its cost or the refusal's); never twice
 
     def _context(self) -> Context:
         context: Context = self.execution_context.context
@@ -62,7 +67,13 @@ class Protection(SchemaExtension):
         if context.guard.production and context.caller.kind == "partner":
             rules = self.execution_context.validation_rules
             self.execution_context.validation_rules = (*rules, NoSchemaIntrospectionCustomRule)
-        yield
+        try:
+            yield
+        except GraphQLError:
+            # A syntax error (or too many tokens) is raised by the parser, before validation.
+            if not self.charged:
+                self._charge_refusal()
+            raise
 
     def _resolve_persisted(self, context: Context) -> None:
         execution = self.execution_context
@@ -84,9 +95,21 @@ class Protection(SchemaExtension):
         ):
             raise _error("only safelisted operations are allowed", "PERSISTED_QUERY_NOT_ALLOWED")
 
+    def _charge_refusal(self) -> None:
+        """Pay the flat cost of a refused query; a 429 when the bucket cannot."""
+        self.charged = True
+        context = self._context()
+        guard = context.guard
+        paid, rest = guard.buckets.take(context.caller.id, guard.refused_cost)
+        if not paid:
+            retry = guard.buckets.retry_after(rest)
+            _respond(context, 429, {"Retry-After": str(retry)})
+            raise _error("rate limit exceeded", "RATE_LIMITED", retryAfter=retry)
+
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
         if document is not None and expanded_size(document) > MAX_EXPANDED_SELECTIONS:
+            self._charge_refusal()
             raise _error(
                 f"the query expands to more than {MAX_EXPANDED_SELECTIONS} fields",
                 "QUERY_TOO_LARGE",
@@ -94,6 +117,7 @@ class Protection(SchemaExtension):
         yield
         execution = self.execution_context
         if execution.pre_execution_errors or execution.graphql_document is None:
+            self._charge_refusal()
             return
         context = self._context()
         cost = query_cost(
@@ -105,12 +129,14 @@ class Protection(SchemaExtension):
         )
         guard = context.guard
         if cost > guard.max_query_cost:
+            self._charge_refusal()
             raise _error(
                 f"query cost {cost} exceeds the limit of {guard.max_query_cost}",
                 "QUERY_TOO_COSTLY",
                 cost=cost,
             )
         paid, rest = guard.buckets.take(context.caller.id, cost)
+        self.charged = True
         if not paid:
             retry = guard.buckets.retry_after(rest)
             _respond(context, 429, {"Retry-After": str(retry)})
