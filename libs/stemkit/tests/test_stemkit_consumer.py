@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 import pytest
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -298,3 +299,43 @@ async def test_log_lines_carry_the_cloudevent_id(
     assert handled_lines[0]["event_id"] == event.id
     assert handled_lines[0]["event_type"] == event.type
     assert handled_lines[0]["service"] == "unit-logs"
+
+
+async def test_a_broker_outage_is_waited_out_and_a_refusal_sends_the_reduced_letter(
+    sqlite_sessions: Sessions,
+) -> None:
+    """Timeouts and retriable errors are an outage: the same letter is sent again. A
+    refusal of the letter itself (MessageSizeTooLargeError) sends the reduced one."""
+    errors: list[Exception] = [
+        KafkaTimeoutError(),  # not `retriable` in aiokafka, but the broker is slow or away
+        KafkaConnectionError("broker away"),
+        MessageSizeTooLargeError(),
+    ]
+    tried: list[dict[str, bytes]] = []
+    sent = FakeDeadLetters()
+
+    async def sink(key: bytes | None, value: bytes, headers: Headers) -> None:
+        tried.append(dict(headers))
+        if errors:
+            raise errors.pop(0)
+        await sent(key, value, headers)
+
+    async def never(_session: AsyncSession, _event: CloudEvent) -> None:
+        raise AssertionError("not a CloudEvent: the handler never runs")
+
+    consumer = make_consumer(sqlite_sessions, never, "unit-dlq-refused")
+    record = FakeRecord(
+        topic="t.v1", partition=0, offset=9, key=b"k", value=b"\xff" * 10_000, headers=[]
+    )
+    assert await consumer.process(record, asyncio.Event(), sink) is Outcome.DEAD_LETTERED
+
+    assert ["dlq_reduced" in headers for headers in tried] == [False, False, False, True]
+    [(key, doc, headers)] = sent.sent
+    assert key == b"k"
+    assert headers["dlq_reduced"] == b"true"
+    assert headers["dlq_original_offset"] == b"9"
+    original = doc["original"]
+    assert isinstance(original, dict)
+    value = original["value"]
+    assert value["encoding"] == "base64" and value["size"] == 10_000 and value["truncated"]
+    assert base64.b64decode(value["data"]) == b"\xff" * 4096
