@@ -121,6 +121,10 @@ SERVICES: tuple[Service, ...] = (
             "GATEWAY_REGISTRY_URL": "http://registry:8001",
             "GATEWAY_ACTIVITIES_URL": "http://activities:8002",
             "GATEWAY_SUBSIDY_URL": "http://subsidy:8003",
+            # The HPA's maxReplicas: each replica allows its share of the limits (ADR 0012);
+            # the budget keeps each share at the costliest query (GATEWAY_MAX_QUERY_COST).
+            "GATEWAY_REPLICAS": "6",
+            "GATEWAY_COST_BUDGET": "30000",
             # The partner key store (hashes only) is STEM_DATA_DIR/gateway-keys.json: the
             # Secret `gateway-keys`, written by `gateway.entrypoints.cli keys` (gateway README).
             "STEM_DATA_DIR": "/var/lib/stem",
