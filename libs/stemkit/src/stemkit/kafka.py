@@ -148,6 +148,7 @@ class KafkaPublisher:
         deadline = loop.time() + self.timeout
         futures: list[asyncio.Future[Any]] = []
         error: BaseException | None = None
+        failed_at = -1  # the message `error` belongs to (-1: none in particular)
         try:
             async with asyncio.timeout(self.timeout):  # bounds the metadata waits in send()
                 for message in messages:
@@ -158,7 +159,7 @@ class KafkaPublisher:
                             message.topic, value=value, key=key, headers=headers
                         )
                     except Exception as exc:  # the rest of the batch is not sent: no skipping
-                        error = exc
+                        error, failed_at = exc, len(futures)
                         break
                     futures.append(sent)
         except TimeoutError as exc:
@@ -170,7 +171,7 @@ class KafkaPublisher:
             if not future.done():
                 break
             if future.exception() is not None:
-                error = future.exception()  # earlier in the batch than a failed send()
+                error, failed_at = future.exception(), acked  # before a failed send()
                 break
             acked += 1
         for future in futures:  # retrieve every outcome (no "exception never retrieved")
@@ -181,8 +182,10 @@ class KafkaPublisher:
             return
         if error is None:
             error = TimeoutError(f"no ack from the broker within {self.timeout}s")
-        unsendable = record_is_at_fault(error)
-        if isinstance(error, KafkaError) and not error.retriable and not unsendable:
+        # Only the first unacknowledged message may be parked: a refusal of a later one
+        # waits until the messages before it are acknowledged.
+        unsendable = failed_at == acked and record_is_at_fault(error)
+        if isinstance(error, KafkaError) and not error.retriable and not record_is_at_fault(error):
             await self.stop()  # e.g. a fenced/unknown producer id: start a fresh producer
         raise PublishError(
             f"{len(messages) - acked} of {len(messages)} messages not acknowledged: "
