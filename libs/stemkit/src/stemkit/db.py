@@ -89,8 +89,14 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for `postgresql+asyncpg://` or `sqlite+aiosqlite://` URLs."""
+def make_engine(url: str, *, statement_timeout: float = 0, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `postgresql+asyncpg://` or `sqlite+aiosqlite://` URLs.
+
+    `statement_timeout` (seconds, 0: none) makes PostgreSQL cancel a statement that runs
+    longer, so a query whose caller has given up (the gateway waits 5 s) does not keep its
+    connection and its locks; set per connection, so it holds for every session. SQLite has
+    no such setting and is left as it is.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -98,6 +104,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    if statement_timeout:
+        milliseconds = str(max(1, round(statement_timeout * 1000)))
+        server_settings = kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})
+        server_settings.setdefault("statement_timeout", milliseconds)
     return create_async_engine(url, **kwargs)
 
 
@@ -136,6 +146,6 @@ class Database:
         await self.engine.dispose()
 
 
-def open_database(url: str) -> Database:
-    engine = make_engine(prepare_url(url))
+def open_database(url: str, *, statement_timeout: float = 0) -> Database:
+    engine = make_engine(prepare_url(url), statement_timeout=statement_timeout)
     return Database(engine=engine, session_factory=make_session_factory(engine))

@@ -61,6 +61,12 @@ class DatabaseServiceSettings(ServiceSettings):
         description="SQLAlchemy URL (postgresql:// gets asyncpg); default: SQLite under "
         "STEM_DATA_DIR",
     )
+    database_statement_timeout: float = Field(
+        default=4.0,
+        ge=0,
+        description="Seconds PostgreSQL lets one statement run before cancelling it (0: no "
+        "limit); below the gateway's GATEWAY_UPSTREAM_TIMEOUT (5 s). SQLite: not applied",
+    )
 
     def database_url_for(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else the embedded SQLite file of `service`.
