@@ -130,6 +130,10 @@ async def test_an_oversized_row_is_parked_and_the_rows_behind_it_reach_the_topic
     assert "MessageSizeTooLargeError" in parked[0].reason
     assert "held behind" in parked[1].reason
     assert all(p.parked_at is not None for p in parked)
+    # parked rows are not the backlog: the backlog alerts do not fire for ever on them
+    backlog = {"service": relay.service}
+    assert REGISTRY.get_sample_value("stem_outbox_backlog", backlog) == 0
+    assert REGISTRY.get_sample_value("stem_outbox_oldest_unsent_age_seconds", backlog) == 0
 
 
 async def test_a_parked_row_retried_after_a_fix_is_sent_and_its_key_follows_in_order(
