@@ -32,16 +32,20 @@ class Delivery:
     received_at: datetime | None = None
 
 
-async def record(session: AsyncSession, webhook_id: str, body: str, source: str) -> bool:
-    """Store a delivery as received; False when this id was stored before."""
+async def record(
+    session: AsyncSession, webhook_id: str, body: str, source: str, *, error: str | None = None
+) -> bool:
+    """Store a delivery as received (with an `error`: in quarantine, with that reason);
+    False when this id was stored before."""
     statement = (
         dialect_insert(session, deliveries)
         .values(
             webhook_id=webhook_id,
             received_at=datetime.now(UTC),
             body=body,
-            status=RECEIVED,
+            status=RECEIVED if error is None else QUARANTINED,
             source=source,
+            error=storable(error),
         )
         .on_conflict_do_nothing(index_elements=["webhook_id"])
     )
@@ -158,7 +162,18 @@ async def oldest_due(session: AsyncSession) -> datetime | None:
 
 def storable(text: str | None) -> str | None:
     """A reason as the database takes it: PostgreSQL refuses NUL in text."""
-    return None if text is None else text.replace("\x00", "\\0")
+    return None if text is None else readable(text)
+
+
+def readable(text: str) -> str:
+    """Text any database stores: NUL written as `\\0`, bytes that were not UTF-8
+    (surrogate escapes) as `\\xNN`. For what is kept with a reason, not processed."""
+    text = text.replace("\x00", "\\0")
+    try:
+        raw = text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        raw = text.encode("utf-8", errors="surrogatepass")
+    return raw.decode("utf-8", errors="backslashreplace")
 
 
 async def quarantined(session: AsyncSession, *, limit: int, after: str | None) -> list[Delivery]:

@@ -1,6 +1,13 @@
 """Backfill from a folder of JSON documents or a JSON-lines file, through the same path
 as the webhook: each document is stored as a delivery, then processed by the worker's
-code. Keyed on the content, so running it again changes nothing."""
+code. Keyed on the content, so running it again changes nothing.
+
+Containment: one document costs only itself. Text that is not UTF-8 is read with the
+bad bytes kept (surrogate escapes) rather than stopping the run; a document the database
+will not store as it is (not UTF-8, a NUL character) is stored in quarantine with the
+reason, as a readable copy; whatever processing one raises is charged to it (retried by
+the worker, then quarantined). Only a database outage stops the run.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,9 @@ from typing import TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries
-from activities.adapters.deliveries import Delivery
-from activities.service_layer.processing import Fetcher, process
+from activities.adapters.deliveries import Delivery, readable
+from activities.service_layer.processing import Fetcher, database_answers, process, reason
+from stemkit.consumer import is_transient
 
 Progress = Callable[[int, int, Counter[str]], None]
 
@@ -23,15 +31,36 @@ Progress = Callable[[int, int, Counter[str]], None]
 def documents(path: Path) -> list[str]:
     """Every document's text: `*.json` under a folder, lines of a `.jsonl`, or one file."""
     if path.is_dir():
-        return [p.read_text(encoding="utf-8") for p in sorted(path.rglob("*.json"))]
-    text = path.read_text(encoding="utf-8")
+        return [_read(p) for p in sorted(path.rglob("*.json"))]
+    text = _read(path)
     if path.suffix in (".jsonl", ".ndjson"):
         return [line for line in text.splitlines() if line.strip()]
     return [text]
 
 
+def _read(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 kept as surrogate escapes (see below)."""
+    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+
+
 def delivery_id(body: str) -> str:
-    return "backfill:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:40]
+    raw = body.encode("utf-8", errors="surrogateescape")
+    return "backfill:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+async def _store(sessions: async_sessionmaker[AsyncSession], key: str, body: str) -> bool | None:
+    """Record the delivery; None when the database refused it as it is and a readable
+    copy went to quarantine instead, with the reason."""
+    try:
+        async with sessions.begin() as session:
+            return await deliveries.record(session, key, body, "backfill")
+    except Exception as exc:
+        if is_transient(exc) and not await database_answers(sessions):
+            raise
+        refused = f"not stored as received: {reason(exc)}"
+    async with sessions.begin() as session:
+        await deliveries.record(session, key, readable(body), "backfill", error=refused)
+    return None
 
 
 async def backfill(
@@ -43,10 +72,12 @@ async def backfill(
     outcomes: Counter[str] = Counter()
     for done, body in enumerate(bodies, start=1):
         key = delivery_id(body)
-        async with sessions.begin() as session:
-            new = await deliveries.record(session, key, body, "backfill")
-        delivery = Delivery(webhook_id=key, body=body, attempts=0, status="received")
-        outcome = await process(sessions, fetcher, delivery)
+        new = await _store(sessions, key, body)
+        if new is None:
+            outcome = "quarantined"
+        else:
+            delivery = Delivery(webhook_id=key, body=body, attempts=0, status="received")
+            outcome = await process(sessions, fetcher, delivery)
         if outcome == "skipped":  # the running worker (woken by the record) was first
             outcome = "taken by the running worker" if new else "unchanged (seen before)"
         outcomes[outcome] += 1

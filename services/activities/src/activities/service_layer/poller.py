@@ -8,17 +8,27 @@ window forward (keyset) before `start` would pass the limit. Scope: events of th
 organizers the registry links to academies, the places of stored activities, and those
 organizers. Every member becomes a delivery keyed on (kind, id, modified): the overlap
 re-reads items, the key makes that harmless, and the worker processes them.
+
+Containment: a member the poller cannot key (no id, not an object, anything raised while
+reading it) is still recorded, keyed on its content, so the worker quarantines it with
+the reason (or processes it, if it is a document after all); the rest of the page and the
+cursor go on. A kind whose round fails (a search that keeps failing, a malformed page) is
+logged and tried again next round, the other kinds go on, and
+`stem_poller_last_success_timestamp_seconds{kind}` shows when each kind last completed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries, poll_state
@@ -29,6 +39,11 @@ from stemkit.uit import resource_id
 
 log = logging.getLogger(__name__)
 
+LAST_SUCCESS = Gauge(
+    "stem_poller_last_success_timestamp_seconds",
+    "When a poller round for this kind last completed without error (Unix time)",
+    ["kind"],
+)
 MAX_START = 10_000
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 IDS_PER_QUERY = 50
@@ -57,9 +72,14 @@ async def poll_all(
     }
     found: dict[Kind, int] = {}
     for kind, scope in scopes.items():
-        found[kind] = await poll_kind(
-            sessions, searcher, base_url, kind, scope, overlap=overlap, page_size=page_size
-        )
+        try:
+            found[kind] = await poll_kind(
+                sessions, searcher, base_url, kind, scope, overlap=overlap, page_size=page_size
+            )
+        except Exception:  # this kind again next round; the others go on
+            log.exception("poller: the %s round failed", kind)
+            continue
+        LAST_SUCCESS.labels(kind).set(time.time())
     return found
 
 
@@ -90,7 +110,9 @@ async def poll_kind(
                 "limit": str(page_size),
             }
             page = await searcher.search(f"{base_url.rstrip('/')}/{kind}s", params)
-            members = [m for m in page.get("member") or [] if isinstance(m, Mapping)]
+            members = page.get("member") or []
+            if not isinstance(members, list):
+                raise ValueError(f"a {kind}s search page whose member is not a list")
             last = await _record(sessions, kind, members)
             recorded += last[1]
             if last[0] is not None:
@@ -109,19 +131,34 @@ async def poll_kind(
 
 
 async def _record(
-    sessions: async_sessionmaker[AsyncSession], kind: Kind, members: list[Mapping[str, Any]]
+    sessions: async_sessionmaker[AsyncSession], kind: Kind, members: list[Any]
 ) -> tuple[datetime | None, int]:
     last, recorded = None, 0
     async with sessions.begin() as session:
         for member in members:
-            item_id = resource_id(member.get("@id"), kind) or "unknown"
-            changed = jsonld.moment(member.get("modified")) or jsonld.moment(member.get("created"))
-            key = f"poll:{kind}:{item_id}:{changed.isoformat() if changed else 'none'}"
-            if await deliveries.record(session, key[:255], json.dumps(member), "poller"):
+            body = json.dumps(member)  # parsed from JSON: it serialises again
+            key, changed = _keyed(kind, member, body)
+            if await deliveries.record(session, key, body, "poller"):
                 recorded += 1
             if changed is not None:
                 last = changed if last is None else max(last, changed)
     return last, recorded
+
+
+def _keyed(kind: Kind, member: Any, body: str) -> tuple[str, datetime | None]:
+    """A member's delivery key and its date of change. One the poller cannot read is keyed
+    on its content, so it is recorded all the same (once) and the worker decides."""
+    try:
+        item_id = resource_id(member.get("@id"), kind)
+        changed = jsonld.moment(member.get("modified")) or jsonld.moment(member.get("created"))
+    except Exception as exc:
+        log.warning(
+            "poller: a %s search result it cannot read (%s: %s)", kind, type(exc).__name__, exc
+        )
+        item_id, changed = None, None
+    if item_id is None:
+        return f"poll:{kind}:content:{hashlib.sha256(body.encode()).hexdigest()[:40]}", changed
+    return f"poll:{kind}:{item_id}:{changed.isoformat() if changed else 'none'}"[:255], changed
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

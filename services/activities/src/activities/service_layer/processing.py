@@ -246,7 +246,7 @@ async def drain(
     try:
         return await settle(sessions, ready)
     except Exception as exc:
-        if is_transient(exc) and not await _database_answers(sessions):
+        if is_transient(exc) and not await database_answers(sessions):
             raise
         log.warning(
             "a batch of %d deliveries failed (%s: %s); settling them one by one",
@@ -261,14 +261,14 @@ async def _settle_alone(sessions: async_sessionmaker[AsyncSession], prepared: Pr
     try:
         return (await settle(sessions, [prepared]))[0]
     except Exception as exc:
-        if is_transient(exc) and not await _database_answers(sessions):
+        if is_transient(exc) and not await database_answers(sessions):
             raise  # an outage: the round fails, nothing is counted
         delivery = prepared.delivery
         log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
         return (await settle(sessions, [charged(delivery, reason(exc))]))[0]
 
 
-async def _database_answers(sessions: async_sessionmaker[AsyncSession]) -> bool:
+async def database_answers(sessions: async_sessionmaker[AsyncSession]) -> bool:
     """Whether the database is up: then an error that looked like an outage was not one."""
     try:
         async with sessions() as session:
