@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -243,3 +244,69 @@ async def test_a_dead_letter_refused_even_reduced_is_logged_counted_and_skipped(
 
 async def _effects(sessions: Sessions, expected: int) -> bool:
     return len(await effect_rows(sessions)) == expected
+
+
+# aiokafka's C parser (what runs) raises UnicodeDecodeError for the whole `getmany` on a
+# header NAME that is not UTF-8; any other client (librdkafka, kcat) can write one. aiokafka
+# itself encodes header names, so its pure-Python builder writes this one, through a str
+# whose UTF-8 is not UTF-8.
+_WRITE_BAD_HEADER_NAME = """
+import asyncio, json, os, sys
+os.environ["AIOKAFKA_NO_EXTENSIONS"] = "1"
+from aiokafka import AIOKafkaProducer
+
+class NotUtf8(str):
+    def encode(self, *args, **kwargs):
+        return b"\\xff\\xfe"
+
+async def main():
+    producer = AIOKafkaProducer(bootstrap_servers=sys.argv[1])
+    await producer.start()
+    for key, value, headers in json.loads(sys.argv[3]):
+        headers = [(NotUtf8(n[1:]) if n.startswith("!") else n, v.encode()) for n, v in headers]
+        await (await producer.send(sys.argv[2], value.encode(), key.encode(), headers=headers))
+    await producer.stop()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_record_the_kafka_client_cannot_parse_is_dead_lettered_and_skipped(
+    pg_sessions: Sessions, kafka_bootstrap_servers: str, make_topics: MakeTopics
+) -> None:
+    """Before: the consumer task ended with UnicodeDecodeError out of getmany (a crash
+    loop, as for case 3). Each record is sent in its own batch."""
+    topic, dead_letters = await make_topics(2, partitions=1)
+    catalog = thing_catalog(topic)
+    first, last = thing_event(catalog, "k", 1), thing_event(catalog, "k", 2)
+
+    def as_text(message: Message, bad_header: bool = False) -> list[object]:
+        key, value, headers = message
+        names = [(n, v.decode()) for n, v in headers] + ([("!x", "y")] if bad_header else [])
+        return [(key or b"").decode(), value.decode(), names]
+
+    records = [
+        as_text(first.to_kafka()),
+        as_text(thing_event(catalog, "k", 13).to_kafka(), bad_header=True),
+        as_text(last.to_kafka()),
+    ]
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _WRITE_BAD_HEADER_NAME,
+        kafka_bootstrap_servers,
+        topic,
+        json.dumps(records),
+    )
+    assert await writer.wait() == 0
+    consumer = dead_letter_consumer(kafka_bootstrap_servers, pg_sessions, topic, dead_letters)
+
+    async with running(consumer.run):
+        await eventually(lambda: _effects(pg_sessions, 2), 30)
+
+    assert [n for _, _, n in await effect_rows(pg_sessions)] == [1, 2]
+    [letter] = await read_topic(kafka_bootstrap_servers, dead_letters)
+    headers = dict(letter.headers)
+    assert headers["dlq_original_offset"] == b"1"
+    assert headers["dlq_category"] == b"undecodable"
+    assert b"UnicodeDecodeError" in headers["dlq_reason"]

@@ -32,12 +32,19 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
+from aiokafka.errors import (
+    CommitFailedError,
+    CorruptRecordException,
+    IllegalStateError,
+    KafkaError,
+    KafkaTimeoutError,
+)
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -127,6 +134,29 @@ def _header_type(record: KafkaRecord) -> str:
             except (AttributeError, UnicodeDecodeError):  # no value, or not UTF-8
                 return "invalid"
     return "unknown"
+
+
+_PROBE_RECORDS = 1000  # good records per partition read one by one to find an unreadable one
+
+
+def unreadable_record(exc: BaseException) -> bool:
+    """Whether `getmany` failed on a record it could not parse (rather than on the broker)."""
+    if isinstance(exc, CorruptRecordException):
+        return True
+    return not isinstance(exc, KafkaError | OSError | asyncio.CancelledError)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Stands for a record the Kafka client cannot parse: only where it is is known."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int = -1
+    key: bytes | None = None
+    value: bytes | None = None
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 def broker_outage(exc: BaseException) -> bool:
@@ -240,10 +270,81 @@ class EventConsumer:
             await future
 
         while not stop.is_set():
-            batches = await consumer.getmany(timeout_ms=500)
+            try:
+                batches = await consumer.getmany(timeout_ms=500)
+            except Exception as exc:
+                if not unreadable_record(exc):
+                    raise
+                if not await self._skip_unreadable(consumer, exc, stop, dead_letters):
+                    raise  # no record of ours is at fault after all
+                continue
             for tp, records in batches.items():
                 if not await self._consume_partition(consumer, tp, records, stop, dead_letters):
                     break
+
+    async def _skip_unreadable(
+        self, consumer: Any, error: Exception, stop: asyncio.Event, dead_letters: DeadLetterSink
+    ) -> bool:
+        """Find the records aiokafka cannot parse, dead-letter each and seek past it; whether
+        any was found.
+
+        aiokafka raises while it parses a fetched record (UnicodeDecodeError for a header
+        name that is not UTF-8, CorruptRecordException for a bad CRC), for the whole
+        `getmany`, without saying where; it would raise again on every fetch. So every
+        assigned partition is read again from the last settled offset, one record at a
+        time: the good ones are handled, and where reading raises, the position is the
+        unreadable record. A fetch from inside a record batch parses the batch from its
+        start, so the records after an unreadable one in the same batch cannot be read
+        either: they are dead-lettered too, each with its offset (another client can read
+        them there). At most `_PROBE_RECORDS` good records per partition are read this way.
+        """
+        found = False
+        for tp in sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition)):
+            offset = self._uncommitted.get(tp)
+            if offset is None:
+                committed = await consumer.committed(tp)
+                offset = committed if committed is not None else 0
+            consumer.seek(tp, offset)  # drop what was fetched: it is read again below
+            found_here, good = False, 0
+            while good < _PROBE_RECORDS and not stop.is_set() and not self._revoking:
+                try:
+                    batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1)
+                except Exception as exc:
+                    if not unreadable_record(exc):
+                        raise
+                    position = await consumer.position(tp)
+                    reason = EnvelopeError(
+                        "the Kafka client cannot read this record (or the record batch it is "
+                        f"in): {type(exc).__name__}: {exc}"
+                    )
+                    placeholder = _Unreadable(tp.topic, tp.partition, position)
+                    if (
+                        await self._dead_letter(
+                            placeholder, reason, 0, None, "unknown", stop, dead_letters
+                        )
+                        is None
+                    ):
+                        return True
+                    consumer.seek(tp, position + 1)
+                    self._uncommitted[tp] = position + 1
+                    await self._commit_pending(consumer, tp, stop)
+                    found = found_here = True
+                    continue
+                records = batch.get(tp, [])
+                if not records:
+                    break
+                if not await self._consume_partition(consumer, tp, records, stop, dead_letters):
+                    return found
+                if found_here:
+                    break  # past the unreadable records: back to reading in batches
+                good += len(records)
+        if not found:
+            log.error(
+                "consumer %s: reading records failed, but no unreadable record was found: %s",
+                self.name,
+                error,
+            )
+        return found
 
     async def _consume_partition(
         self,
