@@ -3,7 +3,7 @@
 .PHONY: run test bench chaos lint format typecheck contracts setup clean
 
 run: ## Start the whole platform locally (SQLite files, a local Kafka); Ctrl-C stops it
-	./scripts/run.sh
+	@./scripts/run.sh
 
 test: ## Start real Kafka and PostgreSQL, run lint, types and every test, tear down
 	./scripts/test.sh $(ARGS)

@@ -3,16 +3,37 @@
 # service under var/data and a local single-node Kafka under var/kafka. Ctrl-C stops all.
 # Set KAFKA_BOOTSTRAP_SERVERS to use an external Kafka instead, and <SERVICE>_DATABASE_URL
 # to use external databases.
+#
+# What a person sees: one line per set-up step (their detail goes to var/log/run-setup.log,
+# shown when a step fails), the banner, the three things to do first once every API
+# answers, and then only what the services log (LOG_LEVEL, WARNING by default here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh run
 PY=.venv/bin/python
 export STEM_DATA_DIR="${STEM_DATA_DIR:-var/data}"
-mkdir -p "$STEM_DATA_DIR"
+mkdir -p "$STEM_DATA_DIR" var/log
+# Readable, coloured log lines when this runs at a terminal: honcho hands each service a
+# pipe, so the services cannot tell by themselves (stemkit.logging). JSON otherwise.
+if [ -t 1 ] && [ -z "${STEM_LOG_FORMAT:-}" ]; then
+  export STEM_LOG_FORMAT=console
+fi
+
+SETUP_LOG=var/log/run-setup.log
+: >"$SETUP_LOG"
+quietly() { # run a set-up step into SETUP_LOG (plain text); on failure show its end and stop
+  if ! NO_COLOR=1 "$@" >>"$SETUP_LOG" 2>&1; then
+    echo "==> failed: $*; the end of $SETUP_LOG:" >&2
+    tail -n 40 "$SETUP_LOG" >&2
+    exit 1
+  fi
+}
 
 started_kafka=""
+waiter=""
 cleanup() {
   set +e
+  [ -n "$waiter" ] && kill "$waiter" 2>/dev/null
   if [ -n "$started_kafka" ]; then
     echo "==> stopping the local Kafka"
     $PY tools/infra/kafka.py stop --dir var/kafka >/dev/null
@@ -21,28 +42,38 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  echo "==> starting a local Apache Kafka (KRaft) in var/kafka"
-  $PY tools/infra/kafka.py start --dir var/kafka --port 9092 --controller-port 9093
+  echo "==> starting a local Apache Kafka (KRaft) in var/kafka (the first time: fetching its jars)"
+  quietly $PY tools/infra/kafka.py start --dir var/kafka --port 9092 --controller-port 9093
   started_kafka=yes
   export KAFKA_BOOTSTRAP_SERVERS=localhost:9092
 fi
-$PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"
+quietly $PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"
 
-echo "==> migrating the databases"
-for service in registry activities subsidy; do
-  $PY -m "$service.entrypoints.cli" migrate
+echo "==> migrating the databases; loading reference data and [DEMO] academies"
+migrations=()
+for service in registry activities subsidy; do # one database each: side by side
+  quietly $PY -m "$service.entrypoints.cli" migrate &
+  migrations+=($!)
 done
-echo "==> loading reference data (municipalities, postal codes) and [DEMO] academies"
-$PY -m registry.entrypoints.cli load-reference
-$PY -m registry.entrypoints.cli seed-demo
-$PY tools/demo_activities.py load  # [DEMO] history academies and activities 2019-2025 (stem report)
+for pid in "${migrations[@]}"; do wait "$pid" || exit 1; done
+quietly $PY -m registry.entrypoints.cli load-reference
+quietly $PY -m registry.entrypoints.cli seed-demo
+$PY tools/demo_activities.py load # [DEMO] history academies and activities 2019-2025 (stem report)
 
+# The services say only what a person should see (warnings and errors) unless asked:
+# LOG_LEVEL=INFO make run for what each process does, DEBUG for every event.
+export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 $PY tools/devbanner.py
+$PY tools/devbanner.py next-steps &
+waiter=$!
 # Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
-# asked for is a clean exit, not an error.
+# asked for is a clean exit, not an error. Its "started (pid=...)" lines say nothing a
+# person needs; the filter ignores Ctrl-C and ends when honcho does.
 stopped=""
 trap 'stopped=yes' INT
 exec_status=0
-.venv/bin/honcho start -f Procfile || exec_status=$?
+.venv/bin/honcho start -f Procfile 2>&1 |
+  (trap '' INT && grep --line-buffered -v -e ' started (pid=' -e ' sending SIGTERM to ' || true) ||
+  exec_status=$?
 [ -n "$stopped" ] && exit 0
 exit $exec_status

@@ -470,4 +470,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:  # Ctrl-C during `make run`'s set-up: no traceback
+        raise SystemExit(130) from None

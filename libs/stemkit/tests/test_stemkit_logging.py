@@ -34,11 +34,13 @@ class Terminal(io.StringIO):
 def restore_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("STEM_LOG_FORMAT", "STEM_ENV", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    root, uvicorn = logging.getLogger(), logging.getLogger("uvicorn.error")
-    saved = root.handlers[:], root.level, uvicorn.level
+    root = logging.getLogger()
+    quieted = [logging.getLogger(name) for name in ("uvicorn.error", "aiokafka")]
+    saved = root.handlers[:], root.level, [logger.level for logger in quieted]
     yield
     root.handlers[:], root.level = saved[0], saved[1]
-    uvicorn.setLevel(saved[2])
+    for logger, level in zip(quieted, saved[2], strict=True):
+        logger.setLevel(level)
 
 
 def lines_logged(
@@ -50,6 +52,9 @@ def lines_logged(
     try:
         logging.getLogger("unit").info("academy registered", extra={"academy_id": "a-1"})
         logging.getLogger("uvicorn.error").info("Started server process [1]")
+        logging.getLogger("aiokafka.consumer.group_coordinator").warning(
+            "Marking the coordinator dead"
+        )
     finally:
         event_id_var.reset(token)
     return stderr.getvalue().splitlines()
@@ -58,7 +63,7 @@ def lines_logged(
 def test_on_a_terminal_one_coloured_line_per_record_with_its_event_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    [line] = lines_logged(monkeypatch, Terminal())  # uvicorn's start-up chatter left out
+    [line] = lines_logged(monkeypatch, Terminal())  # uvicorn's and aiokafka's chatter left out
     assert "academy registered" in line
     assert "event_id" in line and "ce-42" in line and "a-1" in line
     assert "\x1b[" in line  # coloured (ANSI), by level
@@ -70,6 +75,7 @@ def test_not_a_terminal_means_json_as_before(monkeypatch: pytest.MonkeyPatch) ->
     assert [(r["level"], r["message"], r["event_id"], r["service"]) for r in lines] == [
         ("INFO", "academy registered", "ce-42", "unit-console"),
         ("INFO", "Started server process [1]", "ce-42", "unit-console"),
+        ("WARNING", "Marking the coordinator dead", "ce-42", "unit-console"),
     ]
 
 

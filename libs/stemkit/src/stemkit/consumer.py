@@ -105,8 +105,6 @@ class Outcome(StrEnum):
     DEAD_LETTER_FAILED = "dead_letter_failed"  # not even a reduced dead letter could be sent
 
 
-# What `read` rejects before any handler runs: dead-lettered at once, without retries.
-REJECTED = (EnvelopeError, UnknownEventType, ContractViolation)
 REDUCED_VALUE_BYTES = 4096  # of the original value, in a dead letter too large to send whole
 _MAX_TYPE_LABELS = 100  # distinct `type` label values of hostile records, then "other"
 _type_labels: set[str] = set()
@@ -426,7 +424,8 @@ class EventConsumer:
     # -- reading a record -------------------------------------------------------------------
 
     def read(self, record: KafkaRecord) -> CloudEvent:
-        """The event in `record`, admitted by the rules of ADR 0009, or one of `REJECTED`.
+        """The event in `record`, admitted by the rules of ADR 0009; else it raises, and the
+        record is dead-lettered at once, without retries.
 
         Not a CloudEvent (whatever went wrong reading it) -> EnvelopeError; with a catalogue,
         a type not catalogued for the record's topic -> UnknownEventType, and data of a type
@@ -577,7 +576,7 @@ class EventConsumer:
         """
         try:
             event = self.read(record)
-        except Exception as exc:  # any of REJECTED, or whatever else reading it raised
+        except Exception as exc:  # EnvelopeError, UnknownEventType, ContractViolation
             type_name = _header_type(record)
             if isinstance(exc, UnknownEventType):
                 EVENTS_UNKNOWN.labels(self.name, type_name).inc()
@@ -603,10 +602,9 @@ class EventConsumer:
 
     def _log_outcome(self, record: KafkaRecord, event: CloudEvent, outcome: Outcome) -> None:
         # One line per event, carrying its CloudEvent id (in `event_id_var`): the trail an
-        # operator follows from a producer's outbox to this consumer's effect. "handled" is
-        # the everyday case: DEBUG, so a development console is not a wall of it.
-        log.log(
-            logging.DEBUG if outcome is Outcome.HANDLED else logging.INFO,
+        # operator follows from a producer's outbox to this consumer's effect. DEBUG: it is
+        # the everyday case, and a console at INFO must not be a wall of it.
+        log.debug(
             "event %s",
             outcome.value,
             extra={

@@ -99,8 +99,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             continue
         logger.handlers[:] = []
         logger.propagate = True
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
-    # On a console a person needs no "Started server process" and three more lines per
-    # service (the banner says where each listens); uvicorn's warnings and errors still show.
+    # On a console a person needs neither uvicorn's "Started server process" and three more
+    # lines per service (the banner says where each listens) nor aiokafka's warnings about
+    # retries it makes by itself ("Marking the coordinator dead" while a new broker starts);
+    # errors still show, and our own code warns when a retry is not enough.
+    logging.getLogger("aiokafka").setLevel(
+        max(logging.ERROR if console else logging.WARNING, root.level)
+    )
     quieter = max(logging.WARNING, root.level) if console else logging.NOTSET
     logging.getLogger("uvicorn.error").setLevel(quieter)
