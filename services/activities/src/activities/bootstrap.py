@@ -18,7 +18,9 @@ def database_url(settings: Settings) -> str:
 
 def open_database(settings: Settings) -> db.Database:
     """The engine and session factory; nothing connects before the first use."""
-    return db.open_database(database_url(settings))
+    return db.open_database(
+        database_url(settings), statement_timeout=settings.database_statement_timeout
+    )
 
 
 def migrate(settings: Settings) -> None:
