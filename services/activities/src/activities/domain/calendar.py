@@ -43,7 +43,7 @@ def occurrences(document: Mapping[str, Any]) -> tuple[Occurrence, ...]:
     found = _dated(jsonld.items(document.get("subEvent"))) or _dated([document])
     if not found:
         raise NoUsableDate(
-            f"no usable date: calendarType {calendar_type!r} without a readable "
+            f"no usable date: calendarType {jsonld.shown(calendar_type)} without a readable "
             "subEvent[].startDate or startDate"
         )
     return tuple(sorted(found, key=lambda o: (o.start, o.end or o.start, o.status or "")))

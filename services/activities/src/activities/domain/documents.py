@@ -8,6 +8,7 @@ by its `@id` (`/event[s]/`, `/place[s]/`, `/organizer[s]/`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +37,20 @@ class Document:
     body: Mapping[str, Any]
 
 
+def parse(body: str | bytes) -> Notification | Document:
+    """A body as the webhook stores it or a fetch returns it: JSON, then `classify`.
+    `UnreadableDocument` for text that is not JSON we read (invalid UTF-8, nesting deeper
+    than the parser goes, a number too long). Duplicate keys: the last one wins, as in
+    every JSON parser the platform uses."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise UnreadableDocument("the body is not JSON we read: nested too deeply") from None
+    except ValueError as exc:  # UnicodeDecodeError is one
+        raise UnreadableDocument(f"the body is not JSON: {exc}") from None
+    return classify(data)
+
+
 def classify(data: Any) -> Notification | Document:
     """Raises `UnreadableDocument` for a shape it does not know."""
     if not isinstance(data, Mapping):
@@ -47,16 +62,18 @@ def classify(data: Any) -> Notification | Document:
             item_id = resource_id(iri, kind)
             if iri is not None and item_id is not None:
                 return Notification(kind=kind, item_id=item_id, iri=iri)
+        shown = jsonld.shown(payload.get("iri"))
         raise UnreadableDocument(
-            f"a change notification whose payload.iri {payload.get('iri')!r} is not the URI "
+            f"a change notification whose payload.iri {shown} is not the URI "
             "of a UiTdatabank event, place or organizer"
         )
     for kind in KINDS:
         item_id = resource_id(data.get("@id"), kind)
         if item_id is not None:
             return Document(kind=kind, item_id=item_id, body=data)
+    shown = jsonld.shown(data.get("@id"))
     raise UnreadableDocument(
-        f"unknown shape: @id {data.get('@id')!r} is not the URI of a UiTdatabank event, "
+        f"unknown shape: @id {shown} is not the URI of a UiTdatabank event, "
         "place or organizer, and the body is no change notification (payload.iri)"
     )
 

@@ -9,6 +9,7 @@ what is fatal.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from activities.domain.model import BRUSSELS
 
 LANGUAGES = ("nl", "fr", "de", "en")
 _FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def language_order(main_language: Any) -> list[str]:
@@ -66,10 +68,13 @@ def moment(value: Any) -> datetime | None:
 
 def string(value: Any) -> str | None:
     """A non-empty stripped string; numbers too (postal codes arrive as ints sometimes).
-    NUL characters go: PostgreSQL cannot store them in text or JSONB."""
+    NUL characters go: PostgreSQL cannot store them in text or JSONB. A lone surrogate
+    (JSON's "\\ud800" escape parses to one) becomes U+FFFD: UTF-8 cannot encode it, so
+    neither the database nor the event could carry the text."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
-    return str(value).replace("\x00", "").strip() or None
+    text = str(value).replace("\x00", "").strip()
+    return _SURROGATE.sub("\ufffd", text) or None
 
 
 def number(value: Any) -> float | None:
@@ -84,6 +89,23 @@ def number(value: Any) -> float | None:
     if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
     return None
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A value as a quarantine reason shows it: a string quoted and cut at `limit`
+    characters, an object or list by its kind (a document can hold megabytes there)."""
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = str(value) if isinstance(value, bool | float) or value is None else None
+    if isinstance(value, int):
+        text = str(value) if abs(value) < 10**limit else f"a number of over {limit} digits"
+    return text or f"a {type(value).__name__}"
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

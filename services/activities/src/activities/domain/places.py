@@ -59,7 +59,7 @@ def read_place(document: Any) -> Place:
     data = jsonld.mapping(document)
     place_id = resource_id(data.get("@id"), "place")
     if place_id is None:
-        raise UnreadablePlace(f"no UiTdatabank place id in @id {data.get('@id')!r}")
+        raise UnreadablePlace(f"no UiTdatabank place id in @id {jsonld.shown(data.get('@id'))}")
     location = read_location({**data, "duplicateOf": None}, data.get("mainLanguage"))
     beyond = limits.location_beyond(location)  # activities at this place carry its location
     if beyond is not None:
@@ -78,7 +78,7 @@ def read_organizer(document: Any) -> Organizer:
     data = jsonld.mapping(document)
     organizer_id = resource_id(data.get("@id"), "organizer")
     if organizer_id is None:
-        raise UnreadablePlace(f"no UiTdatabank organizer id in @id {data.get('@id')!r}")
+        raise UnreadablePlace(f"no UiTdatabank organizer id in @id {jsonld.shown(data.get('@id'))}")
     return Organizer(
         organizer_id=organizer_id,
         name=jsonld.text(data.get("name"), data.get("mainLanguage")),

@@ -28,8 +28,9 @@ def read_event(document: Any) -> Activity:
         raise UnreadableDocument("the document is not a JSON object")
     activity_id = resource_id(document.get("@id"), "event")
     if activity_id is None:
+        shown = jsonld.shown(document.get("@id"))
         raise UnreadableDocument(
-            f"no UiTdatabank event id in @id {document.get('@id')!r} (expected .../event[s]/<uuid>)"
+            f"no UiTdatabank event id in @id {shown} (expected .../event[s]/<uuid>)"
         )
     main = document.get("mainLanguage")
     name = jsonld.text(document.get("name"), main)
