@@ -338,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills-per-process", type=int, default=Options.kills_per_process)
     parser.add_argument("--quiesce-within", type=float, default=Options.quiesce_within)
     parser.add_argument("--keep", action="store_true", help="leave Kafka and PostgreSQL running")
+    parser.add_argument(
+        "--no-slow-poison",
+        action="store_true",
+        help="leave out the hostile kinds quarantined only after ~11 minutes of retries",
+    )
     args = parser.parse_args(argv)
     options = Options(
         changes=args.changes,
@@ -348,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         kills_per_process=args.kills_per_process,
         quiesce_within=args.quiesce_within,
         keep=args.keep,
+        slow_poison=not args.no_slow_poison,
     )
     report = asyncio.run(run(options))
     options.artifacts.mkdir(parents=True, exist_ok=True)
