@@ -14,8 +14,9 @@ from stemkit.db import Database
 from stemkit.kafka import KafkaPublisher
 from stemkit.logging import configure_logging
 from stemkit.relay import OutboxRelay
+from stemkit.retention import run_retention
 from stemkit.runner import run_until_signal, serve_metrics
-from stemkit.settings import ServiceSettings
+from stemkit.settings import DatabaseServiceSettings, ServiceSettings
 
 
 def run_relay(
@@ -24,7 +25,8 @@ def run_relay(
     open_database: Callable[[], Database],
     metrics_port: int | None,
 ) -> None:
-    """Publish the service's outbox until SIGTERM. Run exactly one per database."""
+    """Publish the service's outbox until SIGTERM, and purge its sent outbox rows and old
+    inbox rows now and then (`stemkit.retention`). Run exactly one per database."""
     configure_logging(f"{service}-relay", settings.log_level)
     serve_metrics(metrics_port)
 
@@ -34,8 +36,19 @@ def run_relay(
         outbox_relay = OutboxRelay(
             service=service, session_factory=database.session_factory, publisher=publisher
         )
+        jobs = [outbox_relay.run(stop)]
+        if isinstance(settings, DatabaseServiceSettings):  # one relay per database: it purges
+            jobs.append(
+                run_retention(
+                    service,
+                    database.session_factory,
+                    stop,
+                    retentions=settings.retentions(),
+                    interval=settings.retention_interval_seconds,
+                )
+            )
         try:
-            await outbox_relay.run(stop)
+            await asyncio.gather(*jobs)
         finally:
             await publisher.stop()
             await database.dispose()

@@ -8,10 +8,13 @@ activities service at its database; the Kafka address is shared by all:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stemkit.retention import REDELIVERY_WINDOW
 
 # Development defaults, printed by `make run`. Refused outside development.
 DEV_OPS_TOKEN = "dev-ops-token"
@@ -67,6 +70,41 @@ class DatabaseServiceSettings(ServiceSettings):
         description="Seconds PostgreSQL lets one statement run before cancelling it (0: no "
         "limit); below the gateway's GATEWAY_UPSTREAM_TIMEOUT (5 s). SQLite: not applied",
     )
+    outbox_retention_days: float = Field(
+        default=30,
+        ge=0,
+        description="Sent outbox rows are purged this many days after sending (0: kept for "
+        "ever); longer than the redelivery window (stemkit.retention)",
+    )
+    inbox_retention_days: float = Field(
+        default=30,
+        ge=0,
+        description="Inbox rows are purged this many days after handling (0: kept for ever); "
+        "longer than the redelivery window, 7 days (stemkit.retention)",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600, gt=0, description="Seconds between the relay's outbox and inbox purges"
+    )
+
+    @model_validator(mode="after")
+    def _retention_outlives_redelivery(self) -> DatabaseServiceSettings:
+        kept = (("OUTBOX", self.outbox_retention_days), ("INBOX", self.inbox_retention_days))
+        for name, days in kept:
+            if days and timedelta(days=days) <= REDELIVERY_WINDOW:
+                raise ValueError(
+                    f"<SERVICE>_{name}_RETENTION_DAYS {days:g} is within the redelivery window "
+                    f"({REDELIVERY_WINDOW.days} days): an event handed over again would be "
+                    "taken for new; choose more days, or 0 to keep rows for ever"
+                )
+        return self
+
+    def retentions(self) -> dict[str, timedelta | None]:
+        """How long sent outbox rows and inbox rows are kept; None: for ever."""
+        return {
+            "outbox": timedelta(days=self.outbox_retention_days) or None,
+            "inbox": timedelta(days=self.inbox_retention_days) or None,
+        }
+
 
     def database_url_for(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else the embedded SQLite file of `service`.
