@@ -13,6 +13,7 @@ from registry.domain.recognition import (
     Decision,
     Status,
     TransitionRefused,
+    check_role_year,
     decide,
     recognised_in_year,
     recognised_on,
@@ -155,3 +156,15 @@ def test_a_review_is_due_when_the_recognition_runs_out_before_the_date() -> None
     assert review_due(walk(PATHS["under_review"]), date(2030, 1, 1)) is None
     assert review_due(walk(PATHS["withdrawn"]), date(2030, 1, 1)) is None
     assert review_due([], date(2030, 1, 1)) is None
+
+
+@pytest.mark.parametrize("year", [2019, 2021, 2022])
+def test_roles_before_2023_are_refused_naming_the_year(year: int) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_role_year(year)
+    assert "from 2023" in refused.value.errors["year"] and str(year) in refused.value.errors["year"]
+
+
+def test_roles_from_2023_are_accepted() -> None:
+    for year in (2023, 2024, 2030):
+        check_role_year(year)  # no refusal

@@ -155,3 +155,20 @@ def review_due(history: Sequence[Decision], before: date) -> Decision | None:
     if current is None or current.status not in _RUNS_OUT or current.valid_until is None:
         return None
     return current if current.valid_until < before else None
+
+
+# The funding roles (Gangmaker, Ontwikkelaar, Uitroller) exist from the 2023 funding
+# system on [S subsidy-rules.md §1.2 calls G-I, V12; domain.md "from 2023"]; before it
+# academies were funded per activity or per municipality reached, without roles.
+ROLES_FROM_YEAR = 2023
+
+
+def check_role_year(year: int) -> None:
+    """Refuse a role for a year before the roles existed (`InvalidInput` on `year`)."""
+    if year < ROLES_FROM_YEAR:
+        raise InvalidInput(
+            {
+                "year": f"roles (gangmaker, ontwikkelaar, uitroller) exist from "
+                f"{ROLES_FROM_YEAR} (the 2023 funding system, VLAIO V12); {year} is before"
+            }
+        )

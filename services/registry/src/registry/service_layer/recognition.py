@@ -87,7 +87,11 @@ async def reviews_due(session: AsyncSession, before: date) -> list[Decision]:
 async def set_role(
     session: AsyncSession, academy_id: str, year: int, role: Role, *, held: bool
 ) -> list[tuple[int, str]]:
-    """Assign (`held`) or revoke a role; announced only when it changes. The roles after."""
+    """Assign (`held`) or revoke a role; announced only when it changes. The roles after.
+    Assigning one before 2023 is refused (`InvalidInput`): the roles start with the 2023
+    funding system. Revoking stays possible (to clean up a role stored before the rule)."""
+    if held:
+        recognition.check_role_year(year)
     if not await academy_store.lock(session, academy_id):
         raise UnknownAcademy(academy_id)
     current = await recognition_store.roles(session, academy_id)
