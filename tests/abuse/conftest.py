@@ -41,10 +41,11 @@ from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"abuse-suite-webhook-secret-0001").decode()
-PARTNER_KEY = "abuse-partner-key-5f1c9e"
-OPS_TOKEN = "abuse-ops-token-all-scopes-77d2"
-SCOPED_TOKENS = {scope: f"abuse-ops-token-{scope}-only" for scope in sorted(ALL_SCOPES)}
-UNSCOPED_TOKEN = "abuse-ops-token-no-scope"
+# At least 32 characters each: STEM_ENV=test refuses shorter secrets (stemkit.settings).
+PARTNER_KEY = "abuse-partner-key-5f1c9e-4b7a0d2e9c"
+OPS_TOKEN = "abuse-ops-token-all-scopes-77d2-a91c"
+SCOPED_TOKENS = {scope: f"abuse-ops-token-{scope}-only-3e8b9f0c2d" for scope in sorted(ALL_SCOPES)}
+UNSCOPED_TOKEN = "abuse-ops-token-no-scope-6d1f0a3b7e"
 UPSTREAMS = ("registry", "activities", "subsidy")
 
 

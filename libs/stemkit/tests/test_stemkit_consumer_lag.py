@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import SecretStr
 
+from stemkit.auth import require_ops_token
 from stemkit.consumer_lag import consumer_lag_router, group_lag
 
 pytestmark = pytest.mark.kafka
@@ -55,7 +56,11 @@ async def test_lag_is_the_end_minus_the_committed_offset(
     assert again == found  # reading moved nothing
 
     app = FastAPI()
-    app.include_router(consumer_lag_router(kafka_bootstrap_servers, group, SecretStr("t0k")))
+    app.include_router(
+        consumer_lag_router(
+            kafka_bootstrap_servers, group, Depends(require_ops_token(SecretStr("t0k")))
+        )
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://x") as api:
         assert (await api.get("/consumer-lag")).status_code == 401
         answer = await api.get("/consumer-lag", headers={"Authorization": "Bearer t0k"})

@@ -39,6 +39,7 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import MunicipalityDefined
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
+from stemkit.settings import DEV_GATEWAY_TOKEN
 
 UITDATABANK = Path(__file__).parent / "fixtures" / "uitdatabank"
 SECRET = "whsec_" + base64.b64encode(b"first-secret-for-the-tests-0001").decode()
@@ -78,7 +79,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         url = f"sqlite+aiosqlite:///{tmp_path}/activities.db"
     else:
         url = str(request.getfixturevalue("pg_database_url"))
-    settings = Settings(database_url=url, webhook_secrets=[SECRET, ROTATED])
+    # The test client presents the gateway's token, here with the read scope only, so that
+    # the ops routes refuse it (403) unless a test sends the ops token.
+    settings = Settings(
+        database_url=url, webhook_secrets=[SECRET, ROTATED], caller_scopes={"gateway": ["read"]}
+    )
     # A plain (not async) fixture: Alembic runs its own event loop, outside the test's.
     migrate(settings)
     return settings
@@ -94,7 +99,10 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://activities") as c:
+    reader = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://activities", headers=reader
+    ) as c:
         yield c
 
 

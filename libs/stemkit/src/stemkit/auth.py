@@ -1,26 +1,148 @@
-"""The ops credential: a bearer token that guards writes and internal reads."""
+"""Service credentials: who may call a service, and for what.
+
+Each caller of the registry, activities and subsidy services has its own bearer token
+(`Authorization: Bearer <token>`) with scopes: ops (`STEM_OPS_TOKEN`, every scope), the
+gateway (`STEM_GATEWAY_TOKEN`) and the `stem` CLI (`STEM_CLI_TOKEN`); each service says
+which scopes each caller has (`<SERVICE>_CALLER_SCOPES`). Every route but the platform's
+own (/healthz, /readyz, /metrics) and the signed webhook names the scope it needs, with
+FastAPI's `Security`; `check_every_door` refuses to build an app with a route that does not.
+See docs/adr/0010-service-credentials.md.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import Header, HTTPException, status
+from fastapi import FastAPI, Header, HTTPException, Security, params, status
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from pydantic import SecretStr
+
+# The scopes of the services' routes.
+READ = "read"  # the data the gateway serves partners (activities, academies, reach, ...)
+OPS = "ops"  # internal reads: quarantine, dead letters, lag, reviews due, reports, runs
+WRITE = "write"  # changes: imports, academies, recognition, calculation runs, replays
+ALL_SCOPES = frozenset({READ, OPS, WRITE})
+
+# The routes every service serves to anyone: probes and Prometheus.
+PLATFORM_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+_bearer = HTTPBearer(
+    auto_error=False,  # we answer 401 ourselves, with one message for every refusal
+    description="The caller's service token: ops, the gateway or the stem CLI",
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    scopes: frozenset[str]
+
+
+def _refused(detail: str, code: int = status.HTTP_401_UNAUTHORIZED) -> HTTPException:
+    return HTTPException(code, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Doorkeeper:
+    """The tokens one service accepts, each naming its caller and the caller's scopes.
+
+    Used as a FastAPI security dependency: `Security(doorkeeper, scopes=[READ])`, or the
+    shorthand `doorkeeper.require(READ)`. An empty token is never accepted, whatever the
+    settings say.
+    """
+
+    def __init__(self, callers: Mapping[str, tuple[SecretStr, Iterable[str]]]) -> None:
+        self._tokens = [
+            (token.get_secret_value().encode(), Caller(name, frozenset(scopes)))
+            for name, (token, scopes) in callers.items()
+            if token.get_secret_value()
+        ]
+
+    def caller_of(self, token: str) -> Caller | None:
+        """The caller whose token this is; every token is compared, in constant time."""
+        given, found = token.encode(), None
+        for known, caller in self._tokens:
+            if secrets.compare_digest(given, known) and given:
+                found = caller
+        return found
+
+    async def __call__(
+        self,
+        wanted: SecurityScopes,
+        credentials: HTTPAuthorizationCredentials | None = Security(_bearer),  # noqa: B008
+    ) -> Caller:
+        caller = self.caller_of(credentials.credentials) if credentials else None
+        if caller is None:
+            raise _refused("a service token is required (Authorization: Bearer <token>)")
+        missing = sorted(set(wanted.scopes) - caller.scopes)
+        if missing:
+            raise _refused(
+                f"the {caller.name} token lacks the scope {', '.join(missing)}",
+                status.HTTP_403_FORBIDDEN,
+            )
+        return caller
+
+    def require(self, *scopes: str) -> params.Security:
+        """A dependency (for `dependencies=[...]`) that admits callers with these scopes."""
+        return params.Security(self, scopes=list(scopes))
 
 
 def require_ops_token(token: SecretStr) -> Callable[[str | None], None]:
-    """A FastAPI dependency that answers 401 unless `Authorization: Bearer <token>` matches."""
+    """A FastAPI dependency that answers 401 unless `Authorization: Bearer <token>` matches
+    the ops token exactly; an empty token (configured or given) never matches."""
+    expected = token.get_secret_value().encode()
 
     def check(authorization: str | None = Header(default=None)) -> None:
         scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
-            given.encode(), token.get_secret_value().encode()
+        if (
+            scheme.lower() != "bearer"
+            or not expected
+            or not given.strip()
+            or not secrets.compare_digest(given.encode(), expected)
         ):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                detail="an ops bearer token is required (Authorization: Bearer <token>)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise _refused("an ops bearer token is required (Authorization: Bearer <token>)")
 
+    check.__stem_door__ = True  # type: ignore[attr-defined]
     return check
+
+
+def _guarded(dependant: Dependant) -> bool:
+    for sub in dependant.dependencies:
+        call: Any = sub.call
+        if isinstance(call, Doorkeeper) or getattr(call, "__stem_door__", False):
+            return True
+        if _guarded(sub):
+            return True
+    return False
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:
+    """(path, methods, dependant) of every API route of `app`, routers included (FastAPI
+    keeps included routers nested; their dependencies are merged into each route's)."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            found.append((context.path or "", set(context.methods or ()), context.dependant))
+    return found
+
+
+def unguarded_routes(app: FastAPI, public: Iterable[str] = ()) -> list[str]:
+    """`METHOD /path` of every API route that neither is public nor asks for a credential."""
+    open_paths = PLATFORM_PATHS | set(public)
+    return [
+        f"{','.join(sorted(methods))} {path}"
+        for path, methods, dependant in api_routes(app)
+        if path not in open_paths and not _guarded(dependant)
+    ]
+
+
+def check_every_door(app: FastAPI, public: Iterable[str] = ()) -> None:
+    """Refuse to start a service with a route that nobody guards (a route added without its
+    scope): public are the platform's routes and the paths given (the signed webhook)."""
+    forgotten = unguarded_routes(app, public)
+    if forgotten:
+        raise RuntimeError(f"routes without a credential check: {', '.join(forgotten)}")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, SecretStr
+from fastapi import APIRouter, HTTPException, params, status
+from pydantic import BaseModel
 
-from stemkit.auth import require_ops_token
 from stemkit.kafka_security import connection_options
 
 READ_TIMEOUT_SECONDS = 10.0
@@ -75,9 +74,10 @@ async def group_lag(
     return GroupLag(group=group, total=sum(p.lag for p in partitions), partitions=partitions)
 
 
-def consumer_lag_router(bootstrap_servers: str, group: str, ops_token: SecretStr) -> APIRouter:
-    """`GET /consumer-lag` (ops token): the lag of the service's consumer group."""
-    router = APIRouter(tags=["ops"], dependencies=[Depends(require_ops_token(ops_token))])
+def consumer_lag_router(bootstrap_servers: str, group: str, guard: params.Depends) -> APIRouter:
+    """`GET /consumer-lag`: the lag of the service's consumer group, behind `guard` (the
+    service's credential check, `stemkit.auth`)."""
+    router = APIRouter(tags=["ops"], dependencies=[guard])
 
     @router.get("/consumer-lag")
     async def consumer_lag() -> GroupLag:

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, SecretStr
+from fastapi import APIRouter, HTTPException, Query, params, status
+from pydantic import BaseModel
 
-from stemkit.auth import require_ops_token
 from stemkit.kafka_security import connection_options
 
 MAX_LIMIT = 500
@@ -106,9 +105,10 @@ async def read_dead_letters(
     return [_of(r) for *_, r in sorted(newest, key=lambda i: i[:3], reverse=True)]
 
 
-def dead_letter_router(bootstrap_servers: str, topic: str, ops_token: SecretStr) -> APIRouter:
-    """`GET /dead-letters?limit=` (ops token): the service's dead letters, newest first."""
-    router = APIRouter(tags=["ops"], dependencies=[Depends(require_ops_token(ops_token))])
+def dead_letter_router(bootstrap_servers: str, topic: str, guard: params.Depends) -> APIRouter:
+    """`GET /dead-letters?limit=`: the service's dead letters, newest first, behind `guard`
+    (the service's credential check, `stemkit.auth`)."""
+    router = APIRouter(tags=["ops"], dependencies=[guard])
 
     @router.get("/dead-letters")
     async def dead_letters(

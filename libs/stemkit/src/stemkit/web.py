@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -32,6 +33,14 @@ def stable_operation_id(route: APIRoute) -> str:
     """OpenAPI operation ids that do not change when a handler moves (tag-name)."""
     tag = route.tags[0] if route.tags else "default"
     return f"{tag}-{route.name}"
+
+
+def docs_only_in_development(environment: str) -> dict[str, Any]:
+    """FastAPI's arguments for /docs, /redoc and /openapi.json: served in development only
+    (the contracts are committed under contracts/openapi; a cluster has no use for them)."""
+    if environment == "development":
+        return {}
+    return {"docs_url": None, "redoc_url": None, "openapi_url": None}
 
 
 def add_platform_routes(

@@ -20,6 +20,7 @@ from activities.uitdatabank_standin.notify import notification
 from activities.uitdatabank_standin.store import Store
 from stemkit.contracts.registry import AcademyRegistered
 from stemkit.events import CloudEvent
+from stemkit.settings import DEV_OPS_TOKEN
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uitdatabank"
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
@@ -154,5 +155,5 @@ async def test_an_iri_on_another_host_is_quarantined_unfetched(
     await post_document(notification("http://169.254.169.254", "event", item), process=False)
 
     assert len(await processing.drain(sessions, uit_client)) == 1
-    page = await client.get("/quarantine", headers={"Authorization": "Bearer dev-ops-token"})
+    page = await client.get("/quarantine", headers={"Authorization": f"Bearer {DEV_OPS_TOKEN}"})
     assert "not an allowed UiTdatabank host" in page.json()["items"][0]["reason"]

@@ -51,7 +51,8 @@ def test_no_secret_at_all_is_refused() -> None:
 
 def test_production_refuses_the_dev_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STEM_ENV", "production")
-    monkeypatch.setenv("STEM_OPS_TOKEN", "a-real-ops-token")
+    for name in ("STEM_OPS_TOKEN", "STEM_GATEWAY_TOKEN", "STEM_CLI_TOKEN"):
+        monkeypatch.setenv(name, f"a-real-{name.lower()}-of-32-characters-at-least")
     monkeypatch.setenv("ACTIVITIES_WEBHOOK_SECRETS", f"{OTHER},{DEV_WEBHOOK_SECRET}")
     with pytest.raises(ValidationError, match="development secret"):
         Settings()

@@ -12,8 +12,9 @@ from stemkit.settings import ServiceSettings
 
 SERVICE = "gateway"
 
-# Development default, printed by `make run`; refused in production.
-DEV_PARTNER_KEY = "dev-partner-key"
+# Development default, printed by `make run`; refused in production. As long as a real key
+# must be (stemkit.settings.MIN_SECRET_LENGTH), so that a test environment may use it.
+DEV_PARTNER_KEY = "dev-partner-key-for-make-run-and-tests"
 
 
 def _comma_list(value: object) -> object:
@@ -103,6 +104,18 @@ class Settings(ServiceSettings):
         if self.environment == "production" and DEV_PARTNER_KEY in keys:
             raise ValueError("GATEWAY_PARTNER_API_KEYS must not hold the development key")
         return self
+
+    def named_secrets(self) -> list[tuple[str, str]]:
+        """The shared tokens, the partner keys and the extra ops tokens: each as long as a
+        secret must be outside development (stemkit.settings.check_secrets)."""
+        return [
+            *super().named_secrets(),
+            *(
+                ("GATEWAY_PARTNER_API_KEYS", key.get_secret_value())
+                for key in self.partner_api_keys
+            ),
+            *(("GATEWAY_OPS_TOKEN_SCOPES", token) for token in self.ops_token_scopes),
+        ]
 
     @model_validator(mode="after")
     def _each_replica_can_pay_the_costliest_query(self) -> Settings:

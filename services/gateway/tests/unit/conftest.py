@@ -26,6 +26,8 @@ from gateway.entrypoints.api import create_app
 
 PARTNER_KEY = "partner-key-for-tests"
 OPS_TOKEN = "ops-token-for-tests"
+# What the gateway presents upstream (its own service token); the fakes' ops reads check it.
+GATEWAY_TOKEN = "gateway-service-token-for-tests"
 ACADEMIES = [
     {"id": f"acad-{n}", "name": f"[DEMO] Academy {n}", "uit_organizer_ids": [], "demo": True}
     for n in range(3)
@@ -318,7 +320,7 @@ def fake_upstreams() -> dict[str, FastAPI]:
 
     @activities.get("/quarantine")
     async def quarantine(request: Request, limit: int = 100) -> Any:
-        if request.headers.get("authorization") != f"Bearer {OPS_TOKEN}":
+        if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
             return JSONResponse({"detail": "ops only"}, status_code=401)
         item = {
             "webhook_id": "w-1",
@@ -333,7 +335,7 @@ def fake_upstreams() -> dict[str, FastAPI]:
     def dead_letter_route(app: FastAPI, consumer: str) -> None:
         @app.get("/dead-letters")
         async def dead_letters(request: Request, limit: int = 50) -> Any:
-            if request.headers.get("authorization") != f"Bearer {OPS_TOKEN}":
+            if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
                 return JSONResponse({"detail": "ops only"}, status_code=401)
             return [
                 {**letter, "document": {**letter["document"], "consumer": consumer}}
@@ -430,6 +432,7 @@ def settings(tmp_path: Path) -> Settings:
         environment="development",
         partner_api_keys=[SecretStr(PARTNER_KEY)],
         ops_token=SecretStr(OPS_TOKEN),
+        gateway_token=SecretStr(GATEWAY_TOKEN),
         data_dir=str(tmp_path),
     )
 

@@ -24,11 +24,13 @@ def test_development_has_the_dev_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_production_refuses_the_dev_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STEM_ENV", "production")
-    monkeypatch.setenv("STEM_OPS_TOKEN", "a-real-ops-secret")
-    monkeypatch.setenv("GATEWAY_PARTNER_API_KEYS", f"real-key,{DEV_PARTNER_KEY}")
+    for name in ("STEM_OPS_TOKEN", "STEM_GATEWAY_TOKEN", "STEM_CLI_TOKEN"):
+        monkeypatch.setenv(name, f"a-real-{name.lower()}-of-32-characters-at-least")
+    real_key = "a-real-partner-key-of-32-characters-at-least"
+    monkeypatch.setenv("GATEWAY_PARTNER_API_KEYS", f"{real_key},{DEV_PARTNER_KEY}")
     with pytest.raises(ValidationError, match="development key"):
         Settings()
-    monkeypatch.setenv("GATEWAY_PARTNER_API_KEYS", "real-key")
+    monkeypatch.setenv("GATEWAY_PARTNER_API_KEYS", real_key)
     assert not Settings().graphiql
 
 

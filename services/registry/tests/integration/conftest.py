@@ -22,8 +22,11 @@ from registry.entrypoints.cli import load_reference_data
 from stemkit.contracts import CATALOG
 from stemkit.events import CloudEvent
 from stemkit.migrations import upgrade_to_head
+from stemkit.settings import DEV_GATEWAY_TOKEN
 
-OPS_TOKEN = "registry-test-ops-token"
+OPS_TOKEN = "registry-test-ops-token-at-least-32-chars"
+# What the gateway presents (read and ops scopes, no write): the test client's default.
+READER = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
 CONTRACTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 
 
@@ -57,7 +60,9 @@ async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://registry", headers=READER
+    ) as http:
         yield http
     await database_of(app).dispose()
 

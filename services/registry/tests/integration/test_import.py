@@ -16,7 +16,7 @@ from registry.entrypoints.bulk import import_file
 
 pytestmark = pytest.mark.postgres
 
-OPS = {"Authorization": "Bearer registry-test-ops-token"}
+OPS = {"Authorization": "Bearer registry-test-ops-token-at-least-32-chars"}
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
 HEADER = (
     "name,enterprise_number,uit_organizer_ids,home_nis_code,website,fixed_site,fixed_postal_code"
@@ -89,7 +89,7 @@ async def test_the_api_imports_all_or_nothing(api: httpx.AsyncClient) -> None:
     }
     assert await names(api) == []
     unauthorised = await api.post("/academies/import", content=csv_text(*GOOD))
-    assert unauthorised.status_code == 401
+    assert unauthorised.status_code == 403  # the client's reading token may not write
     bad_header = await api.post("/academies/import", content="naam\nX\n", headers=headers)
     assert bad_header.json()["errors"][0]["field"] == "header"
 

@@ -15,10 +15,11 @@ from registry.entrypoints.api import create_app, database_of
 from registry.service_layer.demo import DEMO_ACADEMIES
 
 ORGANIZER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
+TOKEN = "t"  # development: any non-empty ops token will do
 
 
 async def test_migrate_load_seed_and_register_on_sqlite(tmp_path: Path) -> None:
-    settings = Settings(data_dir=str(tmp_path / "data"), ops_token=SecretStr("t"))
+    settings = Settings(data_dir=str(tmp_path / "data"), ops_token=SecretStr(TOKEN))
     assert database_url(settings) == f"sqlite+aiosqlite:///{tmp_path}/data/registry.db"
 
     await asyncio.to_thread(cli.migrate, settings)
@@ -27,17 +28,20 @@ async def test_migrate_load_seed_and_register_on_sqlite(tmp_path: Path) -> None:
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as api:
+        reader = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://registry", headers=reader
+        ) as api:
             created = await api.post(
                 "/academies",
                 json={"name": "Codeclub Gent", "uit_organizer_ids": [ORGANIZER]},
-                headers={"Authorization": "Bearer t"},
+                headers={"Authorization": f"Bearer {TOKEN}"},
             )
             assert created.status_code == 201, created.text
             again = await api.post(
                 "/academies",
                 json={"name": "Other", "uit_organizer_ids": [ORGANIZER.upper()]},
-                headers={"Authorization": "Bearer t"},
+                headers={"Authorization": f"Bearer {TOKEN}"},
             )
             assert again.status_code == 409
             listed = (await api.get("/academies")).json()

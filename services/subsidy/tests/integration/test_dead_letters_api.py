@@ -14,11 +14,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from stemkit.kafka import dead_letter_message
+from stemkit.settings import DEV_OPS_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 
 pytestmark = pytest.mark.kafka
-OPS = {"Authorization": "Bearer dev-ops-token"}
+OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 
 
 @pytest.fixture

@@ -8,8 +8,12 @@ import httpx
 import pytest
 
 from stemkit.events import CloudEvent
+from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
+
+# The gateway's token (read and ops scopes, no write): what the clients present.
+READER = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
 
 
 @pytest.fixture
@@ -17,7 +21,9 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database_url=database_url))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://subsidy") as c,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://subsidy", headers=READER
+        ) as c,
     ):
         yield c
 

@@ -12,6 +12,7 @@ import pytest
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import Centroid, MunicipalityDefined
 from stemkit.events import CloudEvent
+from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 
@@ -25,6 +26,10 @@ PLACES = [  # nis, name, to, merged_into, lat, lon
     ("24062", "Leuven", None, None, 50.88, 4.70),
     ("24009", "Bertem", None, None, 50.86, 4.63),
 ]
+
+
+# The gateway's token (read and ops scopes, no write): what the clients present.
+READER = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
 
 
 @pytest.fixture
@@ -48,7 +53,9 @@ async def client(
     app = create_app(Settings(database_url=database_url, environment="test"))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://subsidy") as c,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://subsidy", headers=READER
+        ) as c,
     ):
         yield c
 

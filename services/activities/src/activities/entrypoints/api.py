@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
@@ -16,10 +16,18 @@ from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
 from activities.entrypoints.webhook import webhook_router
-from stemkit.auth import require_ops_token
+from stemkit.auth import READ, WRITE, check_every_door
 from stemkit.logging import configure_logging
 from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
+from stemkit.web import (
+    add_platform_routes,
+    database_and_broker_checks,
+    docs_only_in_development,
+    stable_operation_id,
+)
+
+# Public, each with its own check: the UiTdatabank webhook verifies its signature.
+SIGNED_PATHS = ("/webhooks/uitdatabank",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The STEM-kalender built from UiTdatabank documents.",
         version="1",
         lifespan=lifespan,
+        **docs_only_in_development(settings.environment),
         generate_unique_id_function=stable_operation_id,
         # The platform's metrics are Prometheus (stemkit.web); no OpenTelemetry provider is
         # set up, yet FastAPI's native telemetry looks the global ones up on every request
@@ -48,12 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
     add_platform_routes(app, SERVICE, checks, refuse_nul=True)
+    # The webhook checks its own signature (Standard Webhooks); every other route asks for a
+    # token with its scope (stemkit.auth).
     app.include_router(webhook_router(database, settings, intake))
-    app.include_router(read_router(database))
-    app.include_router(summary_router(database))
+    read = [settings.doorkeeper().require(READ)]
+    app.include_router(read_router(database), dependencies=read)
+    app.include_router(summary_router(database), dependencies=read)
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))
     app.include_router(ingestion_status_router(database, settings))
-    ops = Depends(require_ops_token(settings.ops_token))
-    app.include_router(parked_outbox_router(database.session_factory, ops))
+    app.include_router(
+        parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
+    )
+    check_every_door(app, public=SIGNED_PATHS)
     return app

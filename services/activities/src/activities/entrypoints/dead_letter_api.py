@@ -1,4 +1,4 @@
-"""`GET /dead-letters?limit=` (ops token): the consumer's dead letters, newest first."""
+"""`GET /dead-letters?limit=` (ops scope): the consumer's dead letters, newest first."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from fastapi import APIRouter
 
 from activities.config import Settings
 from activities.entrypoints.consumer import DEAD_LETTER_TOPIC
+from stemkit.auth import OPS
 from stemkit.dead_letters import dead_letter_router
 
 
 def dead_letters_router(settings: Settings) -> APIRouter:
     return dead_letter_router(
-        settings.kafka_bootstrap_servers, DEAD_LETTER_TOPIC, settings.ops_token
+        settings.kafka_bootstrap_servers,
+        DEAD_LETTER_TOPIC,
+        guard=settings.doorkeeper().require(OPS),
     )

@@ -1,19 +1,19 @@
-"""Ops reads of the ingestion's health (tag "ops", bearer token): when the Search API poller
-last synced, per kind, and the lag of this service's consumer group (`stemkit.consumer_lag`).
-The gateway's ops pages show both."""
+"""Ops reads of the ingestion's health (tag "ops", a token with the ops scope): when the
+Search API poller last synced, per kind, and the lag of this service's consumer group
+(`stemkit.consumer_lag`). The gateway's ops pages show both."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from activities.adapters.orm import poll_cursors
 from activities.config import Settings
 from activities.entrypoints.consumer import GROUP
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.db import Database
 
@@ -29,7 +29,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def ingestion_status_router(database: Database, settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["ops"], dependencies=[Depends(require_ops_token(settings.ops_token))])
+    guard = settings.doorkeeper().require(OPS)
+    router = APIRouter(tags=["ops"], dependencies=[guard])
 
     @router.get("/poller/status")
     async def poller_status() -> list[PollerCursor]:
@@ -42,7 +43,5 @@ def ingestion_status_router(database: Database, settings: Settings) -> APIRouter
             for r in rows
         ]
 
-    router.include_router(
-        consumer_lag_router(settings.kafka_bootstrap_servers, GROUP, settings.ops_token)
-    )
+    router.include_router(consumer_lag_router(settings.kafka_bootstrap_servers, GROUP, guard))
     return router

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from activities.adapters import deliveries
 from activities.config import Settings
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS, WRITE
 from stemkit.db import Database
 
 
@@ -46,7 +46,7 @@ def quarantine_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(
         prefix="/quarantine",
         tags=["quarantine"],
-        dependencies=[Depends(require_ops_token(settings.ops_token))],
+        dependencies=[settings.doorkeeper().require(OPS)],
     )
 
     @router.get("", response_model=QuarantinePage, summary="List the quarantine")
@@ -75,6 +75,7 @@ def quarantine_router(database: Database, settings: Settings) -> APIRouter:
         "/replay",
         response_model=ReplayResult,
         summary="Process quarantined deliveries again (after a fix)",
+        dependencies=[settings.doorkeeper().require(WRITE)],
     )
     async def replay(request: ReplayRequest) -> ReplayResult:
         async with database.session_factory() as session, session.begin():

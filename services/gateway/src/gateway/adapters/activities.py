@@ -114,11 +114,11 @@ _QUARANTINE = TypeAdapter(QuarantinePageRead)
 
 
 async def quarantine(
-    client: httpx.AsyncClient, ops_token: str, first: int, after: str | None
+    client: httpx.AsyncClient, token: str, first: int, after: str | None
 ) -> QuarantinePageRead:
-    """`GET /quarantine?limit=&after=` (ops: the gateway sends the platform's ops token)."""
+    """`GET /quarantine?limit=&after=` (the ops scope: the gateway's own service token)."""
     params = [("limit", str(first))] + ([("after", after)] if after else [])
-    headers = {"Authorization": f"Bearer {ops_token}"}
+    headers = {"Authorization": f"Bearer {token}"}
     response = await get_many(client, SERVICE, "/quarantine", params, headers=headers)
     found: QuarantinePageRead = parse(SERVICE, _QUARANTINE, response)
     return found

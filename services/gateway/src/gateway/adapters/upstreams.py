@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
+from pydantic import SecretStr
 
 from gateway.config import Settings
 
@@ -38,9 +39,15 @@ class Upstreams:
 
 
 def open_upstreams(
-    settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    *,
+    token: SecretStr | None = None,
 ) -> Upstreams:
-    """Clients with timeouts and a bounded pool; `transports` replaces the network in tests."""
+    """Clients with timeouts and a bounded pool, each presenting the caller's own service
+    token: the gateway's (`STEM_GATEWAY_TOKEN`) unless `token` names another caller's (the
+    `stem` CLI's). Never a partner's credential. `transports` replaces the network in tests."""
+    bearer = (token or settings.gateway_token).get_secret_value()
     timeout = httpx.Timeout(settings.upstream_timeout, connect=settings.upstream_connect_timeout)
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
@@ -57,7 +64,7 @@ def open_upstreams(
             timeout=timeout,
             limits=limits,
             transport=(transports or {}).get(name),
-            headers={"User-Agent": "stem-gateway"},
+            headers={"User-Agent": "stem-gateway", "Authorization": f"Bearer {bearer}"},
         )
         for name in UPSTREAMS
     }

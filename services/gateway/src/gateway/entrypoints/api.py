@@ -118,7 +118,7 @@ def _guard(settings: Settings) -> Guard:
         refused_cost=settings.refused_query_cost,
         production=settings.environment == "production",
         municipalities=MunicipalityCache(ttl=settings.reference_ttl),
-        upstream_token=settings.ops_token.get_secret_value(),
+        upstream_token=settings.gateway_token.get_secret_value(),
     )
 
 

@@ -35,9 +35,8 @@ class Guard:
     safelist: Mapping[str, str]
     production: bool
     municipalities: MunicipalityCache
-    upstream_token: str  # the platform's ops token, for the upstreams' ops-only reads
+    upstream_token: str  # the gateway's own service token (STEM_GATEWAY_TOKEN)
     academies: AcademyCache = field(default_factory=AcademyCache)
-    refused_cost: int = 50  # what a query refused before it runs pays (GATEWAY_REFUSED_QUERY_COST)
     refused_cost: int = 50  # what a query refused before it runs pays (GATEWAY_REFUSED_QUERY_COST)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from registry.bootstrap import open_database
@@ -19,11 +19,16 @@ from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.auth import require_ops_token
+from stemkit.auth import READ, WRITE, check_every_door
 from stemkit.db import Database
 from stemkit.logging import configure_logging
 from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
+from stemkit.web import (
+    add_platform_routes,
+    database_and_broker_checks,
+    docs_only_in_development,
+    stable_operation_id,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,21 +46,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Academies, their UiTdatabank organizer ids, and Flanders' municipalities",
         version="1.0.0",
         lifespan=lifespan,
+        **docs_only_in_development(settings.environment),
         generate_unique_id_function=stable_operation_id,
     )
     app.state.database = database
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
     add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # Before the academies' routes, so /academies/import is not read as an academy id.
-    app.include_router(import_router(database, settings))
-    app.include_router(academies_router(database, settings))
-    app.include_router(municipalities_router(database))
-    app.include_router(lookup_router())
-    app.include_router(recognition_router(database, settings))
-    app.include_router(report_router(database, settings))
+    # Every route asks for a token with the read scope at least; writes and internal reads
+    # add theirs (stemkit.auth).
+    read = [settings.doorkeeper().require(READ)]
+    app.include_router(import_router(database, settings), dependencies=read)
+    app.include_router(academies_router(database, settings), dependencies=read)
+    app.include_router(municipalities_router(database), dependencies=read)
+    app.include_router(lookup_router(), dependencies=read)
+    app.include_router(recognition_router(database, settings), dependencies=read)
+    app.include_router(report_router(database, settings), dependencies=read)
     _add_error_handlers(app)
-    ops = Depends(require_ops_token(settings.ops_token))
-    app.include_router(parked_outbox_router(database.session_factory, ops))
+    app.include_router(
+        parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
+    )
+    check_every_door(app)
     return app
 
 

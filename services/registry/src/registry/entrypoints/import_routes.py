@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from registry.config import Settings
 from registry.entrypoints.recognition_routes import UNAUTHORISED
 from registry.service_layer.importing import COLUMNS, ImportRefused, ImportResult, import_academies
-from stemkit.auth import require_ops_token
+from stemkit.auth import WRITE
 from stemkit.db import Database
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -45,7 +45,7 @@ def import_router(database: Database, settings: Settings) -> APIRouter:
     @router.post(
         "/academies/import",
         response_model=ImportOut,
-        dependencies=[Depends(require_ops_token(settings.ops_token))],
+        dependencies=[settings.doorkeeper().require(WRITE)],
         responses={**UNAUTHORISED, 422: {"model": ImportOut, "description": "Nothing imported"}},
         openapi_extra={
             "requestBody": {

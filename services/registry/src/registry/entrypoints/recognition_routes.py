@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from registry.config import Settings
 from registry.domain.recognition import TRANSITIONS
@@ -17,7 +17,7 @@ from registry.entrypoints.recognition_schemas import (
     RolesOut,
 )
 from registry.service_layer import recognition
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS, WRITE
 from stemkit.contracts.registry import Role
 from stemkit.db import Database
 
@@ -30,7 +30,7 @@ Year = Annotated[int, Path(ge=2019, le=2100)]
 def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
     sessions = database.session_factory
-    ops = [Depends(require_ops_token(settings.ops_token))]
+    ops = [settings.doorkeeper().require(WRITE)]
 
     @router.post(
         "/academies/{academy_id}/recognition",
@@ -69,7 +69,7 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
             found = await recognition.recognised_on(session, on)
         return [DecisionOut.of(d) for d in found]
 
-    @router.get("/recognition/reviews-due")
+    @router.get("/recognition/reviews-due", dependencies=[settings.doorkeeper().require(OPS)])
     async def list_reviews_due(before: Annotated[date, Query()]) -> list[DecisionOut]:
         """Academies whose recognition runs out before the date, soonest first."""
         async with sessions() as session:

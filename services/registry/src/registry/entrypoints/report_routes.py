@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from registry.config import Settings
 from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
 from registry.service_layer import participants
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS, WRITE
 from stemkit.db import Database
 
 
 def report_router(database: Database, settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["participants"])
+    # Participant figures are internal: the ops scope for reading, write for reporting.
+    router = APIRouter(tags=["participants"], dependencies=[settings.doorkeeper().require(OPS)])
     sessions = database.session_factory
 
     @router.post(
         "/academies/{academy_id}/participant-reports",
         status_code=status.HTTP_201_CREATED,
-        dependencies=[Depends(require_ops_token(settings.ops_token))],
+        dependencies=[settings.doorkeeper().require(WRITE)],
         responses={**UNAUTHORISED, **NOT_FOUND},
     )
     async def report_participants(academy_id: str, body: ReportIn) -> ReportOut:

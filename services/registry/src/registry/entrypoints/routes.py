@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from registry.adapters.academy_store import Filters
@@ -20,7 +20,7 @@ from registry.entrypoints.schemas import (
 )
 from registry.service_layer import academies, municipalities
 from registry.service_layer.academy_updates import update_academy as update
-from stemkit.auth import require_ops_token
+from stemkit.auth import WRITE
 from stemkit.db import Database
 
 MAX_BATCH = 100
@@ -38,7 +38,7 @@ PAGE_HEADERS = {
 def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
     sessions = database.session_factory
-    ops = [Depends(require_ops_token(settings.ops_token))]
+    ops = [settings.doorkeeper().require(WRITE)]
 
     @router.post(
         "",

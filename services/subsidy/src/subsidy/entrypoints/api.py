@@ -6,14 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi import FastAPI, HTTPException, Query, status
 
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
 from stemkit.logging import configure_logging
 from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import add_platform_routes, database_and_broker_checks, stable_operation_id
+from stemkit.web import (
+    add_platform_routes,
+    database_and_broker_checks,
+    docs_only_in_development,
+    stable_operation_id,
+)
 from subsidy import views
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
@@ -34,9 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await database.dispose()
 
+    keys = settings.doorkeeper()
     app = FastAPI(
         title="STEM subsidy",
         version="1",
+        **docs_only_in_development(settings.environment),
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
@@ -44,7 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
     add_platform_routes(app, SERVICE, checks, refuse_nul=True)
 
-    @app.get("/reach", tags=["reach"], response_model=list[views.ReachView])
+    @app.get(
+        "/reach",
+        tags=["reach"],
+        response_model=list[views.ReachView],
+        dependencies=[keys.require(READ)],
+    )
     async def list_reach(
         session: SessionDep,
         academy_id: Annotated[str | None, Query(description="One academy")] = None,
@@ -68,17 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await views.reach_of(session, wanted, year)
 
     app.include_router(calculation_router(settings))
-    app.include_router(report_router())
+    app.include_router(report_router(settings), dependencies=[keys.require(READ)])
     app.include_router(
         dead_letter_router(
-            settings.kafka_bootstrap_servers, settings.dead_letter_topic, settings.ops_token
+            settings.kafka_bootstrap_servers, settings.dead_letter_topic, keys.require(OPS)
         )
     )
     app.include_router(
         consumer_lag_router(
-            settings.kafka_bootstrap_servers, settings.consumer_group, settings.ops_token
+            settings.kafka_bootstrap_servers, settings.consumer_group, keys.require(OPS)
         )
     )
-    ops = Depends(require_ops_token(settings.ops_token))
-    app.include_router(parked_outbox_router(database.session_factory, ops))
+    app.include_router(parked_outbox_router(database.session_factory, keys.require(WRITE)))
+    check_every_door(app)
     return app

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from stemkit.auth import require_ops_token
+from stemkit.auth import OPS, WRITE
 from subsidy.adapters import runs_store
 from subsidy.config import Settings
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
@@ -95,8 +95,9 @@ def _refusal(exc: Exception) -> HTTPException:
 
 
 def calculation_router(settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["calculations"])
-    ops = [Depends(require_ops_token(settings.ops_token))]
+    # Runs, explanations, what-if and parameters are internal: the ops scope at least.
+    router = APIRouter(tags=["calculations"], dependencies=[settings.doorkeeper().require(OPS)])
+    ops = [settings.doorkeeper().require(WRITE)]
 
     @router.post("/calculations", status_code=201, dependencies=ops)
     async def run_calculation(body: CalculationRequest, session: SessionDep) -> RunView:

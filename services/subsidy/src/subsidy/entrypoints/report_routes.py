@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from stemkit.auth import OPS
 from subsidy import reports
+from subsidy.config import Settings
 from subsidy.domain.calls import calls_of
 from subsidy.domain.coverage import YearComparison
 from subsidy.entrypoints.deps import SessionDep
@@ -14,7 +16,7 @@ from subsidy.entrypoints.deps import SessionDep
 YearQuery = Annotated[int, Query(ge=2019, le=2100)]
 
 
-def report_router() -> APIRouter:
+def report_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["reports"])
 
     @router.get("/coverage")
@@ -74,7 +76,7 @@ def report_router() -> APIRouter:
             for c in calls_of(year)
         ]
 
-    @router.get("/subsidies")
+    @router.get("/subsidies", dependencies=[settings.doorkeeper().require(OPS)])
     async def subsidies(
         session: SessionDep,
         year: YearQuery,
