@@ -20,7 +20,12 @@ from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.coverage import compare, coverage, reached_in
 from subsidy.domain.diff import diff
 from subsidy.domain.municipalities import Gazetteer, Municipality
-from subsidy.domain.parameters import Override, UnknownParameter, load_parameters
+from subsidy.domain.parameters import (
+    Override,
+    UnknownParameter,
+    UnknownParameterName,
+    load_parameters,
+)
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory
 
@@ -70,6 +75,7 @@ def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> 
         Override(name, date(2019, 1, 1), value, "golden case", date(2026, 11, 28), "test")
         for name, value in inputs.get("parameters", {}).items()
     ]
+    PARAMS.check_names(inputs.get("parameters", {}))  # a misspelt name in a case fails it
     params = PARAMS.with_overrides(overrides)
     return calculate(case["period"], academies, proofs, params, strict=strict)
 
@@ -90,6 +96,11 @@ def _gazetteer(case: Mapping[str, Any]) -> Gazetteer:
 @pytest.mark.parametrize("case", CASES)
 def test_golden_case(case: dict[str, Any]) -> None:
     expected = case["output"]
+    if "what_if_refused" in expected:  # the names a what-if refuses (`runs.what_if`)
+        with pytest.raises(UnknownParameterName) as unknown:
+            PARAMS.check_names(case["input"]["what_if"])
+        assert unknown.value.names == expected["what_if_refused"]
+        return
     proofs = _proofs(case, set())
     if expected.get("no_call"):
         with pytest.raises(NoCall):

@@ -31,6 +31,17 @@ class UnknownParameter(LookupError):
         )
 
 
+class UnknownParameterName(KeyError):
+    """Names that are no parameter: a what-if must not silently ignore a misspelt one."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names))
+        super().__init__(self.names)
+
+    def __str__(self) -> str:
+        return "no such parameter(s): " + ", ".join(self.names) + " (GET /parameters lists them)"
+
+
 @dataclass(frozen=True)
 class DatedValue:
     start: date
@@ -82,6 +93,11 @@ class ParameterSet:
 
     def with_overrides(self, overrides: Iterable[Override]) -> ParameterSet:
         return ParameterSet(self.parameters, (*self.overrides, *overrides), self.version)
+
+    def check_names(self, names: Iterable[str]) -> None:
+        """Refuse names that are no parameter (`UnknownParameterName`, listing them all)."""
+        if unknown := set(names) - self.parameters.keys():
+            raise UnknownParameterName(unknown)
 
     def lookup(self, name: str, on: date) -> Used:
         """The value in force on `on`; the newest applicable override wins."""

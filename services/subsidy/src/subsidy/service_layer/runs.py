@@ -128,7 +128,9 @@ async def run_calculation(
 async def what_if(
     session: AsyncSession, year: int, changes: Mapping[str, Any], options: Options
 ) -> Result:
-    """The calculation with changed parameters; nothing is stored."""
+    """The calculation with changed parameters; nothing is stored. A name that is no
+    parameter is refused (`UnknownParameterName`), never silently ignored."""
+    base_parameters().check_names(changes)
     extra = [
         Override(name, date(2000, 1, 1), value, "what-if", date.today(), "what-if, not stored")
         for name, value in changes.items()
