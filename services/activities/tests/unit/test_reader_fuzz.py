@@ -207,6 +207,37 @@ READ_KEYS = frozenset(
 DATE_KEYS = ("startDate", "endDate", "created", "modified", "availableFrom", "availableTo")
 
 
+# The shapes the reader looks into; grafted with odd leaves where a real document has no
+# such field (a leaf is None here).
+SHAPES: dict[str, Any] = {
+    "name": {"nl": None, "fr": None},
+    "mainLanguage": None,
+    "status": {"type": None},
+    "audience": {"audienceType": None},
+    "terms": [{"id": None, "domain": None}],
+    "organizer": {"@id": None},
+    "birthdateRange": {"from": None, "to": None},
+    "subEvent": [{"startDate": None, "endDate": None, "status": {"type": None}}],
+    "location": {
+        "@id": None,
+        "mainLanguage": None,
+        "name": None,
+        "duplicateOf": None,
+        "geo": {"latitude": None, "longitude": None},
+        "address": {"nl": {"postalCode": None, "addressLocality": None, "addressCountry": None}},
+    },
+}
+
+
+@st.composite
+def grafted(draw: st.DrawFn, shape: Any) -> Any:
+    if isinstance(shape, dict):
+        return {k: draw(grafted(v)) for k, v in shape.items() if draw(st.integers(0, 4))}
+    if isinstance(shape, list):
+        return [draw(grafted(shape[0])) for _ in range(draw(st.integers(0, 2)))]
+    return draw(st.one_of(any_json, odd_strings, odd_dates))
+
+
 def nested(value: Any, depth: int) -> Any:
     for _ in range(depth):
         value = [value] if depth % 2 else {"@value": value}
@@ -220,9 +251,13 @@ def mutated(draw: st.DrawFn, document: Any) -> Any:
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         kind = draw(
             st.sampled_from(
-                ["drop", "null", "swap", "string", "nest", "date", "calendar", "reverse"]
+                ["drop", "null", "swap", "string", "nest", "date", "calendar", "reverse", "graft"]
             )
         )
+        if kind == "graft":
+            key = draw(st.sampled_from(sorted(SHAPES)))
+            document[key] = draw(grafted(SHAPES[key]))
+            continue
         if kind == "calendar":
             document["calendarType"] = draw(
                 st.one_of(st.sampled_from(["PERIODIC", "daily", "Permanent", ""]), any_json)

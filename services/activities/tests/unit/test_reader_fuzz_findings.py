@@ -63,3 +63,11 @@ def test_a_lone_surrogate_escape_reads_as_the_replacement_character(
     payload = ActivityUpdated.model_validate(to_snapshot(activity).model_dump())
     event = CATALOG.new_event(payload, source=SOURCE)
     assert "Punk\ufffdfest" in event.to_json()
+
+
+@pytest.mark.parametrize("kind", [["members"], {"type": "members"}])
+def test_an_audience_type_that_is_no_string_is_everyone(load_event: LoadEvent, kind: Any) -> None:
+    """`kind in AUDIENCES` raised TypeError (unhashable) for a list or an object."""
+    document = load_event("original") | {"audience": {"audienceType": kind}}
+
+    assert read_event(document).audience == "everyone"

@@ -79,6 +79,7 @@ def _term_ids(terms: Any, domain: str) -> tuple[str, ...]:
 
 
 def _audience(value: Any) -> Audience:
-    """`everyone` is UiTdatabank's default, also for a value it does not know."""
+    """`everyone` is UiTdatabank's default, also for a value it does not know (a list or
+    an object too: not a string, so never looked up in the set, which cannot hash it)."""
     kind = jsonld.mapping(value).get("audienceType")
-    return cast(Audience, kind) if kind in AUDIENCES else "everyone"
+    return cast(Audience, kind) if isinstance(kind, str) and kind in AUDIENCES else "everyone"
