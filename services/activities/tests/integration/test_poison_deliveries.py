@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.adapters import deliveries
 from activities.adapters.deliveries import Delivery
 from activities.adapters.orm import webhook_deliveries
-from activities.adapters.uit_client import UitClient
+from activities.adapters.uit_client import Fetched, FetchFailed, UitClient
 from activities.domain import documents
 from activities.service_layer import ingestion, processing
 from activities.uitdatabank_standin.app import create_standin
@@ -199,3 +199,54 @@ async def test_a_settle_failure_that_looks_like_an_outage_is_charged_while_the_d
         outcomes = await drain()
     assert outcomes == ["quarantined"]
     assert "OperationalError" in (await row(sessions, "msg_poison")).error
+
+
+class Unreachable:
+    """UiTdatabank down: every fetch fails as an outage."""
+
+    async def fetch(self, iri: str) -> Fetched:
+        raise FetchFailed(f"GET {iri}: ConnectError after 3 attempts", unreachable=True)
+
+
+async def test_an_outage_of_uitdatabank_is_waited_out_without_counting_attempts(
+    post_document: Post, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    iri = f"https://io.uitdatabank.be/events/{POISON_ID}"
+    await post_document(notification(iri), process=False, msg_id="msg_waits")
+
+    for _ in range(processing.MAX_ATTEMPTS + 2):
+        assert await processing.drain(sessions, Unreachable()) == ["retry"]
+        await retries_come_due(sessions)
+
+    waiting = await row(sessions, "msg_waits")
+    assert (waiting.status, waiting.attempts) == ("received", 0)
+    # Still unreachable two days on: from then on the attempts count.
+    long_ago = datetime.now(UTC) - processing.MAX_OUTAGE_WAIT - timedelta(minutes=1)
+    async with sessions.begin() as session:
+        await session.execute(update(webhook_deliveries).values(received_at=long_ago))
+    assert await processing.drain(sessions, Unreachable()) == ["retry"]
+    assert (await row(sessions, "msg_waits")).attempts == 1
+
+
+async def test_a_delivery_whose_failure_cannot_even_be_recorded_does_not_hold_up_the_others(
+    post_document: Post,
+    load_event: Load,
+    uit: Any,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = deliveries.lock_many
+
+    async def lock_many(session: AsyncSession, webhook_ids: list[str]) -> set[str]:
+        if "msg_stuck" in webhook_ids:
+            raise ValueError("this row cannot be written")
+        return await real(session, webhook_ids)
+
+    monkeypatch.setattr(deliveries, "lock_many", lock_many)
+    other = load_event("original")
+    other["@id"] = "https://io.uitdatabank.be/event/00000000-0000-4000-8000-000000000001"
+    await post_document(load_event("original"), process=False, msg_id="msg_stuck")
+    await post_document(other, process=False, msg_id="msg_good")
+
+    assert await processing.drain(sessions, uit) == ["failed", "processed"]
+    assert (await row(sessions, "msg_good")).status == "processed"

@@ -17,9 +17,11 @@ quarantined at once with the reason. Any other exception while reading or fetchi
 settled one transaction each, so the one that fails alone is charged the same way. Only
 outages are waited out without counting: UiTdatabank unreachable (for at most
 `MAX_OUTAGE_WAIT`), and a database error that looks like an outage while the database
-does not answer `SELECT 1` (when it does answer, that error was this delivery's). A crash
-at any point leaves deliveries `received`, and the next run does them again; the version
-rules make that harmless.
+does not answer `SELECT 1` (when it does answer, that error was this delivery's). A
+delivery whose failure cannot even be written is left for the next round (outcome
+`failed`) without holding up the rest of its batch. A crash at any point leaves
+deliveries `received`, and the next run does them again; the version rules make that
+harmless.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ BACKLOG_OLDEST_AGE = Gauge(
     "Seconds the oldest due, unsettled delivery has been waiting (0: none)",
 )
 MAX_ATTEMPTS = 8
+FAILED = "failed"  # an outcome: not even the failure could be recorded; waits a round
 MAX_RETRY_DELAY = 3600.0
 OUTAGE_RETRY_DELAY = 5.0  # UiTdatabank unreachable: look again soon, attempts not counted
 MAX_OUTAGE_WAIT = timedelta(days=2)  # then a delivery that still cannot be fetched is counted
@@ -263,9 +266,18 @@ async def _settle_alone(sessions: async_sessionmaker[AsyncSession], prepared: Pr
     except Exception as exc:
         if is_transient(exc) and not await database_answers(sessions):
             raise  # an outage: the round fails, nothing is counted
-        delivery = prepared.delivery
+        delivery, failure = prepared.delivery, reason(exc)
         log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
-        return (await settle(sessions, [charged(delivery, reason(exc))]))[0]
+    try:
+        return (await settle(sessions, [charged(delivery, failure)]))[0]
+    except Exception as again:
+        if is_transient(again) and not await database_answers(sessions):
+            raise
+        # Not even its failure can be written: left as it is (tried again next round,
+        # without holding up the rest of the batch).
+        log.exception("delivery %s: its failure cannot be recorded", delivery.webhook_id)
+        PROCESSED.labels(FAILED).inc()
+        return FAILED
 
 
 async def database_answers(sessions: async_sessionmaker[AsyncSession]) -> bool:
@@ -311,7 +323,7 @@ async def run_worker(
             if notifications is not None:
                 notifications.wake.clear()  # a commit from now on ends the next wait
             try:
-                found = len(await drain(sessions, fetcher))
+                found = sum(outcome != FAILED for outcome in await drain(sessions, fetcher))
                 if rounds % 50 == 0:
                     async with sessions() as session:
                         QUARANTINE_SIZE.set(await deliveries.count(session, deliveries.QUARANTINED))
