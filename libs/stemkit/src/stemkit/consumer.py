@@ -283,8 +283,8 @@ class EventConsumer:
     async def _skip_unreadable(
         self, consumer: Any, error: Exception, stop: asyncio.Event, dead_letters: DeadLetterSink
     ) -> bool:
-        """Find the records aiokafka cannot parse, dead-letter each and seek past it; whether
-        any was found.
+        """Find the records aiokafka cannot parse, dead-letter each and seek past it; False
+        if there was none (so the error was not a record's).
 
         aiokafka raises while it parses a fetched record (UnicodeDecodeError for a header
         name that is not UTF-8, CorruptRecordException for a bad CRC), for the whole
@@ -332,17 +332,18 @@ class EventConsumer:
                 if not records:
                     break
                 if not await self._consume_partition(consumer, tp, records, stop, dead_letters):
-                    return found
+                    return True  # `stop` or a rebalance: the next fetch tells
                 if found_here:
                     break  # past the unreadable records: back to reading in batches
                 good += len(records)
-        if not found:
-            log.error(
-                "consumer %s: reading records failed, but no unreadable record was found: %s",
-                self.name,
-                error,
-            )
-        return found
+        if found or stop.is_set() or self._revoking:  # interrupted: the next fetch tells
+            return True
+        log.error(
+            "consumer %s: reading records failed, but no unreadable record was found: %s",
+            self.name,
+            error,
+        )
+        return False
 
     async def _consume_partition(
         self,
