@@ -30,6 +30,7 @@ from activities.domain.reader import UnreadableDocument
 from activities.service_layer.catalogue import SOURCE
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityUpdated
+from stemkit.kafka import MAX_MESSAGE_BYTES
 
 ROOT = Path(__file__).resolve().parents[4]  # the checkout; `shared` sits beside it
 SHARED = ROOT.parent / "shared" / "uitdatabank"
@@ -46,7 +47,7 @@ REAL = {
 EVENTS = [name for name in REAL if name.startswith("events/")]
 assert len(EVENTS) >= 10, f"the real events in {SHARED}"
 MAX_REASON_CHARS = 1_000  # a reason is read by a person on the ops page
-EVENT_BUDGET = 1_048_576 // 2  # see test_reader_limits.py
+EVENT_BUDGET = MAX_MESSAGE_BYTES // 2  # see test_reader_limits.py
 
 FUZZ = settings(
     max_examples=150,

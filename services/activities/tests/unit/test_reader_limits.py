@@ -28,6 +28,7 @@ from activities.domain.reader import UnreadableDocument, read_event
 from activities.service_layer.catalogue import SOURCE
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityUpdated
+from stemkit.kafka import MAX_MESSAGE_BYTES
 
 LoadEvent = Callable[[str], dict[str, Any]]
 
@@ -152,11 +153,10 @@ def test_a_place_beyond_a_limit_is_quarantined(load_place: LoadEvent) -> None:
         read_place(document)
 
 
-# What the biggest activity's event can weigh: the producer refuses a request over its
-# max_request_size (aiokafka's default, which the platform keeps); half of it leaves room
-# for the record batch, and for a dead letter that wraps the event with its reason.
-MAX_REQUEST_SIZE = 1_048_576
-BUDGET = MAX_REQUEST_SIZE // 2
+# What the biggest activity's event can weigh: the producer refuses a record over its
+# max_request_size (MAX_MESSAGE_BYTES, which every topic's max.message.bytes equals); half
+# of it leaves room for the record batch, and for a dead letter that wraps the event.
+BUDGET = MAX_MESSAGE_BYTES // 2
 WIDE = "\U0001f600"  # 4 bytes in UTF-8, 12 in JSON's ASCII escapes ("\ud83d\ude00")
 UUID = "23017cb7-e515-47b4-87c4-780735acc942"
 LATEST = datetime(9999, 12, 30, 23, 59, 59, 999_999, tzinfo=UTC)  # the longest timestamps
@@ -172,8 +172,8 @@ def largest_activity() -> Activity:
         country=WIDE * MAX_CODE_CHARS,
         nis_code="12345",
         kind="online",
-        latitude=-89.12345678901234,
-        longitude=-179.1234567890123,
+        latitude=-1.2345678901234567e-300,  # the longest repr a float in range has
+        longitude=-1.2345678901234567e-300,
     )
     # The longest reason resolution gives: a postal code of two municipalities that
     # neither the day nor the locality decides.
@@ -215,7 +215,7 @@ def test_the_largest_activity_s_event_fits_in_one_kafka_request() -> None:
     key, value, headers = event.to_kafka()  # as the relay sends it
     size = len(key) + len(value) + sum(len(name) + len(raw) for name, raw in headers)
 
-    assert size > 350_000  # the test really builds a large one (375,599 bytes)
+    assert size > 350_000  # the test really builds a large one (375,611 bytes)
     assert size < BUDGET
     assert len(event.to_json().encode()) < BUDGET  # the outbox row and a dead letter
 

@@ -3,11 +3,11 @@
 Far above what academies publish (a weekly course has ~40 dates, a name ~60 characters,
 an event one type and a theme or two), and low enough that the event of the largest
 activity the reader can produce stays under half of the producer's `max_request_size`
-(1,048,576 bytes), even when every character is one JSON writes as a 12-byte escaped
-surrogate pair (tests/unit/test_reader_limits.py builds it). A document beyond a limit
-is quarantined with the reason: dropping dates or cutting a name would publish an
-activity that is not the one UiTdatabank holds. Lengths are in characters (code points)
-of the value as read (stripped, normalised).
+(`stemkit.kafka.MAX_MESSAGE_BYTES`), even when every character is one JSON writes as a
+12-byte escaped surrogate pair (tests/unit/test_reader_limits.py builds it). A document
+beyond a limit is quarantined with the reason: dropping dates or cutting a name would
+publish an activity that is not the one UiTdatabank holds. Lengths are in characters
+(code points) of the value as read (stripped, normalised).
 """
 
 from __future__ import annotations
