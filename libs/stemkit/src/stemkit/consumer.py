@@ -294,48 +294,15 @@ class EventConsumer:
         unreadable record. A fetch from inside a record batch parses the batch from its
         start, so the records after an unreadable one in the same batch cannot be read
         either: they are dead-lettered too, each with its offset (another client can read
-        them there). At most `_PROBE_RECORDS` good records per partition are read this way.
+        them there). At most `_PROBE_RECORDS` good records per partition are read this way in
+        one go; the next fetch (raising again) goes on from there.
         """
         found = False
         for tp in sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition)):
-            offset = self._uncommitted.get(tp)
-            if offset is None:
-                committed = await consumer.committed(tp)
-                offset = committed if committed is not None else 0
-            consumer.seek(tp, offset)  # drop what was fetched: it is read again below
-            found_here, good = False, 0
-            while good < _PROBE_RECORDS and not stop.is_set() and not self._revoking:
-                try:
-                    batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1)
-                except Exception as exc:
-                    if not unreadable_record(exc):
-                        raise
-                    position = await consumer.position(tp)
-                    reason = EnvelopeError(
-                        "the Kafka client cannot read this record (or the record batch it is "
-                        f"in): {type(exc).__name__}: {exc}"
-                    )
-                    placeholder = _Unreadable(tp.topic, tp.partition, position)
-                    if (
-                        await self._dead_letter(
-                            placeholder, reason, 0, None, "unknown", stop, dead_letters
-                        )
-                        is None
-                    ):
-                        return True
-                    consumer.seek(tp, position + 1)
-                    self._uncommitted[tp] = position + 1
-                    await self._commit_pending(consumer, tp, stop)
-                    found = found_here = True
-                    continue
-                records = batch.get(tp, [])
-                if not records:
-                    break
-                if not await self._consume_partition(consumer, tp, records, stop, dead_letters):
-                    return True  # `stop` or a rebalance: the next fetch tells
-                if found_here:
-                    break  # past the unreadable records: back to reading in batches
-                good += len(records)
+            found_here = await self._probe_partition(consumer, tp, stop, dead_letters)
+            if found_here is None:
+                return True  # `stop` or a rebalance: the next fetch tells
+            found = found or found_here
         if found or stop.is_set() or self._revoking:  # interrupted: the next fetch tells
             return True
         log.error(
@@ -344,6 +311,59 @@ class EventConsumer:
             error,
         )
         return False
+
+    async def _probe_partition(
+        self, consumer: Any, tp: Any, stop: asyncio.Event, dead_letters: DeadLetterSink
+    ) -> bool | None:
+        """Read `tp` one record at a time from its last settled offset, settle the good ones
+        (in chunks, as usual) and dead-letter each unreadable one. True if it found one or
+        stopped after `_PROBE_RECORDS` good ones (the next fetch tells), False if it read
+        to the end and all were good; None if `stop` or a rebalance came first."""
+        offset = self._uncommitted.get(tp)
+        if offset is None:
+            committed = await consumer.committed(tp)
+            offset = committed if committed is not None else 0
+        consumer.seek(tp, offset)  # drop what was fetched: it is read again below
+        found = False
+        good: list[KafkaRecord] = []  # read, not yet settled
+        while not (stop.is_set() or self._revoking):
+            try:
+                batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1)
+            except Exception as exc:
+                if not unreadable_record(exc):
+                    raise
+                if good and not await self._consume_partition(
+                    consumer, tp, good, stop, dead_letters
+                ):
+                    return None
+                good = []
+                position = await consumer.position(tp)  # where reading stopped
+                reason = EnvelopeError(
+                    "the Kafka client cannot read this record (or the record batch it is "
+                    f"in): {type(exc).__name__}: {exc}"
+                )
+                placeholder = _Unreadable(tp.topic, tp.partition, position)
+                outcome = await self._dead_letter(
+                    placeholder, reason, 0, None, "unknown", stop, dead_letters
+                )
+                if outcome is None:
+                    return None
+                consumer.seek(tp, position + 1)
+                self._uncommitted[tp] = position + 1
+                await self._commit_pending(consumer, tp, stop)
+                found = True
+                continue
+            records = batch.get(tp, [])
+            good.extend(records)
+            # Done at the end of what is there, after `_PROBE_RECORDS`, or at the first
+            # good record after an unreadable one: then back to reading in batches.
+            if not records or len(good) >= _PROBE_RECORDS or found:
+                break
+        else:
+            return None
+        if good and not await self._consume_partition(consumer, tp, good, stop, dead_letters):
+            return None
+        return found or len(good) >= _PROBE_RECORDS
 
     async def _consume_partition(
         self,
