@@ -260,15 +260,37 @@ class NotUtf8(str):
         return b"\\xff\\xfe"
 
 async def main():
-    producer = AIOKafkaProducer(bootstrap_servers=sys.argv[1])
+    one_batch = sys.argv[4] == "one batch"
+    producer = AIOKafkaProducer(bootstrap_servers=sys.argv[1], linger_ms=1000 if one_batch else 0)
     await producer.start()
+    sent = []
     for key, value, headers in json.loads(sys.argv[3]):
         headers = [(NotUtf8(n[1:]) if n.startswith("!") else n, v.encode()) for n, v in headers]
-        await (await producer.send(sys.argv[2], value.encode(), key.encode(), headers=headers))
+        sent.append(await producer.send(sys.argv[2], value.encode(), key.encode(), headers=headers))
+        if not one_batch:
+            await sent[-1]
+    await asyncio.gather(*sent)
     await producer.stop()
 
 asyncio.run(main())
 """
+
+
+def as_text(message: Message, bad_header: bool = False) -> list[object]:
+    """A record as the writer script takes it; `bad_header` adds a header whose name is
+    not UTF-8."""
+    key, value, headers = message
+    names = [(n, v.decode()) for n, v in headers] + ([("!x", "y")] if bad_header else [])
+    return [(key or b"").decode(), value.decode(), names]
+
+
+async def _write_with_bad_header_name(
+    bootstrap: str, topic: str, records: list[list[object]], batches: str
+) -> None:
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _WRITE_BAD_HEADER_NAME, bootstrap, topic, json.dumps(records), batches
+    )
+    assert await writer.wait() == 0
 
 
 async def test_a_record_the_kafka_client_cannot_parse_is_dead_lettered_and_skipped(
@@ -280,25 +302,12 @@ async def test_a_record_the_kafka_client_cannot_parse_is_dead_lettered_and_skipp
     topic, dead_letters = await make_topics(2, partitions=1)
     catalog = thing_catalog(topic)
 
-    def as_text(message: Message, bad_header: bool = False) -> list[object]:
-        key, value, headers = message
-        names = [(n, v.decode()) for n, v in headers] + ([("!x", "y")] if bad_header else [])
-        return [(key or b"").decode(), value.decode(), names]
-
     records = [
         *(as_text(thing_event(catalog, "k", n).to_kafka()) for n in range(30)),
         as_text(thing_event(catalog, "k", 13_000).to_kafka(), bad_header=True),
         *(as_text(thing_event(catalog, "k", n).to_kafka()) for n in range(30, 60)),
     ]
-    writer = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        _WRITE_BAD_HEADER_NAME,
-        kafka_bootstrap_servers,
-        topic,
-        json.dumps(records),
-    )
-    assert await writer.wait() == 0
+    await _write_with_bad_header_name(kafka_bootstrap_servers, topic, records, "own batches")
     consumer = dead_letter_consumer(kafka_bootstrap_servers, pg_sessions, topic, dead_letters)
 
     async with running(consumer.run):
@@ -310,3 +319,30 @@ async def test_a_record_the_kafka_client_cannot_parse_is_dead_lettered_and_skipp
     assert headers["dlq_original_offset"] == b"30"
     assert headers["dlq_category"] == b"undecodable"
     assert b"UnicodeDecodeError" in headers["dlq_reason"]
+
+
+async def test_the_records_after_an_unreadable_one_in_its_batch_are_dead_lettered_by_offset(
+    pg_sessions: Sessions, kafka_bootstrap_servers: str, make_topics: MakeTopics
+) -> None:
+    """aiokafka parses a record batch from its start, so it cannot read the records after
+    an unreadable one in the same batch: they are dead-lettered with their offsets (to be
+    read with another client), and the consumer goes on with the next batch."""
+    topic, dead_letters = await make_topics(2, partitions=1)
+    catalog = thing_catalog(topic)
+    before, after, later = (thing_event(catalog, "k", n) for n in (1, 2, 3))
+    records = [
+        as_text(before.to_kafka()),
+        as_text(thing_event(catalog, "k", 13_000).to_kafka(), bad_header=True),
+        as_text(after.to_kafka()),
+    ]
+    await _write_with_bad_header_name(kafka_bootstrap_servers, topic, records, "one batch")
+    await produce(kafka_bootstrap_servers, topic, [later.to_kafka()])  # the next batch
+    consumer = dead_letter_consumer(kafka_bootstrap_servers, pg_sessions, topic, dead_letters)
+
+    async with running(consumer.run):
+        await eventually(lambda: _effects(pg_sessions, 2), 30)
+
+    assert [n for _, _, n in await effect_rows(pg_sessions)] == [1, 3]
+    letters = await read_topic(kafka_bootstrap_servers, dead_letters)
+    assert [dict(r.headers)["dlq_original_offset"] for r in letters] == [b"1", b"2"]
+    assert {dict(r.headers)["dlq_category"] for r in letters} == {b"undecodable"}
