@@ -67,13 +67,14 @@ $PY tools/devbanner.py
 $PY tools/devbanner.py next-steps &
 waiter=$!
 # Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
-# asked for is a clean exit, not an error. Its "started (pid=...)" lines say nothing a
-# person needs; the filter ignores Ctrl-C and ends when honcho does.
+# asked for is a clean exit, not an error. Its "started (pid=...)" and "sending SIGTERM/
+# SIGKILL" lines (repeated while it waits) say nothing a person needs; "stopped (rc=...)"
+# stays. The filter ignores Ctrl-C and ends when honcho does.
 stopped=""
 trap 'stopped=yes' INT
 exec_status=0
 .venv/bin/honcho start -f Procfile 2>&1 |
-  (trap '' INT && grep --line-buffered -v -e ' started (pid=' -e ' sending SIGTERM to ' || true) ||
+  (trap '' INT && grep --line-buffered -v -e ' started (pid=' -e ' sending SIG' || true) ||
   exec_status=$?
 [ -n "$stopped" ] && exit 0
 exit $exec_status
