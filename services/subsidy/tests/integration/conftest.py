@@ -7,7 +7,7 @@ are not packages, so a test module cannot import this file by name.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from stemkit.contracts.activities import (
     Location,
     Occurrence,
 )
+from stemkit.contracts.registry import RecognitionDecided
 from stemkit.db import make_engine, make_session_factory
 from stemkit.events import CloudEvent
 from stemkit.migrations import upgrade_to_head
@@ -110,3 +111,22 @@ def published() -> EventFactory:
 def withdrawn() -> EventFactory:
     """`withdrawn(activity_id="act-1", modified=...)`"""
     return _withdrawn
+
+
+@pytest.fixture
+async def recognised(deliver: Deliver) -> None:
+    """The test academies acad-1 and acad-2 are recognised from 2019 on: reach for subsidy
+    needs a recognition in force on the session's date (issue 15). Tests of recognition
+    itself do not use this fixture and decide what they need."""
+    for academy_id in ("acad-1", "acad-2"):
+        decided = RecognitionDecided(
+            academy_id=academy_id,
+            decision_id=f"seed-{academy_id}",
+            status="recognised",
+            decided_on=date(2019, 1, 1),
+            valid_from=date(2019, 1, 1),
+            valid_until=None,
+            reason="test academy, recognised throughout",
+            author="test",
+        )
+        await deliver(CATALOG.new_event(decided, source="/stem/registry"))

@@ -20,6 +20,9 @@ from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 from subsidy.service_layer.debounce import run_due
 
+# Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
+pytestmark = pytest.mark.usefixtures("recognised")
+
 Deliver = Callable[[CloudEvent], Awaitable[None]]
 EventFactory = Callable[..., CloudEvent]
 Sessions = async_sessionmaker[AsyncSession]

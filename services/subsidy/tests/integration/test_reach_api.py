@@ -12,6 +12,9 @@ from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 
+# Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
+pytestmark = pytest.mark.usefixtures("recognised")
+
 # The gateway's token (read and ops scopes, no write): what the clients present.
 READER = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
 

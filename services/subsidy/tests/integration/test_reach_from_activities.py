@@ -6,12 +6,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
 from subsidy.views import ReachView, reach_of
+
+# Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
+pytestmark = pytest.mark.usefixtures("recognised")
 
 Sessions = async_sessionmaker[AsyncSession]
 

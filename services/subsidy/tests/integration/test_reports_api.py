@@ -16,6 +16,9 @@ from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 
+# Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
+pytestmark = pytest.mark.usefixtures("recognised")
+
 Deliver = Callable[[CloudEvent], Awaitable[None]]
 EventFactory = Callable[..., CloudEvent]
 

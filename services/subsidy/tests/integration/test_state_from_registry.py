@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +23,7 @@ from stemkit.contracts.registry import (
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
 from subsidy.adapters import registry_store
+from subsidy.service_layer.unrecognised import unrecognised_proofs
 from subsidy.views import reach_of
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -59,16 +61,20 @@ async def test_a_recognition_decision_re_evaluates_the_academys_reach(
     sessions: Sessions, deliver: Deliver, published: EventFactory
 ) -> None:
     await deliver(published(starts=("2023-03-01T10:00:00+01:00", "2023-09-01T10:00:00+02:00")))
-    assert await flags(sessions) == [(2023, True)]  # no decision at all yet: counts (rule)
+    assert await flags(sessions) == []  # no decision at all yet: not recognised, no reach
+    async with sessions() as session:
+        apart = await unrecognised_proofs(session, 2023)
+    assert {(p.academy_id, p.activity_id) for p in apart} == {("acad-1", "act-1")}
 
     await deliver(decision(1, "recognised", date(2021, 1, 1), until=date(2023, 6, 30)))
     async with sessions() as session:
-        assert len(await reach_of(session, ["acad-1"], 2023)) == 1  # March still counts
+        assert len(await reach_of(session, ["acad-1"], 2023)) == 1  # March counts
+        assert await unrecognised_proofs(session, 2023) == frozenset()
 
     await deliver(decision(2, "withdrawn", date(2022, 1, 1)))
     assert await flags(sessions) == [(2023, True), (2023, False)]
 
-    await deliver(decision(3, "recognised", date(2023, 9, 1)))
+    await deliver(decision(3, "recognised", date(2023, 9, 1)))  # September counts again
     assert await flags(sessions) == [(2023, True), (2023, False), (2023, True)]
 
 
@@ -110,6 +116,7 @@ async def test_academies_roles_and_municipalities_are_copied(
     assert gazetteer.of_year(2024) == []
 
 
+@pytest.mark.usefixtures("recognised")
 async def test_a_new_postal_code_in_a_reached_municipality_is_announced(
     sessions: Sessions, deliver: Deliver, published: EventFactory
 ) -> None:

@@ -30,14 +30,18 @@ FACTS = ActivityFacts(
     status="available",
     occurrences=(OccurrenceFacts(date(2022, 5, 1)), OccurrenceFacts(date(2023, 5, 1))),
 )
+# Recognised throughout: the conditions other than recognition are what these tests vary.
+RECOGNISED = RecognitionHistory.of(
+    [Decision("d0", "recognised", date(2019, 1, 1), date(2019, 1, 1), None)]
+)
 
 
 def test_one_proof_per_occurrence_year_and_postal_code() -> None:
-    assert evidence(FACTS) == {
+    assert evidence(FACTS, RECOGNISED) == {
         Proof("acad-1", 2022, "44021", "9000", "act-1"),
         Proof("acad-1", 2023, "44021", "9000", "act-1"),
     }
-    assert {p.key for p in evidence(FACTS)} == {
+    assert {p.key for p in evidence(FACTS, RECOGNISED)} == {
         ReachKey("acad-1", 2022, "44021"),
         ReachKey("acad-1", 2023, "44021"),
     }
@@ -67,11 +71,13 @@ def test_one_proof_per_occurrence_year_and_postal_code() -> None:
     ],
 )
 def test_no_evidence_when_a_condition_fails(facts: ActivityFacts) -> None:
-    assert evidence(facts) == frozenset()
+    assert evidence(facts, RECOGNISED) == frozenset()
 
 
 def test_postponed_activity_still_counts() -> None:
-    assert evidence(replace(FACTS, status="temporarily_unavailable")) == evidence(FACTS)
+    assert evidence(replace(FACTS, status="temporarily_unavailable"), RECOGNISED) == evidence(
+        FACTS, RECOGNISED
+    )
 
 
 def test_a_cancelled_occurrence_does_not_count_the_others_do() -> None:
@@ -82,12 +88,12 @@ def test_a_cancelled_occurrence_does_not_count_the_others_do() -> None:
             OccurrenceFacts(date(2023, 5, 1)),
         ),
     )
-    assert {p.year for p in evidence(facts)} == {2023}
+    assert {p.year for p in evidence(facts, RECOGNISED)} == {2023}
 
 
 def test_an_occurrence_may_have_its_own_municipality_of_that_date() -> None:
     facts = replace(FACTS, occurrences=(OccurrenceFacts(date(2024, 5, 1), nis_code="44084"),))
-    assert {p.nis_code for p in evidence(facts)} == {"44084"}
+    assert {p.nis_code for p in evidence(facts, RECOGNISED)} == {"44084"}
 
 
 def test_recognition_is_checked_on_each_occurrence_date() -> None:
@@ -106,6 +112,7 @@ def test_recognition_is_checked_on_each_occurrence_date() -> None:
 
 def test_without_any_decision_the_dated_rule_decides() -> None:
     assert evidence(FACTS, RecognitionHistory(), lambda _year: False) == frozenset()
+    assert evidence(FACTS, RecognitionHistory()) == frozenset()  # fails closed by default
     assert len(evidence(FACTS, RecognitionHistory(), lambda _year: True)) == 2
 
 

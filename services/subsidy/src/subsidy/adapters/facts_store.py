@@ -1,15 +1,37 @@
-"""Loading the stored activity copies back as facts (for recomputing an academy's reach)."""
+"""Loading the stored activity copies back as facts (for recomputing an academy's reach,
+and for the reach counted apart)."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.adapters.orm import activities, activity_occurrences
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts
+
+
+async def activities_in_year(session: AsyncSession, year: int) -> list[ActivityFacts]:
+    """The activities of some academy with a session in `year`, still on the STEM-kalender
+    (each with all its occurrences), in id order."""
+    o = activity_occurrences.c
+    held = (
+        select(o.activity_id)
+        .where(o.day >= date(year, 1, 1), o.day <= date(year, 12, 31))
+        .distinct()
+    )
+    a = activities.c
+    query = (
+        select(activities)
+        .where(a.activity_id.in_(held), a.academy_id.is_not(None), a.withdrawn.is_(False))
+        .order_by(a.activity_id)
+    )
+    return await _with_occurrences(session, (await session.execute(query)).all())
 
 
 async def activities_of(
@@ -24,18 +46,23 @@ async def activities_of(
     )
     if lock:
         query = query.with_for_update()
-    rows = (await session.execute(query)).all()
+    return await _with_occurrences(session, (await session.execute(query)).all())
+
+
+async def _with_occurrences(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[ActivityFacts]:
     if not rows:
         return []
     o = activity_occurrences.c
     occurrences: dict[str, list[OccurrenceFacts]] = defaultdict(list)
-    found = await session.execute(
-        select(o.activity_id, o.day, o.status, o.nis_code)
-        .where(o.activity_id.in_([r.activity_id for r in rows]))
-        .order_by(o.activity_id, o.seq)
-    )
-    for occ in found:
-        occurrences[occ.activity_id].append(OccurrenceFacts(occ.day, occ.status, occ.nis_code))
+    ids = [r.activity_id for r in rows]
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        found = await session.execute(
+            select(o.activity_id, o.day, o.status, o.nis_code)
+            .where(o.activity_id.in_(ids[start : start + 1000]))
+            .order_by(o.activity_id, o.seq)
+        )
+        for occ in found:
+            occurrences[occ.activity_id].append(OccurrenceFacts(occ.day, occ.status, occ.nis_code))
     return [
         ActivityFacts(
             activity_id=r.activity_id,

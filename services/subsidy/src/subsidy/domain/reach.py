@@ -131,7 +131,7 @@ def qualifying_rule(year: int) -> Qualifies | None:
 def evidence(
     facts: ActivityFacts,
     recognition: RecognitionHistory = NO_DECISIONS,
-    unrecorded_counts: Callable[[int], bool] = lambda _year: True,
+    unrecorded_counts: Callable[[int], bool] = lambda _year: False,
 ) -> frozenset[Proof]:
     """The proofs this activity gives: one per qualifying occurrence's year and place."""
     if facts.academy_id is None:

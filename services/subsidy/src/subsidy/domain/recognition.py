@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 # Statuses in which an academy is recognised (may work as a STEM-academie). `under_review`
 # and `renewal_due` keep the running recognition until a decision ends it [inferred].
@@ -24,6 +24,15 @@ class Decision:
     decided_on: date
     valid_from: date
     valid_until: date | None
+
+
+def describe(decision: Decision) -> str:
+    """The decision as an explanation names it: id, status, period and decision date."""
+    until = decision.valid_until.isoformat() if decision.valid_until else "open-ended"
+    return (
+        f"{decision.decision_id}: {decision.status} from {decision.valid_from.isoformat()} "
+        f"until {until} (decided {decision.decided_on.isoformat()})"
+    )
 
 
 @dataclass(frozen=True)
@@ -59,3 +68,20 @@ class RecognitionHistory:
         if not self.recorded:
             return unrecorded_counts
         return self.status_on(day) in RECOGNISED
+
+    def recognising_during(self, first: date, last: date) -> tuple[Decision, ...]:
+        """The decisions that made the academy recognised on some day from `first` to
+        `last`: those with a recognised status, in force (not yet replaced by a later one,
+        not past `valid_until`) on a day of the period. The explanation of a euro names them."""
+        found = []
+        for n, decision in enumerate(self.decisions):
+            if decision.status not in RECOGNISED:
+                continue
+            end = decision.valid_until
+            if n + 1 < len(self.decisions):
+                replaced = self.decisions[n + 1].valid_from - timedelta(days=1)
+                end = replaced if end is None else min(end, replaced)
+            start = max(decision.valid_from, first)
+            if start <= min(last, end or last):
+                found.append(decision)
+        return tuple(found)

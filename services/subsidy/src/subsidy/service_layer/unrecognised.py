@@ -1,0 +1,51 @@
+"""Reach counted apart, and the coverage basis of a year (which academies Q1 counts).
+
+Computed on read from the stored activity copies and recognition decisions: what the
+activities of academies without a recognition in force on their dates would prove. Shown
+to ops, never paid (see `domain/unrecognised.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subsidy.adapters import facts_store, registry_store
+from subsidy.domain.parameters import Used
+from subsidy.domain.reach import Proof
+from subsidy.domain.recognition import RecognitionHistory
+from subsidy.domain.unrecognised import COVERAGE_RULE, counts_network, unrecognised_evidence
+from subsidy.service_layer.reach import base_parameters, unrecorded_counts
+from subsidy.service_layer.runs import proofs_of_year
+
+
+async def unrecognised_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:
+    """The reach of `year` that only a missing recognition keeps out (counted apart)."""
+    histories = await registry_store.all_recognition(session)
+    none = RecognitionHistory()
+    found: set[Proof] = set()
+    for facts in await facts_store.activities_in_year(session, year):
+        history = histories.get(facts.academy_id or "", none)
+        proofs = unrecognised_evidence(facts, history, unrecorded_counts)
+        found |= {p for p in proofs if p.year == year}
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class CoverageBasis:
+    """Which academies the year's coverage counts, the rule that says so, and the proofs."""
+
+    rule: Used
+    network: bool  # True: every academy of the network, recognised or not
+    proofs: frozenset[Proof]  # what the coverage figures count
+    apart: frozenset[Proof]  # reach of academies not recognised on the session's date
+
+
+async def coverage_basis(session: AsyncSession, year: int) -> CoverageBasis:
+    rule = base_parameters().lookup(COVERAGE_RULE, date(year, 1, 1))
+    network = counts_network(rule.value)
+    recognised = await proofs_of_year(session, year)
+    apart = await unrecognised_proofs(session, year)
+    return CoverageBasis(rule, network, recognised | apart if network else recognised, apart)
