@@ -123,7 +123,7 @@ class UitdatabankSettings(BaseSettings):
         default=64 * 1024 * 1024, gt=0, description="A Search API page over this is refused"
     )
     fetch_deadline_seconds: float = Field(
-        default=20.0, gt=0, description="Whole fetch or search call, retries and redirects included"
+        default=10.0, gt=0, description="Whole fetch or search call, retries and redirects included"
     )
     environment: Literal["development", "test", "production"] = Field(
         default="development",

@@ -250,3 +250,30 @@ async def test_a_delivery_whose_failure_cannot_even_be_recorded_does_not_hold_up
 
     assert await processing.drain(sessions, uit) == ["failed", "processed"]
     assert (await row(sessions, "msg_good")).status == "processed"
+
+
+class SlowOnce:
+    """An Entry API that takes `seconds` to answer for one IRI (the rest is immediate)."""
+
+    def __init__(self, slow_iri: str, seconds: float) -> None:
+        self.slow_iri, self.seconds = slow_iri, seconds
+
+    async def fetch(self, iri: str) -> Fetched:
+        if iri == self.slow_iri:
+            await asyncio.sleep(self.seconds)
+        raise FetchFailed(f"GET {iri}: HTTP 500 after 3 attempts")
+
+
+async def test_a_slow_fetch_does_not_keep_the_rest_of_its_batch_waiting(
+    post_document: Post, load_event: Load, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    slow = f"https://io.uitdatabank.be/events/{POISON_ID}"
+    await post_document(notification(slow), process=False, msg_id="msg_slow")
+    await post_document(load_event("original"), process=False, msg_id="msg_good")
+
+    draining = asyncio.create_task(processing.drain(sessions, SlowOnce(slow, 4.0)))
+    await asyncio.sleep(processing.SETTLE_EARLY + 1.5)
+
+    assert not draining.done()  # still fetching the slow one
+    assert (await row(sessions, "msg_good")).status == "processed"
+    assert await draining == ["processed", "retry"]

@@ -32,7 +32,7 @@ DEFAULT_HOSTS = ("io.uitdatabank.be", "io-test.uitdatabank.be")
 # fetched may be as large as one posted, no larger.
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_SEARCH_MAX_BYTES = 64 * 1024 * 1024  # one page of up to 2,000 embedded documents
-DEFAULT_DEADLINE = 20.0
+DEFAULT_DEADLINE = 10.0
 MAX_REDIRECTS = 3
 
 

@@ -70,6 +70,7 @@ MAX_OUTAGE_WAIT = timedelta(days=2)  # then a delivery that still cannot be fetc
 BACKLOG_EVERY = 1.0  # seconds between measures of the backlog's age
 MAX_REASON = 2000  # characters of an exception message kept as the reason
 CONCURRENT_FETCHES = 8  # thin notifications of one batch fetched at the same time
+SETTLE_EARLY = 1.0  # seconds: the fetches done by then are settled without the slow ones
 
 
 class Fetcher(Protocol):
@@ -245,7 +246,28 @@ async def drain(
         async with fetches:
             return await prepare_safely(fetcher, delivery)
 
-    ready = list(await asyncio.gather(*(prepared(d) for d in due)))
+    # Settled in waves: what is ready within SETTLE_EARLY seconds first, so one slow fetch
+    # (up to the client's deadline) does not keep the rest of its batch invisible.
+    tasks = [asyncio.ensure_future(prepared(d)) for d in due]
+    try:
+        done, pending = await asyncio.wait(tasks, timeout=SETTLE_EARLY)
+        outcomes = await _settle_batch(sessions, [t.result() for t in tasks if t in done])
+        if pending:
+            late = [t for t in tasks if t in pending]
+            await asyncio.wait(late)
+            outcomes += await _settle_batch(sessions, [t.result() for t in late])
+    finally:
+        for task in tasks:
+            task.cancel()  # a round that is itself cancelled leaves no fetch behind
+    return outcomes
+
+
+async def _settle_batch(
+    sessions: async_sessionmaker[AsyncSession], ready: list[Prepared]
+) -> list[str]:
+    """Settle in one transaction; if that fails, one transaction per delivery."""
+    if not ready:
+        return []
     try:
         return await settle(sessions, ready)
     except Exception as exc:
