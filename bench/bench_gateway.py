@@ -40,7 +40,13 @@ except ModuleNotFoundError:  # run as a script (python bench/bench_gateway.py), 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench.results import Figure, record
 
+from stemkit.settings import DEV_GATEWAY_TOKEN
+
 ROOT = Path(__file__).resolve().parents[1]
+# STEM_ENV=test: keys of 32 characters at least (stemkit.settings.MIN_SECRET_LENGTH).
+BENCH_KEY = "bench-partner-key-of-32-characters-at-least"
+# The direct reads present what the gateway presents: its own service token.
+AS_THE_GATEWAY = {"Authorization": f"Bearer {DEV_GATEWAY_TOKEN}"}
 TARGET = 0.5  # gateway requests/s over direct requests/s
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 # Direct and gateway take turns (ABAB...), SECONDS / ROUNDS each turn, so a drift of the
@@ -179,10 +185,10 @@ async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -
         direct_url = f"http://127.0.0.1:{ports['activities']}/activities"
         gateway_url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         body = {"query": QUERY, "variables": {"first": PAGE}}
-        headers = {"X-API-Key": "bench-key"}
+        headers = {"X-API-Key": BENCH_KEY}
 
         async def direct() -> None:
-            response = await client.get(direct_url, params={"limit": PAGE})
+            response = await client.get(direct_url, params={"limit": PAGE}, headers=AS_THE_GATEWAY)
             assert response.status_code == 200 and len(response.json()["items"]) == PAGE
 
         async def through_gateway() -> None:
@@ -287,7 +293,7 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
             "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/registry.db",
             "ACTIVITIES_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/activities.db",
-            "GATEWAY_PARTNER_API_KEYS": "bench-key",
+            "GATEWAY_PARTNER_API_KEYS": BENCH_KEY,
             "GATEWAY_REGISTRY_URL": f"http://127.0.0.1:{ports['registry']}",
             "GATEWAY_ACTIVITIES_URL": f"http://127.0.0.1:{ports['activities']}",
             "GATEWAY_COST_BUDGET": "100000000",
@@ -318,7 +324,9 @@ async def prepare_and_measure(
         await wait(f"http://127.0.0.1:{port}/healthz")
     async with httpx.AsyncClient() as client:
         response = await client.get(
-            f"http://127.0.0.1:{ports['registry']}/academies", params={"limit": 100}
+            f"http://127.0.0.1:{ports['registry']}/academies",
+            params={"limit": 100},
+            headers=AS_THE_GATEWAY,
         )
         academies = response.json()
     await seed_activities(env, academies)

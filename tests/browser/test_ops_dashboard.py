@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SHOTS = ROOT / "test-artifacts" / "browser"
-REVIEWS_ONLY_TOKEN = "browser-test-reviews-only"
+REVIEWS_ONLY_TOKEN = "browser-test-reviews-only-token-of-32-chars"  # STEM_ENV=test: 32+
 T = TypeVar("T")
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from stemkit.settings import DEV_CLI_TOKEN, DEV_OPS_TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 SERVICES_WITH_DB = ("registry", "activities", "subsidy")
@@ -46,6 +48,16 @@ class Platform:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def caller_headers(self, caller: str = "cli") -> dict[str, str]:
+        """The `Authorization` a direct call to a service presents: the CLI's token (read and
+        ops scopes), or `ops` (every scope); the development defaults unless the
+        environment gives others."""
+        name, default = {
+            "cli": ("STEM_CLI_TOKEN", DEV_CLI_TOKEN),
+            "ops": ("STEM_OPS_TOKEN", DEV_OPS_TOKEN),
+        }[caller]
+        return {"Authorization": f"Bearer {self.env().get(name, default)}"}
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)

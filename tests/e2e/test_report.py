@@ -170,7 +170,7 @@ async def test_the_report_of_demo_years_matches_figures_from_the_demo_input(
     uitrollers |= {a.academy_id for a in DEMO_ACADEMIES[:3]}  # seed-demo: 2023-2025
     want_paid = {a: Decimal(1500) * len(want.postal_codes[(YEAR, a)]) for a in uitrollers}
 
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, headers=platform.caller_headers()) as client:
         subsidy = platform.url("subsidy")
 
         async def reach_settled() -> bool | None:

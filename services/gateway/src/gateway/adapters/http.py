@@ -5,6 +5,7 @@ may add fields without breaking the gateway)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -15,6 +16,22 @@ from gateway.adapters.upstreams import UpstreamError
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100  # what the registry and activities services accept per `?ids=` request
+
+# An id that becomes part of an upstream path: UUIDs and the services' other plain ids. No
+# `/`, no `%`, no dot segment: `..` would make `/academies/../participant-reports` the
+# upstream's `/participant-reports` (issue 17).
+_PATH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]{0,127}")
+
+
+class InvalidId(ValueError):
+    """An id given by a client that cannot be one (shown to the client, no upstream call)."""
+
+
+def path_id(argument: str, value: str) -> str:
+    """`value` checked to be a plain id before it is put in an upstream path."""
+    if not _PATH_ID.fullmatch(value):
+        raise InvalidId(f"{argument} is not a valid id")
+    return value
 
 
 class Read(BaseModel):

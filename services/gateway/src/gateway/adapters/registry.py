@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter
 
-from gateway.adapters.http import Read, get, parse
+from gateway.adapters.http import Read, get, parse, path_id
 
 SERVICE = "registry"
 
@@ -118,7 +117,7 @@ async def participant_reports(
     client: httpx.AsyncClient, academy_id: str, year: int | None
 ) -> list[ReportRead] | None:
     """`GET /academies/{id}/participant-reports?year=`: the reports in force; None: no academy."""
-    path = f"/academies/{quote(academy_id, safe='')}/participant-reports"
+    path = f"/academies/{path_id('academyId', academy_id)}/participant-reports"
     response = await get(client, SERVICE, path, year=year)
     if response.status_code == 404:
         return None

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter
 
-from gateway.adapters.http import Read, get, parse, post
+from gateway.adapters.http import Read, get, parse, path_id, post
 
 SERVICE = "subsidy"
 
@@ -141,7 +140,7 @@ async def explanation(
     client: httpx.AsyncClient, run_id: str, academy_id: str
 ) -> dict[str, Any] | None:
     """`GET /calculations/{run}/explanation?academy_id=`: each euro, its rule and parameters."""
-    path = f"/calculations/{quote(run_id, safe='')}/explanation"
+    path = f"/calculations/{path_id('runId', run_id)}/explanation"
     response = await get(client, SERVICE, path, academy_id=academy_id)
     if response.status_code == 404:
         return None

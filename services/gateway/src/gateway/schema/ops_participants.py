@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.adapters import registry
 from gateway.schema.context import Resolve
+from gateway.schema.ids import plain_id
 from gateway.schema.scopes import PARTICIPANTS, needs_scope
 
 
@@ -36,7 +37,8 @@ async def _reports(
     info: Resolve, academy_id: strawberry.ID, year: int | None = None
 ) -> list[ParticipantReport] | None:
     client = info.context.loaders.upstreams.registry
-    found = await registry.participant_reports(client, academy_id, year)
+    wanted = plain_id("academyId", academy_id)  # it becomes part of the upstream path
+    found = await registry.participant_reports(client, wanted, year)
     if found is None:
         return None
     return [
