@@ -27,7 +27,13 @@ from subsidy.domain.parameters import (
     load_parameters,
 )
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
-from subsidy.domain.recognition import Decision, RecognitionHistory
+from subsidy.domain.recognition import Decision, RecognitionHistory, describe
+from subsidy.domain.unrecognised import (
+    COVERAGE_RULE,
+    counts_network,
+    coverage_proofs,
+    unrecognised_evidence,
+)
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 CASES = [
@@ -45,8 +51,12 @@ def _history(academy: Mapping[str, Any]) -> RecognitionHistory:
     )
 
 
-def _proofs(case: Mapping[str, Any], withdrawn: set[str]) -> frozenset[Proof]:
+def _proofs(
+    case: Mapping[str, Any], withdrawn: set[str], *, apart: bool = False
+) -> frozenset[Proof]:
+    """The reach proofs; with `apart`, those counted apart (no recognition on the date)."""
     academies = case["input"]["academies"]
+    rule = unrecognised_evidence if apart else evidence
     found: set[Proof] = set()
     for a in case["input"]["activities"]:
         facts = ActivityFacts(
@@ -59,15 +69,19 @@ def _proofs(case: Mapping[str, Any], withdrawn: set[str]) -> frozenset[Proof]:
             withdrawn=a.get("withdrawn", False) or a["id"] in withdrawn,
             occurrences=tuple(OccurrenceFacts(day) for day in a["dates"]),
         )
-        found |= evidence(facts, _history(academies[a["academy"]] or {}))
+        found |= rule(facts, _history(academies[a["academy"]] or {}))
     return frozenset(found)
 
 
 def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> Result:
     inputs = case["input"]
+    year = (date(case["period"], 1, 1), date(case["period"], 12, 31))
     academies = {
         name: AcademyFacts(
-            name, frozenset((a or {}).get("roles", [])), (a or {}).get("fixed_postal_code")
+            name,
+            frozenset((a or {}).get("roles", [])),
+            (a or {}).get("fixed_postal_code"),
+            tuple(describe(d) for d in _history(a or {}).recognising_during(*year)),
         )
         for name, a in inputs["academies"].items()
     }
@@ -118,10 +132,15 @@ def test_golden_case(case: dict[str, Any]) -> None:
         }
         assert by_year == expected["reach"]
         assert {p.year for p in proofs} == set(expected["reach"])
+    if "apart" in expected:  # reach of unrecognised academies: counted apart, never paid
+        apart = _proofs(case, set(), apart=True)
+        by_year = {y: sorted({p.nis_code for p in apart if p.year == y}) for y in expected["apart"]}
+        assert by_year == expected["apart"]
+        assert {p.year for p in apart} == set(expected["apart"])
     if "coverage" in expected or "compare" in expected:
         _check_coverage(case, proofs)
     if (
-        not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation", "notes"}
+        not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation", "notes", "recognition"}
         & expected.keys()
     ):
         return
@@ -140,6 +159,9 @@ def test_golden_case(case: dict[str, Any]) -> None:
     for place, text in expected.get("notes", {}).items():
         (line,) = [ln for ln in result.lines() if ln.place == place]
         assert text in line.note
+    for academy, decisions in expected.get("recognition", {}).items():  # named by each euro
+        lines = [ln for ln in result.lines() if ln.academy_id == academy]
+        assert lines and all(list(ln.recognition) == decisions for ln in lines)
     if "allocation" in expected:
         assert {c.allocation for c in result.calls} == {expected["allocation"]}
     if "diff" in expected:
@@ -157,8 +179,13 @@ def test_golden_case(case: dict[str, Any]) -> None:
 def _check_coverage(case: Mapping[str, Any], proofs: frozenset[Proof]) -> None:
     gazetteer = _gazetteer(case)
     expected = case["output"]
+    apart = _proofs(case, set(), apart=True)
+    for year, counted in expected.get("coverage_counts", {}).items():
+        assert PARAMS.lookup(COVERAGE_RULE, date(year, 1, 1)).value == counted
     for year, provinces in expected.get("coverage", {}).items():
-        got = coverage(reached_in(proofs, year, gazetteer), year, gazetteer)
+        network = counts_network(PARAMS.lookup(COVERAGE_RULE, date(year, 1, 1)).value)
+        counted = coverage_proofs(proofs, apart, network)
+        got = coverage(reached_in(counted, year, gazetteer), year, gazetteer)
         assert {p.province: f"{len(p.reached)}/{p.total}" for p in got} == provinces
     for want in expected.get("compare", []):
         years = (want["from"], want["to"])

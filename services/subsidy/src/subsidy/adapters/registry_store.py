@@ -13,7 +13,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -31,8 +31,9 @@ from subsidy.adapters.orm import (
 )
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.municipalities import Gazetteer, Municipality
-from subsidy.domain.recognition import Decision, RecognitionHistory
+from subsidy.domain.recognition import Decision, RecognitionHistory, describe
 
+NO_DECISIONS = RecognitionHistory()
 _RECOGNITION = "subsidy.recognition"  # transaction memo names
 _DIRTY = "subsidy.dirty_years"
 MARK_AGAIN_AFTER = 0.25  # seconds; see mark_dirty
@@ -84,8 +85,8 @@ async def all_recognition(session: AsyncSession) -> dict[str, RecognitionHistory
 
 
 async def academies_in(session: AsyncSession, year: int) -> dict[str, AcademyFacts]:
-    """Every academy known (from the registry or from its activities' roles), with its roles
-    in `year` and its fixed location."""
+    """Every academy known (from the registry, its roles or its recognition decisions), with
+    its roles in `year`, its fixed location and the recognition decisions in force that year."""
     roles: dict[str, set[str]] = defaultdict(set)
     r = academy_roles.c
     for academy_id, role in await session.execute(
@@ -94,11 +95,19 @@ async def academies_in(session: AsyncSession, year: int) -> dict[str, AcademyFac
         roles[academy_id].add(role)
     a = academies.c
     fixed = dict((await session.execute(select(a.academy_id, a.fixed_postal_code))).all())
+    histories = await all_recognition(session)
+    first, last = date(year, 1, 1), date(year, 12, 31)
     return {
         academy_id: AcademyFacts(
-            academy_id, frozenset(roles.get(academy_id, ())), fixed.get(academy_id)
+            academy_id,
+            frozenset(roles.get(academy_id, ())),
+            fixed.get(academy_id),
+            tuple(
+                describe(d)
+                for d in histories.get(academy_id, NO_DECISIONS).recognising_during(first, last)
+            ),
         )
-        for academy_id in sorted(fixed.keys() | roles.keys())
+        for academy_id in sorted(fixed.keys() | roles.keys() | histories.keys())
     }
 
 

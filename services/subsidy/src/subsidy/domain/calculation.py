@@ -35,6 +35,9 @@ class Line:
     parameters: tuple[str, ...]
     activity_ids: tuple[str, ...]
     note: str
+    # The recognition decisions that made it payable (in force during the year; reach counts
+    # only sessions on a recognised day): id, status, period, decision date.
+    recognition: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Result:
         for line in self.lines():
             totals[line.academy_id] = totals.get(line.academy_id, Decimal(0)) + line.paid
         return totals
+
+
+def _recognition(academies: Mapping[str, AcademyFacts], academy_id: str) -> tuple[str, ...]:
+    academy = academies.get(academy_id)
+    return academy.recognition if academy is not None else ()
 
 
 def rules_version(params: ParameterSet) -> str:
@@ -129,6 +137,7 @@ def calculate(
                 c.parameters,
                 c.activity_ids,
                 c.note,
+                _recognition(academies, c.academy_id),
             )
             for c, share in zip(claims, paid, strict=True)
         )

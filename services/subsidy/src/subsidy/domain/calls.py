@@ -21,6 +21,9 @@ class AcademyFacts:
     academy_id: str
     roles: frozenset[str] = frozenset()  # roles held in the year of the calculation
     fixed_postal_code: str | None = None
+    # The recognition decisions in force during the year (`recognition.describe`): reach,
+    # and so every euro paid for it, needs one on the session's date.
+    recognition: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

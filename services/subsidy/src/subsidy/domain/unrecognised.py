@@ -42,3 +42,11 @@ def counts_network(value: object) -> bool:
     if value not in COUNTED:
         raise ValueError(f"{COVERAGE_RULE}: {value!r} not in {COUNTED}")
     return value == "network"
+
+
+def coverage_proofs(
+    recognised: frozenset[Proof], apart: frozenset[Proof], network: bool
+) -> frozenset[Proof]:
+    """What the coverage figures count: the reach of recognised academies, and with
+    `network` also the reach counted apart (every academy of the network, as in 2019)."""
+    return recognised | apart if network else recognised

@@ -16,7 +16,12 @@ from subsidy.adapters import facts_store, registry_store
 from subsidy.domain.parameters import Used
 from subsidy.domain.reach import Proof
 from subsidy.domain.recognition import RecognitionHistory
-from subsidy.domain.unrecognised import COVERAGE_RULE, counts_network, unrecognised_evidence
+from subsidy.domain.unrecognised import (
+    COVERAGE_RULE,
+    counts_network,
+    coverage_proofs,
+    unrecognised_evidence,
+)
 from subsidy.service_layer.reach import base_parameters, unrecorded_counts
 from subsidy.service_layer.runs import proofs_of_year
 
@@ -48,4 +53,4 @@ async def coverage_basis(session: AsyncSession, year: int) -> CoverageBasis:
     network = counts_network(rule.value)
     recognised = await proofs_of_year(session, year)
     apart = await unrecognised_proofs(session, year)
-    return CoverageBasis(rule, network, recognised | apart if network else recognised, apart)
+    return CoverageBasis(rule, network, coverage_proofs(recognised, apart, network), apart)
