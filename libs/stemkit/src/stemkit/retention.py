@@ -29,12 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.db import inbox, outbox
 from stemkit.runner import sleep_or_stop
+from stemkit.settings import REDELIVERY_WINDOW
 
 log = logging.getLogger(__name__)
 
-# Kafka's default offsets.retention.minutes: the longest a redelivery can come after the
-# event was first handled, short of an operator resetting a group's offsets by hand.
-REDELIVERY_WINDOW = timedelta(days=7)
+__all__ = ["REDELIVERY_WINDOW", "purge_once", "run_retention"]
+
 BATCH = 1000
 
 PURGED = Counter(

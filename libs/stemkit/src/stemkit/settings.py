@@ -16,7 +16,6 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stemkit.auth import ALL_SCOPES, OPS, READ, Doorkeeper
-from stemkit.retention import REDELIVERY_WINDOW
 
 # Development defaults, printed by `make run`; production refuses them. Each is as long as
 # a real secret must be, so that a test environment (STEM_ENV=test) may use them.
@@ -99,6 +98,11 @@ class ServiceSettings(BaseSettings):
     def sqlite_url(self, service: str) -> str:
         """The embedded default: one SQLite file per service under `data_dir`."""
         return f"sqlite+aiosqlite:///{self.data_dir}/{service}.db"
+
+
+# Kafka's default offsets.retention.minutes: the longest a redelivery can come after an
+# event was handled, short of an operator resetting a group's offsets (stemkit.retention).
+REDELIVERY_WINDOW = timedelta(days=7)
 
 
 class DatabaseServiceSettings(ServiceSettings):
