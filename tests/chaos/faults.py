@@ -34,6 +34,9 @@ PROCESSES = (
 )
 
 
+KAFKA_START_TIMEOUT = 240  # seconds
+
+
 def _tool(name: str, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "infra" / name), *args],
@@ -74,7 +77,14 @@ class Infra:
 
     def start(self) -> None:
         out = _tool(
-            "kafka.py", "start", "--dir", str(self.kafka_dir), "--port", str(self.kafka_port)
+            "kafka.py",
+            "start",
+            "--dir",
+            str(self.kafka_dir),
+            "--port",
+            str(self.kafka_port),
+            "--timeout",
+            str(KAFKA_START_TIMEOUT),
         )
         self.bootstrap = _value(out, "bootstrap")
         self.kafka_port = int(self.bootstrap.rsplit(":", 1)[1])
@@ -94,7 +104,27 @@ class Infra:
     def restart_kafka(self) -> float:
         started = time.monotonic()
         _tool("kafka.py", "stop", "--dir", str(self.kafka_dir))
-        _tool("kafka.py", "start", "--dir", str(self.kafka_dir), "--port", str(self.kafka_port))
+        # On a loaded machine the broker may need longer than kafka.py's 90 s to load its
+        # metadata again, and kafka.py stops a broker that is late: wait longer, and start
+        # it once more if even that fails (the time down counts it all).
+        for attempt in (1, 2):
+            try:
+                _tool(
+                    "kafka.py",
+                    "start",
+                    "--dir",
+                    str(self.kafka_dir),
+                    "--port",
+                    str(self.kafka_port),
+                    "--timeout",
+                    str(KAFKA_START_TIMEOUT),
+                )
+            except RuntimeError as exc:
+                if attempt == 2:
+                    raise
+                say(f"Kafka did not come back ({str(exc)[:200]}); starting it again")
+            else:
+                break
         return time.monotonic() - started
 
     def restart_postgres(self) -> float:
