@@ -102,10 +102,11 @@ def shown(value: Any, limit: int = 80) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
-    text = str(value) if isinstance(value, bool | float) or value is None else None
+    if value is None or isinstance(value, bool | float):
+        return str(value)
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10**limit else f"a number of over {limit} digits"
-    return text or f"a {type(value).__name__}"
+        return str(value) if abs(value) < 10**limit else f"a number of over {limit} digits"
+    return f"a {type(value).__name__}"
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
