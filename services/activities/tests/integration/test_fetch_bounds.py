@@ -73,6 +73,14 @@ class Server:
             await record(request)
             return Response(b"[" + b"0," * LIMIT + b"0]", media_type="application/json")
 
+        async def latin1(request: Request) -> Response:
+            await record(request)
+            return Response(b'{"name": {"nl": "caf\xe9"}}', media_type="application/json")
+
+        async def deep(request: Request) -> Response:
+            await record(request)
+            return Response(b"[" * 30_000 + b"]" * 30_000, media_type="application/json")
+
         async def slow(request: Request) -> Response:
             await record(request)
 
@@ -93,6 +101,8 @@ class Server:
                 Route("/big", big),
                 Route("/big-declared", big_declared),
                 Route("/slow", slow),
+                Route("/latin1", latin1),
+                Route("/deep", deep),
             ]
         )
 
@@ -206,3 +216,12 @@ async def test_the_worker_quarantines_a_notification_that_redirects_off_host(
         [item] = await deliveries.quarantined(session, limit=10, after=None)
     assert item.attempts == 0
     assert "host 'localhost' is not an allowed UiTdatabank host" in (item.error or "")
+
+
+async def test_an_answer_that_is_not_utf8_or_nested_too_deeply_is_refused_at_once(
+    server: Server, uit: UitClient
+) -> None:
+    with pytest.raises(FetchRefused, match="not UTF-8"):
+        await uit.fetch(server.url("/latin1"))
+    with pytest.raises(FetchRefused, match="nested too deeply"):
+        await uit.fetch(server.url("/deep"))

@@ -198,7 +198,9 @@ def _json(body: bytes, url: str) -> Any:
         return json.loads(body)
     except RecursionError:
         raise FetchRefused(f"GET {url}: the answer is JSON nested too deeply") from None
-    except ValueError:
+    except UnicodeDecodeError as exc:  # the document itself is broken: asking again won't help
+        raise FetchRefused(f"GET {url}: the answer is not UTF-8 ({exc})") from None
+    except ValueError:  # e.g. an error page of a proxy: may pass
         raise FetchFailed(f"GET {url}: the answer is not JSON") from None
 
 
