@@ -7,14 +7,15 @@ import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.adapters import registry_store, runs_store
 from subsidy.adapters.orm import academies, activities
 from subsidy.domain.coverage import YearComparison, compare, coverage, reached_in
-from subsidy.service_layer.runs import proofs_of_year
+from subsidy.domain.reach import Proof
+from subsidy.service_layer.unrecognised import coverage_basis
 
 
 class ProvinceView(BaseModel):
@@ -25,11 +26,27 @@ class ProvinceView(BaseModel):
     not_reached_nis_codes: list[str]
 
 
+class UnrecognisedView(BaseModel):
+    """Reach of academies without a recognition in force on the session's date: shown to
+    ops, counted apart, never paid (issue 15)."""
+
+    activities: int
+    academy_ids: list[str]
+    nis_codes: list[str]  # municipalities these activities would reach
+    only_these: list[str]  # of them, not reached by any recognised academy
+
+
 class CoverageView(BaseModel):
     year: int
     reached: int
     total: int
     provinces: list[ProvinceView]
+    academies_counted: str = Field(
+        description="recognised: only academies recognised on the session's date; network: "
+        "every academy of the network, as in 2019 (parameter stem/coverage/academies_counted)"
+    )
+    rule: str = Field(description="the parameter, its value, status and source")
+    unrecognised: UnrecognisedView
 
 
 class NearAcademy(BaseModel):
@@ -79,7 +96,11 @@ class SubsidyView(BaseModel):
 
 async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
     gazetteer = await registry_store.gazetteer(session)
-    reached = reached_in(await proofs_of_year(session, year), year, gazetteer)
+    basis = await coverage_basis(session, year, apart=True)
+    reached = reached_in(basis.proofs, year, gazetteer)
+    apart_places = reached_in(basis.apart, year, gazetteer)
+    recognised_places = reached_in(basis.proofs - basis.apart, year, gazetteer)
+    rule = basis.rule
     provinces = [
         ProvinceView(
             province=p.province,
@@ -95,12 +116,25 @@ async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
         reached=sum(p.reached for p in provinces),
         total=sum(p.total for p in provinces),
         provinces=provinces,
+        academies_counted="network" if basis.network else "recognised",
+        rule=f"{rule.name} = {rule.value} ({rule.status}; sources {rule.reference})",
+        unrecognised=UnrecognisedView(
+            activities=len({p.activity_id for p in basis.apart}),
+            academy_ids=sorted({p.academy_id for p in basis.apart}),
+            nis_codes=sorted(apart_places),
+            only_these=sorted(apart_places - recognised_places),
+        ),
     )
+
+
+async def counted_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:
+    """The proofs the coverage figures of `year` count (its coverage rule decides)."""
+    return (await coverage_basis(session, year)).proofs
 
 
 async def not_reached(session: AsyncSession, year: int, nearest: int) -> list[NotReachedView]:
     gazetteer = await registry_store.gazetteer(session)
-    proofs = await proofs_of_year(session, year)
+    proofs = await counted_proofs(session, year)
     reached = reached_in(proofs, year, gazetteer)
     active: dict[str, set[str]] = defaultdict(set)  # academies with reach that year
     for proof in proofs:
@@ -131,7 +165,7 @@ async def reached_by(
     reached it, on that year's boundaries (the same proofs as `coverage_of`)."""
     gazetteer = await registry_store.gazetteer(session)
     by_place: dict[str, set[str]] = defaultdict(set)
-    for proof in await proofs_of_year(session, year):
+    for proof in await counted_proofs(session, year):
         if proof.year == year:
             by_place[gazetteer.on_boundaries_of(proof.nis_code, year)].add(proof.academy_id)
     out = [
@@ -151,8 +185,8 @@ async def changes_between(
     session: AsyncSession, from_year: int, to_year: int, boundaries_of: int | None
 ) -> YearComparison:
     gazetteer = await registry_store.gazetteer(session)
-    earlier = reached_in(await proofs_of_year(session, from_year), from_year, gazetteer)
-    later = reached_in(await proofs_of_year(session, to_year), to_year, gazetteer)
+    earlier = reached_in(await counted_proofs(session, from_year), from_year, gazetteer)
+    later = reached_in(await counted_proofs(session, to_year), to_year, gazetteer)
     return compare(earlier, later, (from_year, to_year), gazetteer, boundaries_of=boundaries_of)
 
 
@@ -168,7 +202,7 @@ def age_group(age_min: int | None, age_max: int | None) -> str:
 
 
 async def spread_of(session: AsyncSession, year: int) -> SpreadView:
-    ids = sorted({p.activity_id for p in await proofs_of_year(session, year)})
+    ids = sorted({p.activity_id for p in await counted_proofs(session, year)})
     a = activities.c
     themes: Counter[str] = Counter()
     ages: Counter[str] = Counter()

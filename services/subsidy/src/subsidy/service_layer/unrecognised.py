@@ -48,9 +48,17 @@ class CoverageBasis:
     apart: frozenset[Proof]  # reach of academies not recognised on the session's date
 
 
-async def coverage_basis(session: AsyncSession, year: int) -> CoverageBasis:
+async def coverage_basis(session: AsyncSession, year: int, *, apart: bool = False) -> CoverageBasis:
+    """The year's coverage proofs under its rule; the reach counted apart is read when the
+    rule counts the network or `apart` asks for it (else it is left empty: it costs a scan
+    of the year's activities)."""
     rule = base_parameters().lookup(COVERAGE_RULE, date(year, 1, 1))
     network = counts_network(rule.value)
     recognised = await proofs_of_year(session, year)
-    apart = await unrecognised_proofs(session, year)
-    return CoverageBasis(rule, network, coverage_proofs(recognised, apart, network), apart)
+    if network or apart:
+        apart_proofs = await unrecognised_proofs(session, year)
+    else:
+        apart_proofs = frozenset()
+    return CoverageBasis(
+        rule, network, coverage_proofs(recognised, apart_proofs, network), apart_proofs
+    )
