@@ -332,8 +332,11 @@ class Driver:
         delay = 0.2
         while True:
             try:
-                await self._producer.send_and_wait(
-                    sent.topic, value=value, key=sent.item.encode(), headers=headers
+                await asyncio.wait_for(  # aiokafka may wait for metadata without end
+                    self._producer.send_and_wait(
+                        sent.topic, value=value, key=sent.item.encode(), headers=headers
+                    ),
+                    15,
                 )
             except Exception as exc:  # the broker restarting: again, like a producer does
                 if time.monotonic() > deadline:
