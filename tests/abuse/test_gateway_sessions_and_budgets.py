@@ -27,14 +27,13 @@ from tests.abuse.conftest import OPS_TOKEN, PARTNER_KEY, UPSTREAMS, Platform, ga
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
-Client = Callable[..., Any]
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 @asynccontextmanager
 async def gateway(
     platform: Platform, tmp_path: Path, **settings: Any
-) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
     """The gateway app with `settings` over the suite's; `client(address)` speaks from it."""
     shipped = gateway_settings(tmp_path).model_copy(update=settings)
     transports = {name: httpx.ASGITransport(platform.apps[name]) for name in UPSTREAMS}
