@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from subsidy.domain.audience import open_offer
 from subsidy.domain.calculation import NoCall, Result, calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.coverage import compare, coverage, reached_in
@@ -51,6 +52,10 @@ def _history(academy: Mapping[str, Any]) -> RecognitionHistory:
     )
 
 
+def _education_only_counts(year: int) -> bool:
+    return bool(PARAMS.lookup("stem/reach/education_only_counts", date(year, 1, 1)).value)
+
+
 def _proofs(
     case: Mapping[str, Any], withdrawn: set[str], *, apart: bool = False
 ) -> frozenset[Proof]:
@@ -68,8 +73,10 @@ def _proofs(
             status=a.get("status", "available"),
             withdrawn=a.get("withdrawn", False) or a["id"] in withdrawn,
             occurrences=tuple(OccurrenceFacts(day) for day in a["dates"]),
+            audience=a.get("audience"),
         )
-        found |= rule(facts, _history(academies[a["academy"]] or {}))
+        proofs = rule(facts, _history(academies[a["academy"]] or {}))
+        found |= open_offer(facts, proofs, _education_only_counts)
     return frozenset(found)
 
 

@@ -76,6 +76,7 @@ async def _with_occurrences(session: AsyncSession, rows: Sequence[Row[Any]]) -> 
             theme_ids=tuple(json.loads(r.theme_ids or "[]")),
             age_min=r.age_min,
             age_max=r.age_max,
+            audience=r.audience,
         )
         for r in rows
     ]

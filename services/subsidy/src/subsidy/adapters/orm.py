@@ -44,6 +44,7 @@ activities = Table(
     Column("theme_ids", Text, nullable=True, comment="JSON list of UiTdatabank theme ids"),
     Column("age_min", Integer, nullable=True),
     Column("age_max", Integer, nullable=True),
+    Column("audience", String(16), nullable=True, comment="UiT audienceType; null: everyone"),
 )
 Index("ix_activities_academy_id", activities.c.academy_id)
 

@@ -108,6 +108,7 @@ async def save_activity(
         "theme_ids": json.dumps(list(facts.theme_ids)),
         "age_min": facts.age_min,
         "age_max": facts.age_max,
+        "audience": facts.audience,
     }
     if exists:
         await session.execute(_UPDATE_ACTIVITY, {"key": facts.activity_id, **values})

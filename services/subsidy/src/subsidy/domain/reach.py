@@ -66,6 +66,7 @@ class ActivityFacts:
     theme_ids: tuple[str, ...] = ()
     age_min: int | None = None
     age_max: int | None = None
+    audience: str | None = None  # UiT audienceType: everyone (None), members, education
 
     @property
     def years(self) -> frozenset[int]:

@@ -19,6 +19,7 @@ from stemkit.outbox import add_event
 from subsidy.adapters import facts_store
 from subsidy.adapters import registry_store as registry
 from subsidy.adapters import repository as repo
+from subsidy.domain.audience import open_offer
 from subsidy.domain.parameters import ParameterSet, load_parameters
 from subsidy.domain.reach import (
     NO_POSTAL_CODE,
@@ -33,6 +34,7 @@ from subsidy.domain.recognition import RecognitionHistory
 
 SOURCE = "/stem/subsidy"
 UNRECORDED = "stem/reach/unrecorded_recognition_counts"
+EDUCATION_ONLY = "stem/reach/education_only_counts"
 log = logging.getLogger(__name__)
 
 
@@ -63,11 +65,18 @@ def facts_of(snapshot: ActivitySnapshot) -> ActivityFacts:
         theme_ids=tuple(snapshot.theme_ids),
         age_min=snapshot.age_min,
         age_max=snapshot.age_max,
+        audience=snapshot.audience,
     )
 
 
+@lru_cache(maxsize=256)
+def education_only_counts(year: int) -> bool:
+    """The dated rule for school-only (`audienceType: education`) activities."""
+    return bool(base_parameters().lookup(EDUCATION_ONLY, date(year, 1, 1)).value)
+
+
 def proofs_of(facts: ActivityFacts, history: RecognitionHistory) -> frozenset[Proof]:
-    return evidence(facts, history, unrecorded_counts)
+    return open_offer(facts, evidence(facts, history, unrecorded_counts), education_only_counts)
 
 
 def _is_stale(stored: repo.StoredActivity | None, modified: datetime) -> bool:

@@ -42,6 +42,7 @@ ACTIVITY_COLUMNS = (
     "theme_ids",
     "age_min",
     "age_max",
+    "audience",
 )
 
 
@@ -99,6 +100,7 @@ async def replace_state(
             "[]",
             None,
             None,
+            None,
         )
         for activity_id, modified in tombstones
     )
@@ -139,6 +141,7 @@ async def _chunk(
                 json.dumps(list(facts.theme_ids)),
                 facts.age_min,
                 facts.age_max,
+                facts.audience,
             )
         )
         occurrences.extend(
@@ -190,6 +193,7 @@ def facts_from_json(value: bytes) -> ActivityFacts:
             theme_ids=tuple(d.get("theme_ids", ())),
             age_min=d.get("age_min"),
             age_max=d.get("age_max"),
+            audience=d.get("audience"),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return facts_of(ActivitySnapshot.model_validate_json(value))

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.adapters import facts_store, registry_store
+from subsidy.domain.audience import open_offer
 from subsidy.domain.parameters import Used
 from subsidy.domain.reach import Proof
 from subsidy.domain.recognition import RecognitionHistory
@@ -22,7 +23,7 @@ from subsidy.domain.unrecognised import (
     coverage_proofs,
     unrecognised_evidence,
 )
-from subsidy.service_layer.reach import base_parameters, unrecorded_counts
+from subsidy.service_layer.reach import base_parameters, education_only_counts, unrecorded_counts
 from subsidy.service_layer.runs import proofs_of_year
 
 
@@ -33,7 +34,9 @@ async def unrecognised_proofs(session: AsyncSession, year: int) -> frozenset[Pro
     found: set[Proof] = set()
     for facts in await facts_store.activities_in_year(session, year):
         history = histories.get(facts.academy_id or "", none)
-        proofs = unrecognised_evidence(facts, history, unrecorded_counts)
+        proofs = open_offer(
+            facts, unrecognised_evidence(facts, history, unrecorded_counts), education_only_counts
+        )
         found |= {p for p in proofs if p.year == year}
     return frozenset(found)
 
