@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Literal
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,17 +17,18 @@ from stemkit.contracts.registry import RecognitionDecided
 from stemkit.events import CloudEvent
 from subsidy.views import reach_of
 
+Audience = Literal["everyone", "members", "education"]
 Deliver = Callable[[CloudEvent], Awaitable[None]]
 
 
-def _activity(activity_id: str, audience: str, postal_code: str) -> CloudEvent:
+def _activity(activity_id: str, audience: Audience, postal_code: str) -> CloudEvent:
     payload = ActivityPublished(
         activity_id=activity_id,
         name="Robots bouwen",
         academy_id="acad-1",
         occurrences=[Occurrence(start=datetime.fromisoformat("2023-03-04T14:00:00+01:00"))],
         location=Location(name="School", nis_code="44021", postal_code=postal_code),
-        audience=audience,  # type: ignore[arg-type]
+        audience=audience,
         modified=datetime.fromisoformat("2023-02-01T10:00:00+00:00"),
     )
     return CATALOG.new_event(payload, source="/stem/activities")
