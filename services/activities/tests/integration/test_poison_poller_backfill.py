@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import poll_state
 from activities.adapters.orm import webhook_deliveries
+from activities.adapters.uit_client import AnswerTooLarge
 from activities.service_layer import poller
 from activities.service_layer.backfill import backfill, documents
 from stemkit.contracts.registry import AcademyRegistered
@@ -174,3 +175,46 @@ async def test_the_backfill_quarantines_what_it_cannot_store_or_decode_and_goes_
     assert outcomes == Counter(processed=2, quarantined=2)
     statuses = Counter((await stored(sessions)).values())
     assert statuses == Counter(processed=2, quarantined=2)
+
+
+class SizedSearcher:
+    """The Search API with a size limit: a page of more than `max_members` members is too
+    large, and so is the member at each start in `huge` however it is asked."""
+
+    def __init__(self, members: list[Any], max_members: int, huge: set[int]) -> None:
+        self.members, self.max_members, self.huge = members, max_members, huge
+        self.limits: list[int] = []
+
+    async def search(self, url: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        start, limit = int(params["start"]), int(params["limit"])
+        self.limits.append(limit)
+        page = self.members[start : start + limit]
+        if len(page) > self.max_members or self.huge & set(range(start, start + len(page))):
+            raise AnswerTooLarge(f"GET {url}: the answer is over 1000 bytes")
+        return {"totalItems": len(self.members), "member": page}
+
+
+async def test_a_page_over_the_size_limit_is_asked_in_halves_and_a_huge_member_quarantined(
+    sessions: async_sessionmaker[AsyncSession], load_event: Load
+) -> None:
+    members = [event(load_event, n) for n in range(1, 13)]
+    searcher = SizedSearcher(members, max_members=3, huge={6})
+
+    found = await poller.poll_kind(
+        sessions,
+        searcher,
+        BASE,
+        "event",
+        [{"organizerId": ORGANIZER}],
+        overlap=timedelta(0),
+        page_size=10,
+    )
+
+    assert found == 12  # 11 events and the one too large to read
+    assert searcher.limits[:3] == [10, 5, 2]
+    statuses = await stored(sessions)
+    assert Counter(statuses.values()) == Counter(received=11, quarantined=1)
+    [huge] = [key for key, status in statuses.items() if status == "quarantined"]
+    assert huge.startswith("poll:event:too-large:")
+    async with sessions() as session:
+        assert await poll_state.cursor(session, "event") == START + timedelta(seconds=12)

@@ -52,6 +52,10 @@ class FetchRefused(Exception):
     redirect off the allowed hosts, or an answer over the size limit."""
 
 
+class AnswerTooLarge(FetchRefused):
+    """The answer passed the size limit (the poller asks for smaller pages)."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     document: Any = None
@@ -184,12 +188,12 @@ async def _read(response: httpx.Response, limit: int, url: str) -> bytes:
     """The (decoded) body, refused as soon as it passes `limit` bytes."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise FetchRefused(f"GET {url}: the answer is {declared} bytes, over {limit}")
+        raise AnswerTooLarge(f"GET {url}: the answer is {declared} bytes, over {limit}")
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > limit:
-            raise FetchRefused(f"GET {url}: the answer is over {limit} bytes")
+            raise AnswerTooLarge(f"GET {url}: the answer is over {limit} bytes")
     return bytes(body)
 
 

@@ -9,6 +9,10 @@ organizers the registry links to academies, the places of stored activities, and
 organizers. Every member becomes a delivery keyed on (kind, id, modified): the overlap
 re-reads items, the key makes that harmless, and the worker processes them.
 
+A page over the size limit (`ACTIVITIES_UITDATABANK_SEARCH_MAX_BYTES`) is asked again
+in halves; a single member over it is recorded in quarantine with where it was, and the
+paging goes on (more than 10 in a row: the kind's round fails, the limit is wrong).
+
 Containment: a member the poller cannot key (no id, not an object, anything raised while
 reading it) is still recorded, keyed on its content, so the worker quarantines it with
 the reason (or processes it, if it is a document after all); the rest of the page and the
@@ -32,6 +36,7 @@ from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries, poll_state
+from activities.adapters.uit_client import AnswerTooLarge
 from activities.domain import jsonld
 from activities.domain.documents import Kind
 from stemkit.runner import sleep_or_stop
@@ -47,6 +52,7 @@ LAST_SUCCESS = Gauge(
 MAX_START = 10_000
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 IDS_PER_QUERY = 50
+MAX_TOO_LARGE_IN_A_ROW = 10
 
 
 class Searcher(Protocol):
@@ -98,7 +104,7 @@ async def poll_kind(
     newest, recorded = cursor, 0
     for filters in scope:
         window_start = cursor - overlap
-        start = 0
+        start, size, alone_too_large = 0, page_size, 0
         while True:
             params = {
                 **filters,
@@ -107,9 +113,26 @@ async def poll_kind(
                 "sort[modified]": "asc",
                 "modifiedFrom": window_start.isoformat(),
                 "start": str(start),
-                "limit": str(page_size),
+                "limit": str(size),
             }
-            page = await searcher.search(f"{base_url.rstrip('/')}/{kind}s", params)
+            try:
+                page = await searcher.search(f"{base_url.rstrip('/')}/{kind}s", params)
+            except AnswerTooLarge as exc:
+                if size > 1:  # the same members in smaller pages
+                    size = max(1, size // 2)
+                    log.warning("poller: %s; asking %d %ss a page", exc, size, kind)
+                    continue
+                # One member larger than a page may be: charged to it, the rest goes on.
+                alone_too_large += 1
+                if alone_too_large > MAX_TOO_LARGE_IN_A_ROW:  # the limit, not the members
+                    raise RuntimeError(
+                        f"{alone_too_large} {kind}s in a row each over the search size limit"
+                    ) from exc
+                await _record_too_large(sessions, kind, window_start, start, str(exc))
+                recorded += 1
+                start += 1
+                continue
+            alone_too_large = 0
             members = page.get("member") or []
             if not isinstance(members, list):
                 raise ValueError(f"a {kind}s search page whose member is not a list")
@@ -117,10 +140,10 @@ async def poll_kind(
             recorded += last[1]
             if last[0] is not None:
                 newest = max(newest, last[0])
-            if len(members) < page_size:
+            if len(members) < size:
                 break
-            start += page_size
-            if start + page_size > MAX_START:  # keyset: move the window, not the offset
+            start += size
+            if start + size > MAX_START:  # keyset: move the window, not the offset
                 if last[0] is None or last[0] <= window_start:
                     log.warning("poller: over %d %ss share one modified; skipping", MAX_START, kind)
                     break
@@ -143,6 +166,21 @@ async def _record(
             if changed is not None:
                 last = changed if last is None else max(last, changed)
     return last, recorded
+
+
+async def _record_too_large(
+    sessions: async_sessionmaker[AsyncSession],
+    kind: Kind,
+    window_start: datetime,
+    start: int,
+    error: str,
+) -> None:
+    """A search result too large to read even alone: in quarantine with the reason and
+    where it was (it cannot be stored: it was never read)."""
+    where = {"kind": kind, "modifiedFrom": window_start.isoformat(), "start": start}
+    key = f"poll:{kind}:too-large:{window_start.isoformat()}:{start}"
+    async with sessions.begin() as session:
+        await deliveries.record(session, key[:255], json.dumps(where), "poller", error=error)
 
 
 def _keyed(kind: Kind, member: Any, body: str) -> tuple[str, datetime | None]:
