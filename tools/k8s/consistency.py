@@ -93,7 +93,9 @@ def acl_problems(docs: list[Doc], declared: list[TopicSpec]) -> list[str]:
             if res["type"] == "topic" and "Read" in ops:
                 svc = next((s for s in SERVICES if s.name == name), None)
                 reads = svc.consumer.reads if svc and svc.consumer else ()
-                if res.get("name") not in reads:
+                # ... and its own dead letters, which its API shows (GET /dead-letters).
+                own_dlq = (svc.consumer.dead_letter_topic,) if svc and svc.consumer else ()
+                if res.get("name") not in (*reads, *own_dlq):
                     problems.append(f"{label}: reads a topic its consumer does not read")
         if name == EXTERNAL_USER:
             readable = {

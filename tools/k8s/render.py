@@ -12,7 +12,7 @@ their processes):
   only what its consumer reads) and the external subscriber (reads only public topics);
 - `base/<service>.yaml`: ServiceAccount, ConfigMap, Deployments (API, relay, consumer),
   Services, HPAs, PodDisruptionBudgets and the migration Job of each service;
-- `components/network-policies/<service>.yaml`: who may reach each service, and what it
+- `base/network-policies/<service>.yaml`: who may reach each service, and what it
   may reach;
 - `components/monitoring/servicemonitors.yaml`: a ServiceMonitor per process.
 
@@ -111,6 +111,15 @@ def secret_ref(name: str, secret: str, key: str, optional: bool = False) -> Doc:
 def env(svc: Service) -> list[Doc]:
     """Secrets only by reference; plain settings come from the ConfigMap (envFrom)."""
     out = [secret_ref("STEM_OPS_TOKEN", "stem-ops-token", "token")]
+    # Each caller's own token (stemkit.auth): every process knows them, for the services
+    # admit the gateway and the CLI by them and the gateway presents its own.
+    out.append(secret_ref("STEM_GATEWAY_TOKEN", "stem-service-tokens", "gateway"))
+    out.append(secret_ref("STEM_CLI_TOKEN", "stem-service-tokens", "cli"))
+    # Metrics servers of relays and consumers bind the pod's address, not every interface
+    # (the default, for a developer machine, is loopback).
+    out.append(
+        {"name": "STEM_METRICS_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}
+    )
     if svc.database:
         # CloudNativePG's `<cluster>-app` secret (or one you create for an external DSN).
         out.append(secret_ref(f"{svc.env_prefix}_DATABASE_URL", f"{svc.name}-db-app", "uri"))
@@ -501,6 +510,9 @@ def service_acls(svc: Service, declared: list[TopicSpec]) -> list[Doc]:
     if svc.consumer is not None:
         out += [acl("topic", name, ["Read", "Describe"]) for name in svc.consumer.reads]
         out.append(acl("group", svc.consumer.group, ["Read", "Describe"]))
+        # GET /dead-letters reads the service's own dead-letter topic (no group: from the
+        # start, stemkit.dead_letters), so the user may read what it writes there.
+        out.append(acl("topic", svc.consumer.dead_letter_topic, ["Read"]))
     return out
 
 
@@ -693,7 +705,7 @@ def rendered() -> dict[Path, str]:
     }
     for svc in SERVICES:
         files[K8S_DIR / "base" / f"{svc.name}.yaml"] = dump(service_manifests(svc, partitions))
-        files[K8S_DIR / "components" / "network-policies" / f"{svc.name}.yaml"] = dump(
+        files[K8S_DIR / "base" / "network-policies" / f"{svc.name}.yaml"] = dump(
             network_policies(svc)
         )
     return files

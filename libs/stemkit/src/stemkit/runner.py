@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from prometheus_client import start_http_server
+
+from stemkit.settings import DEFAULT_METRICS_HOST
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +71,16 @@ async def _run(main: Main) -> None:
     log.info("stopped cleanly")
 
 
-def serve_metrics(port: int | None, host: str = "0.0.0.0") -> None:
+def serve_metrics(port: int | None, host: str | None = None) -> None:
     """Expose the default Prometheus registry on http://host:port/metrics (no-op without port).
 
     Relay and consumer processes have no HTTP app of their own; this gives them /metrics.
-    Use host="127.0.0.1" on a developer machine, the default inside a container.
+    The address is `STEM_METRICS_HOST` (stemkit.settings): loopback by default, so a developer
+    machine shares nothing; the pod's own IP in Kubernetes (the manifests set it).
     """
     if port is None:
         return
+    host = host or os.environ.get("STEM_METRICS_HOST") or DEFAULT_METRICS_HOST
     start_http_server(port, addr=host)
     log.info("metrics on http://%s:%d/metrics", host, port)
 

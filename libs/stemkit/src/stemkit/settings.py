@@ -24,6 +24,7 @@ DEV_GATEWAY_TOKEN = "dev-gateway-token-for-make-run-and-tests"
 DEV_CLI_TOKEN = "dev-cli-token-for-make-run-and-tests"
 DEV_SECRETS = frozenset({DEV_OPS_TOKEN, DEV_GATEWAY_TOKEN, DEV_CLI_TOKEN})
 MIN_SECRET_LENGTH = 32  # characters; outside development a shorter secret is refused
+DEFAULT_METRICS_HOST = "127.0.0.1"  # relays' and consumers' /metrics: this machine only
 
 
 def check_secrets(
@@ -67,6 +68,11 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(DEV_OPS_TOKEN),
         validation_alias=AliasChoices("STEM_OPS_TOKEN", "ops_token"),
         description="The ops token (Authorization: Bearer ...): every scope of every service",
+    )
+    metrics_host: str = Field(
+        default=DEFAULT_METRICS_HOST,
+        validation_alias=AliasChoices("STEM_METRICS_HOST", "metrics_host"),
+        description="Address the relay and consumer metrics servers bind (the pod IP in k8s)",
     )
     gateway_token: SecretStr = Field(
         default=SecretStr(DEV_GATEWAY_TOKEN),
