@@ -65,6 +65,8 @@ def _secrets() -> dict[str, str]:
         "partner key": f"stem_abuse_{secrets.token_urlsafe(24)}",
         "ops token": f"ops-{secrets.token_urlsafe(24)}",
         "scoped ops token": f"ops-scoped-{secrets.token_urlsafe(24)}",
+        # Sent on every upstream request of the gateway (stemkit.auth).
+        "gateway token": f"gateway-{secrets.token_urlsafe(24)}",
     }
 
 
@@ -186,6 +188,7 @@ async def test_no_secret_appears_in_any_log_line_of_a_full_run(
                 "ACTIVITIES_WEBHOOK_SECRETS": known["webhook secret"],
                 "GATEWAY_PARTNER_API_KEYS": known["partner key"],
                 "STEM_OPS_TOKEN": known["ops token"],
+                "STEM_GATEWAY_TOKEN": known["gateway token"],
                 "GATEWAY_OPS_TOKEN_SCOPES": json.dumps({known["scoped ops token"]: ["quarantine"]}),
                 "LOG_LEVEL": "DEBUG",  # the most a process would ever write
             },
