@@ -53,9 +53,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BadCursor(f"invalid cursor: {exc}") from None
 
 
+def _open_to_all(a: Any) -> Any:
+    """School-only events (UiT `audienceType: education`) are stored but not listed on the
+    public STEM-kalender: they are not open offer, and UiT's own calendars leave them out
+    too (../shared/docs/uitdatabank.md §8-9; issue 15). `members` events stay listed."""
+    return func.coalesce(a.snapshot["audience"].as_string(), "everyone") != "education"
+
+
 def _conditions(filters: Filters) -> list[Any]:
     a, o = activities.c, activity_occurrences.c
-    conditions: list[Any] = [a.listed.is_(True)]
+    conditions: list[Any] = [a.listed.is_(True), _open_to_all(a)]
     if filters.start is not None or filters.end is not None:
         in_period = [o.activity_id == a.activity_id]
         if filters.end is not None:
