@@ -149,3 +149,20 @@ Index(
     participant_reports.c.year,
     participant_reports.c.quarter,
 )
+
+# Why a municipality is not reached in a year and what follows (Q2b/c): one row per
+# municipality and year, replaced when ops record it again. No foreign key to
+# municipalities, as for academies: the service layer checks the code is valid that year.
+municipality_follow_ups = Table(
+    "municipality_follow_ups",
+    metadata,
+    Column("nis_code", String(5), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("reason", String(40), nullable=False, comment="domain.follow_up.Reason"),
+    Column("explanation", Text, nullable=True),
+    Column("initiative", Text, nullable=True),
+    Column("no_initiative_reason", Text, nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_municipality_follow_ups_year", municipality_follow_ups.c.year)

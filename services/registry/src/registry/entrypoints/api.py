@@ -12,6 +12,7 @@ from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.errors import InvalidInput
 from registry.domain.recognition import TransitionRefused
+from registry.entrypoints.follow_up_routes import follow_up_router
 from registry.entrypoints.import_routes import import_router
 from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.recognition_routes import recognition_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lookup_router(), dependencies=read)
     app.include_router(recognition_router(database, settings), dependencies=read)
     app.include_router(report_router(database, settings), dependencies=read)
+    app.include_router(follow_up_router(database, settings), dependencies=read)
     _add_error_handlers(app)
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))

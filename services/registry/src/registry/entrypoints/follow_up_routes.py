@@ -1,0 +1,104 @@
+"""HTTP routes of municipality follow-ups: why a municipality is not reached in a year and
+which initiative follows (parliamentary question 2b/c)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.config import Settings
+from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
+from registry.entrypoints.recognition_routes import UNAUTHORISED, Responses
+from registry.service_layer import follow_up
+from stemkit.auth import WRITE
+from stemkit.db import Database
+
+NisCode = Annotated[str, Path(pattern=r"^\d{5}$", description="NIS code, 5 digits")]
+Year = Annotated[int, Path(ge=2019, le=2100)]
+NONE_RECORDED: Responses = {404: {"description": "Nothing recorded for it"}}
+Text = Annotated[str | None, Field(max_length=TEXT_MAX)]
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(description="Why it is not reached (Q2b)")
+    explanation: Text = Field(default=None, description="Free text; required with `other`")
+    initiative: Text = Field(default=None, description="The initiative planned (Q2c)")
+    no_initiative_reason: Text = Field(
+        default=None, description="Why no initiative is taken (Q2c, 'zo niet')"
+    )
+    author: Annotated[str, Field(min_length=1, max_length=AUTHOR_MAX)] = Field(
+        description="Who records it"
+    )
+
+
+class FollowUpOut(BaseModel):
+    nis_code: str
+    year: int
+    reason: Reason
+    explanation: str | None
+    initiative: str | None
+    no_initiative_reason: str | None
+    author: str
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, found: FollowUp) -> FollowUpOut:
+        return cls(**vars(found))
+
+
+def follow_up_router(database: Database, settings: Settings) -> APIRouter:
+    # Reads need the read scope the app asks of every route; writes add the write scope.
+    router = APIRouter(tags=["follow-up"])
+    sessions = database.session_factory
+    write = [settings.doorkeeper().require(WRITE)]
+
+    @router.put(
+        "/municipalities/{nis_code}/follow-up/{year}",
+        dependencies=write,
+        responses=UNAUTHORISED,
+    )
+    async def record_follow_up(nis_code: NisCode, year: Year, body: FollowUpIn) -> FollowUpOut:
+        """Record why the municipality is not reached in the year and what follows (ops);
+        replaces what was recorded for it. 422 when the NIS code is no municipality of that
+        year (2025 merger codes from 2025 on, the old ones until 2024)."""
+        command = follow_up.RecordFollowUp(**body.model_dump())
+        async with sessions.begin() as session:
+            found = await follow_up.record(session, nis_code, year, command)
+        return FollowUpOut.of(found)
+
+    @router.get("/municipalities/{nis_code}/follow-up/{year}", responses=NONE_RECORDED)
+    async def get_follow_up(nis_code: NisCode, year: Year) -> FollowUpOut:
+        async with sessions() as session:
+            found = await follow_up.get(session, nis_code, year)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no follow-up of {nis_code} {year}")
+        return FollowUpOut.of(found)
+
+    @router.delete(
+        "/municipalities/{nis_code}/follow-up/{year}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        dependencies=write,
+        responses={**UNAUTHORISED, **NONE_RECORDED},
+    )
+    async def delete_follow_up(nis_code: NisCode, year: Year) -> Response:
+        async with sessions.begin() as session:
+            removed = await follow_up.remove(session, nis_code, year)
+        if not removed:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no follow-up of {nis_code} {year}")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get("/municipality-follow-ups")
+    async def list_follow_ups(
+        year: Annotated[int, Query(ge=2019, le=2100)],
+    ) -> list[FollowUpOut]:
+        """Every follow-up recorded for the year, by NIS code (the yearly report's)."""
+        async with sessions() as session:
+            found = await follow_up.of_year(session, year)
+        return [FollowUpOut.of(f) for f in found]
+
+    return router
