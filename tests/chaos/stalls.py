@@ -195,16 +195,16 @@ class StallWatch:
         found = []
         for stall in self.stalls:
             end = stall.start + stall.seconds
-            cause = None
+            cause, most = None, 0.0
             for fault in faults:
                 if fault.what not in CAUSES.get(stall.stage, set()):
                     continue
                 grace = GRACE["consumer" if fault.what.endswith("consumer") else "other"]
                 if fault.what in ("kafka", "postgres"):  # every client reconnects
                     grace = GRACE["consumer"]
-                if stall.start <= fault.end + grace and end >= fault.start:
-                    cause = fault.what
-                    break
+                overlap = min(end, fault.end + grace) - max(stall.start, fault.start)
+                if overlap >= 0 and (cause is None or overlap > most):
+                    cause, most = fault.what, overlap  # the fault that covers most of it
             found.append(Stall(stall.stage, stall.start, stall.seconds, cause))
         return found
 

@@ -132,3 +132,11 @@ def test_poison_goes_to_every_topic_a_service_consumes_in_a_type_each_consumer_h
         for group in groups:  # so a wrong-typed record reaches its contract check
             assert poison.KNOWN_TYPE[topic] in handled[group]
     assert set().union(*read_by.values()) == set(poison.CONSUMED)
+
+
+def test_a_stall_is_put_down_to_the_fault_that_covers_most_of_it() -> None:
+    watch = StallWatch("unused:9092", {})
+    for at, token in ((30.0, 1), (33.0, 1), (45.0, 2)):
+        watch._update(at, {"subsidy consumer": (3, token)})
+    faults = [Window("subsidy-consumer", 10.0, 11.0), Window("kafka", 29.0, 44.0)]
+    assert [s.explained_by for s in watch.judged(faults)] == ["kafka"]
