@@ -175,9 +175,10 @@ def make_plan(
     )
     mix = poison.variants(slow=slow_poison)
     poison_rng.shuffle(mix)
-    hostile_steps = {
-        at: mix[n % len(mix)] for n, at in enumerate(hostile_at)
-    }  # every variant once before any twice
+    drawn = [mix[n % len(mix)] for n in range(len(hostile_at))]  # each once before any twice
+    # The slow kinds first: their ~11 minutes of retries then run beside the workload.
+    drawn.sort(key=lambda variant: not poison.HOSTILE[variant[0]].slow)
+    hostile_steps = dict(zip(hostile_at, drawn, strict=True))
     activities: list[Activity] = []
     live: list[int] = []  # created, not deleted
     webhook_sent: list[int] = []  # webhook activities with at least one delivery
