@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stemkit import calendar_rules
 from stemkit.events.catalog import EventType
 
 ACTIVITY_TOPIC = "stem.activities.activity.v1"
@@ -50,6 +51,100 @@ class Location(_Payload):
     )
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MAX_CALENDAR_RULES = 200  # entries of one list of a compact calendar
+
+
+class OpeningHours(_Payload):
+    day_of_week: list[Weekday] = Field(max_length=7, description="UiT openingHours.dayOfWeek")
+    opens: time = Field(description="Brussels wall-clock time (UiT opens, HH:MM)")
+    closes: time = Field(description="Brussels wall-clock time (UiT closes, HH:MM)")
+
+    def rule(self) -> calendar_rules.WeeklyHours:
+        days = tuple(sorted({calendar_rules.WEEKDAYS.index(d) for d in self.day_of_week}))
+        return calendar_rules.WeeklyHours(days, self.opens, self.closes)
+
+
+class DayRange(_Payload):
+    first: date = Field(description="First day (Brussels date), included")
+    last: date = Field(description="Last day (Brussels date), included")
+
+    def rule(self) -> calendar_rules.DayRange:
+        return calendar_rules.DayRange(self.first, self.last)
+
+
+class AdjustedDays(DayRange):
+    opening_hours: list[OpeningHours] = Field(
+        default_factory=list,
+        max_length=MAX_CALENDAR_RULES,
+        description="Hours that replace the weekly ones on these days (empty: closed)",
+    )
+
+
+class Calendar(_Payload):
+    """The compact calendar of a periodic or permanent activity (ranges and weekly rules,
+    never the dates they expand to): `stemkit.calendar_rules.sessions` expands it."""
+
+    type: Literal["periodic", "permanent"]
+    period: DayRange | None = Field(
+        default=None, description="Periodic: startDate..endDate (Brussels dates); permanent: null"
+    )
+    opening_hours: list[OpeningHours] = Field(
+        default_factory=list, max_length=MAX_CALENDAR_RULES, description="UiT openingHours"
+    )
+    closed_days: list[DayRange] = Field(
+        default_factory=list,
+        max_length=MAX_CALENDAR_RULES,
+        description="UiT openingHoursClosedDays: no session on these days",
+    )
+    adjusted_days: list[AdjustedDays] = Field(
+        default_factory=list,
+        max_length=MAX_CALENDAR_RULES,
+        description="UiT openingHoursAdjustedDays: other hours on these days",
+    )
+
+    def rules(self) -> calendar_rules.CalendarRules:
+        return calendar_rules.CalendarRules(
+            kind=self.type,
+            period=None if self.period is None else self.period.rule(),
+            hours=tuple(h.rule() for h in self.opening_hours),
+            closed=tuple(c.rule() for c in self.closed_days),
+            adjusted=tuple(
+                calendar_rules.AdjustedDays(a.rule(), tuple(h.rule() for h in a.opening_hours))
+                for a in self.adjusted_days
+            ),
+        )
+
+    @classmethod
+    def of(cls, rules: calendar_rules.CalendarRules) -> Calendar:
+        return cls(
+            type=rules.kind,
+            period=None if rules.period is None else _range(rules.period),
+            opening_hours=[_hours(h) for h in rules.hours],
+            closed_days=[_range(c) for c in rules.closed],
+            adjusted_days=[
+                AdjustedDays(
+                    first=a.days.first,
+                    last=a.days.last,
+                    opening_hours=[_hours(h) for h in a.hours],
+                )
+                for a in rules.adjusted
+            ],
+        )
+
+
+def _range(days: calendar_rules.DayRange) -> DayRange:
+    return DayRange(first=days.first, last=days.last)
+
+
+def _hours(hours: calendar_rules.WeeklyHours) -> OpeningHours:
+    return OpeningHours(
+        day_of_week=[calendar_rules.WEEKDAYS[d] for d in hours.weekdays],
+        opens=hours.opens,
+        closes=hours.closes,
+    )
+
+
 class ActivitySnapshot(_Payload):
     """What consumers need of an activity: the whole current state, not a delta."""
 
@@ -59,7 +154,15 @@ class ActivitySnapshot(_Payload):
     academy_id: str | None = Field(
         default=None, description="Academy, when the organizer is linked"
     )
-    occurrences: list[Occurrence] = Field(default_factory=list)
+    occurrences: list[Occurrence] = Field(
+        default_factory=list,
+        description="The dates: subEvents; a periodic activity's whole period as one range",
+    )
+    calendar: Calendar | None = Field(
+        default=None,
+        description="Periodic and permanent activities: the period and the weekly hours and "
+        "closed days, from which stemkit.calendar_rules derives the sessions",
+    )
     location: Location
     theme_ids: list[str] = Field(default_factory=list, description="UiTdatabank theme term ids")
     status: Literal["available", "temporarily_unavailable", "unavailable"] = "available"

@@ -44,11 +44,24 @@ class ProvinceCoverageRead(Read):
     not_reached_nis_codes: list[str] = []
 
 
+class UnrecognisedRead(Read):
+    """Reach of academies without a recognition in force: counted apart, never paid."""
+
+    activities: int = 0
+    academy_ids: list[str] = []
+    nis_codes: list[str] = []
+    only_these: list[str] = []  # reached by no recognised academy
+
+
 class CoverageRead(Read):
     year: int
     reached: int
     total: int
     provinces: list[ProvinceCoverageRead]
+    # Which academies the figures count (stem/coverage/academies_counted) and why.
+    academies_counted: str = "recognised"
+    rule: str = ""
+    unrecognised: UnrecognisedRead = UnrecognisedRead()
 
 
 class NearAcademyRead(Read):

@@ -205,7 +205,27 @@ def _reach(
         provinces.append(
             ProvinceReach(p.province, tuple(reached), tuple(sorted(lacking, key=_by_name)))
         )
-    return Reach(tuple(provinces))
+    apart = coverage.unrecognised
+    return Reach(
+        tuple(provinces),
+        counted=_counted(coverage),
+        unrecognised_activities=apart.activities,
+        unrecognised_academies=len(apart.academy_ids),
+        only_unrecognised=tuple(
+            sorted((_place(n, places) for n in apart.only_these), key=_by_name)
+        ),
+    )
+
+
+def _counted(coverage: CoverageRead) -> str:
+    """Which academies the year's figures count, and the rule that says so (issue 15)."""
+    who = (
+        "every academy of the STEM-academie network, recognised or not (as in 2019, before "
+        "the new recognition)"
+        if coverage.academies_counted == "network"
+        else "the academies recognised on the date of each session"
+    )
+    return f"Counted: {who}; rule {coverage.rule}." if coverage.rule else f"Counted: {who}."
 
 
 def _by_name(place: Place | NotReached) -> tuple[str, str]:

@@ -53,6 +53,13 @@ class ProvinceReach:
 @dataclass(frozen=True)
 class Reach:
     provinces: tuple[ProvinceReach, ...]
+    # Which academies the figures count, said in words with the parameter and its source
+    # (subsidy's stem/coverage/academies_counted: the network in 2019, recognised from 2020).
+    counted: str = ""
+    # Activities of academies without a recognition in force: counted apart, never paid.
+    unrecognised_activities: int = 0
+    unrecognised_academies: int = 0
+    only_unrecognised: tuple[Place, ...] = ()  # municipalities only they reach
 
     @property
     def reached(self) -> int:

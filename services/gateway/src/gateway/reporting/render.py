@@ -137,7 +137,10 @@ def markdown(report: YearReport) -> str:
     out += [
         f"## 1. Reached municipalities per province (bereikte gemeenten), {year}",
         "",
-        f"{reach.reached} of {reach.total} municipalities ({_percent(reach.share)}).",
+        f"{reach.reached} of {reach.total} municipalities ({_percent(reach.share)}). "
+        f"{reach.counted} {reach.unrecognised_activities} activities of "
+        f"{reach.unrecognised_academies} academies without a recognition in force are "
+        "counted apart: no reach for subsidy, not paid.",
         "",
         "| province | reached | total | share |",
         "| --- | ---: | ---: | ---: |",
