@@ -2,7 +2,9 @@
 
 Every calendar type: single and multiple from `subEvent` (older documents have only the
 top-level dates), periodic as one range, permanent without dates. Dates without a zone
-are Brussels time.
+are Brussels time. Periodic and permanent ones also keep their compact calendar (`rules`:
+the period, `openingHours`, `openingHoursClosedDays`, `openingHoursAdjustedDays`), from
+which `stemkit.calendar_rules.sessions` derives the days they are held.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.model import BRUSSELS, Occurrence, Status
+from stemkit.calendar_rules import WEEKDAYS, AdjustedDays, CalendarRules, DayRange, WeeklyHours
 
 FOREVER = datetime(2100, 1, 1, tzinfo=UTC)  # UiTdatabank's "no end" (docs/exceptions.md)
 # Courses (Lessenreeks) and camps leave calendars when they start, not when they end.
@@ -64,6 +67,75 @@ def _dated(items: list[Mapping[str, Any]]) -> set[Occurrence]:
             )
         )
     return found
+
+
+def rules(document: Mapping[str, Any]) -> CalendarRules | None:
+    """The compact calendar of a periodic or permanent event; None for single and multiple
+    (their subEvents are the sessions). Entries that cannot be read are left out (legacy
+    documents carry invalid `openingHours`, uitdatabank.md §14)."""
+    kind = document.get("calendarType")
+    if kind not in ("periodic", "permanent"):
+        return None
+    period = None
+    if kind == "periodic":
+        start, end = (
+            jsonld.moment(document.get("startDate")),
+            jsonld.moment(document.get("endDate")),
+        )
+        if start is None:
+            return None  # no period: `occurrences` refuses it, or it has subEvents only
+        first = start.astimezone(BRUSSELS).date()
+        last = end.astimezone(BRUSSELS).date() if end is not None else first
+        period = DayRange(first, max(first, last))
+    adjusted = []
+    for item in jsonld.items(document.get("openingHoursAdjustedDays")):
+        days = _day_range(item)
+        if days is not None:
+            adjusted.append(AdjustedDays(days, _weekly(item.get("openingHours"))))
+    closed = (_day_range(item) for item in jsonld.items(document.get("openingHoursClosedDays")))
+    return CalendarRules(
+        kind=kind,
+        period=period,
+        hours=_weekly(document.get("openingHours")),
+        closed=tuple(c for c in closed if c is not None),
+        adjusted=tuple(adjusted),
+    )
+
+
+def _weekly(value: Any) -> tuple[WeeklyHours, ...]:
+    found = []
+    for item in jsonld.items(value):
+        days = item.get("dayOfWeek")
+        names = [days] if isinstance(days, str) else days if isinstance(days, list) else []
+        weekdays = sorted(
+            {
+                WEEKDAYS.index(d.lower())
+                for d in names
+                if isinstance(d, str) and d.lower() in WEEKDAYS
+            }
+        )
+        opens, closes = _clock(item.get("opens")), _clock(item.get("closes"))
+        if weekdays and opens is not None and closes is not None:
+            found.append(WeeklyHours(tuple(weekdays), opens, closes))
+    return tuple(found)
+
+
+def _clock(value: Any) -> time | None:
+    """ "HH:MM" (or "HH:MM:SS") as a time; anything else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _day_range(item: Mapping[str, Any]) -> DayRange | None:
+    first, last = _day(item.get("startDate")), _day(item.get("endDate"))
+    if first is None:
+        return None
+    last = last or first
+    return DayRange(first, last) if first <= last else None
 
 
 def availability(

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from activities.domain.model import Activity, Location
+from stemkit.calendar_rules import MAX_SESSIONS
+from stemkit.contracts.activities import MAX_CALENDAR_RULES
 
-MAX_OCCURRENCES = 2_000  # distinct dates (subEvents) of one activity
+MAX_OCCURRENCES = MAX_SESSIONS  # distinct dates (subEvents) of one activity (2,000)
 MAX_TERMS = 50  # term ids of one domain (theme, eventtype)
 MAX_TERM_ID_CHARS = 64  # "1.7.6.0.0"
 MAX_NAME_CHARS = 1_000  # the activity's name, the location's name and locality
@@ -45,6 +47,16 @@ def _activity_reasons(activity: Activity) -> Iterator[str]:
     count = len(activity.occurrences)
     if count > MAX_OCCURRENCES:
         yield f"{count} occurrences, more than the {MAX_OCCURRENCES} one activity may hold"
+    rules = activity.calendar
+    if rules is not None:
+        for label, entries in (
+            ("openingHours", rules.hours),
+            ("openingHoursClosedDays", rules.closed),
+            ("openingHoursAdjustedDays", rules.adjusted),
+            *(("openingHours of adjusted days", a.hours) for a in rules.adjusted),
+        ):
+            if len(entries) > MAX_CALENDAR_RULES:
+                yield f"{len(entries)} {label} entries, more than the {MAX_CALENDAR_RULES} allowed"
     yield from _too_long("name", activity.name, MAX_NAME_CHARS)
     yield from _too_long("workflowStatus", activity.workflow_status, MAX_CODE_CHARS)
     for domain, ids in (("theme", activity.theme_ids), ("eventtype", activity.type_ids)):

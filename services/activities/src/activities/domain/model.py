@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from stemkit.calendar_rules import CalendarRules
+
 Status = Literal["available", "temporarily_unavailable", "unavailable"]
 Audience = Literal["everyone", "members", "education"]
 LocationKind = Literal["place", "online", "school", "dummy", "none"]
@@ -51,6 +53,8 @@ class Activity:
     organizer_id: str | None = None
     academy_id: str | None = None  # resolved from the registry's academies, not UiT
     occurrences: tuple[Occurrence, ...] = ()
+    # Periodic and permanent: the period and weekly hours the sessions derive from.
+    calendar: CalendarRules | None = None
     location: Location = field(default_factory=Location)
     theme_ids: tuple[str, ...] = ()
     type_ids: tuple[str, ...] = ()

@@ -54,6 +54,7 @@ def read_event(document: Any) -> Activity:
         modified=modified,
         organizer_id=organizer_id_of(document.get("organizer")),
         occurrences=dates,
+        calendar=calendar.rules(document),
         location=read_location(document.get("location"), main, document.get("attendanceMode")),
         theme_ids=_term_ids(document.get("terms"), "theme"),
         type_ids=type_ids,
