@@ -122,6 +122,19 @@ NOT_REACHED = [
         "nearest_active_academies": [{"academy_id": "acad-0", "name": "A0", "km": 12.5}],
     }
 ]
+# Why Hasselt is not reached in 2024 and what follows (the registry's follow-ups, Q2b/c).
+FOLLOW_UPS = [
+    {
+        "nis_code": "71022",
+        "year": 2024,
+        "reason": "no_local_partner",
+        "explanation": "geen zaal vrij",
+        "initiative": "netwerkdag Limburg",
+        "no_initiative_reason": None,
+        "author": "VLAIO ops",
+        "recorded_at": "2024-10-01T09:00:00+00:00",
+    }
+]
 SUBSIDIES = [
     {
         "run_id": "run-2",
@@ -364,6 +377,10 @@ def _report_routes(registry: FastAPI, activities: FastAPI, subsidy: FastAPI) -> 
     @registry.get("/participant-reports")
     async def reports_of_year(year: int) -> list[dict[str, Any]]:
         return [r for r in REPORTS if r["year"] == year]
+
+    @registry.get("/municipality-follow-ups")
+    async def follow_ups(year: int) -> list[dict[str, Any]]:
+        return [f for f in FOLLOW_UPS if f["year"] == year]
 
     @registry.get("/recognition/recognised")
     async def recognised(on: str) -> list[dict[str, Any]]:

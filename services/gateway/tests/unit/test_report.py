@@ -9,7 +9,7 @@ import csv
 import io
 import socket
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 
@@ -21,6 +21,7 @@ from gateway.adapters.registry import (
     AcademyRead,
     CompletenessRead,
     DecisionRead,
+    FollowUpRead,
     MunicipalityRead,
     ReportRead,
 )
@@ -66,6 +67,26 @@ REACHED = {  # year -> NIS codes reached
 ACADEMIES = {"a": "Codeclub", "b": "Robotlab", "c": "Natuurlab", "d": "Sterrenwacht"}
 ALL_MONTHS = {f"{m:02d}": 3 for m in range(1, 13)}
 EMPTY_SPRING = {**ALL_MONTHS, "04": 0, "05": 0, "06": 0}
+
+
+# Q2b/c: Genk is not reached in 2022; Boechout is reached, so its follow-up stays out.
+FOLLOW_UPS = {
+    2022: [
+        FollowUpRead(
+            nis_code=nis,
+            year=2022,
+            reason=reason,
+            explanation=explanation,
+            initiative=initiative,
+            author="VLAIO ops",
+            recorded_at=datetime(2022, 11, 3, 9, tzinfo=UTC),
+        )
+        for nis, reason, explanation, initiative in (
+            ("71016", "no_local_partner", "geen zaal\nvrij op woensdag", "netwerkdag Limburg"),
+            ("11004", "low_demand", None, None),
+        )
+    ]
+}
 
 
 def _places(year: int) -> dict[str, tuple[str, str]]:
@@ -126,6 +147,10 @@ class FakeSource:
             for n, (name, prov) in _places(year).items()
             if n not in REACHED.get(year, set())
         ]
+
+    async def follow_ups(self, year: int) -> list[FollowUpRead]:
+        self._read("registry")
+        return FOLLOW_UPS.get(year, [])
 
     async def changes(self, from_year: int, to_year: int) -> ChangesRead:
         self._read("subsidy")
@@ -449,6 +474,41 @@ async def test_markdown_says_when_data_is_missing_and_lists_the_municipalities()
     assert "| **Flanders** | 3 | 5 | 60.0 % |" in text
     with pytest.raises(ValueError, match="unknown format"):
         render(await _report(2020), "pdf")
+
+
+async def test_the_follow_up_of_municipalities_not_reached_and_the_count_without() -> None:
+    found = await _report(2022)
+    assert [(f.name, f.province, f.reason, f.initiative) for f in found.follow_ups] == [
+        ("Genk", "Limburg", "no_local_partner", "netwerkdag Limburg")
+    ]
+    assert found.not_followed_up == 2  # Aartselaar and Hasselt: nothing recorded
+    text = render(found, "md").decode()
+    assert "1 municipalities not reached have a follow-up recorded; 2 have nothing" in text
+    assert (
+        "| Limburg | 71016 | Genk | no_local_partner | geen zaal vrij op woensdag | "
+        "netwerkdag Limburg | - | VLAIO ops | 2022-11-03 |"
+    ) in text
+    assert "Boechout | low_demand" not in text  # reached in 2022
+    rows = sections(render(found, "csv").decode())
+    assert rows["follow_up"][1][:4] == ["Limburg", "71016", "Genk", "no_local_partner"]
+    assert ["not_reached_without_follow_up", "2"] in rows["summary"]
+    assert (await _report(2021)).follow_ups == ()
+
+
+async def test_a_follow_up_text_never_runs_as_a_formula() -> None:
+    source = FakeSource()
+    hostile = FOLLOW_UPS[2022][0].model_copy(update={"initiative": '=HYPERLINK("x")'})
+    source.follow_ups = lambda year: _value([hostile])  # type: ignore[method-assign]
+    found = await report(2022, source)
+    rows = sections(render(found, "csv").decode())
+    assert rows["follow_up"][1][5] == '\'=HYPERLINK("x")'
+    sheet = load_workbook(io.BytesIO(render(found, "xlsx")))["follow_up"]
+    assert sheet["F2"].value == '\'=HYPERLINK("x")'
+    assert sheet["F2"].data_type == "s"
+
+
+async def _value(found: list[FollowUpRead]) -> list[FollowUpRead]:
+    return found
 
 
 def test_stem_report_refuses_a_year_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:

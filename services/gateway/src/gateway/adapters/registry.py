@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 from pydantic import TypeAdapter
@@ -129,4 +129,27 @@ async def reporting_completeness(client: httpx.AsyncClient, year: int) -> Comple
     """`GET /participant-reports/completeness?year=`: who of the recognised reported."""
     response = await get(client, SERVICE, "/participant-reports/completeness", year=year)
     found: CompletenessRead = parse(SERVICE, _COMPLETENESS, response)
+    return found
+
+
+class FollowUpRead(Read):
+    """Why a municipality is not reached in a year and what follows (Q2b/c)."""
+
+    nis_code: str
+    year: int
+    reason: str
+    explanation: str | None = None
+    initiative: str | None = None
+    no_initiative_reason: str | None = None
+    author: str
+    recorded_at: datetime
+
+
+_FOLLOW_UPS = TypeAdapter(list[FollowUpRead])
+
+
+async def follow_ups(client: httpx.AsyncClient, year: int) -> list[FollowUpRead]:
+    """`GET /municipality-follow-ups?year=`: every follow-up recorded for the year."""
+    response = await get(client, SERVICE, "/municipality-follow-ups", year=year)
+    found: list[FollowUpRead] = parse(SERVICE, _FOLLOW_UPS, response)
     return found

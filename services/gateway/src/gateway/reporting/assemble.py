@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from gateway.adapters.registry import CompletenessRead, MunicipalityRead, ReportRead
 from gateway.adapters.subsidy import CallRead, CoverageRead, NotReachedRead
+from gateway.reporting.follow_up import follow_ups_of
 from gateway.reporting.model import (
     FIRST_YEAR,
     QUARTERS,
@@ -119,6 +120,8 @@ async def build_report(
     say(f"participants {year}: reports and completeness")
     reports = await source.participant_reports(year)
     completeness = await source.completeness(year)
+    say(f"follow-up {year}: why municipalities are not reached, what follows (Q2b/c)")
+    recorded = await source.follow_ups(year)
     say(f"recognition: states on {on.isoformat()} and reviews due")
     recognised = await source.recognised_on(on)
     due = await source.reviews_due(date(year + 1, 1, 1))
@@ -171,6 +174,7 @@ async def build_report(
         trend=tuple(trend),
         subsidies=subsidies,
         gaps=gaps,
+        follow_ups=follow_ups_of(reach, recorded),
     )
 
 

@@ -225,6 +225,22 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What ops recorded for a municipality not reached (Q2b: why; Q2c: the initiative, or
+    why there is none). Read from the registry (`/municipality-follow-ups`)."""
+
+    nis_code: str
+    name: str
+    province: str
+    reason: str  # the registry's reason code (no_local_partner, low_demand, other, ...)
+    explanation: str | None
+    initiative: str | None
+    no_initiative_reason: str | None
+    author: str
+    recorded_on: date
+
+
+@dataclass(frozen=True)
 class YearReport:
     year: int
     generated_on: date
@@ -235,7 +251,14 @@ class YearReport:
     trend: tuple[TrendYear, ...]  # FIRST_YEAR .. year
     subsidies: Subsidies
     gaps: tuple[Gap, ...]
+    # The follow-ups of the year's municipalities not reached (by province and name).
+    follow_ups: tuple[FollowUp, ...] = ()
 
     @property
     def complete(self) -> bool:
         return not self.gaps
+
+    @property
+    def not_followed_up(self) -> int:
+        """Municipalities not reached with nothing recorded on why or what follows."""
+        return sum(len(p.not_reached) for p in self.reach.provinces) - len(self.follow_ups)

@@ -105,7 +105,8 @@ def _percent(value: float | None) -> str:
 
 
 def _md_cell(cell: Cell) -> str:
-    return _text(cell).replace("|", "\\|") or NONE
+    # One line per row: a free text's line breaks (a follow-up's explanation) become spaces.
+    return " ".join(_text(cell).split()).replace("|", "\\|") or NONE
 
 
 def _md_table(table: Table) -> list[str]:
@@ -160,6 +161,14 @@ def markdown(report: YearReport) -> str:
             near = ", ".join(f"{a.name} ({a.km:.1f} km)" for a in m.nearest)
             out.append(f"- {m.name} ({m.nis_code})" + (f": nearest {near}" if near else ""))
         out.append("" if p.not_reached else "_(every municipality reached)_\n")
+    out += [
+        f"### Why not reached, and what follows (Q2b/c), {year}",
+        "",
+        f"{len(r.follow_ups)} municipalities not reached have a follow-up recorded; "
+        f"{r.not_followed_up} have nothing recorded yet.",
+        "",
+        *_md_table(by_key["follow_up"]),
+    ]
 
     people = r.participants
     out += [

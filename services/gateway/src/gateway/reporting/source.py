@@ -14,6 +14,7 @@ from gateway.adapters.registry import (
     AcademyRead,
     CompletenessRead,
     DecisionRead,
+    FollowUpRead,
     MunicipalityRead,
     ReportRead,
 )
@@ -80,6 +81,8 @@ class ReportSource(Protocol):
     async def participant_reports(self, year: int) -> list[ReportRead]: ...
 
     async def completeness(self, year: int) -> CompletenessRead: ...
+
+    async def follow_ups(self, year: int) -> list[FollowUpRead]: ...
 
     async def academies(self, ids: Sequence[str]) -> dict[str, AcademyRead]: ...
 

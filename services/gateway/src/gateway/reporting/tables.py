@@ -24,6 +24,38 @@ def _names(places: tuple[Place, ...] | None) -> str | None:
     return None if places is None else "; ".join(f"{p.name} ({p.nis_code})" for p in places)
 
 
+def _follow_up(report: YearReport) -> Table:
+    return Table(
+        "follow_up",
+        f"Municipalities not reached, {report.year}: why, and the initiative that follows",
+        (
+            "province",
+            "nis_code",
+            "municipality",
+            "reason",
+            "explanation",
+            "initiative",
+            "no_initiative_reason",
+            "recorded_by",
+            "recorded_on",
+        ),
+        tuple(
+            (
+                f.province,
+                f.nis_code,
+                f.name,
+                f.reason,
+                f.explanation,
+                f.initiative,
+                f.no_initiative_reason,
+                f.author,
+                f.recorded_on.isoformat(),
+            )
+            for f in report.follow_ups
+        ),
+    )
+
+
 def tables(report: YearReport) -> list[Table]:
     r, year = report, report.year
     reach, people, rec, subs = r.reach, r.participants, r.recognition, r.subsidies
@@ -35,6 +67,7 @@ def tables(report: YearReport) -> list[Table]:
         ("municipalities_reached", reach.reached),
         ("municipalities_total", reach.total),
         ("share_reached", reach.share),
+        ("not_reached_without_follow_up", r.not_followed_up),
         ("coverage_counts", reach.counted),
         ("unrecognised_activities", reach.unrecognised_activities),
         ("unrecognised_academies", reach.unrecognised_academies),
@@ -86,6 +119,7 @@ def tables(report: YearReport) -> list[Table]:
                 for m in p.not_reached
             ),
         ),
+        _follow_up(report),
         Table(
             "participants",
             f"Participants per academy, {year} (voluntary)",

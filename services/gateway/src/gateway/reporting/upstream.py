@@ -16,6 +16,7 @@ from gateway.adapters.registry import (
     AcademyRead,
     CompletenessRead,
     DecisionRead,
+    FollowUpRead,
     MunicipalityRead,
     ReportRead,
 )
@@ -58,6 +59,9 @@ class HttpReportSource:
 
     async def completeness(self, year: int) -> CompletenessRead:
         return await registry.reporting_completeness(self.up.registry, year)
+
+    async def follow_ups(self, year: int) -> list[FollowUpRead]:
+        return await registry.follow_ups(self.up.registry, year)
 
     async def academies(self, ids: Sequence[str]) -> dict[str, AcademyRead]:
         wanted = sorted(set(ids))
