@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from stemkit.contracts.activities import Calendar
 from subsidy.domain.audience import open_offer
 from subsidy.domain.calculation import NoCall, Result, calculate
 from subsidy.domain.calls import AcademyFacts
@@ -29,6 +30,7 @@ from subsidy.domain.parameters import (
 )
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
+from subsidy.domain.sessions import session_occurrences
 from subsidy.domain.unrecognised import (
     COVERAGE_RULE,
     counts_network,
@@ -72,12 +74,24 @@ def _proofs(
             public=a.get("public", True),
             status=a.get("status", "available"),
             withdrawn=a.get("withdrawn", False) or a["id"] in withdrawn,
-            occurrences=tuple(OccurrenceFacts(day) for day in a["dates"]),
+            occurrences=_occurrences(case, a),
             audience=a.get("audience"),
         )
         proofs = rule(facts, _history(academies[a["academy"]] or {}))
         found |= open_offer(facts, proofs, _education_only_counts)
     return frozenset(found)
+
+
+def _occurrences(case: Mapping[str, Any], a: Mapping[str, Any]) -> tuple[OccurrenceFacts, ...]:
+    """`dates`, or the sessions of a periodic/permanent `calendar` (the event's compact
+    form), expanded through the year `reported_through` (default: the case's period)."""
+    if "calendar" not in a:
+        return tuple(OccurrenceFacts(day) for day in a["dates"])
+    return session_occurrences(
+        Calendar.model_validate(a["calendar"]).rules(),
+        through_year=case["input"].get("reported_through", case["period"]),
+        available_from=a.get("available_from"),
+    )
 
 
 def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> Result:
@@ -139,6 +153,11 @@ def test_golden_case(case: dict[str, Any]) -> None:
         }
         assert by_year == expected["reach"]
         assert {p.year for p in proofs} == set(expected["reach"])
+    for activity_id, per_year in expected.get("sessions", {}).items():  # which days prove
+        (a,) = [a for a in case["input"]["activities"] if a["id"] == activity_id]
+        days = [o.day for o in _occurrences(case, a)]
+        assert {y: sum(d.year == y for d in days) for y in per_year} == per_year
+        assert {d.year for d in days} == set(per_year)
     if "apart" in expected:  # reach of unrecognised academies: counted apart, never paid
         apart = _proofs(case, set(), apart=True)
         by_year = {y: sorted({p.nis_code for p in apart if p.year == y}) for y in expected["apart"]}

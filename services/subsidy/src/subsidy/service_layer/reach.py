@@ -31,6 +31,7 @@ from subsidy.domain.reach import (
     evidence,
 )
 from subsidy.domain.recognition import RecognitionHistory
+from subsidy.domain.sessions import session_occurrences
 
 SOURCE = "/stem/subsidy"
 UNRECORDED = "stem/reach/unrecorded_recognition_counts"
@@ -50,7 +51,28 @@ def unrecorded_counts(year: int) -> bool:
     return bool(base_parameters().lookup(UNRECORDED, date(year, 1, 1)).value)
 
 
-def facts_of(snapshot: ActivitySnapshot) -> ActivityFacts:
+def _occurrences(
+    snapshot: ActivitySnapshot, through_year: int | None
+) -> tuple[OccurrenceFacts, ...]:
+    """The dates, or for a periodic or permanent activity the days its sessions are held
+    (`domain.sessions`: the compact calendar expanded by the rule both services share)."""
+    if snapshot.calendar is None:
+        return tuple(
+            OccurrenceFacts(brussels_day(o.start), o.status, o.nis_code)
+            for o in snapshot.occurrences
+        )
+    ranges = {o.nis_code for o in snapshot.occurrences}
+    return session_occurrences(
+        snapshot.calendar.rules(),
+        through_year=through_year or datetime.now(UTC).year,
+        available_from=None
+        if snapshot.available_from is None
+        else brussels_day(snapshot.available_from),
+        nis_code=ranges.pop() if len(ranges) == 1 else None,
+    )
+
+
+def facts_of(snapshot: ActivitySnapshot, through_year: int | None = None) -> ActivityFacts:
     return ActivityFacts(
         activity_id=snapshot.activity_id,
         academy_id=snapshot.academy_id,
@@ -58,10 +80,7 @@ def facts_of(snapshot: ActivitySnapshot) -> ActivityFacts:
         postal_code=snapshot.location.postal_code,
         public=snapshot.public,
         status=snapshot.status,
-        occurrences=tuple(
-            OccurrenceFacts(brussels_day(o.start), o.status, o.nis_code)
-            for o in snapshot.occurrences
-        ),
+        occurrences=_occurrences(snapshot, through_year),
         theme_ids=tuple(snapshot.theme_ids),
         age_min=snapshot.age_min,
         age_max=snapshot.age_max,

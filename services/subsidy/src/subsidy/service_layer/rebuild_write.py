@@ -174,6 +174,8 @@ def facts_from_json(value: bytes) -> ActivityFacts:
     hot path of a rebuild); anything unusual goes through the contract's model instead."""
     try:
         d = json.loads(value)
+        if d.get("calendar") is not None:  # sessions to expand: through the contract
+            return facts_of(ActivitySnapshot.model_validate(d))
         location = d["location"]
         return ActivityFacts(
             activity_id=d["activity_id"],

@@ -1,0 +1,44 @@
+"""The sessions of a periodic or permanent activity, as the reach rule counts them.
+
+The compact calendar of the activity event (`stemkit.calendar_rules`, the same rule the
+activities service keeps) is expanded into one `OccurrenceFacts` per day a session is
+held, so reach per year comes from the sessions held in that year: a weekly course from
+September 2022 to June 2023 reaches both years (issue 15, item 1). Rules (README "Reach"):
+
+- periodic: the sessions within its period (its opening hours, minus closed days);
+- permanent with opening hours: the sessions from 1 January of the first reported year
+  (`FIRST_REPORTED_YEAR`, the first reach formula) or its `availableFrom`, if later, to
+  31 December of `through_year` (the service: the current year; a new year's sessions
+  count once the activity is recorded again or the state rebuilt);
+- permanent without opening hours: no session, so no reach (listed, not counted): the
+  document states no day anything is held, and counting every day of every year would
+  let one document prove reach for ever;
+- at most `stemkit.calendar_rules.MAX_SESSIONS`, the latest kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from stemkit.calendar_rules import CalendarRules, DayRange, sessions
+from subsidy.domain.reach import OccurrenceFacts
+
+FIRST_REPORTED_YEAR = 2019  # reach.FORMULAS starts in 2019
+
+
+def session_occurrences(
+    rules: CalendarRules,
+    *,
+    through_year: int,
+    available_from: date | None = None,
+    nis_code: str | None = None,
+) -> tuple[OccurrenceFacts, ...]:
+    """One occurrence per day a session of `rules` is held (its status is the activity's)."""
+    window = None
+    if rules.kind == "permanent":
+        first = date(FIRST_REPORTED_YEAR, 1, 1)
+        if available_from is not None and available_from > first:
+            first = available_from
+        window = DayRange(first, date(through_year, 12, 31))
+    days = dict.fromkeys(s.day for s in sessions(rules, window))
+    return tuple(OccurrenceFacts(day, None, nis_code) for day in days)
