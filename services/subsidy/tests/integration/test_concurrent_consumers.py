@@ -31,6 +31,7 @@ async def reached_flags(sessions: Sessions) -> list[bool]:
         return [json.loads(envelope)["data"]["reached"] for (envelope,) in rows]
 
 
+@pytest.mark.usefixtures("recognised")  # reach needs a recognition in force (issue 15)
 async def test_parallel_changes_of_one_reach_give_one_event_per_flip(
     database_url: str,
     sessions: Sessions,
