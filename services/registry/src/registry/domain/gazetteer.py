@@ -5,14 +5,14 @@ no I/O. Coordinates are resolved by `adapters.boundaries`, which has the polygon
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from registry.domain.municipality import Municipality
+from stemkit import places
 
-# Locate a (longitude, latitude) on a day: the NIS code of the municipality there, or None.
-Locator = Callable[[float, float, date], str | None]
+Locator = places.Locator
 
 
 @dataclass(frozen=True)
@@ -108,36 +108,33 @@ class Gazetteer:
         point: tuple[float, float] | None = None,
         locate: Locator | None = None,
     ) -> PostalAnswer:
-        """The municipality of a postal code on a day.
+        """The municipality of a postal code on a day, by the rule every service uses
+        (`stemkit.places.resolve_place`).
 
         Postal codes did not change in 2025, so the 2025 table also holds before 2025, except
         for the postal codes of the 13 merged municipalities: before 2025 the table cannot say
         which old municipality they belonged to. Then the answer lists the old municipalities
-        as candidates, unless coordinates (`point`, longitude and latitude) or a `locality`
-        equal to one candidate's name settle it.
+        as candidates, unless a `locality` equal to one candidate's name, coordinates
+        (`point`, longitude and latitude) or the municipality that kept its code (Antwerpen)
+        settle it.
         """
-        candidates: list[Municipality] = []
+        areas: dict[str, Municipality] = {}
         for nis_code in self._postal.get(postal_code, ()):
-            olds = [p for p in self.predecessors(nis_code) if p.valid_on(on)]
-            if any(old.nis_code != nis_code for old in olds):
-                # Before the merger: any of the municipalities it was merged from.
-                candidates.extend(olds)
-            elif (current := self.by_nis(nis_code, on)) is not None:
-                candidates.append(current)
-        unique = tuple(dict.fromkeys(candidates))
-        if len(unique) == 1:
-            return PostalAnswer(postal_code, on, unique[0], unique)
+            for row in (*self._by_code.get(nis_code, ()), *self.predecessors(nis_code)):
+                areas.setdefault(row.nis_code, row)
+        unique = tuple(m for m in areas.values() if m.valid_on(on))
         if not unique:
             return PostalAnswer(postal_code, on, None, (), note="unknown postal code on that day")
-        if point is not None and locate is not None:
-            found = locate(point[0], point[1], on)
-            match = [m for m in unique if m.nis_code == found]
-            if match:
-                return PostalAnswer(postal_code, on, match[0], unique, resolved_by="coordinates")
-        if locality:
-            named = [m for m in unique if m.name_nl.lower() == locality.strip().lower()]
-            if len(named) == 1:
-                return PostalAnswer(postal_code, on, named[0], unique, resolved_by="locality")
+        lon, lat = point if point is not None else (None, None)
+        found = places.resolve_place(
+            places.PlaceFacts(postal_code, locality, lat, lon),
+            on,
+            [_area(m, self._successor) for m in areas.values()],
+            locate if point is not None else None,
+        )
+        if found.nis_code is not None:
+            by = None if len(unique) == 1 else found.by
+            return PostalAnswer(postal_code, on, areas[found.nis_code], unique, resolved_by=by)
         return PostalAnswer(
             postal_code,
             on,
@@ -146,3 +143,14 @@ class Gazetteer:
             note="the postal code lies in more than one municipality on that day; "
             "give coordinates to settle it",
         )
+
+
+def _area(m: Municipality, successor: Mapping[str, str]) -> places.Area:
+    merged_into = m.merged_into_nis or successor.get(m.nis_code)
+    return places.Area(
+        m.nis_code,
+        m.name_nl,
+        m.valid_from,
+        m.valid_to,
+        None if merged_into == m.nis_code else merged_into,
+    )

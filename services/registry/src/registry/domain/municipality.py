@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from stemkit.places import valid_on
+
 # The reference data starts on 2019-01-01 ("valid on that day", not a creation date), so a
 # year before it would look empty rather than unknown.
 FIRST_YEAR = 2019
@@ -29,4 +31,4 @@ class Municipality:
         return self.valid_from <= last and (self.valid_to is None or self.valid_to >= first)
 
     def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+        return valid_on(self.valid_from, self.valid_to, day)

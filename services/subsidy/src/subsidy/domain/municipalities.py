@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from stemkit.places import valid_on
+
 
 @dataclass(frozen=True)
 class Municipality:
@@ -21,7 +23,7 @@ class Municipality:
     longitude: float | None = None
 
     def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return valid_on(self.valid_from, self.valid_to, day)
 
 
 class Gazetteer:
