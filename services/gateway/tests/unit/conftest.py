@@ -378,6 +378,23 @@ def _report_routes(registry: FastAPI, activities: FastAPI, subsidy: FastAPI) -> 
     async def reports_of_year(year: int) -> list[dict[str, Any]]:
         return [r for r in REPORTS if r["year"] == year]
 
+    @registry.get("/municipalities/boundaries")
+    async def boundaries(year: int) -> dict[str, Any]:
+        """One square per municipality (the ops map's shapes)."""
+        assert year
+        features = [
+            {
+                "type": "Feature",
+                "properties": m,
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[3 + n, 51], [4 + n, 51], [4 + n, 51.2], [3 + n, 51]]],
+                },
+            }
+            for n, m in enumerate(MUNICIPALITIES)
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
     @registry.get("/municipality-follow-ups")
     async def follow_ups(year: int) -> list[dict[str, Any]]:
         return [f for f in FOLLOW_UPS if f["year"] == year]

@@ -49,6 +49,28 @@ async def test_a_valid_ops_token_opens_a_session_in_a_strict_http_only_cookie(
     assert out.status_code == 303 and 'stem_ops_session=""' in out.headers["set-cookie"]
 
 
+async def test_the_reach_page_shows_why_a_municipality_is_not_reached_and_what_follows(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    """Q2b/c: the registry's follow-up of Hasselt (not reached in 2024) in both languages."""
+    await gateway.post("/ops/login", data={"token": ops_token})
+    dutch = await gateway.get("/ops", params={"year": 2024})
+    assert dutch.status_code == 200, dutch.text[:500]
+    row = re.search(r'<tr data-nis="71022">.*?</tr>', dutch.text, re.S)
+    assert row is not None, dutch.text
+    assert 'data-reason="no_local_partner"' in row.group(0)
+    assert "geen lokale partner of locatie: geen zaal vrij" in row.group(0)
+    assert "netwerkdag Limburg" in row.group(0)
+    assert 'id="follow-up-missing" data-count="0"' in dutch.text
+    english = await gateway.get("/ops", params={"year": 2024, "lang": "en"})
+    assert "no local partner or venue: geen zaal vrij" in english.text
+    assert "Why not reached" in english.text
+    # 2023: nothing recorded for Hasselt.
+    other = await gateway.get("/ops", params={"year": 2023})
+    assert 'id="follow-up-missing" data-count="1"' in other.text
+    assert "niets vastgelegd" in other.text
+
+
 def _session_id(answer: httpx.Response) -> str:
     found = re.match(r"stem_ops_session=([^;]+);", answer.headers["set-cookie"])
     assert found is not None, answer.headers["set-cookie"]

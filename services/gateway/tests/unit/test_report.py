@@ -588,6 +588,31 @@ async def test_graphql_report_gives_the_assembled_figures(
     assert response.json()["extensions"]["cost"]["requested"] > 1000
 
 
+async def test_graphql_gives_ops_the_recorded_follow_ups_of_a_year(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    query = (
+        "{ y2024: municipalityFollowUps(year: 2024) { nisCode reason explanation initiative "
+        "noInitiativeReason author recordedAt } y2023: municipalityFollowUps(year: 2023) "
+        "{ nisCode } }"
+    )
+    body = (await gateway.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert "errors" not in body, body
+    assert body["data"]["y2024"] == [
+        {
+            "nisCode": "71022",
+            "reason": "no_local_partner",
+            "explanation": "geen zaal vrij",
+            "initiative": "netwerkdag Limburg",
+            "noInitiativeReason": None,
+            "author": "VLAIO ops",
+            "recordedAt": "2024-10-01T09:00:00+00:00",
+        }
+    ]
+    assert body["data"]["y2023"] == []
+
+
 async def test_graphql_report_refuses_a_year_out_of_range(
     gateway: httpx.AsyncClient, ops_token: str
 ) -> None:

@@ -29,6 +29,9 @@ query OpsReach($year: Int!) {
   uncoveredMunicipalities(year: $year) {
     nisCode name province nearestAcademies { academyId name km }
   }
+  municipalityFollowUps(year: $year) {
+    nisCode reason explanation initiative noInitiativeReason author recordedAt
+  }
 }
 """
 

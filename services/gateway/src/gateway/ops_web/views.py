@@ -129,8 +129,24 @@ async def reach_page(
             next(iter(trend.errors.values()), None)
             or (str(failed_changes[0]) if failed_changes else None),
         ),
-        "uncovered": answer.data.get("uncoveredMunicipalities") or [],
+        **_with_follow_ups(page, answer),
+    }
+
+
+def _with_follow_ups(page: Page, answer: queries.Answer) -> dict[str, Any]:
+    """The municipalities not reached, each with the follow-up recorded for it (Q2b/c), and
+    how many have none (unknown when the follow-ups could not be read)."""
+    recorded = {f["nisCode"]: f for f in answer.data.get("municipalityFollowUps") or []}
+    error = answer.error("municipalityFollowUps")
+    uncovered = [
+        {**m, "followUp": recorded.get(m["nisCode"])}
+        for m in answer.data.get("uncoveredMunicipalities") or []
+    ]
+    return {
+        "uncovered": uncovered,
         "uncovered_error": problem(page, answer.error("uncoveredMunicipalities")),
+        "follow_up_error": problem(page, error),
+        "follow_up_missing": None if error else sum(m["followUp"] is None for m in uncovered),
     }
 
 

@@ -14,6 +14,7 @@ from gateway.schema import (
     calendar,
     ops,
     ops_dead_letters,
+    ops_follow_up,
     ops_participants,
     ops_quarantine,
     ops_subsidy,
@@ -79,6 +80,9 @@ class Query:
     )
     reporting_completeness: ops_participants.ReportingCompleteness | None = (
         ops_participants.reporting_completeness
+    )
+    municipality_follow_ups: list[ops_follow_up.MunicipalityFollowUp] | None = (
+        ops_follow_up.municipality_follow_ups
     )
     report: yearly.YearReport | None = yearly.report
 
