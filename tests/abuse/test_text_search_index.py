@@ -41,6 +41,7 @@ def _row(n: int) -> dict[str, object]:
         "sort_start": start,
         "search_text": name,
         "listed": True,
+        "academy_id": f"academy-{n % 50}",  # the calendar lists academies' activities only
     }
 
 

@@ -3,4 +3,5 @@
 from activities.adapters.orm import metadata
 from stemkit.migrations import run_migrations
 
-run_migrations(metadata)
+# Migration 0005 makes the text search's pg_trgm index on PostgreSQL only.
+run_migrations(metadata, database_only_indexes={"ix_activities_search_text_trgm"})
