@@ -16,6 +16,9 @@ Deliver = Callable[[Any], Awaitable[None]]
 Load = Callable[[str], dict[str, Any]]
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
 ACADEMY = "7d0c2a8e-9d61-4f4b-9a63-1f2f3f4e5a6b"
+# Listed activities need an organizer linked to an academy (issue 15): the others' academy.
+OTHER_ORGANIZER = "1c2d3e4f-0000-4000-8000-00000000000b"
+OTHER_ACADEMY = "2b3c4d5e-0000-4000-8000-00000000000b"
 
 
 def activity(
@@ -44,8 +47,8 @@ def activity(
     document["terms"] = [{"id": t, "label": "x", "domain": "theme"} for t in themes]
     if ages is not None:
         document["typicalAgeRange"] = ages
-    if organizer:
-        document["organizer"] = {"@id": f"https://io.uitdatabank.be/organizers/{ORGANIZER}"}
+    linked = ORGANIZER if organizer else OTHER_ORGANIZER
+    document["organizer"] = {"@id": f"https://io.uitdatabank.be/organizers/{linked}"}
     return document
 
 
@@ -70,6 +73,9 @@ async def calendar(ingest: Ingest, deliver: Deliver, load_event: Load) -> None:
             )
         )
     await deliver(AcademyRegistered(academy_id=ACADEMY, name="A", uit_organizer_ids=[ORGANIZER]))
+    await deliver(
+        AcademyRegistered(academy_id=OTHER_ACADEMY, name="B", uit_organizer_ids=[OTHER_ORGANIZER])
+    )
     docs = [
         activity(
             load_event, 1, start="2025-03-01T10:00:00+01:00", themes=("1.25.0.0.0",), ages="6-12"

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 
+from stemkit.contracts.registry import AcademyRegistered
+
 Ingest = Callable[[Any], Awaitable[str]]
+Deliver = Callable[[Any], Awaitable[None]]
+ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"  # an academy's: listed (issue 15)
 Load = Callable[[str], dict[str, Any]]
 
 
@@ -18,6 +22,7 @@ def _event(load_event: Load, n: int, audience: str | None) -> dict[str, Any]:
     document["startDate"] = "2025-03-01T10:00:00+01:00"
     document["endDate"] = "2025-03-01T12:00:00+01:00"
     document["workflowStatus"] = "APPROVED"
+    document["organizer"] = {"@id": f"https://io.uitdatabank.be/organizers/{ORGANIZER}"}
     document.pop("audience", None)
     if audience is not None:
         document["audience"] = {"audienceType": audience}
@@ -25,8 +30,9 @@ def _event(load_event: Load, n: int, audience: str | None) -> dict[str, Any]:
 
 
 async def test_school_only_events_are_not_listed(
-    client: httpx.AsyncClient, ingest: Ingest, load_event: Load
+    client: httpx.AsyncClient, ingest: Ingest, deliver: Deliver, load_event: Load
 ) -> None:
+    await deliver(AcademyRegistered(academy_id="a", name="A", uit_organizer_ids=[ORGANIZER]))
     for n, audience in enumerate([None, "everyone", "members", "education"], start=1):
         await ingest(_event(load_event, n, audience))
     answer = await client.get("/activities")

@@ -60,9 +60,23 @@ def _open_to_all(a: Any) -> Any:
     return func.coalesce(a.snapshot["audience"].as_string(), "everyone") != "education"
 
 
+def of_an_academy(a: Any) -> Any:
+    """The STEM-kalender lists an activity only when its organizer is linked to an academy
+    (the registry's organizer ids; issue 15): UiTdatabank sends whatever its organizers
+    publish, and a "Testing Museumpas event" is no STEM offer. The others are stored, not
+    listed; ops see their organizers (`GET /organizers/unknown`). Linking one sets the
+    activities' `academy_id` (`catalogue.relink`), so they are listed at once."""
+    return a.academy_id.is_not(None)
+
+
+def partner_visible(a: Any) -> list[Any]:
+    """What every partner surface (listing, calendar summary) requires of an activity."""
+    return [a.listed.is_(True), of_an_academy(a), _open_to_all(a)]
+
+
 def _conditions(filters: Filters) -> list[Any]:
     a, o = activities.c, activity_occurrences.c
-    conditions: list[Any] = [a.listed.is_(True), _open_to_all(a)]
+    conditions: list[Any] = partner_visible(a)
     if filters.start is not None or filters.end is not None:
         in_period = [o.activity_id == a.activity_id]
         if filters.end is not None:

@@ -15,6 +15,7 @@ from activities.entrypoints.ingestion_status_api import ingestion_status_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
+from activities.entrypoints.unknown_organizers_api import unknown_organizers_router
 from activities.entrypoints.webhook import webhook_router
 from stemkit.auth import READ, WRITE, check_every_door
 from stemkit.logging import configure_logging
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))
     app.include_router(ingestion_status_router(database, settings))
+    app.include_router(unknown_organizers_router(database, settings))
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
     )
