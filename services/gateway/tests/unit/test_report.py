@@ -613,6 +613,36 @@ async def test_graphql_gives_ops_the_recorded_follow_ups_of_a_year(
     assert body["data"]["y2023"] == []
 
 
+async def test_graphql_report_gives_the_follow_ups_of_the_municipalities_not_reached(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    query = (
+        "{ y2024: report(year: 2024) { notReachedWithoutFollowUp followUps { nisCode name "
+        "province reason explanation initiative noInitiativeReason author recordedOn } } "
+        "y2023: report(year: 2023) { notReachedWithoutFollowUp followUps { nisCode } } }"
+    )
+    body = (await gateway.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert "errors" not in body, body
+    assert body["data"]["y2024"] == {
+        "notReachedWithoutFollowUp": 0,
+        "followUps": [
+            {
+                "nisCode": "71022",
+                "name": "Hasselt",
+                "province": "Limburg",
+                "reason": "no_local_partner",
+                "explanation": "geen zaal vrij",
+                "initiative": "netwerkdag Limburg",
+                "noInitiativeReason": None,
+                "author": "VLAIO ops",
+                "recordedOn": "2024-10-01",
+            }
+        ],
+    }
+    assert body["data"]["y2023"] == {"notReachedWithoutFollowUp": 1, "followUps": []}
+
+
 async def test_graphql_report_refuses_a_year_out_of_range(
     gateway: httpx.AsyncClient, ops_token: str
 ) -> None:

@@ -43,6 +43,7 @@ LIST_SIZES = {
     "ReportSubsidies.calls": 3,
     "ReportSubsidies.perRole": 3,
     "ReportSubsidies.lines": 100,
+    "YearReport.followUps": 70,
 }
 
 
@@ -200,6 +201,19 @@ class ReportSubsidies:
     lines: list[ReportSubsidyLine]
 
 
+@strawberry.type(description="Why a municipality not reached is not, and what follows (Q2b/c)")
+class ReportFollowUp:
+    nis_code: str
+    name: str
+    province: str
+    reason: str = strawberry.field(description="The registry's reason code")
+    explanation: str | None
+    initiative: str | None = strawberry.field(description="The initiative planned")
+    no_initiative_reason: str | None = strawberry.field(description="Why none is taken")
+    author: str
+    recorded_on: date
+
+
 @strawberry.type(description='The yearly "Stand van zaken" (as `stem report`)')
 class YearReport:
     year: int
@@ -212,6 +226,12 @@ class YearReport:
     recognition: ReportRecognition
     trend: list[ReportTrendYear]
     subsidies: ReportSubsidies
+    follow_ups: list[ReportFollowUp] = strawberry.field(
+        description="The recorded follow-ups of the municipalities not reached"
+    )
+    not_reached_without_follow_up: int = strawberry.field(
+        description="Municipalities not reached with nothing recorded"
+    )
 
 
 def _places(places: tuple[model.Place, ...] | None) -> list[ReportPlace] | None:
@@ -349,6 +369,8 @@ def of(r: model.YearReport) -> YearReport:
                 for s in subs.lines
             ],
         ),
+        follow_ups=[ReportFollowUp(**vars(f)) for f in r.follow_ups],
+        not_reached_without_follow_up=r.not_followed_up,
     )
 
 
