@@ -87,9 +87,11 @@ class Tally:
     subsidies_2023: dict[str, Decimal] = field(default_factory=dict)  # academy -> paid
 
     def listed_per_academy(self) -> dict[str | None, int]:
+        """The STEM-kalender: public, not withdrawn, and of an organizer linked to an
+        academy (an unlinked organizer's activities are stored, not listed: issue 15)."""
         found: dict[str | None, int] = {}
         for a in self.activities.values():
-            if a.public and not a.withdrawn:
+            if a.public and not a.withdrawn and a.academy_id is not None:
                 found[a.academy_id] = found.get(a.academy_id, 0) + 1
         return found
 
