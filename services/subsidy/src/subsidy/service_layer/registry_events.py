@@ -57,6 +57,9 @@ async def record_recognition(session: AsyncSession, decision: RecognitionDecided
     }
     await store.upsert(session, recognition_decisions, [row], ["decision_id"])
     await recompute_academy(session, decision.academy_id)
+    # Each paid line names the decisions in force (Line.recognition): recalculate the years
+    # the academy has reach in, even when this decision changed none of it.
+    await store.mark_dirty(session, await _years_of(session, decision.academy_id))
 
 
 async def record_role(session: AsyncSession, change: RoleAssigned | RoleRevoked) -> None:
