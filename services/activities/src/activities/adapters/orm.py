@@ -157,3 +157,14 @@ poll_cursors = Table(
     Column("cursor", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# The poller's history pull per organizer linked to an academy (issue 15): its events from
+# its own cursor until caught up (`caught_up_at`), then the event kind's cursor covers it.
+organizer_history = Table(
+    "organizer_history",
+    metadata,
+    Column("organizer_id", String(64), primary_key=True),
+    Column("cursor", DateTime(timezone=True), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("caught_up_at", DateTime(timezone=True), nullable=True, comment="null: pending"),
+)

@@ -1,13 +1,21 @@
-"""The poller's cursor per kind, and the ids that scope its searches."""
+"""The poller's cursor per kind, its history pull per organizer linked later (issue 15),
+and the ids that scope its searches."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters.orm import academy_organizers, activities, poll_cursors
+from activities.adapters.orm import (
+    academy_organizers,
+    activities,
+    organizer_history,
+    poll_cursors,
+)
 from activities.adapters.repository import dialect_insert
 
 
@@ -28,6 +36,77 @@ async def advance(session: AsyncSession, kind: str, to: datetime) -> None:
         dialect_insert(session, poll_cursors)
         .values(kind=kind, **values)
         .on_conflict_do_update(index_elements=["kind"], set_=values)
+    )
+
+
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)  # before any UiTdatabank document
+
+
+@dataclass(frozen=True)
+class HistoryPull:
+    """An organizer's history asked for (`requested_at`, as stored: it tells this request
+    from a later one), read up to `cursor` so far."""
+
+    organizer_id: str
+    cursor: datetime
+    requested_at: datetime
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
+
+
+async def request_history(
+    session: AsyncSession,
+    academy_id: str,
+    organizer_ids: Collection[str],
+    since: datetime = BEGINNING,
+) -> list[str]:
+    """Those of `organizer_ids` not linked to this academy yet get their whole history
+    pulled (from `since`), also when they were pulled before: the event kind's cursor
+    skipped them while they were not linked. Returns them."""
+    linked = set(
+        await session.scalars(
+            select(academy_organizers.c.organizer_id).where(
+                academy_organizers.c.academy_id == academy_id
+            )
+        )
+    )
+    new = sorted(set(organizer_ids) - linked)
+    now = datetime.now(UTC)
+    for organizer_id in new:
+        values = {"cursor": since, "requested_at": now, "caught_up_at": None}
+        await session.execute(
+            dialect_insert(session, organizer_history)
+            .values(organizer_id=organizer_id, **values)
+            .on_conflict_do_update(index_elements=["organizer_id"], set_=values)
+        )
+    return new
+
+
+async def pending_history(session: AsyncSession) -> list[HistoryPull]:
+    """The history pulls not caught up, of organizers still linked to an academy."""
+    h = organizer_history.c
+    rows = await session.execute(
+        select(h.organizer_id, h.cursor, h.requested_at)
+        .where(
+            h.caught_up_at.is_(None),
+            h.organizer_id.in_(select(academy_organizers.c.organizer_id)),
+        )
+        .order_by(h.requested_at, h.organizer_id)
+    )
+    return [HistoryPull(row.organizer_id, _utc(row.cursor), row.requested_at) for row in rows]
+
+
+async def history_caught_up(session: AsyncSession, pull: HistoryPull, to: datetime) -> None:
+    """Read to the end: done, unless it was asked for again meanwhile (the new request
+    then runs next round)."""
+    h = organizer_history.c
+    now = datetime.now(UTC)
+    await session.execute(
+        update(organizer_history)
+        .where(h.organizer_id == pull.organizer_id, h.requested_at == pull.requested_at)
+        .values(cursor=to, caught_up_at=now)
     )
 
 

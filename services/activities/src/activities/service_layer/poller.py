@@ -9,6 +9,12 @@ organizers the registry links to academies, the places of stored activities, and
 organizers. Every member becomes a delivery keyed on (kind, id, modified): the overlap
 re-reads items, the key makes that harmless, and the worker processes them.
 
+History per organizer (issue 15): the event cursor only reads forward, so an organizer
+linked to an academy later (the registry's event, `poll_state.request_history`) gets its
+own pull, `organizerId=<id>` from its own cursor (the beginning), read to the end in one
+round; then it is caught up and the event kind's cursor covers it. A pull that fails is
+tried again next round.
+
 A page over the size limit (`ACTIVITIES_UITDATABANK_SEARCH_MAX_BYTES`) is asked again
 in halves; a single member over it is recorded in quarantine with where it was, and the
 paging goes on (more than 10 in a row: the kind's round fails, the limit is wrong).
@@ -29,7 +35,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from prometheus_client import Gauge
@@ -50,7 +56,7 @@ LAST_SUCCESS = Gauge(
     ["kind"],
 )
 MAX_START = 10_000
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+EPOCH = poll_state.BEGINNING
 IDS_PER_QUERY = 50
 MAX_TOO_LARGE_IN_A_ROW = 10
 
@@ -77,9 +83,12 @@ async def poll_all(
         "organizer": [{"q": _ids_query(chunk)} for chunk in _chunks(organizers)],
     }
     found: dict[Kind, int] = {}
+    found["event"] = await pull_histories(
+        sessions, searcher, base_url, overlap=overlap, page_size=page_size
+    )
     for kind, scope in scopes.items():
         try:
-            found[kind] = await poll_kind(
+            found[kind] = found.get(kind, 0) + await poll_kind(
                 sessions, searcher, base_url, kind, scope, overlap=overlap, page_size=page_size
             )
         except Exception:  # this kind again next round; the others go on
@@ -87,6 +96,37 @@ async def poll_all(
             continue
         LAST_SUCCESS.labels(kind).set(time.time())
     return found
+
+
+async def pull_histories(
+    sessions: async_sessionmaker[AsyncSession],
+    searcher: Searcher,
+    base_url: str,
+    *,
+    overlap: timedelta,
+    page_size: int,
+) -> int:
+    """The whole history of each organizer linked since its last pull; new deliveries."""
+    async with sessions() as session:
+        pending = await poll_state.pending_history(session)
+    recorded = 0
+    for pull in pending:
+        try:
+            recorded += await poll_kind(
+                sessions,
+                searcher,
+                base_url,
+                "event",
+                [{"organizerId": pull.organizer_id}],
+                overlap=overlap,
+                page_size=page_size,
+                history=pull,
+            )
+        except Exception:  # this organizer again next round; the others go on
+            log.exception("poller: the history of organizer %s failed", pull.organizer_id)
+            continue
+        log.info("poller: organizer %s caught up", pull.organizer_id)
+    return recorded
 
 
 async def poll_kind(
@@ -98,9 +138,15 @@ async def poll_kind(
     *,
     overlap: timedelta,
     page_size: int,
+    history: poll_state.HistoryPull | None = None,
 ) -> int:
-    async with sessions() as session:
-        cursor = await poll_state.cursor(session, kind) or EPOCH
+    """Read `scope` from the kind's cursor (or, for `history`, the organizer's own) to
+    the end, then move that cursor."""
+    if history is not None:
+        cursor = history.cursor
+    else:
+        async with sessions() as session:
+            cursor = await poll_state.cursor(session, kind) or EPOCH
     newest, recorded = cursor, 0
     for filters in scope:
         window_start = cursor - overlap
@@ -149,7 +195,10 @@ async def poll_kind(
                     break
                 window_start, start = last[0], 0
     async with sessions.begin() as session:
-        await poll_state.advance(session, kind, newest)
+        if history is not None:
+            await poll_state.history_caught_up(session, history, newest)
+        else:
+            await poll_state.advance(session, kind, newest)
     return recorded
 
 

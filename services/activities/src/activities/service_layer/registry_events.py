@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters import registry_copy
+from activities.adapters import poll_state, registry_copy
 from activities.domain.municipalities import Municipality
 from activities.service_layer.catalogue import relink
 from stemkit.contracts import registry
@@ -67,7 +67,9 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
 
 async def on_academy_profile(session: AsyncSession, event: AcademyProfile) -> None:
     """Registered or updated: the academy's organizers are exactly these now. Activities
-    of an organizer linked later become the academy's; of one unlinked, no academy's."""
+    of an organizer linked later become the academy's (and listed); of one unlinked, no
+    academy's. One linked now gets its whole history pulled by the poller (issue 15)."""
     organizer_ids = [organizer_id.strip().lower() for organizer_id in event.uit_organizer_ids]
+    await poll_state.request_history(session, event.academy_id, organizer_ids)
     dropped = await registry_copy.link_organizers(session, event.academy_id, organizer_ids)
     await relink(session, organizer_ids=[*organizer_ids, *dropped])
