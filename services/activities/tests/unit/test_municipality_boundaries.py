@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.domain.model import Location
-from activities.domain.municipalities import BoundaryIndex, Municipality, resolve
+from activities.domain.municipalities import BoundaryIndex, Municipality, resolve, resolve_on
 
 REFERENCE = Path(__file__).resolve().parents[3] / "registry/src/registry/reference_data"
 
@@ -64,10 +64,12 @@ def test_before_the_reference_data_starts_its_first_boundaries_decide() -> None:
     assert resolve(at(galmaarden_point()), [], date(2017, 4, 22), index()) == ("23023", None)
 
 
-def test_coordinates_win_over_a_postal_code_of_elsewhere() -> None:
-    # 1570 is Galmaarden's postal code; the point lies in Leuven.
-    found = resolve(at(VAARTKOM, "1570"), [PAJOTTEGEM], date(2025, 5, 1), index())
-    assert found == ("24062", None)
+def test_the_address_wins_over_coordinates_elsewhere_and_is_flagged() -> None:
+    # 1570 is Galmaarden's postal code; the point lies in Leuven. UiTdatabank computes the
+    # coordinates from the address, and the postal code is what the Uitrollers call pays.
+    found = resolve_on(at(VAARTKOM, "1570"), [PAJOTTEGEM], date(2025, 5, 1), index())
+    assert (found.nis_code, found.by) == ("23106", "postal_code")
+    assert found.disagreement is not None and "coordinates lie in 24062" in found.disagreement
 
 
 def test_without_a_polygon_the_postal_code_decides() -> None:

@@ -30,6 +30,20 @@ class Occurrence(_Payload):
     )
 
 
+class MunicipalityPeriod(_Payload):
+    """The location's municipality in one period of the reference data (stemkit.places)."""
+
+    first: date | None = Field(default=None, description="First day; null: from any day")
+    last: date | None = Field(default=None, description="Last day; null: still")
+    nis_code: str | None = Field(default=None, pattern=r"^\d{5}$", description="None: unresolved")
+    by: Literal["postal_code", "locality", "coordinates", "centroid"] | None = Field(
+        default=None, description="What decided it (the precedence of stemkit.places)"
+    )
+    disagreement: str | None = Field(
+        default=None, description="For ops: the coordinates lie in another municipality"
+    )
+
+
 class Location(_Payload):
     place_id: str | None = Field(default=None, description="UiTdatabank place id (lower case)")
     name: str | None = None
@@ -48,6 +62,12 @@ class Location(_Payload):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     unresolved_reason: str | None = Field(
         default=None, description="Why no municipality could be resolved, when none was"
+    )
+    periods: list[MunicipalityPeriod] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The municipality per period (before and from the 2025 mergers): a "
+        "session's date picks the one that holds it; empty in events of older versions",
     )
 
 

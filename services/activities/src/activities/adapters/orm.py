@@ -100,6 +100,7 @@ municipalities = Table(
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
     Column("boundary", _JSON, nullable=True, comment="GeoJSON geometry (WGS84) of its period"),
+    Column("merged_into_nis", String(5), nullable=True, comment="Successor after a merger"),
 )
 
 # One row: changes whenever a municipality row does, so a process knows when the boundary

@@ -57,6 +57,7 @@ async def save_municipality(
         "valid_from": municipality.valid_from,
         "valid_to": municipality.valid_to,
         "province_nl": municipality.province_nl,
+        "merged_into_nis": municipality.merged_into_nis,
         "latitude": municipality.centroid[0] if municipality.centroid else None,
         "longitude": municipality.centroid[1] if municipality.centroid else None,
         "boundary": dict(boundary) if boundary is not None else None,
@@ -88,6 +89,16 @@ async def save_municipality(
     return before
 
 
+async def postal_codes_of(session: AsyncSession, nis_code: str) -> set[str]:
+    return set(
+        await session.scalars(
+            select(municipality_postal_codes.c.postal_code).where(
+                municipality_postal_codes.c.nis_code == nis_code
+            )
+        )
+    )
+
+
 async def municipalities_with_postal_code(
     session: AsyncSession, postal_code: str
 ) -> list[Municipality]:
@@ -101,13 +112,14 @@ async def municipalities_with_postal_code(
 async def _municipalities_with_postal_code(
     session: AsyncSession, postal_code: str
 ) -> list[Municipality]:
+    """Those the (2025) postal code table lists, and those merged into them: before a
+    merger the postal code stands for one of the old municipalities (`stemkit.places`)."""
+    listed = select(municipality_postal_codes.c.nis_code).where(
+        municipality_postal_codes.c.postal_code == postal_code
+    )
     rows = await session.execute(
         select(municipalities)
-        .join(
-            municipality_postal_codes,
-            municipality_postal_codes.c.nis_code == municipalities.c.nis_code,
-        )
-        .where(municipality_postal_codes.c.postal_code == postal_code)
+        .where(municipalities.c.nis_code.in_(listed) | municipalities.c.merged_into_nis.in_(listed))
         .order_by(municipalities.c.nis_code)
     )
     return [_municipality(row) for row in rows]
@@ -121,6 +133,7 @@ def _municipality(row: Any) -> Municipality:
         valid_to=row.valid_to,
         province_nl=row.province_nl,
         centroid=None if row.latitude is None else (row.latitude, row.longitude),
+        merged_into_nis=row.merged_into_nis,
     )
 
 

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from activities.domain.model import Activity, Location, Occurrence
+from activities.domain.model import Activity, Location, MunicipalityPeriod, Occurrence
 from stemkit.contracts import activities as contract
 
 
-def _flat(item: Occurrence | Location) -> dict[str, Any]:
+def _flat(item: Occurrence | Location | MunicipalityPeriod) -> dict[str, Any]:
     # What `dataclasses.asdict` gives for these flat dataclasses, without its deep copies
     # (a large share of the worker's CPU per delivery).
     return {f.name: getattr(item, f.name) for f in fields(item)}
@@ -27,8 +27,15 @@ def to_snapshot(activity: Activity) -> contract.ActivitySnapshot:
         organizer_id=activity.organizer_id,
         academy_id=activity.academy_id,
         occurrences=[contract.Occurrence(**_flat(o)) for o in activity.occurrences],
-        location=contract.Location(**_flat(activity.location)),
         calendar=None if activity.calendar is None else contract.Calendar.of(activity.calendar),
+        location=contract.Location(
+            **{
+                **_flat(activity.location),
+                "periods": [
+                    contract.MunicipalityPeriod(**_flat(p)) for p in activity.location.periods
+                ],
+            }
+        ),
         theme_ids=list(activity.theme_ids),
         type_ids=list(activity.type_ids),
         status=activity.status,
@@ -47,6 +54,7 @@ def from_snapshot(data: Mapping[str, Any]) -> Activity:
     snapshot = contract.ActivitySnapshot.model_validate(data)
     location = snapshot.location.model_dump()
     location["kind"] = location["kind"] or "none"
+    location["periods"] = tuple(MunicipalityPeriod(**p) for p in location["periods"])
     return Activity(
         activity_id=snapshot.activity_id,
         name=snapshot.name,

@@ -30,6 +30,18 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class MunicipalityPeriod:
+    """The location's municipality from `first` to `last` (None: open ended), by the dated
+    rule of `stemkit.places`; `disagreement` when the coordinates lie elsewhere."""
+
+    first: date | None
+    last: date | None
+    nis_code: str | None
+    by: str | None = None
+    disagreement: str | None = None
+
+
+@dataclass(frozen=True)
 class Location:
     place_id: str | None = None  # the canonical place, when the place is a duplicate
     name: str | None = None
@@ -41,6 +53,7 @@ class Location:
     latitude: float | None = None
     longitude: float | None = None
     unresolved_reason: str | None = None  # why nis_code is None
+    periods: tuple[MunicipalityPeriod, ...] = ()  # the municipality per period, dated
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,17 @@
 """Which municipality (NIS code) a location lies in, on a given day, from the registry's
 reference data.
 
-The registry publishes each municipality with its validity in time, its postal codes, a
-centroid and its boundary (a GeoJSON polygon of its own period). With coordinates, the
-municipality valid on the day whose polygon holds the point decides (`BoundaryIndex`, an
-STRtree). Without coordinates, or when no polygon holds them, the postal code does: nearly
-every Flemish postal code lies in one municipality; where one lies in several (1804:
-Vilvoorde and Zemst), or where the registry lists a municipality before and after a
-merger, the version valid on the day, then the locality's name, then (with coordinates)
-the nearest centroid among those candidates decide.
+The registry publishes each municipality with its validity in time, its successor after a
+merger, its postal codes (Statbel's 2025 table), a centroid and its boundary (a GeoJSON
+polygon of its own period). The rule and its precedence are `stemkit.places` (shared with
+the subsidy service and the registry): the address first, on the session's day (before
+2025 a merged municipality's postal code stands for the old municipalities, the locality
+name picks one), then the coordinates (`BoundaryIndex`, an STRtree), and a disagreement
+between them is flagged for ops.
 """
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +21,8 @@ from typing import Any
 from shapely import STRtree  # type: ignore[import-untyped]
 from shapely.geometry import Point, shape  # type: ignore[import-untyped]
 
-from activities.domain.model import Location
+from activities.domain.model import Location, MunicipalityPeriod
+from stemkit import places
 
 
 @dataclass(frozen=True)
@@ -35,9 +33,20 @@ class Municipality:
     valid_to: date | None = None  # last valid day; None while valid
     province_nl: str | None = None
     centroid: tuple[float, float] | None = None  # (latitude, longitude)
+    merged_into_nis: str | None = None  # the successor after a merger
 
     def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return places.valid_on(self.valid_from, self.valid_to, day)
+
+    def area(self) -> places.Area:
+        return places.Area(
+            self.nis_code,
+            self.name_nl,
+            self.valid_from,
+            self.valid_to,
+            self.merged_into_nis,
+            self.centroid,
+        )
 
 
 class BoundaryIndex:
@@ -63,6 +72,14 @@ class BoundaryIndex:
     def __len__(self) -> int:
         return len(self._municipalities)
 
+    def change_days(self) -> set[date]:
+        """The days a boundary starts or ends being valid (the periods of `places.periods`)."""
+        return {m.valid_from for m in self._municipalities} | {
+            date.fromordinal(m.valid_to.toordinal() + 1)
+            for m in self._municipalities
+            if m.valid_to is not None
+        }
+
     def locate(self, longitude: float, latitude: float, day: date) -> str | None:
         """The NIS code of the municipality valid on `day` whose polygon holds the point;
         on a shared border the lower NIS code (never the order of the data); None if none."""
@@ -78,86 +95,74 @@ class BoundaryIndex:
         return codes[0] if codes else None
 
 
+def _not_resolvable(location: Location) -> str | None:
+    if location.kind == "online":
+        return "online: the nil location has no municipality"
+    if location.kind == "school":
+        return "location in consultation with the school: no address"
+    if location.country not in (None, "BE"):
+        return f"abroad: address country {location.country}"
+    return None
+
+
+def _facts(location: Location) -> places.PlaceFacts:
+    return places.PlaceFacts(
+        location.postal_code, location.locality, location.latitude, location.longitude
+    )
+
+
 def resolve(
     location: Location,
     candidates: Sequence[Municipality],
     day: date,
     boundaries: BoundaryIndex | None = None,
 ) -> tuple[str | None, str | None]:
-    """(NIS code, None) or (None, why not): coordinates first (point in polygon), then the
-    postal code and locality."""
-    if location.kind == "online":
-        return None, "online: the nil location has no municipality"
-    if location.kind == "school":
-        return None, "location in consultation with the school: no address"
-    if location.country not in (None, "BE"):
-        return None, f"abroad: address country {location.country}"
-    latitude, longitude = location.latitude, location.longitude
-    has_point = latitude is not None and longitude is not None
-    if latitude is not None and longitude is not None and boundaries is not None:
-        found = boundaries.locate(longitude, latitude, day)
-        if found is not None:
-            return found, None
-    if not location.postal_code:
-        if not has_point:
-            return None, "no postal code in the address"
-        if boundaries is None or not len(boundaries):
-            return None, "only coordinates: no municipality boundaries known yet"
-        return None, (
-            f"only coordinates, and ({location.latitude}, {location.longitude}) lie in no "
-            f"Flemish municipality valid on {day.isoformat()}"
-        )
-    if not candidates:
-        return None, f"postal code {location.postal_code} is not in the registry's municipalities"
-    nis_code = resolve_nis_code(
-        candidates, locality=location.locality, country=location.country, day=day
+    """(NIS code, None) or (None, why not) on `day` (`stemkit.places.resolve_place`).
+    `candidates`: the municipalities of the postal code in any period."""
+    found = resolve_on(location, candidates, day, boundaries)
+    return found.nis_code, found.reason
+
+
+def resolve_on(
+    location: Location,
+    candidates: Sequence[Municipality],
+    day: date,
+    boundaries: BoundaryIndex | None = None,
+) -> places.Resolution:
+    why_not = _not_resolvable(location)
+    if why_not is not None:
+        return places.Resolution(None, reason=why_not)
+    locate = boundaries.locate if boundaries is not None and len(boundaries) else None
+    found = places.resolve_place(_facts(location), day, [c.area() for c in candidates], locate)
+    if found.nis_code is None and not location.postal_code:
+        has_point = location.latitude is not None and location.longitude is not None
+        if has_point and locate is None:
+            return places.Resolution(
+                None, reason="only coordinates: no municipality boundaries known yet"
+            )
+        if has_point:
+            return places.Resolution(
+                None,
+                reason=(
+                    f"only coordinates, and ({location.latitude}, {location.longitude}) lie "
+                    f"in no Flemish municipality valid on {day.isoformat()}"
+                ),
+            )
+    return found
+
+
+def periods(
+    location: Location,
+    candidates: Sequence[Municipality],
+    boundaries: BoundaryIndex | None = None,
+) -> tuple[MunicipalityPeriod, ...]:
+    """The location's municipality per period of the reference data (pre-2025, from 2025),
+    so that a consumer picks the one of a session's day."""
+    if _not_resolvable(location) is not None:
+        return ()
+    locate = boundaries.locate if boundaries is not None and len(boundaries) else None
+    change_days = boundaries.change_days() if boundaries is not None else set()
+    found = places.periods(_facts(location), [c.area() for c in candidates], locate, change_days)
+    return tuple(
+        MunicipalityPeriod(p.first, p.last, p.nis_code, p.by, p.disagreement) for p in found
     )
-    if nis_code is None:
-        nis_code = _nearest(candidates, location, day)
-    if nis_code is None:
-        return None, (
-            f"postal code {location.postal_code} lies in several municipalities and "
-            f"locality {location.locality!r} decides none"
-        )
-    return nis_code, None
-
-
-def resolve_nis_code(
-    candidates: Sequence[Municipality], *, locality: str | None, country: str | None, day: date
-) -> str | None:
-    """The NIS code of the one municipality that fits, or None when none or several do."""
-    if country not in (None, "BE") or not candidates:
-        return None
-    if len({c.nis_code for c in candidates}) == 1:
-        return candidates[0].nis_code
-    # The reference data may start after the activity's day: then time cannot decide.
-    in_time = [c for c in candidates if c.valid_on(day)] or list(candidates)
-    if len(in_time) == 1:
-        return in_time[0].nis_code
-    wanted = _folded(locality)
-    named = [c for c in in_time if wanted and _folded(c.name_nl) == wanted]
-    return named[0].nis_code if len(named) == 1 else None
-
-
-def _nearest(candidates: Sequence[Municipality], location: Location, day: date) -> str | None:
-    """Among the candidates of one postal code, the nearest centroid to the coordinates."""
-    if location.latitude is None or location.longitude is None:
-        return None
-    lat, lon = location.latitude, location.longitude
-    in_time = [c for c in candidates if c.valid_on(day) and c.centroid is not None]
-    if not in_time:
-        return None
-
-    def distance(c: Municipality) -> float:
-        clat, clon = c.centroid or (0.0, 0.0)
-        return math.hypot(clat - lat, (clon - lon) * math.cos(math.radians(lat)))
-
-    return min(in_time, key=distance).nis_code
-
-
-def _folded(name: str | None) -> str:
-    """Case, accents, spaces and hyphens do not matter:
-    "Sint-Genesius-Rode" ~ "sint genesius rode".
-    """
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())

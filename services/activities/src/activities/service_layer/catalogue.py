@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.adapters import places_repo, registry_copy, repository
 from activities.adapters.snapshots import to_snapshot
 from activities.domain.model import Activity, Change, Location, change_of
-from activities.domain.municipalities import resolve
+from activities.domain.municipalities import periods, resolve_on
 from activities.domain.reader import read_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
@@ -49,16 +49,21 @@ async def enrich(session: AsyncSession, activity: Activity) -> Activity:
     boundaries = None
     if location.latitude is not None and location.longitude is not None:
         boundaries = await registry_copy.boundary_index(session)
-    nis_code, reason = resolve(location, candidates, activity.reference_day(), boundaries)
+    found = resolve_on(location, candidates, activity.reference_day(), boundaries)
     occurrences = tuple(
-        replace(o, nis_code=resolve(location, candidates, o.day(), boundaries)[0])
+        replace(o, nis_code=resolve_on(location, candidates, o.day(), boundaries).nis_code)
         for o in activity.occurrences
     )
     return replace(
         activity,
         academy_id=academy_id,
         occurrences=occurrences,
-        location=replace(location, nis_code=nis_code, unresolved_reason=reason),
+        location=replace(
+            location,
+            nis_code=found.nis_code,
+            unresolved_reason=found.reason,
+            periods=periods(location, candidates, boundaries),
+        ),
     )
 
 

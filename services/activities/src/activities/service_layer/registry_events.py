@@ -51,6 +51,7 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
         valid_to=event.valid_to,
         province_nl=event.province_nl,
         centroid=(event.centroid.latitude, event.centroid.longitude) if event.centroid else None,
+        merged_into_nis=event.merged_into_nis,
     )
     before = await registry_copy.save_municipality(
         session, municipality, event.postal_codes, event.boundary
@@ -58,9 +59,14 @@ async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefi
     # Activities stored before this municipality was known get their NIS code now; those
     # at postal codes it lost are resolved again too, and (with a boundary) those known
     # only by coordinates that nothing resolved yet.
+    # A municipality merged into another is one of the successor's postal codes' answers
+    # before the merger.
+    successor_codes: set[str] = set()
+    if event.merged_into_nis:
+        successor_codes = await registry_copy.postal_codes_of(session, event.merged_into_nis)
     await relink(
         session,
-        postal_codes=before | set(event.postal_codes),
+        postal_codes=before | set(event.postal_codes) | successor_codes,
         unresolved_without_postal_code=event.boundary is not None,
     )
 
