@@ -2,11 +2,11 @@
 over the whole platform as real processes (real Kafka and PostgreSQL), with activities of
 the demo academies in 2022 and 2025 delivered through the signed webhook.
 
-Proves: sign-in keeps the token in an HttpOnly, SameSite=Strict cookie; the map draws 300
-shapes for 2022 and 285 for 2025, coloured by what GraphQL says was reached; switching the
-year changes colours and counts; the tables equal the gateway's GraphQL answers for the
-same year; the keyboard reaches a municipality's detail; scopes are respected. Screenshots
-go to test-artifacts/browser/.
+Proves: sign-in opens a session in an HttpOnly, SameSite=Strict cookie (its id, not the
+token); the map draws 300 shapes for 2022 and 285 for 2025, coloured by what GraphQL says
+was reached; switching the year changes colours and counts; the tables equal the
+gateway's GraphQL answers for the same year; the keyboard reaches a municipality's
+detail; scopes are respected. Screenshots go to test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ async def map_state(page: Page) -> dict[str, str]:
     return found
 
 
-async def test_sign_in_keeps_the_token_in_a_strict_http_only_cookie(
+async def test_sign_in_opens_a_session_in_a_strict_http_only_cookie(
     browser: Browser, platform: Platform
 ) -> None:
     context = await browser.new_context()
@@ -192,6 +192,7 @@ async def test_sign_in_keeps_the_token_in_a_strict_http_only_cookie(
     await page.wait_for_url("**/ops")
     [cookie] = await context.cookies()
     assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/ops")
+    assert DEV_OPS_TOKEN not in cookie["value"]  # a session id (issue 17), never the token
     assert await page.evaluate("document.cookie") == ""  # no script can read the token
     await page.get_by_role("button", name="Afmelden").click()
     await page.wait_for_url("**/ops/login")
