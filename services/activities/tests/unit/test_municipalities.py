@@ -13,7 +13,7 @@ LEUVEN = Municipality("24062", "Leuven", date(2019, 1, 1))
 VILVOORDE = Municipality("23088", "Vilvoorde", date(2019, 1, 1))
 ZEMST = Municipality("23096", "Zemst", date(2019, 1, 1))
 GALMAARDEN = Municipality(
-    "23023", "Galmaarden", date(2019, 1, 1), date(2024, 12, 31), None, "23106"
+    "23023", "Galmaarden", date(2019, 1, 1), date(2024, 12, 31), merged_into_nis="23106"
 )
 GOOIK = Municipality(
     "23024", "Gooik", date(2019, 1, 1), date(2024, 12, 31), merged_into_nis="23106"
