@@ -156,5 +156,19 @@ def test_too_many_rules_are_quarantined_with_the_reason() -> None:
     event["openingHoursClosedDays"] = [{"startDate": "2017-04-26", "endDate": "2017-04-26"}] * (
         MAX_CALENDAR_RULES + 1
     )
-    with pytest.raises(UnreadableDocument, match="openingHoursClosedDays entries"):
+    with pytest.raises(UnreadableDocument, match="calendar entries"):
         read_event(event)
+
+
+def test_the_largest_compact_calendar_stays_small_in_the_event() -> None:
+    # 200 entries of 7 weekdays each: what the limit lets through weighs under 30 KB,
+    # beside the 375,611 bytes of the largest activity otherwise (README "Limits").
+    event = as_event(real(CLOSED_DAYS))
+    event["openingHours"] = [
+        {"dayOfWeek": list(_WEEK), "opens": "09:00", "closes": f"{10 + n % 12}:00"}
+        for n in range(MAX_CALENDAR_RULES)
+    ]
+    event["openingHoursClosedDays"] = []
+    payload = to_snapshot(read_event(event)).model_dump_json()
+    calendar_part = json.dumps(json.loads(payload)["calendar"])
+    assert 20_000 < len(calendar_part.encode()) < 30_000

@@ -48,15 +48,15 @@ def _activity_reasons(activity: Activity) -> Iterator[str]:
     if count > MAX_OCCURRENCES:
         yield f"{count} occurrences, more than the {MAX_OCCURRENCES} one activity may hold"
     rules = activity.calendar
-    if rules is not None:
-        for label, entries in (
-            ("openingHours", rules.hours),
-            ("openingHoursClosedDays", rules.closed),
-            ("openingHoursAdjustedDays", rules.adjusted),
-            *(("openingHours of adjusted days", a.hours) for a in rules.adjusted),
-        ):
-            if len(entries) > MAX_CALENDAR_RULES:
-                yield f"{len(entries)} {label} entries, more than the {MAX_CALENDAR_RULES} allowed"
+    if rules is not None:  # every entry of every list, adjusted days' own hours included
+        entries = (
+            len(rules.hours) + len(rules.closed) + sum(1 + len(a.hours) for a in rules.adjusted)
+        )
+        if entries > MAX_CALENDAR_RULES:
+            yield (
+                f"{entries} calendar entries (openingHours, openingHoursClosedDays, "
+                f"openingHoursAdjustedDays), more than the {MAX_CALENDAR_RULES} allowed"
+            )
     yield from _too_long("name", activity.name, MAX_NAME_CHARS)
     yield from _too_long("workflowStatus", activity.workflow_status, MAX_CODE_CHARS)
     for domain, ids in (("theme", activity.theme_ids), ("eventtype", activity.type_ids)):
