@@ -53,7 +53,7 @@ class FollowUpOut(BaseModel):
 
 def follow_up_router(database: Database, settings: Settings) -> APIRouter:
     # Reads need the read scope the app asks of every route; writes add the write scope.
-    router = APIRouter(tags=["follow-up"])
+    router = APIRouter(tags=["municipalities"])
     sessions = database.session_factory
     write = [settings.doorkeeper().require(WRITE)]
 
