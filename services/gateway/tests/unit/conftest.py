@@ -345,6 +345,19 @@ def fake_upstreams() -> dict[str, FastAPI]:
         }
         return {"items": [item][:limit], "total": 1, "next_after": None}
 
+    @activities.get("/organizers/unknown")
+    async def unknown_organizers(request: Request, limit: int = 100) -> Any:
+        if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
+            return JSONResponse({"detail": "ops only"}, status_code=401)
+        item = {
+            "organizer_id": "9a9a9a9a-0000-4000-8000-0000000000aa",
+            "name": "Testing Museumpas",
+            "activities": 2,
+            "deliveries": 3,
+            "last_seen": "2025-01-02T00:00:00+00:00",
+        }
+        return [item][:limit]
+
     def dead_letter_route(app: FastAPI, consumer: str) -> None:
         @app.get("/dead-letters")
         async def dead_letters(request: Request, limit: int = 50) -> Any:

@@ -30,6 +30,7 @@ OPS = {  # field -> (query, scope)
     "calculationDiff": ('{ calculationDiff(fromRun: "run-1", toRun: "run-2") }', "subsidies"),
     "whatIf": ("{ whatIf(year: 2024, parameters: {amount: 2}) }", "subsidies"),
     "quarantine": ("{ quarantine(first: 10) { total } }", "quarantine"),
+    "unknownOrganizers": ("{ unknownOrganizers(first: 5) { organizerId } }", "quarantine"),
     "deadLetters": ("{ deadLetters(service: SUBSIDY, limit: 5) { offset } }", "quarantine"),
     "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
     "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),

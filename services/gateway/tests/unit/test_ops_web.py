@@ -71,6 +71,20 @@ async def test_the_reach_page_shows_why_a_municipality_is_not_reached_and_what_f
     assert "niets vastgelegd" in other.text
 
 
+async def test_the_ingestion_page_lists_the_organizers_linked_to_no_academy(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    """Issue 15: ops see which unknown organizers keep sending, with their counts."""
+    await gateway.post("/ops/login", data={"token": ops_token})
+    page = await gateway.get("/ops/ingestion", params={"lang": "en"})
+    assert page.status_code == 200, page.text[:500]
+    table = re.search(r'<table id="unknown-organizers" data-count="1">.*?</table>', page.text, re.S)
+    assert table is not None, page.text
+    assert "Testing Museumpas" in table.group(0)
+    assert '<td class="num">2</td><td class="num">3</td>' in table.group(0)
+    assert "Unknown organizers" in page.text
+
+
 def _session_id(answer: httpx.Response) -> str:
     found = re.match(r"stem_ops_session=([^;]+);", answer.headers["set-cookie"])
     assert found is not None, answer.headers["set-cookie"]

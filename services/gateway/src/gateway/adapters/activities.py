@@ -122,3 +122,26 @@ async def quarantine(
     response = await get_many(client, SERVICE, "/quarantine", params, headers=headers)
     found: QuarantinePageRead = parse(SERVICE, _QUARANTINE, response)
     return found
+
+
+class UnknownOrganizerRead(Read):
+    organizer_id: str
+    name: str | None = None
+    activities: int
+    deliveries: int
+    last_seen: datetime
+
+
+_UNKNOWN_ORGANIZERS = TypeAdapter(list[UnknownOrganizerRead])
+
+
+async def unknown_organizers(
+    client: httpx.AsyncClient, token: str, first: int
+) -> list[UnknownOrganizerRead]:
+    """`GET /organizers/unknown?limit=` (ops scope): organizers that send, linked to no
+    academy, their activities stored but not listed (issue 15)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    params = [("limit", str(first))]
+    response = await get_many(client, SERVICE, "/organizers/unknown", params, headers=headers)
+    found: list[UnknownOrganizerRead] = parse(SERVICE, _UNKNOWN_ORGANIZERS, response)
+    return found

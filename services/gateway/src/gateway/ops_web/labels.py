@@ -109,6 +109,17 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ingestion": ("Gezondheid van de inname", "Ingestion health"),
     "quarantine": ("Quarantaine", "Quarantine"),
     "quarantine_total": ("{total} leveringen in quarantaine.", "{total} deliveries in quarantine."),
+    "unknown_organizers": ("Onbekende organisatoren", "Unknown organizers"),
+    "unknown_organizers_note": (
+        "Aan geen academie gekoppeld: hun activiteiten staan niet op de STEM-kalender. "
+        "Koppelen doet het register (uit_organizer_ids van een academie).",
+        "Linked to no academy: their activities are not on the STEM-kalender. "
+        "Linking is the registry's (an academy's uit_organizer_ids).",
+    ),
+    "organizer": ("Organisator", "Organizer"),
+    "activities_count": ("Activiteiten", "Activities"),
+    "deliveries": ("Leveringen", "Deliveries"),
+    "last_seen": ("Laatst gezien", "Last seen"),
     "source": ("Bron", "Source"),
     "reason": ("Reden", "Reason"),
     "received": ("Ontvangen", "Received"),

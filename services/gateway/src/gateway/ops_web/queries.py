@@ -64,6 +64,7 @@ query OpsParticipantReports($academyId: ID!, $year: Int!) {
 INGESTION = """
 query OpsIngestion {
   quarantine(first: 20) { total items { webhookId source reason receivedAt attempts } }
+  unknownOrganizers(first: 20) { organizerId name activities deliveries lastSeen }
   activitiesDeadLetters: deadLetters(service: ACTIVITIES, limit: 20) {
     writtenAt consumer reasonType reason originalTopic
   }

@@ -306,6 +306,8 @@ async def ingestion_page(page: Page, executor: Executor, upstream_token: str) ->
     return {
         "quarantine": answer.data.get("quarantine"),
         "quarantine_error": problem(page, answer.error("quarantine")),
+        "unknown_organizers": answer.data.get("unknownOrganizers"),
+        "unknown_organizers_error": problem(page, answer.error("unknownOrganizers")),
         "dead_letters": [
             {
                 "service": service,

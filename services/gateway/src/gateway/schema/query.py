@@ -15,6 +15,7 @@ from gateway.schema import (
     ops,
     ops_dead_letters,
     ops_follow_up,
+    ops_organizers,
     ops_participants,
     ops_quarantine,
     ops_subsidy,
@@ -73,6 +74,9 @@ class Query:
     calculation_diff: JSON | None = ops_subsidy.calculation_diff
     what_if: JSON | None = ops_quarantine.what_if
     quarantine: ops_quarantine.QuarantinePage | None = ops_quarantine.quarantine
+    unknown_organizers: list[ops_organizers.UnknownOrganizer] | None = (
+        ops_organizers.unknown_organizers
+    )
     dead_letters: list[ops_dead_letters.DeadLetter] | None = ops_dead_letters.dead_letters
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
