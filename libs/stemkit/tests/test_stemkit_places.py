@@ -103,3 +103,13 @@ def test_the_periods_let_a_session_date_pick_the_municipality() -> None:
     assert on_day(found, date(2022, 9, 1)).nis_code == "23023"  # type: ignore[union-attr]
     assert on_day(found, date(2025, 9, 1)).nis_code == "23106"  # type: ignore[union-attr]
     assert len(found) == 2
+
+
+def test_a_locality_alone_names_the_municipality_of_the_day() -> None:
+    place = PlaceFacts(None, "Galmaarden")
+    assert resolve_place(place, date(2022, 1, 1), [], every=areas()).nis_code == "23023"
+    assert resolve_place(place, date(2025, 1, 1), [], every=areas()).nis_code == "23106"
+    assert (
+        resolve_place(PlaceFacts(None, "Tollembeek"), date(2022, 1, 1), [], every=areas()).nis_code
+        is None
+    )

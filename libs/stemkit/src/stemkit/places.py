@@ -14,7 +14,9 @@ Precedence (docs/service-skeleton.md, "Places and municipalities"):
 3. Still several: the coordinates, inside the boundary of one candidate on the day; else
    the municipality that kept its code in the merger (Antwerpen, not Borsbeek); else the
    nearest candidate's centroid (with coordinates).
-4. No (known) postal code: the coordinates inside a boundary valid on the day.
+4. No (known) postal code: the coordinates inside a boundary valid on the day; without
+   coordinates, a locality equal to one municipality's name, followed to its successor
+   when that municipality no longer exists on the day ("Galmaarden" in 2025: Pajottegem).
 
 The address wins over the coordinates because the address is what the organizer published
 and what the Uitrollers call pays for (a postal code): reach and payment then rest on the
@@ -102,9 +104,11 @@ def resolve_place(
     day: date,
     candidates: Sequence[Area],
     locate: Locator | None = None,
+    every: Sequence[Area] = (),
 ) -> Resolution:
     """The municipality of `place` on `day` (see the module's precedence). `candidates` are
-    the municipalities of its postal code in any period (`postal_candidates`)."""
+    the municipalities of its postal code in any period (`postal_candidates`); `every`,
+    all municipalities, for an address with a locality and no postal code."""
     located = None
     if place.latitude is not None and place.longitude is not None and locate is not None:
         located = locate(place.longitude, place.latitude, day)
@@ -112,6 +116,10 @@ def resolve_place(
     if postal.nis_code is None:
         if located is not None and (not place.postal_code or not candidates):
             return Resolution(located, "coordinates")
+        if not place.postal_code and place.locality and every:
+            named = _by_name(place.locality, day, every)
+            if named is not None:
+                return Resolution(named, "locality")
         return postal
     if located is not None and located != postal.nis_code:
         return Resolution(
@@ -166,18 +174,36 @@ def _by_postal_code(
     )
 
 
+def _by_name(locality: str, day: date, every: Sequence[Area]) -> str | None:
+    wanted = folded(locality)
+    named = {a.nis_code: a for a in every if folded(a.name_nl) == wanted}
+    if len(named) != 1:
+        return None
+    (area,) = named.values()
+    by_code = {a.nis_code: a for a in every}
+    seen: set[str] = set()
+    while not area.valid_on(day) and area.merged_into and area.nis_code not in seen:
+        seen.add(area.nis_code)
+        successor = by_code.get(area.merged_into)
+        if successor is None:
+            break
+        area = successor
+    return area.nis_code if area.valid_on(day) or day < area.valid_from else None
+
+
 def periods(
     place: PlaceFacts,
     candidates: Sequence[Area],
     locate: Locator | None = None,
     change_days: Iterable[date] = (),
+    every: Sequence[Area] = (),
 ) -> tuple[Period, ...]:
     """The place's municipality per period: resolved on the first day of each period
     between the days the municipalities changed (their `valid_from` and the day after
     their `valid_to`), neighbours with the same answer joined. Consumers pick the period
     that holds a session's day, so the session's date picks the municipality."""
     edges = set(change_days)
-    for c in candidates:
+    for c in (*candidates, *every):
         edges.add(c.valid_from)
         if c.valid_to is not None:
             edges.add(c.valid_to + timedelta(days=1))
@@ -188,7 +214,7 @@ def periods(
     # The first period also holds the days before the reference data starts.
     for i, first in enumerate(starts):
         last = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else None
-        found = resolve_place(place, first, candidates, locate)
+        found = resolve_place(place, first, candidates, locate, every)
         period = Period(
             None if i == 0 else first, last, found.nis_code, found.by, found.disagreement
         )

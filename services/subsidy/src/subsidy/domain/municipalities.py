@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
-from stemkit.places import valid_on
+from stemkit.places import Period, on_day, valid_on
+from subsidy.domain.reach import OccurrenceFacts
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,16 @@ def _km(a: Municipality, b: Municipality) -> float:
         + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def on_session_days(
+    occurrences: Sequence[OccurrenceFacts], periods: Sequence[Period]
+) -> tuple[OccurrenceFacts, ...]:
+    """Each session in the municipality of its own day: the location's period that holds
+    the day (`stemkit.places`: a pre-2025 Galmaarden address is 23023 in 2022, 23106 from
+    2025). A day no period resolves has no municipality, so it proves no reach."""
+    out = []
+    for o in occurrences:
+        period = on_day(periods, o.day)
+        out.append(replace(o, nis_code=period.nis_code if period is not None else None))
+    return tuple(out)

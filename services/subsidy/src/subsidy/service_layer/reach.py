@@ -16,10 +16,12 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
 from stemkit.outbox import add_event
+from stemkit.places import Period
 from subsidy.adapters import facts_store
 from subsidy.adapters import registry_store as registry
 from subsidy.adapters import repository as repo
 from subsidy.domain.audience import open_offer
+from subsidy.domain.municipalities import on_session_days
 from subsidy.domain.parameters import ParameterSet, load_parameters
 from subsidy.domain.reach import (
     NO_POSTAL_CODE,
@@ -73,14 +75,19 @@ def _occurrences(
 
 
 def facts_of(snapshot: ActivitySnapshot, through_year: int | None = None) -> ActivityFacts:
+    occurrences = _occurrences(snapshot, through_year)
+    nis_code = snapshot.location.nis_code
+    if snapshot.location.periods:  # the session's date picks the municipality
+        periods = [Period(**p.model_dump()) for p in snapshot.location.periods]
+        occurrences, nis_code = on_session_days(occurrences, periods), None
     return ActivityFacts(
         activity_id=snapshot.activity_id,
         academy_id=snapshot.academy_id,
-        nis_code=snapshot.location.nis_code,
+        nis_code=nis_code,
         postal_code=snapshot.location.postal_code,
         public=snapshot.public,
         status=snapshot.status,
-        occurrences=_occurrences(snapshot, through_year),
+        occurrences=occurrences,
         theme_ids=tuple(snapshot.theme_ids),
         age_min=snapshot.age_min,
         age_max=snapshot.age_max,
