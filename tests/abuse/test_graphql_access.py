@@ -44,6 +44,7 @@ OPS_FIELDS = {  # field -> the scope it needs
     "participantReports": "participants",
     "reportingCompleteness": "participants",
     "report": "report",
+    "municipalityFollowUps": "report",
 }
 SDL = graphql_queries.schema()
 FIELDS = graphql_queries.root_fields(SDL)
