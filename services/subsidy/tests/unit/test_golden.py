@@ -6,7 +6,7 @@ calls of the period with their dated parameters, the allocation, the diff and co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ from subsidy.domain.diff import diff
 from subsidy.domain.municipalities import Gazetteer, Municipality
 from subsidy.domain.parameters import (
     Override,
+    ParameterSet,
     UnknownParameter,
     UnknownParameterName,
     load_parameters,
@@ -31,6 +32,7 @@ from subsidy.domain.parameters import (
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
 from subsidy.domain.sessions import session_occurrences
+from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, traject_proofs
 from subsidy.domain.unrecognised import (
     COVERAGE_RULE,
     counts_network,
@@ -76,10 +78,30 @@ def _proofs(
             withdrawn=a.get("withdrawn", False) or a["id"] in withdrawn,
             occurrences=_occurrences(case, a),
             audience=a.get("audience"),
+            co_organisers=tuple(a.get("co_organisers", ())),
         )
         proofs = rule(facts, _history(academies[a["academy"]] or {}))
-        found |= open_offer(facts, proofs, _education_only_counts)
+        proofs = open_offer(facts, proofs, _education_only_counts)
+        found |= traject_proofs(facts, proofs, *_traject_rules(case))
     return frozenset(found)
+
+
+def _traject_rules(
+    case: Mapping[str, Any],
+) -> tuple[Callable[[int], int], Callable[[int], str | None]]:
+    """The dated traject parameters, with the case's operator values (`domain.trajecten`)."""
+    params = _parameters(case)
+
+    def min_sessions(year: int) -> int:
+        return int(params.get(MIN_SESSIONS, date(year, 1, 1)))
+
+    def claimed_by(year: int) -> str | None:
+        try:
+            return str(params.get(CLAIMED_BY, date(year, 1, 1)))
+        except UnknownParameter:  # fails closed: a co-organised traject is claimed by no one
+            return None
+
+    return min_sessions, claimed_by
 
 
 def _occurrences(case: Mapping[str, Any], a: Mapping[str, Any]) -> tuple[OccurrenceFacts, ...]:
@@ -106,13 +128,17 @@ def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> 
         )
         for name, a in inputs["academies"].items()
     }
-    overrides = [
+    return calculate(case["period"], academies, proofs, _parameters(case), strict=strict)
+
+
+def _parameters(case: Mapping[str, Any]) -> ParameterSet:
+    """The parameters with the case's operator values (`input.parameters`)."""
+    values = case["input"].get("parameters", {})
+    PARAMS.check_names(values)  # a misspelt name in a case fails it
+    return PARAMS.with_overrides(
         Override(name, date(2019, 1, 1), value, "golden case", date(2026, 11, 28), "test")
-        for name, value in inputs.get("parameters", {}).items()
-    ]
-    PARAMS.check_names(inputs.get("parameters", {}))  # a misspelt name in a case fails it
-    params = PARAMS.with_overrides(overrides)
-    return calculate(case["period"], academies, proofs, params, strict=strict)
+        for name, value in values.items()
+    )
 
 
 def _euros(values: Mapping[str, Any]) -> dict[str, Decimal]:

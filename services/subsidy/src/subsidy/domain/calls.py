@@ -74,11 +74,8 @@ def uitrollers_2023(
     needed = int(p.get(base + "min_approved_trajecten_per_postcode", on))
     on_site = int(p.get(base + "fixed_location_max_grants_on_site", on))
     names = (base + "amount_per_postcode_eur", base + "max_per_academy_eur")
-    owner: dict[str, str] = {}
-    shared = set()  # one traject rolled out by several academies is claimed by none of them
-    for proof in proofs:
-        if owner.setdefault(proof.activity_id, proof.academy_id) != proof.academy_id:
-            shared.add(proof.activity_id)
+    # One traject rolled out by several academies is claimed once: `domain.trajecten` gives
+    # each traject's proofs to one academy only, so each proof here is that academy's claim.
     claims = []
     for academy_id, places in sorted(_by(proofs, POSTAL).items()):
         academy = academies.get(academy_id)
@@ -87,8 +84,7 @@ def uitrollers_2023(
         paid = Decimal(0)
         over_cap: list[str] = []
         for postal, acts in sorted(places.items()):
-            own = acts - shared if shared else acts
-            if postal == NO_POSTAL_CODE or len(own) < needed:
+            if postal == NO_POSTAL_CODE or len(acts) < needed:
                 continue
             if paid >= cap:
                 over_cap.append(postal)
@@ -101,7 +97,7 @@ def uitrollers_2023(
             if share < amount * grants:
                 note = f"capped: at most {cap} per academy"
             claims.append(
-                Claim(academy_id, "postal_code", postal, share, names, tuple(sorted(own)), note)
+                Claim(academy_id, "postal_code", postal, share, names, tuple(sorted(acts)), note)
             )
         if over_cap:
             note = f"not paid, the cap of {cap} per academy is reached: " + ", ".join(over_cap)

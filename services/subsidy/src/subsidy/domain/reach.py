@@ -67,6 +67,8 @@ class ActivityFacts:
     age_min: int | None = None
     age_max: int | None = None
     audience: str | None = None  # UiT audienceType: everyone (None), members, education
+    # Other academies rolling out the same traject (domain.trajecten: claimed once)
+    co_organisers: tuple[str, ...] = ()
 
     @property
     def years(self) -> frozenset[int]:
