@@ -4,6 +4,8 @@ write scope."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -89,3 +91,12 @@ async def test_writing_needs_the_write_scope(api: httpx.AsyncClient) -> None:
     assert (as_gateway.status_code, anonymous.status_code) == (403, 401)
     assert (await api.delete(url)).status_code == 403
     assert (await api.get(url)).status_code == 404
+
+
+async def test_recordings_at_the_same_time_leave_one_follow_up(api: httpx.AsyncClient) -> None:
+    url = f"/municipalities/{GENT}/follow-up/2024"
+    bodies = [{**BODY, "initiative": f"initiatief {n}"} for n in range(8)]
+    answers = await asyncio.gather(*(api.put(url, json=b, headers=OPS) for b in bodies))
+    assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
+    listed = (await api.get("/municipality-follow-ups", params={"year": 2024})).json()
+    assert len(listed) == 1 and listed[0]["initiative"] in {b["initiative"] for b in bodies}

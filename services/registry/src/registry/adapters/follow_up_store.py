@@ -6,6 +6,8 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Row, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.adapters.orm import municipality_follow_ups as follow_ups
@@ -38,11 +40,19 @@ async def get(session: AsyncSession, nis_code: str, year: int) -> FollowUp | Non
 
 
 async def put(session: AsyncSession, follow_up: FollowUp) -> None:
-    """Store it, replacing the one of the same municipality and year (delete then insert:
-    portable across PostgreSQL and SQLite, inside the caller's transaction)."""
-    await remove(session, follow_up.nis_code, follow_up.year)
+    """Store it, replacing the one of the same municipality and year in one statement
+    (`INSERT ... ON CONFLICT DO UPDATE`, which PostgreSQL and SQLite both have), so two
+    recordings at the same time end with one of them rather than a key conflict."""
     values = {**vars(follow_up), "reason": follow_up.reason.value}
-    await session.execute(follow_ups.insert().values(**values))
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(follow_ups)
+    key = ("nis_code", "year")
+    await session.execute(
+        upsert.values(**values).on_conflict_do_update(
+            index_elements=list(key),
+            set_={k: v for k, v in values.items() if k not in key},
+        )
+    )
 
 
 async def remove(session: AsyncSession, nis_code: str, year: int) -> bool:
