@@ -340,6 +340,10 @@ def api(svc: Service) -> list[Doc]:
         str(svc.port),
         "--no-access-log",
     ]
+    if svc.name == "gateway":
+        # Only the ingress controller reaches the gateway (its NetworkPolicy), so the client
+        # address it forwards can be trusted: the /ops sign-in throttle counts per person.
+        command += ["--forwarded-allow-ips", "*"]
     probes = {
         "startupProbe": http_probe("/healthz", "http", 2, 30),
         "readinessProbe": http_probe("/readyz", "http", 10, 3),
