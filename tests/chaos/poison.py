@@ -35,8 +35,9 @@ class HostileKind:
     channel: Channel
     expected: Expected
     what: str  # for the figures and docs/chaos.md
-    # Quarantined only after the worker's 8 attempts with backoff (~11 minutes): a fetched
-    # answer that is not JSON may be a passing error page, so it is retried.
+    # Quarantined only after the worker's 8 attempts with backoff (~11 minutes), e.g. a
+    # fetched answer that is not JSON (it may be a passing error page). None is now: an
+    # answer that is not UTF-8 is refused at once since eb7c31c.
     slow: bool = False
 
 
@@ -54,10 +55,7 @@ HOSTILE: dict[str, HostileKind] = {
         "webhook", "refused", "webhook body that is not UTF-8 (cannot be verified: 401)"
     ),
     "invalid_utf8_fetched": HostileKind(
-        "webhook",
-        "quarantined",
-        "thin notification whose fetched document is not UTF-8",
-        slow=True,
+        "webhook", "quarantined", "thin notification whose fetched document is not UTF-8"
     ),
     "deep_json_webhook": HostileKind(
         "webhook", "refused", "webhook body of 100,000 nested arrays (400)"

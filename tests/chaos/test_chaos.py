@@ -32,7 +32,7 @@ async def test_nothing_lost_nothing_doubled_under_kills_and_restarts() -> None:
         kills_per_process=1,
         quiesce_within=300,
         artifacts=ROOT / "test-artifacts" / "chaos-ci",
-        slow_poison=False,  # quarantined only after ~11 minutes of retries: make chaos only
+        slow_poison=False,  # a kind quarantined only after minutes of retries: make chaos only
     )
     report = await run(options)
 
