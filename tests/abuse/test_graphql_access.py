@@ -45,6 +45,7 @@ OPS_FIELDS = {  # field -> the scope it needs
     "reportingCompleteness": "participants",
     "report": "report",
     "municipalityFollowUps": "report",
+    "unknownOrganizers": "quarantine",
 }
 SDL = graphql_queries.schema()
 FIELDS = graphql_queries.root_fields(SDL)
