@@ -6,7 +6,7 @@ from the seed. A document's `modified` is taken from the clock when the change i
 out (as UiTdatabank stamps it), strictly increasing per item at one-second resolution
 (UiTdatabank's), so "the newest version" is well defined for the tally.
 
-Documents follow the real read models in /work/shared/uitdatabank/ (the e2e fixture
+Documents follow the real read models in ../shared/uitdatabank/ (the e2e fixture
 `academy-event-approved.json` and `udb3-search-service__original-with-multiple-dates.json`
 for events, `...places/...original-for-all-ages.json` for places).
 """
