@@ -7,6 +7,11 @@ which scopes each caller has (`<SERVICE>_CALLER_SCOPES`). Every route but the pl
 own (/healthz, /readyz, /metrics) and the signed webhook names the scope it needs, with
 FastAPI's `Security`; `check_every_door` refuses to build an app with a route that does not.
 See docs/adr/0010-service-credentials.md.
+
+Besides the static tokens, a Doorkeeper given a `TokenVerifier` (stemkit.oidc) accepts the
+OpenID Connect provider's access tokens: the roles in the token grant the scopes
+(stemkit.identity). The admitted `Principal` is put on `request.state.principal` for
+`stemkit.identity.current_principal`. See docs/adr/0019-people-roles-oidc.md.
 """
 
 from __future__ import annotations
@@ -14,26 +19,40 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Header, HTTPException, Security, params, status
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from pydantic import SecretStr
+from starlette.requests import HTTPConnection
 
-# The scopes of the services' routes.
-READ = "read"  # the data the gateway serves partners (activities, academies, reach, ...)
-OPS = "ops"  # internal reads: quarantine, dead letters, lag, reviews due, reports, runs
-WRITE = "write"  # changes: imports, academies, recognition, calculation runs, replays
-ALL_SCOPES = frozenset({READ, OPS, WRITE})
+from stemkit.identity import Principal, static_principal
+from stemkit.scopes import ALL_SCOPES, DECIDE, EDIT, KEYS, OPS, READ, WRITE
+
+__all__ = [
+    "ALL_SCOPES",
+    "DECIDE",
+    "EDIT",
+    "KEYS",
+    "OPS",
+    "READ",
+    "WRITE",
+    "Caller",
+    "Doorkeeper",
+    "TokenRefused",
+    "TokenVerifier",
+    "check_every_door",
+]
 
 # The routes every service serves to anyone: probes and Prometheus.
 PLATFORM_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _bearer = HTTPBearer(
     auto_error=False,  # we answer 401 ourselves, with one message for every refusal
-    description="The caller's service token: ops, the gateway or the stem CLI",
+    description="An access token of the OpenID Connect provider, or (development) a static "
+    "service token: ops, the gateway or the stem CLI",
 )
 
 
@@ -41,6 +60,23 @@ _bearer = HTTPBearer(
 class Caller:
     name: str
     scopes: frozenset[str]
+
+
+class TokenRefused(Exception):
+    """An access token that is not valid here; the message says why (never the token)."""
+
+
+class TokenVerifier(Protocol):
+    """Checks an access token of the provider and says whom it stands for."""
+
+    async def principal_of(self, token: str) -> Principal:
+        """The token's principal; raises TokenRefused when the token is not valid."""
+        ...
+
+
+def looks_like_jwt(token: str) -> bool:
+    """Three base64url segments: a JWS compact serialisation, not one of our static tokens."""
+    return token.count(".") == 2 and all(token.split("."))
 
 
 def _refused(detail: str, code: int = status.HTTP_401_UNAUTHORIZED) -> HTTPException:
@@ -55,36 +91,58 @@ class Doorkeeper:
     settings say.
     """
 
-    def __init__(self, callers: Mapping[str, tuple[SecretStr, Iterable[str]]]) -> None:
+    def __init__(
+        self,
+        callers: Mapping[str, tuple[SecretStr, Iterable[str]]],
+        verifier: TokenVerifier | None = None,
+    ) -> None:
         self._tokens = [
-            (token.get_secret_value().encode(), Caller(name, frozenset(scopes)))
+            (token.get_secret_value().encode(), static_principal(name, frozenset(scopes)))
             for name, (token, scopes) in callers.items()
             if token.get_secret_value()
         ]
+        self.verifier = verifier
 
-    def caller_of(self, token: str) -> Caller | None:
-        """The caller whose token this is; every token is compared, in constant time."""
+    def caller_of(self, token: str) -> Principal | None:
+        """The static caller whose token this is; every token is compared, in constant time."""
         given, found = token.encode(), None
         for known, caller in self._tokens:
             if secrets.compare_digest(given, known) and given:
                 found = caller
         return found
 
+    async def principal_of(self, token: str) -> Principal:
+        """Whom a bearer token stands for: a static token, else (when a provider is
+        configured) a valid access token of the provider; raises TokenRefused."""
+        found = self.caller_of(token) if token else None
+        if found is not None:
+            return found
+        if self.verifier is not None and looks_like_jwt(token):
+            return await self.verifier.principal_of(token)
+        raise TokenRefused("unknown token")
+
     async def __call__(
         self,
+        request: HTTPConnection,
         wanted: SecurityScopes,
         credentials: HTTPAuthorizationCredentials | None = Security(_bearer),  # noqa: B008
-    ) -> Caller:
-        caller = self.caller_of(credentials.credentials) if credentials else None
-        if caller is None:
-            raise _refused("a service token is required (Authorization: Bearer <token>)")
-        missing = sorted(set(wanted.scopes) - caller.scopes)
+    ) -> Principal:
+        try:
+            if credentials is None:
+                raise TokenRefused("no token")
+            principal = await self.principal_of(credentials.credentials)
+        except TokenRefused as exc:
+            raise _refused(
+                f"a valid access token is required (Authorization: Bearer <token>): {exc}"
+            ) from None
+        missing = sorted(set(wanted.scopes) - principal.scopes)
         if missing:
             raise _refused(
-                f"the {caller.name} token lacks the scope {', '.join(missing)}",
+                f"{principal.name} lacks the scope {', '.join(missing)}",
                 status.HTTP_403_FORBIDDEN,
             )
-        return caller
+        request.state.principal = principal
+        return principal
 
     def require(self, *scopes: str) -> params.Security:
         """A dependency (for `dependencies=[...]`) that admits callers with these scopes."""
