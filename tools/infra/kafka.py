@@ -40,9 +40,10 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 POM = HERE / "kafka" / "pom.xml"
@@ -401,6 +402,12 @@ def new_cluster_id() -> str:
             return cid
 
 
+def min_insync_replicas(replication_factor: int) -> int:
+    """deploy/k8s: RF 3 with min ISR 2 (one broker may be down, an acks=all write still lands
+    on two); a single broker can only ask for itself."""
+    return 2 if replication_factor >= 3 else 1
+
+
 # The SCRAM user of the optional SASL listener (`start --sasl-port`): a local test
 # credential only, like the rest of this broker; production users come from Strimzi.
 SASL_USER = "stem"
@@ -408,8 +415,17 @@ SASL_PASSWORD = "stem-local-scram-secret"
 
 
 def server_properties(
-    d: Path, port: int, controller_port: int, sasl_port: int | None = None
+    d: Path,
+    port: int,
+    controller_port: int,
+    sasl_port: int | None = None,
+    *,
+    node_id: int = 1,
+    voters: str | None = None,
+    cluster_size: int = 1,
 ) -> str:
+    """The broker's config. ``cluster_size`` 3 gives the replication settings of deploy/k8s
+    (base/kafka/kafka.yaml): RF 3, min ISR 2, unclean leader election off."""
     listeners = f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
     advertised = f"PLAINTEXT://localhost:{port}"
     protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
@@ -426,10 +442,12 @@ def server_properties(
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;"
             ),
         }
+    rf = min(cluster_size, 3)
+    min_isr = min_insync_replicas(rf)
     props = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "node.id": str(node_id),
+        "controller.quorum.voters": voters or f"{node_id}@127.0.0.1:{controller_port}",
         "listeners": listeners,
         "advertised.listeners": advertised,
         "inter.broker.listener.name": "PLAINTEXT",
@@ -440,15 +458,16 @@ def server_properties(
         # topics come only from deploy/topics.yaml (tools/infra/topics.py)
         "auto.create.topics.enable": "false",
         "num.partitions": "1",
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": str(rf),
+        "min.insync.replicas": str(min_isr),
+        "unclean.leader.election.enable": "false",
+        "offsets.topic.replication.factor": str(rf),
         "offsets.topic.num.partitions": "10",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(rf),
+        "transaction.state.log.min.isr": str(min_isr),
         "transaction.state.log.num.partitions": "10",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(rf),
+        "share.coordinator.state.topic.min.isr": str(min_isr),
         "group.initial.rebalance.delay.ms": "0",
         "num.network.threads": "2",
         "num.io.threads": "4",
@@ -488,6 +507,68 @@ log4j.logger.org.apache.kafka.common.config.AbstractConfig=WARN
 """
 
 
+# --------------------------------------------------------------------------- launching
+
+
+def _sysprops(d: Path) -> list[str]:
+    (d / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
+    (d / "log4j.properties").write_text(LOG4J1_PROPERTIES)
+    tmp = d / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return [
+        f"-Dlog4j2.configurationFile={d / 'log4j2.properties'}",
+        f"-Dlog4j.configuration=file:{d / 'log4j.properties'}",
+        f"-Dkafka.logs.dir={d / 'logs'}",
+        f"-Djava.io.tmpdir={tmp}",
+        f"-DZstdTempFolder={tmp}",
+        f"-Dorg.xerial.snappy.tempdir={tmp}",
+    ]
+
+
+def format_storage(java: str, libs: Path, d: Path, cluster_id: str) -> None:
+    """Format ``d/data`` for ``d/server.properties`` (every node of a cluster: the same id)."""
+    say(f"formatting storage in {d / 'data'} with cluster id {cluster_id}")
+    storage_tool = [
+        java, "-Xmx256m", *_sysprops(d), "-cp", f"{libs}/*", "kafka.tools.StorageTool"
+    ]  # fmt: skip
+    fmt = subprocess.run(
+        [
+            *storage_tool,
+            *("format", "-t", cluster_id, "-c", str(d / "server.properties")),
+            # SCRAM credentials of a KRaft cluster are written at format time.
+            *("-S", f"SCRAM-SHA-512=[name={SASL_USER},password={SASL_PASSWORD}]"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if fmt.returncode != 0:
+        raise InfraError(f"storage format failed:\n{fmt.stdout}\n{fmt.stderr}")
+    (d / "cluster.id").write_text(cluster_id + "\n")
+
+
+def launch(
+    java: str, libs: Path, d: Path, heap: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start the broker of ``d/server.properties`` in its own session; write its pid file."""
+    cmd = [
+        java, *(heap or HEAP_OPTS), *JVM_OPTS, *_sysprops(d), "-cp", f"{libs}/*",
+        "kafka.Kafka", str(d / "server.properties"),
+    ]  # fmt: skip
+    with (d / LOG_FILE).open("ab") as log:
+        log.write(f"\n===== kafka.py start {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=d,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (d / PID_FILE).write_text(f"{proc.pid}\n")
+    return proc
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -514,6 +595,8 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     d = Path(args.dir).resolve()
+    if (args.brokers or 1) > 1 or read_cluster(d) is not None:
+        return cmd_start_cluster(args)
     d.mkdir(parents=True, exist_ok=True)
     pid = running_pid(d)
     if pid is not None:
@@ -565,53 +648,11 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     props = d / "server.properties"
     props.write_text(server_properties(d, port, cport, sasl_port))
-    (d / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
-    (d / "log4j.properties").write_text(LOG4J1_PROPERTIES)
-    tmp = d / "tmp"
-    tmp.mkdir(exist_ok=True)
-    classpath = f"{libs}/*"
-    sysprops = [
-        f"-Dlog4j2.configurationFile={d / 'log4j2.properties'}",
-        f"-Dlog4j.configuration=file:{d / 'log4j.properties'}",
-        f"-Dkafka.logs.dir={d / 'logs'}",
-        f"-Djava.io.tmpdir={tmp}",
-        f"-DZstdTempFolder={tmp}",
-        f"-Dorg.xerial.snappy.tempdir={tmp}",
-    ]
-
     if not (d / "data" / "meta.properties").is_file():
-        cluster_id = new_cluster_id()
-        say(f"formatting storage in {d / 'data'} with cluster id {cluster_id}")
-        storage_tool = [java, "-Xmx256m", *sysprops, "-cp", classpath, "kafka.tools.StorageTool"]
-        fmt = subprocess.run(
-            [
-                *storage_tool,
-                *("format", "-t", cluster_id, "-c", str(props)),
-                # SCRAM credentials of a KRaft cluster are written at format time.
-                *("-S", f"SCRAM-SHA-512=[name={SASL_USER},password={SASL_PASSWORD}]"),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if fmt.returncode != 0:
-            raise InfraError(f"storage format failed:\n{fmt.stdout}\n{fmt.stderr}")
-        (d / "cluster.id").write_text(cluster_id + "\n")
-
-    cmd = [java, *HEAP_OPTS, *JVM_OPTS, *sysprops, "-cp", classpath, "kafka.Kafka", str(props)]
+        format_storage(java, libs, d, new_cluster_id())
     say(f"starting Kafka {version} on 127.0.0.1:{port} (controller {cport}), log {d / LOG_FILE}")
     started = time.monotonic()
-    with (d / LOG_FILE).open("ab") as log:
-        log.write(f"\n===== kafka.py start {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode())
-        log.flush()
-        proc = subprocess.Popen(
-            cmd,
-            cwd=d,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    (d / PID_FILE).write_text(f"{proc.pid}\n")
+    proc = launch(java, libs, d)
     state = {
         "port": port,
         "controller_port": cport,
@@ -662,8 +703,241 @@ def cmd_start(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- a cluster
+
+CLUSTER_FILE = "cluster.json"
+# Three JVMs share the machine with the platform: a smaller heap each than a lone broker.
+CLUSTER_HEAP_OPTS = ["-Xms128m", "-Xmx512m"]
+
+
+def node_dir(d: Path, node_id: int) -> Path:
+    return d / f"node{node_id}"
+
+
+def read_cluster(d: Path) -> dict[str, Any] | None:
+    """The layout ``start --brokers N`` wrote to ``d/cluster.json``; None for a single broker."""
+    try:
+        data = json.loads((d / CLUSTER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("nodes"), list) else None
+
+
+def _cluster_bootstrap(nodes: list[dict[str, Any]], key: str = "port") -> str:
+    return ",".join(_bootstrap(int(n[key])) for n in nodes)
+
+
+def _plan_cluster(d: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Ports and ids of every node, kept in cluster.json: a restart reuses them (the quorum
+    voters and the clients' bootstrap list name them)."""
+    previous = read_cluster(d)
+    if previous is not None:
+        if args.brokers is not None and len(previous["nodes"]) != args.brokers:
+            raise InfraError(
+                f"{d} holds a cluster of {len(previous['nodes'])} nodes, not {args.brokers}; "
+                "stop it and remove the folder first"
+            )
+        return previous
+    taken: set[int] = set()
+
+    def pick(base: int | None, offset: int) -> int:
+        port = free_port(taken) if not base else base + offset
+        taken.add(port)
+        return port
+
+    nodes = []
+    brokers: int = args.brokers
+    for i in range(1, brokers + 1):
+        port = pick(args.port, 2 * (i - 1))
+        cport = pick(args.controller_port or (args.port + 1 if args.port else None), 2 * (i - 1))
+        sasl = None if args.sasl_port is None else pick(args.sasl_port, i - 1)
+        nodes.append({"id": i, "port": port, "controller_port": cport, "sasl_port": sasl})
+    return {"brokers": brokers, "cluster_id": new_cluster_id(), "nodes": nodes}
+
+
+def cmd_start_cluster(args: argparse.Namespace) -> int:
+    """``start --brokers N``: N combined broker+controller nodes with an N-voter quorum
+    (KRaft), each in ``DIR/node<i>``; idempotent, and it starts again only the nodes that
+    are not running (``--only`` limits it to one)."""
+    d = Path(args.dir).resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    if (d / PID_FILE).is_file() or (d / "data").is_dir():
+        raise InfraError(f"{d} holds a single broker; use another folder for a cluster")
+    plan = _plan_cluster(d, args)
+    nodes: list[dict[str, Any]] = plan["nodes"]
+    version: str = args.kafka_version
+    plan["version"] = version
+    libs = fetch(version)
+    java = java_bin()
+    major = java_major(java)
+    if int(version.split(".")[0]) >= 4 and major < 17:
+        raise InfraError(f"Kafka {version} needs Java 17+, {java} is Java {major}")
+    voters = ",".join(f"{n['id']}@127.0.0.1:{n['controller_port']}" for n in nodes)
+
+    wanted = [n for n in nodes if args.only is None or n["id"] == args.only]
+    if args.only is not None and not wanted:
+        raise InfraError(f"no node {args.only} in {d}")
+    to_start = [n for n in wanted if running_pid(node_dir(d, n["id"])) is None]
+    for n in to_start:
+        nd = node_dir(d, n["id"])
+        nd.mkdir(exist_ok=True)
+        ports = [n["port"], n["controller_port"], *([n["sasl_port"]] if n["sasl_port"] else [])]
+        for p in ports:
+            if not port_is_free(p):
+                raise InfraError(f"port {p} on 127.0.0.1 (node {n['id']}) is in use")
+        (nd / "server.properties").write_text(
+            server_properties(
+                nd,
+                n["port"],
+                n["controller_port"],
+                n["sasl_port"],
+                node_id=n["id"],
+                voters=voters,
+                cluster_size=len(nodes),
+            )
+        )
+        if not (nd / "data" / "meta.properties").is_file():
+            format_storage(java, libs, nd, plan["cluster_id"])
+    (d / CLUSTER_FILE).write_text(json.dumps(plan, indent=2) + "\n")
+
+    started = time.monotonic()
+    procs: dict[int, subprocess.Popen[bytes]] = {}
+    for n in to_start:
+        nd = node_dir(d, n["id"])
+        say(
+            f"starting node {n['id']} of {len(nodes)} (Kafka {version}) on 127.0.0.1:{n['port']} "
+            f"(controller {n['controller_port']}), log {nd / LOG_FILE}"
+        )
+        procs[n["id"]] = launch(java, libs, nd, CLUSTER_HEAP_OPTS)
+        state = {**n, "version": version, "pid": procs[n["id"]].pid}
+        (nd / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+
+    # Ready: every node we started answers, and its metadata lists every node of the cluster
+    # (a broker is listed once the active controller has registered it).
+    deadline = started + args.timeout
+    pending = {n["id"] for n in wanted}
+    last_error = "no attempt yet"
+    while pending:
+        for node_id in sorted(pending):
+            proc = procs.get(node_id)
+            nd = node_dir(d, node_id)
+            if proc is not None and (code := proc.poll()) is not None:
+                for other in procs.values():
+                    kill_group(other.pid, 10)
+                raise InfraError(
+                    f"node {node_id} exited with code {code} during start-up; last lines of "
+                    f"{nd / LOG_FILE}:\n" + log_tail(nd)
+                )
+            port = next(int(n["port"]) for n in nodes if n["id"] == node_id)
+            try:
+                res = probe("127.0.0.1", port, timeout=2.0)
+                if len(res.brokers) >= len(nodes):
+                    pending.discard(node_id)
+                else:
+                    last_error = f"node {node_id} lists {len(res.brokers)} of {len(nodes)} brokers"
+            except OSError as exc:
+                last_error = f"node {node_id}: {exc or type(exc).__name__}"
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            for proc in procs.values():
+                kill_group(proc.pid, 10)
+            raise InfraError(
+                f"the cluster in {d} was not ready within {args.timeout:.0f} s (last error: "
+                f"{last_error}); stopped the nodes started. Last lines of node "
+                f"{min(pending)}:\n" + log_tail(node_dir(d, min(pending)))
+            )
+        time.sleep(0.25)
+    elapsed = time.monotonic() - started
+    say(f"cluster of {len(nodes)} ready in {elapsed:.1f} s ({plan['cluster_id']})")
+    print(f"bootstrap={_cluster_bootstrap(nodes)}")
+    if all(n["sasl_port"] for n in nodes):
+        print(f"sasl_bootstrap={_cluster_bootstrap(nodes, 'sasl_port')}")
+        print(f"sasl_user={SASL_USER}")
+        print(f"sasl_password={SASL_PASSWORD}")
+    for n in nodes:
+        print(f"node{n['id']}_pid={running_pid(node_dir(d, n['id'])) or ''}")
+        print(f"node{n['id']}_port={n['port']}")
+        print(f"node{n['id']}_controller_port={n['controller_port']}")
+    print(f"startup_seconds={elapsed:.1f}")
+    _write_env_file(args.env_file, _cluster_bootstrap(nodes))
+    return 0
+
+
+def stop_pids(pids: list[int], timeout: float) -> list[int]:
+    """SIGTERM every process group at once (a cluster shuts down together, or its last
+    brokers wait for a controller that is gone), then SIGKILL those still alive; returns
+    the pids that had to be killed."""
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    killed = [p for p in pids if _alive(p)]
+    for pid in killed:
+        say(f"pid {pid} still alive after {timeout:.0f} s: SIGKILL")
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    for _ in range(50):
+        if not any(_alive(p) for p in killed):
+            break
+        time.sleep(0.1)
+    return killed
+
+
+def cmd_stop_cluster(d: Path, cluster: dict[str, Any], timeout: float) -> int:
+    pids = {}
+    for n in cluster["nodes"]:
+        nd = node_dir(d, n["id"])
+        pid = running_pid(nd)
+        if pid is not None:
+            pids[pid] = nd
+        else:
+            (nd / PID_FILE).unlink(missing_ok=True)
+    if not pids:
+        say(f"no node running from {d}")
+        return 0
+    say(f"stopping {len(pids)} node(s) (SIGTERM, SIGKILL after {timeout:.0f} s)")
+    started = time.monotonic()
+    killed = stop_pids(list(pids), timeout)
+    for nd in pids.values():
+        (nd / PID_FILE).unlink(missing_ok=True)
+    say(f"stopped in {time.monotonic() - started:.1f} s ({len(killed)} killed)")
+    return 0
+
+
+def cmd_status_cluster(d: Path, cluster: dict[str, Any]) -> int:
+    nodes = cluster["nodes"]
+    print(f"bootstrap={_cluster_bootstrap(nodes)}")
+    print(f"version=Apache Kafka {cluster.get('version', '?')}")
+    running = 0
+    for n in nodes:
+        pid = running_pid(node_dir(d, n["id"]))
+        status = "stopped"
+        if pid is not None:
+            try:
+                probe("127.0.0.1", int(n["port"]))
+                status = "running"
+                running += 1
+            except OSError:
+                status = "not-answering"
+        print(f"node{n['id']}_pid={pid or ''}")
+        print(f"node{n['id']}_port={n['port']}")
+        print(f"node{n['id']}_controller_port={n['controller_port']}")
+        print(f"node{n['id']}_status={status}")
+    if running == len(nodes):
+        print("status=running")
+        return 0
+    print("status=stopped" if running == 0 else f"status=degraded ({running}/{len(nodes)})")
+    return 3 if running == 0 else 1
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     d = Path(args.dir).resolve()
+    cluster = read_cluster(d)
+    if cluster is not None:
+        return cmd_stop_cluster(d, cluster, args.timeout)
     pid = running_pid(d)
     if pid is None:
         say(f"no broker running from {d}")
@@ -680,6 +954,9 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     d = Path(args.dir).resolve()
+    cluster = read_cluster(d)
+    if cluster is not None:
+        return cmd_status_cluster(d, cluster)
     pid = running_pid(d)
     if pid is None:
         print("status=stopped")
@@ -727,6 +1004,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="also a SASL_PLAINTEXT listener with a SCRAM-SHA-512 user; 0 = a free port",
+    )
+    p.add_argument(
+        "--brokers",
+        type=int,
+        default=None,
+        help="nodes (combined broker+controller, one KRaft voter each) in DIR/node<i>; "
+        "3 gives deploy/k8s's RF 3 and min ISR 2. --port/--controller-port/--sasl-port are "
+        "then the first node's (the next nodes add 2, 2, 1 per node), 0 = free ports",
+    )
+    p.add_argument(
+        "--only", type=int, default=None, help="with a cluster: start (again) only this node id"
     )
     p.add_argument("--timeout", type=float, default=START_TIMEOUT_S, help="seconds to wait")
     p.add_argument("--env-file", help="also write KAFKA_BOOTSTRAP_SERVERS=... to this file")

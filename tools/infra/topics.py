@@ -3,12 +3,14 @@
 Usage (from the repository root):
 
     uv run python tools/infra/topics.py [--bootstrap HOST:PORT] [--file deploy/topics.yaml]
-                                        [--replication-factor 1] [--timeout 60]
+                                        [--replication-factor N] [--timeout 60]
 
 ``--bootstrap`` defaults to env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092. Topics that
 already exist are left alone (a partition count that differs from the declaration is reported
 as a warning, never changed). Prints one line per topic: ``created NAME`` or ``exists NAME``.
-After creating, it waits until every declared partition has a leader.
+After creating, it waits until every declared partition has a leader. On a cluster of 3
+brokers or more (kafka.py start --brokers 3) the topics get deploy/k8s's settings: replication
+factor 3, min.insync.replicas=2, unclean.leader.election.enable=false.
 """
 
 from __future__ import annotations
@@ -84,13 +86,23 @@ def _partition_leaders(meta: dict[str, Any]) -> list[int]:
     return [int(p["leader"]) for p in meta.get("partitions", [])]
 
 
+def replica_settings(replication_factor: int) -> dict[str, str]:
+    """The topic configs that go with a replication factor: from 3 replicas on, those of
+    deploy/k8s (Strimzi's Kafka sets min ISR 2 and leaves unclean election off), written on
+    each topic so they hold whatever the broker defaults are."""
+    if replication_factor < 3:
+        return {}
+    return {"min.insync.replicas": "2", "unclean.leader.election.enable": "false"}
+
+
 async def ensure_topics(
     bootstrap: str,
     specs: list[TopicSpec],
-    replication_factor: int = 1,
+    replication_factor: int | None = 1,
     timeout_s: float = 60.0,
 ) -> dict[str, str]:
-    """Create missing topics; return {name: "created" | "exists"}."""
+    """Create missing topics; return {name: "created" | "exists"}. ``replication_factor``
+    None: 3 when the cluster has 3 brokers or more, else 1."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         client_id="stem-topics",
@@ -98,6 +110,9 @@ async def ensure_topics(
     )
     await admin.start()
     try:
+        if replication_factor is None:
+            cluster = await admin.describe_cluster()
+            replication_factor = 3 if len(cluster["brokers"]) >= 3 else 1
         existing = set(await admin.list_topics())
         result: dict[str, str] = {}
         missing = [s for s in specs if s.name not in existing]
@@ -111,7 +126,7 @@ async def ensure_topics(
                         name=s.name,
                         num_partitions=s.partitions,
                         replication_factor=replication_factor,
-                        topic_configs=s.config,
+                        topic_configs={**replica_settings(replication_factor), **s.config},
                     )
                     for s in missing
                 ],
@@ -170,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         help="bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092)",
     )
     parser.add_argument("--file", type=Path, default=TOPICS_FILE, help="declared topic list")
-    parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument(
+        "--replication-factor",
+        type=int,
+        default=None,
+        help="default: 3 (with min.insync.replicas=2, unclean leader election off, as in "
+        "deploy/k8s) when the cluster has 3 brokers or more, else 1",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds")
     args = parser.parse_args(argv)
     try:
