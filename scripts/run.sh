@@ -36,16 +36,22 @@ cleanup() {
   [ -n "$waiter" ] && kill "$waiter" 2>/dev/null
   if [ -n "$started_kafka" ]; then
     echo "==> stopping the local Kafka"
-    $PY tools/infra/kafka.py stop --dir var/kafka >/dev/null
+    $PY tools/infra/kafka.py stop --dir "$kafka_dir" >/dev/null
   fi
 }
 trap cleanup EXIT
 
+# KAFKA_BROKERS=3 make run: a 3-node KRaft cluster in var/kafka-cluster (ports 9092, 9094,
+# 9096; controllers 9093, 9095, 9097) with deploy/k8s's RF 3 and min ISR 2.
+kafka_brokers="${KAFKA_BROKERS:-1}"
+kafka_dir=var/kafka
+[ "$kafka_brokers" != 1 ] && kafka_dir=var/kafka-cluster
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  echo "==> starting a local Apache Kafka (KRaft) in var/kafka (the first time: fetching its jars)"
-  quietly $PY tools/infra/kafka.py start --dir var/kafka --port 9092 --controller-port 9093
+  echo "==> starting a local Apache Kafka (KRaft, $kafka_brokers node(s)) in $kafka_dir (the first time: fetching its jars)"
+  quietly $PY tools/infra/kafka.py start --dir "$kafka_dir" --port 9092 --controller-port 9093 \
+    --brokers "$kafka_brokers" --env-file var/kafka-bootstrap.env
   started_kafka=yes
-  export KAFKA_BOOTSTRAP_SERVERS=localhost:9092
+  export "$(cat var/kafka-bootstrap.env)"
 fi
 quietly $PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"
 

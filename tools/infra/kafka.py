@@ -40,6 +40,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -796,8 +797,13 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
                 cluster_size=len(nodes),
             )
         )
-        if not (nd / "data" / "meta.properties").is_file():
-            format_storage(java, libs, nd, plan["cluster_id"])
+    unformatted = [
+        node_dir(d, n["id"])
+        for n in to_start
+        if not (node_dir(d, n["id"]) / "data" / "meta.properties").is_file()
+    ]
+    with ThreadPoolExecutor(max_workers=max(len(unformatted), 1)) as pool:  # a JVM each
+        list(pool.map(lambda nd: format_storage(java, libs, nd, plan["cluster_id"]), unformatted))
     (d / CLUSTER_FILE).write_text(json.dumps(plan, indent=2) + "\n")
 
     started = time.monotonic()
