@@ -38,6 +38,7 @@ def test_reads_a_single_event(load_event: LoadEvent) -> None:
     assert activity.location == Location(
         place_id=PLACE_ID,
         name="Hungaria",
+        street_address="Vaartkom 35",
         postal_code="3000",
         locality="Leuven",
         country="BE",

@@ -18,6 +18,7 @@ from activities.domain.limits import (
     MAX_CODE_CHARS,
     MAX_NAME_CHARS,
     MAX_OCCURRENCES,
+    MAX_STREET_CHARS,
     MAX_TERM_ID_CHARS,
     MAX_TERMS,
 )
@@ -27,6 +28,7 @@ from activities.domain.places import UnreadablePlace, read_place
 from activities.domain.reader import UnreadableDocument, read_event
 from activities.service_layer.catalogue import SOURCE
 from stemkit.contracts import CATALOG
+from stemkit.contracts import activity_details as d
 from stemkit.contracts.activities import ActivityUpdated
 from stemkit.kafka import MAX_MESSAGE_BYTES
 
@@ -167,6 +169,7 @@ def largest_activity() -> Activity:
     location = Location(
         place_id=UUID,
         name=WIDE * MAX_NAME_CHARS,
+        street_address=WIDE * MAX_STREET_CHARS,
         postal_code=WIDE * MAX_CODE_CHARS,
         locality=WIDE * MAX_NAME_CHARS,
         country=WIDE * MAX_CODE_CHARS,
@@ -202,6 +205,60 @@ def largest_activity() -> Activity:
         workflow_status=WIDE * MAX_CODE_CHARS,
         available_from=LATEST,
         available_to=LATEST,
+        details=largest_details(),
+    )
+
+
+def _localised(length: int) -> d.Localised:
+    return d.Localised(**dict.fromkeys(d.LANGUAGES, WIDE * length))
+
+
+def largest_details() -> d.ActivityDetails:
+    """Every list of the partner details full, every text at its bound (issue 18)."""
+    url = "https://" + "u" * (d.MAX_URL_CHARS - 8)
+    short = WIDE * d.MAX_SHORT_TEXT_CHARS
+    image = d.Image(
+        url=url,
+        thumbnail_url=url,
+        copyright_holder=short,
+        license=short,
+        description=short,
+        language="nl",
+        main=True,
+    )
+    price = d.PriceCategory(
+        category="tariff", name=_localised(d.MAX_SHORT_TEXT_CHARS), price=1.2345678901234567e300
+    )
+    return d.ActivityDetails(
+        main_language="nl",
+        languages=list(d.LANGUAGES),
+        names=_localised(d.MAX_TRANSLATED_NAME_CHARS),
+        descriptions=_localised(d.MAX_DESCRIPTION_CHARS),
+        description_cut=True,
+        status_reason=_localised(d.MAX_SHORT_TEXT_CHARS),
+        images=[image] * d.MAX_IMAGES,
+        booking=d.Booking(
+            url=url,
+            url_label=_localised(d.MAX_SHORT_TEXT_CHARS),
+            phone=short,
+            email=short,
+            available_from=LATEST,
+            available_to=LATEST,
+        ),
+        booking_availability="unavailable",
+        price=d.Price(free=False, categories=[price] * d.MAX_PRICES),
+        uit_url=url,
+        same_as=[url] * d.MAX_LINKS,
+        attendance_mode="mixed",
+        online_url=url,
+        facilities=[d.Facility(id=WIDE * d.MAX_TERM_ID_CHARS, label=short)] * d.MAX_FACILITIES,
+        organizer=d.Contact(
+            name=WIDE * d.MAX_TRANSLATED_NAME_CHARS,
+            url=url,
+            emails=[short] * d.MAX_LINKS,
+            phones=[short] * d.MAX_LINKS,
+        ),
+        performers=[short] * d.MAX_PERFORMERS,
     )
 
 
@@ -215,7 +272,7 @@ def test_the_largest_activity_s_event_fits_in_one_kafka_request() -> None:
     key, value, headers = event.to_kafka()  # as the relay sends it
     size = len(key) + len(value) + sum(len(name) + len(raw) for name, raw in headers)
 
-    assert size > 350_000  # the test really builds a large one (375,611 bytes)
+    assert size > 500_000  # the test really builds a large one (511,056 bytes)
     assert size < BUDGET
     assert len(event.to_json().encode()) < BUDGET  # the outbox row and a dead letter
 
@@ -230,6 +287,50 @@ def test_one_more_of_anything_is_beyond_the_limits() -> None:
         replace(activity, type_ids=(activity.type_ids[0] + "x",)),
         replace(activity, workflow_status=WIDE * (MAX_CODE_CHARS + 1)),
         replace(activity, location=replace(activity.location, locality="x" * 1001)),
+        replace(activity, location=replace(activity.location, street_address="x" * 301)),
     ]
 
     assert all(limits.activity_beyond(bigger) is not None for bigger in one_more)
+
+
+def test_a_document_with_more_details_than_bounded_is_read_within_the_bounds(
+    load_event: LoadEvent,
+) -> None:
+    """Partner details beyond their bounds are cut or shortened, never quarantined, and
+    what the reader keeps is within the largest activity above."""
+    many = 50
+    document = load_event("original") | {
+        "name": dict.fromkeys(d.LANGUAGES, "N" * 500),
+        "description": dict.fromkeys(d.LANGUAGES, "<p>" + "woord " * 5000 + "</p>"),
+        "mediaObject": [
+            {"@type": "schema:ImageObject", "contentUrl": f"https://img.be/{n}.jpg"}
+            for n in range(many)
+        ],
+        "priceInfo": [
+            {"category": "tariff", "price": n, "name": {"nl": "P" * 500}} for n in range(many)
+        ],
+        "terms": [{"id": f"3.{n}.0.0.0", "domain": "facility", "label": "F"} for n in range(many)],
+        "sameAs": [f"https://www.uitinvlaanderen.be/agenda/e/x/{n}" for n in range(many)],
+        "performer": [{"name": f"P{n}"} for n in range(many)],
+        "status": {"type": "Unavailable", "reason": {"nl": "R" * 5_000}},
+    }
+
+    details = read_event(document).details
+
+    assert details is not None
+    assert details.names is not None and details.names.nl is not None
+    assert len(details.names.nl) == d.MAX_TRANSLATED_NAME_CHARS
+    assert details.descriptions is not None and details.description_cut
+    assert all(
+        0 < len(details.descriptions.get(language) or "") <= d.MAX_DESCRIPTION_CHARS
+        for language in d.LANGUAGES
+    )
+    assert (len(details.images), len(details.same_as), len(details.facilities)) == (
+        d.MAX_IMAGES,
+        d.MAX_LINKS,
+        d.MAX_FACILITIES,
+    )
+    assert details.price is not None and len(details.price.categories) == d.MAX_PRICES
+    assert len(details.performers) == d.MAX_PERFORMERS
+    assert details.status_reason is not None
+    assert len(details.status_reason.nl or "") == d.MAX_SHORT_TEXT_CHARS

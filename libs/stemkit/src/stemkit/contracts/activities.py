@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from stemkit import calendar_rules
+from stemkit.contracts.activity_details import ActivityDetails
 from stemkit.events.catalog import EventType
 
 ACTIVITY_TOPIC = "stem.activities.activity.v1"
@@ -47,6 +48,7 @@ class MunicipalityPeriod(_Payload):
 class Location(_Payload):
     place_id: str | None = Field(default=None, description="UiTdatabank place id (lower case)")
     name: str | None = None
+    street_address: str | None = Field(default=None, description="Street and number")
     postal_code: str | None = None
     locality: str | None = None
     country: str | None = Field(default=None, description="ISO 3166 alpha-2")
@@ -199,6 +201,11 @@ class ActivitySnapshot(_Payload):
         default=None, description="Shown until (UiT rule: start for courses and camps)"
     )
     modified: datetime = Field(description="UiTdatabank `modified` of the source document")
+    details: ActivityDetails | None = Field(
+        default=None,
+        description="What a partner needs to show it: texts per language, images, booking, "
+        "price, links, attendance mode, facilities, organizer contact; null in older events",
+    )
 
 
 class ActivityPublished(ActivitySnapshot):

@@ -47,6 +47,7 @@ def to_snapshot(activity: Activity) -> contract.ActivitySnapshot:
         available_from=activity.available_from,
         available_to=activity.available_to,
         modified=activity.modified,
+        details=activity.details,
     )
 
 
@@ -74,4 +75,5 @@ def from_snapshot(data: Mapping[str, Any]) -> Activity:
         workflow_status=snapshot.workflow_status,
         available_from=snapshot.available_from,
         available_to=snapshot.available_to,
+        details=snapshot.details,
     )

@@ -23,11 +23,13 @@ MAX_TERMS = 50  # term ids of one domain (theme, eventtype)
 MAX_TERM_ID_CHARS = 64  # "1.7.6.0.0"
 MAX_NAME_CHARS = 1_000  # the activity's name, the location's name and locality
 MAX_CODE_CHARS = 100  # postal code, country, workflowStatus
+MAX_STREET_CHARS = 300  # the location's street and number
 
 # Free text of a location, by the name a reason gives it, with its limit.
 LOCATION_TEXTS = {
     "location name": ("name", MAX_NAME_CHARS),
     "locality": ("locality", MAX_NAME_CHARS),
+    "street address": ("street_address", MAX_STREET_CHARS),
     "postal code": ("postal_code", MAX_CODE_CHARS),
     "country": ("country", MAX_CODE_CHARS),
 }

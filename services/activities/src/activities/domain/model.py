@@ -8,6 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from stemkit.calendar_rules import CalendarRules
+from stemkit.contracts.activity_details import ActivityDetails
 
 Status = Literal["available", "temporarily_unavailable", "unavailable"]
 Audience = Literal["everyone", "members", "education"]
@@ -45,6 +46,7 @@ class MunicipalityPeriod:
 class Location:
     place_id: str | None = None  # the canonical place, when the place is a duplicate
     name: str | None = None
+    street_address: str | None = None
     postal_code: str | None = None
     locality: str | None = None
     country: str | None = None
@@ -79,6 +81,8 @@ class Activity:
     workflow_status: str | None = None
     available_from: datetime | None = None
     available_to: datetime | None = None
+    # What partners show (issue 18); the contract's frozen model, compared by value.
+    details: ActivityDetails | None = None
 
     @property
     def withdrawn(self) -> bool:

@@ -46,6 +46,7 @@ def read_location(place: Any, event_language: Any, attendance_mode: Any = None) 
     return Location(
         place_id=canonical or place_id,
         name=jsonld.text(place.get("name"), language),
+        street_address=jsonld.string(address.get("streetAddress")),
         postal_code=jsonld.string(address.get("postalCode")),
         locality=jsonld.string(address.get("addressLocality")),
         country=country.upper() if country else None,

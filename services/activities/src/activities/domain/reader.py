@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from activities.domain import calendar, jsonld, limits
+from activities.domain import calendar, details, jsonld, limits
 from activities.domain.model import PUBLIC_WORKFLOW, Activity, Audience
 from activities.domain.places import organizer_id_of, read_location
 from stemkit.uit import resource_id
@@ -66,6 +66,7 @@ def read_event(document: Any) -> Activity:
         workflow_status=workflow,
         available_from=available_from,
         available_to=available_to,
+        details=details.read_details_leniently(document, main),
     )
     beyond = limits.activity_beyond(activity)
     if beyond is not None:
