@@ -11,8 +11,10 @@ sent (the plan's versions) and the published rules, never from the services' cod
   every generated day (see reference.RECOGNISED_FROM/UNTIL), checked here, not assumed.
 - Subsidies, 2023 (the Uitrollers call of 2023, parameters read from the subsidy service's
   rule data `rules/parameters/stem/calls/uitrollers_2023/*.yaml`): per Uitroller academy,
-  the amount per postal code with at least the needed number of its own activities, up to
-  the cap per academy; pro rata when the claims exceed the call's budget.
+  the amount per postal code with at least the needed number of its own activities that
+  are a traject (at least `stem/recognition/min_sessions_per_traject` distinct days with a
+  session not cancelled, over the whole activity; ADR 0013), up to the cap per academy;
+  pro rata when the claims exceed the call's budget.
 - Hostile changes (tests/chaos/poison.py, docs/bad-input.md): a delivery is refused with a
   4xx or quarantined with its reason, by its kind, and never stored as an activity; a
   poison record reaches the dead-letter topic of every consumer of its topic. Their ids
@@ -38,9 +40,9 @@ from tests.chaos.reference import (
 )
 from tests.chaos.workload import BRUSSELS, Plan
 
-RULES = Path(__file__).resolve().parents[2] / (
-    "services/subsidy/src/subsidy/rules/parameters/stem/calls/uitrollers_2023"
-)
+PARAMETERS = Path(__file__).resolve().parents[2] / "services/subsidy/src/subsidy/rules/parameters"
+RULES = PARAMETERS / "stem/calls/uitrollers_2023"
+MIN_SESSIONS = PARAMETERS / "stem/recognition/min_sessions_per_traject"
 PUBLIC = frozenset({"APPROVED", "READY_FOR_VALIDATION"})
 FLEMISH_PREFIXES = ("1", "3", "4", "7", "23", "24")
 
@@ -66,6 +68,7 @@ class ExpectedActivity:
     postal_code: str
     nis_code: str
     occurrences: tuple[ExpectedOccurrence, ...]
+    sessions_held: int = 0  # distinct Brussels days with a session not cancelled
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,8 @@ class Tally:
         return found
 
 
-def _parameter(name: str, on: date) -> Any:
-    values = yaml.safe_load((RULES / f"{name}.yaml").read_text())["values"]
+def _parameter(name: str, on: date, rules: Path = RULES) -> Any:
+    values = yaml.safe_load((rules / f"{name}.yaml").read_text())["values"]
     found = [(day, v) for day, v in values.items() if _day(day) <= on]
     if not found:
         raise LookupError(f"no value of {name} on {on}")
@@ -144,6 +147,9 @@ def tally(plan: Plan, academies: list[Academy]) -> Tally:
             postal_code=where.postal_code,
             nis_code=where.nis_code,
             occurrences=occurrences,
+            sessions_held=len(
+                {o.start.astimezone(BRUSSELS).date() for o in final.occurrences if not o.cancelled}
+            ),
         )
         result.activities[activity.activity_id] = expected
         if (
@@ -191,12 +197,15 @@ def _uitrollers_2023(result: Tally) -> dict[str, Decimal]:
     cap = Decimal(str(_parameter("max_per_academy_eur", on)))
     needed = int(_parameter("min_approved_trajecten_per_postcode", on))
     budget = Decimal(str(_parameter("budget_eur", on)))
+    sessions = int(_parameter(MIN_SESSIONS.name, on, MIN_SESSIONS.parent))
     assert int(_parameter("fixed_location_max_grants_on_site", on)) >= 1
     per_postal: dict[str, dict[str, set[str]]] = {}
     for (academy_id, year, _), activity_ids in result.reach.items():
         if year != 2023 or 2023 not in UITROLLER_YEARS:
             continue
         for activity_id in activity_ids:
+            if result.activities[activity_id].sessions_held < sessions:  # no traject
+                continue
             postal = result.activities[activity_id].postal_code
             per_postal.setdefault(academy_id, {}).setdefault(postal, set()).add(activity_id)
     claimed = {

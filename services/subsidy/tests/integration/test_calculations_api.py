@@ -34,6 +34,11 @@ OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 UITROLLERS = {"year": 2023, "call_ids": ["uitrollers_2023"]}
 
 
+# Two weekly sessions: a traject (stem/recognition/min_sessions_per_traject), which the calls
+# paying per place need (ADR 0013); one session still proves reach.
+TRAJECT = ("2023-03-04T14:00:00+01:00", "2023-03-11T14:00:00+01:00")
+
+
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database_url=database_url, environment="test"))
@@ -50,8 +55,10 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 async def seeded(deliver: Deliver, published: EventFactory) -> None:
     role = RoleAssigned(academy_id="acad-1", year=2023, role="uitroller")
     await deliver(CATALOG.new_event(role, source="/stem/registry"))
-    await deliver(published("act-1", nis_code="24062", postal_code="3000"))
-    await deliver(published("act-2", nis_code="24062", postal_code="3010"))
+    await deliver(published("act-1", nis_code="24062", postal_code="3000", starts=TRAJECT))
+    await deliver(published("act-2", nis_code="24062", postal_code="3010", starts=TRAJECT))
+    # One session: reach in Leuven, but no traject, so it earns its postal code nothing.
+    await deliver(published("act-3", nis_code="24062", postal_code="3001"))
 
 
 async def announced(sessions: Sessions) -> list[dict[str, object]]:
@@ -83,10 +90,16 @@ async def test_a_run_is_stored_announced_explained_and_diffed(
         ("3000", "1500", ["act-1"]),
         ("3010", "1500", ["act-2"]),
     ]
+    # Each euro names the traject that made it payable: activity, sessions, first and last.
+    assert [ln["trajecten"] for ln in body["lines"]] == [
+        [f"traject {a}: 2 sessions held, first 2023-03-04, last 2023-03-11"]
+        for a in ("act-1", "act-2")
+    ]
     assert "1,500 once per postal code" in body["rules"]["uitrollers_2023"]
     assert {p["name"]: p["status"] for p in body["parameters"]} == {
         "stem/calls/uitrollers_2023/amount_per_postcode_eur": "stated",
         "stem/calls/uitrollers_2023/max_per_academy_eur": "stated",
+        "stem/recognition/min_sessions_per_traject": "inferred",
     }
 
     await deliver(withdrawn("act-2"))

@@ -8,7 +8,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -46,11 +46,13 @@ async def topics(kafka_bootstrap_servers: str) -> AsyncIterator[tuple[str, str]]
 
 
 def activity(activity_id: str, postal: str, day: str) -> ActivityPublished:
+    """Two weekly sessions from `day`: a traject, which the Uitrollers payment needs."""
+    first = datetime.fromisoformat(f"{day}T14:00:00+01:00")
     return ActivityPublished(
         activity_id=activity_id,
         name="Robots",
         academy_id="acad-1",
-        occurrences=[Occurrence(start=datetime.fromisoformat(f"{day}T14:00:00+01:00"))],
+        occurrences=[Occurrence(start=first), Occurrence(start=first + timedelta(days=7))],
         location=Location(nis_code="24062", postal_code=postal),
         modified=datetime.fromisoformat(f"{day}T00:00:00+00:00"),
     )

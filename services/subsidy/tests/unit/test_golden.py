@@ -6,8 +6,8 @@ calls of the period with their dated parameters, the allocation, the diff and co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ from subsidy.domain.parameters import (
 )
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
-from subsidy.domain.sessions import session_occurrences
-from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, traject_proofs
+from subsidy.domain.sessions import session_occurrences, subevent_days
+from subsidy.domain.trajecten import Traject, traject_of
 from subsidy.domain.unrecognised import (
     COVERAGE_RULE,
     counts_network,
@@ -60,15 +60,9 @@ def _education_only_counts(year: int) -> bool:
     return bool(PARAMS.lookup("stem/reach/education_only_counts", date(year, 1, 1)).value)
 
 
-def _proofs(
-    case: Mapping[str, Any], withdrawn: set[str], *, apart: bool = False
-) -> frozenset[Proof]:
-    """The reach proofs; with `apart`, those counted apart (no recognition on the date)."""
-    academies = case["input"]["academies"]
-    rule = unrecognised_evidence if apart else evidence
-    found: set[Proof] = set()
-    for a in case["input"]["activities"]:
-        facts = ActivityFacts(
+def _facts(case: Mapping[str, Any], withdrawn: set[str]) -> list[ActivityFacts]:
+    return [
+        ActivityFacts(
             activity_id=a["id"],
             academy_id=a["academy"],
             nis_code=a["nis"],
@@ -80,35 +74,45 @@ def _proofs(
             audience=a.get("audience"),
             co_organisers=tuple(a.get("co_organisers", ())),
         )
-        proofs = rule(facts, _history(academies[a["academy"]] or {}))
-        proofs = open_offer(facts, proofs, _education_only_counts)
-        found |= traject_proofs(facts, proofs, *_traject_rules(case))
+        for a in case["input"]["activities"]
+    ]
+
+
+def _proofs(
+    case: Mapping[str, Any], withdrawn: set[str], *, apart: bool = False
+) -> frozenset[Proof]:
+    """The reach proofs (every held session; no traject needed: ADR 0013); with `apart`,
+    those counted apart (no recognition on the date)."""
+    academies = case["input"]["academies"]
+    rule = unrecognised_evidence if apart else evidence
+    found: set[Proof] = set()
+    for facts in _facts(case, withdrawn):
+        assert facts.academy_id is not None
+        proofs = rule(facts, _history(academies[facts.academy_id] or {}))
+        found |= open_offer(facts, proofs, _education_only_counts)
     return frozenset(found)
 
 
-def _traject_rules(
-    case: Mapping[str, Any],
-) -> tuple[Callable[[int], int], Callable[[int], str | None]]:
-    """The dated traject parameters, with the case's operator values (`domain.trajecten`)."""
-    params = _parameters(case)
+def _trajecten(case: Mapping[str, Any]) -> dict[str, Traject]:
+    """Each activity as a traject candidate (the calculation applies the traject rule)."""
+    return {f.activity_id: traject_of(f) for f in _facts(case, set())}
 
-    def min_sessions(year: int) -> int:
-        return int(params.get(MIN_SESSIONS, date(year, 1, 1)))
 
-    def claimed_by(year: int) -> str | None:
-        try:
-            return str(params.get(CLAIMED_BY, date(year, 1, 1)))
-        except UnknownParameter:  # fails closed: a co-organised traject is claimed by no one
-            return None
-
-    return min_sessions, claimed_by
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _occurrences(case: Mapping[str, Any], a: Mapping[str, Any]) -> tuple[OccurrenceFacts, ...]:
     """`dates`, or the sessions of a periodic/permanent `calendar` (the event's compact
     form), expanded through the year `reported_through` (default: the case's period)."""
-    if "calendar" not in a:
-        return tuple(OccurrenceFacts(day) for day in a["dates"])
+    if "subevents" in a:  # dated occurrences with an end: a multi-day camp, one per day
+        return subevent_days(
+            (datetime.fromisoformat(s["start"]), _moment(s.get("end")), None, None)
+            for s in a["subevents"]
+        )
+    if "calendar" not in a:  # `cancelled`: dates whose own status is unavailable
+        cancelled = [OccurrenceFacts(day, "unavailable") for day in a.get("cancelled", [])]
+        return (*(OccurrenceFacts(day) for day in a["dates"]), *cancelled)
     return session_occurrences(
         Calendar.model_validate(a["calendar"]).rules(),
         through_year=case["input"].get("reported_through", case["period"]),
@@ -128,7 +132,10 @@ def _run(case: Mapping[str, Any], proofs: frozenset[Proof], *, strict: bool) -> 
         )
         for name, a in inputs["academies"].items()
     }
-    return calculate(case["period"], academies, proofs, _parameters(case), strict=strict)
+    params = _parameters(case)
+    return calculate(
+        case["period"], academies, proofs, params, trajecten=_trajecten(case), strict=strict
+    )
 
 
 def _parameters(case: Mapping[str, Any]) -> ParameterSet:
@@ -192,7 +199,10 @@ def test_golden_case(case: dict[str, Any]) -> None:
     if "coverage" in expected or "compare" in expected:
         _check_coverage(case, proofs)
     if (
-        not {"subsidy", "calls", "postal_codes_paid", "diff", "allocation", "notes", "recognition"}
+        not {
+            *("subsidy", "calls", "postal_codes_paid", "diff", "allocation", "notes"),
+            *("recognition", "trajecten"),
+        }
         & expected.keys()
     ):
         return
@@ -208,6 +218,9 @@ def test_golden_case(case: dict[str, Any]) -> None:
     for academy, count in expected.get("postal_codes_paid", {}).items():
         paid = [ln for ln in result.lines() if ln.academy_id == academy and ln.paid > 0]
         assert len(paid) == count and all(ln.unit == "postal_code" for ln in paid)
+    for place, trajecten in expected.get("trajecten", {}).items():  # named by each euro
+        (line,) = [ln for ln in result.lines() if ln.place == place and ln.paid > 0]
+        assert list(line.trajecten) == trajecten
     for place, text in expected.get("notes", {}).items():
         (line,) = [ln for ln in result.lines() if ln.place == place]
         assert text in line.note

@@ -25,6 +25,7 @@ from subsidy.domain.municipalities import on_session_days
 from subsidy.domain.parameters import load_parameters
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
+from subsidy.domain.trajecten import Traject, traject_of
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "places"
 REFERENCE = Path(__file__).resolve().parents[3] / "registry/src/registry/reference_data"
@@ -79,11 +80,15 @@ def _history(academy: Mapping[str, Any]) -> RecognitionHistory:
     )
 
 
-def _resolved(case: Mapping[str, Any]) -> tuple[frozenset[Proof], set[str]]:
-    """The reach proofs, and the activities flagged for ops (coordinates elsewhere)."""
+def _resolved(
+    case: Mapping[str, Any],
+) -> tuple[frozenset[Proof], set[str], dict[str, Traject]]:
+    """The reach proofs, the activities flagged for ops (coordinates elsewhere), and each
+    activity as a traject candidate (for the payment)."""
     academies = case["input"]["academies"]
     proofs: set[Proof] = set()
     flagged: set[str] = set()
+    trajecten: dict[str, Traject] = {}
     for a in case["input"]["activities"]:
         found = _periods(a["address"])
         if any(p.disagreement for p in found):
@@ -98,13 +103,14 @@ def _resolved(case: Mapping[str, Any]) -> tuple[frozenset[Proof], set[str]]:
             occurrences=on_session_days(tuple(OccurrenceFacts(d) for d in a["dates"]), found),
         )
         proofs |= evidence(facts, _history(academies[a["academy"]]))
-    return frozenset(proofs), flagged
+        trajecten[facts.activity_id] = traject_of(facts)
+    return frozenset(proofs), flagged, trajecten
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden_place_case(case: dict[str, Any]) -> None:
     expected = case["output"]
-    proofs, flagged = _resolved(case)
+    proofs, flagged, trajecten = _resolved(case)
     by_year = {y: sorted({p.nis_code for p in proofs if p.year == y}) for y in expected["reach"]}
     assert by_year == expected["reach"]
     assert {p.year for p in proofs} == set(expected["reach"])
@@ -130,7 +136,7 @@ def test_golden_place_case(case: dict[str, Any]) -> None:
             )
             for name, a in case["input"]["academies"].items()
         }
-        result = calculate(year, academies, proofs, params, strict=False)
+        result = calculate(year, academies, proofs, params, trajecten=trajecten, strict=False)
         for academy, places_paid in expected["paid"].items():
             lines = [ln for ln in result.lines() if ln.academy_id == academy and ln.paid > 0]
             assert all(ln.unit == "postal_code" for ln in lines)

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.adapters.orm import activities, activity_occurrences
+from subsidy.adapters.orm import activities, activity_occurrences, reach_evidence
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts
+from subsidy.domain.trajecten import Traject
 
 
 async def activities_in_year(session: AsyncSession, year: int) -> list[ActivityFacts]:
@@ -32,6 +33,28 @@ async def activities_in_year(session: AsyncSession, year: int) -> list[ActivityF
         .order_by(a.activity_id)
     )
     return await _with_occurrences(session, (await session.execute(query)).all())
+
+
+async def trajecten_proving(session: AsyncSession, year: int) -> dict[str, Traject]:
+    """Each activity proving reach in `year`, as a traject candidate: its held sessions over
+    the whole traject (distinct days not cancelled), first and last (`domain.trajecten`).
+    Co-organisers are not in the copy (UiT names one organizer), so none."""
+    o, a = activity_occurrences.c, activities.c
+    proving = select(reach_evidence.c.activity_id).where(reach_evidence.c.year == year)
+    held = case((or_(o.status.is_(None), o.status != "unavailable"), o.day))
+    query = (
+        select(
+            a.activity_id,
+            a.academy_id,
+            func.count(held.distinct()),
+            func.min(held),
+            func.max(held),
+        )
+        .join(activity_occurrences, o.activity_id == a.activity_id)
+        .where(a.activity_id.in_(proving), a.status != "unavailable")
+        .group_by(a.activity_id, a.academy_id)
+    )
+    return {r[0]: Traject(r[0], r[1], int(r[2]), r[3], r[4]) for r in await session.execute(query)}
 
 
 async def activities_of(

@@ -15,6 +15,7 @@ from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
 from subsidy.domain.calls import AcademyFacts, calls_of
 from subsidy.domain.parameters import ParameterSet, UnknownParameter, Used
 from subsidy.domain.reach import Proof
+from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, Traject, describe, payable
 
 RULES_CODE = "2026.11.1"  # bump when a formula changes; the parameter files hash is added
 
@@ -38,6 +39,9 @@ class Line:
     # The recognition decisions that made it payable (in force during the year; reach counts
     # only sessions on a recognised day): id, status, period, decision date.
     recognition: tuple[str, ...] = ()
+    # For a call paying per place reached with a traject: which trajecten made it payable
+    # (activity id, sessions held, first and last session day; `trajecten.describe`).
+    trajecten: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,19 @@ def _recognition(academies: Mapping[str, AcademyFacts], academy_id: str) -> tupl
     return academy.recognition if academy is not None else ()
 
 
+def _claimed_by(params: ParameterSet, on: date) -> str | None:
+    try:
+        return str(params.get(CLAIMED_BY, on))
+    except UnknownParameter:  # fails closed: a co-organised traject is claimed by no one
+        return None
+
+
+def _traject_parameters(trajecten: Mapping[str, Traject], ids: Iterable[str]) -> tuple[str, ...]:
+    """The traject parameters a line rests on (who claims: only for a co-organised one)."""
+    shared = any(trajecten[a].co_organised for a in ids)
+    return (MIN_SESSIONS, CLAIMED_BY) if shared else (MIN_SESSIONS,)
+
+
 def rules_version(params: ParameterSet) -> str:
     return f"{RULES_CODE}+{params.version}"
 
@@ -95,12 +112,14 @@ def calculate(
     proofs: Iterable[Proof],
     params: ParameterSet,
     *,
+    trajecten: Mapping[str, Traject],
     call_ids: Iterable[str] | None = None,
     allocation: str = DEFAULT_ALLOCATION,
     strict: bool = True,
 ) -> Result:
-    """Calculate the year's calls. `strict`: refuse when any needs an unknown parameter;
-    otherwise leave such calls out and list them as skipped with what they miss."""
+    """Calculate the year's calls. `trajecten`: each proving activity's sessions (an
+    activity missing pays no call that needs a traject). `strict`: refuse when any needs an
+    unknown parameter; otherwise leave such calls out and list them as skipped."""
     calls = calls_of(year)
     if call_ids is not None:
         wanted = set(call_ids)
@@ -118,7 +137,12 @@ def calculate(
     results, skipped, missing = [], [], set()
     for call in calls:
         try:
-            claims = call.formula(academies, of_year, params, on)
+            paying, claimed_by = of_year, None
+            if call.per_traject:
+                claimed_by = _claimed_by(params, on)
+                minimum = int(params.get(MIN_SESSIONS, on))
+                paying = payable(of_year, trajecten, minimum, claimed_by)
+            claims = call.formula(academies, paying, params, on)
             budget = Decimal(params.get(call.budget, on)) if call.budget else None
         except UnknownParameter as exc:
             missing.update(exc.names)
@@ -134,10 +158,15 @@ def calculate(
                 c.place,
                 c.amount,
                 share,
-                c.parameters,
+                (*c.parameters, *_traject_parameters(trajecten, c.activity_ids))
+                if call.per_traject
+                else c.parameters,
                 c.activity_ids,
                 c.note,
                 _recognition(academies, c.academy_id),
+                tuple(describe(trajecten[a], claimed_by) for a in c.activity_ids)
+                if call.per_traject
+                else (),
             )
             for c, share in zip(claims, paid, strict=True)
         )

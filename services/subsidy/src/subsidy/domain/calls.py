@@ -48,6 +48,9 @@ class Call:
     formula: Formula
     budget: str | None  # the budget parameter, if the call has one
     source: str
+    # Pays per place reached "with a STEM-traject" [S V5, V7, V12, V13]: only the proofs of
+    # activities that are a traject claimed by the academy (`domain.trajecten.payable`).
+    per_traject: bool = False
 
 
 POSTAL, NIS = 3, 2  # positions in a Proof (a named tuple)
@@ -74,8 +77,9 @@ def uitrollers_2023(
     needed = int(p.get(base + "min_approved_trajecten_per_postcode", on))
     on_site = int(p.get(base + "fixed_location_max_grants_on_site", on))
     names = (base + "amount_per_postcode_eur", base + "max_per_academy_eur")
-    # One traject rolled out by several academies is claimed once: `domain.trajecten` gives
-    # each traject's proofs to one academy only, so each proof here is that academy's claim.
+    # One traject rolled out by several academies is claimed once: `calculate` passes only
+    # the proofs of trajecten (`domain.trajecten.payable`), each to the one academy that
+    # claims it, so each proof here is that academy's claim.
     claims = []
     for academy_id, places in sorted(_by(proofs, POSTAL).items()):
         academy = academies.get(academy_id)
@@ -162,7 +166,15 @@ CALLS = [
         "stem/calls/academies_2019/budget_eur",
         "V1,V2",
     ),
-    Call("academies_2020", 2020, "academie", _per_municipality("academies_2020"), None, "V5,V6"),
+    Call(
+        "academies_2020",
+        2020,
+        "academie",
+        _per_municipality("academies_2020"),
+        None,
+        "V5,V6",
+        per_traject=True,
+    ),
     Call(
         "academies_2021",
         2021,
@@ -170,6 +182,7 @@ CALLS = [
         _per_municipality("academies_2021"),
         "stem/calls/academies_2021/budget_eur",
         "V7",
+        per_traject=True,
     ),
     Call(
         "uitrollers_2023",
@@ -178,6 +191,7 @@ CALLS = [
         uitrollers_2023,
         "stem/calls/uitrollers_2023/budget_eur",
         "V12,V13",
+        per_traject=True,
     ),
     Call(
         "gangmakers_2023", 2023, "gangmaker", _per_role("gangmakers_2023", "gangmaker"), None, "V12"

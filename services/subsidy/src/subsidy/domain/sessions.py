@@ -14,16 +14,49 @@ September 2022 to June 2023 reaches both years (issue 15, item 1). Rules (README
   document states no day anything is held, and counting every day of every year would
   let one document prove reach for ever;
 - at most `stemkit.calendar_rules.MAX_SESSIONS`, the latest kept.
+
+A dated occurrence (UiT `single`/`multiple` subEvent) that runs over several days, a camp
+from Monday to Friday, is a session on each of its days (`subevent_days`): five dagdelen,
+so a traject, and a camp across New Year is held in both years. An end before 06:00 is the
+night of the day before (an evening event until 02:00 is one session).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
-from stemkit.calendar_rules import CalendarRules, DayRange, sessions
-from subsidy.domain.reach import OccurrenceFacts
+from stemkit.calendar_rules import MAX_SESSIONS, CalendarRules, DayRange, sessions
+from subsidy.domain.reach import BRUSSELS, OccurrenceFacts, brussels_day
 
 FIRST_REPORTED_YEAR = 2019  # reach.FORMULAS starts in 2019
+NIGHT_ENDS = time(6)  # an end before this belongs to the night of the day before
+_DAY = timedelta(days=1)
+
+
+def _last_day(start: date, end: datetime | None) -> date:
+    if end is None:
+        return start
+    local = end.astimezone(BRUSSELS) if end.tzinfo is not None else end
+    last = local.date() - _DAY if local.time() < NIGHT_ENDS else local.date()
+    return max(start, last)
+
+
+def subevent_days(
+    subevents: Iterable[tuple[datetime, datetime | None, str | None, str | None]],
+) -> tuple[OccurrenceFacts, ...]:
+    """One occurrence per day of each dated occurrence (start, end, status, NIS code): a
+    multi-day camp is a session on each of its days. At most `MAX_SESSIONS`, the latest."""
+    out: list[OccurrenceFacts] = []
+    for start, end, status, nis_code in subevents:
+        day = brussels_day(start)
+        last = _last_day(day, end)
+        if (last - day).days >= MAX_SESSIONS:  # bounded: the latest days only
+            day = last - (MAX_SESSIONS - 1) * _DAY
+        while day <= last:
+            out.append(OccurrenceFacts(day, status, nis_code))
+            day += _DAY
+    return tuple(out[-MAX_SESSIONS:])
 
 
 def session_occurrences(

@@ -33,7 +33,7 @@ from subsidy.domain.reach import (
     evidence,
 )
 from subsidy.domain.recognition import RecognitionHistory
-from subsidy.domain.sessions import session_occurrences
+from subsidy.domain.sessions import session_occurrences, subevent_days
 
 SOURCE = "/stem/subsidy"
 UNRECORDED = "stem/reach/unrecorded_recognition_counts"
@@ -56,13 +56,11 @@ def unrecorded_counts(year: int) -> bool:
 def _occurrences(
     snapshot: ActivitySnapshot, through_year: int | None
 ) -> tuple[OccurrenceFacts, ...]:
-    """The dates, or for a periodic or permanent activity the days its sessions are held
-    (`domain.sessions`: the compact calendar expanded by the rule both services share)."""
-    if snapshot.calendar is None:
-        return tuple(
-            OccurrenceFacts(brussels_day(o.start), o.status, o.nis_code)
-            for o in snapshot.occurrences
-        )
+    """The days of its dates (a multi-day one: each day), or for a periodic or permanent
+    activity the days its sessions are held (`domain.sessions`: the compact calendar
+    expanded by the rule both services share)."""
+    if snapshot.calendar is None:  # a multi-day occurrence (a camp): a session per day
+        return subevent_days((o.start, o.end, o.status, o.nis_code) for o in snapshot.occurrences)
     ranges = {o.nis_code for o in snapshot.occurrences}
     return session_occurrences(
         snapshot.calendar.rules(),

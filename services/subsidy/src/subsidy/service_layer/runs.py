@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stemkit.contracts import CATALOG
 from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
 from stemkit.outbox import add_event
-from subsidy.adapters import registry_store, runs_store
+from subsidy.adapters import facts_store, registry_store, runs_store
 from subsidy.adapters.orm import dirty_years, reach_evidence
 from subsidy.domain.calculation import Result, calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.diff import Change, diff, parameter_changes
 from subsidy.domain.parameters import Override, ParameterSet
 from subsidy.domain.reach import Proof
+from subsidy.domain.trajecten import Traject
 from subsidy.service_layer.reach import base_parameters
 
 SOURCE = "/stem/subsidy"
@@ -46,12 +47,12 @@ async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
 
 async def _inputs(
     session: AsyncSession, year: int
-) -> tuple[dict[str, AcademyFacts], frozenset[Proof]]:
+) -> tuple[dict[str, AcademyFacts], frozenset[Proof], dict[str, Traject]]:
     proofs = await proofs_of_year(session, year)
     academies = await registry_store.academies_in(session, year)
     for academy_id in {p.academy_id for p in proofs}:  # known only from its activities
         academies.setdefault(academy_id, AcademyFacts(academy_id))
-    return academies, proofs
+    return academies, proofs, await facts_store.trajecten_proving(session, year)
 
 
 async def parameters(
@@ -65,13 +66,14 @@ async def parameters(
 async def compute(
     session: AsyncSession, year: int, options: Options, extra: Iterable[Override] = ()
 ) -> Result:
-    academies, proofs = await _inputs(session, year)
+    academies, proofs, trajecten = await _inputs(session, year)
     params = await parameters(session, options, extra)
     return calculate(
         year,
         academies,
         proofs,
         params,
+        trajecten=trajecten,
         call_ids=options.call_ids,
         allocation=options.allocation,
         strict=options.strict,
