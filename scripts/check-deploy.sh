@@ -64,7 +64,7 @@ build_overlays() {
 }
 step "kustomize build of every overlay" build_overlays
 
-step "schema validation (Kubernetes + Strimzi, CloudNativePG, Prometheus Operator CRDs)" \
+step "schema validation (Kubernetes + Strimzi, CloudNativePG, KEDA, Prometheus Operator CRDs)" \
   "$VENV_PY" tools/k8s/validate.py --crds "$CRDS" "$OUT"/build/*.yaml
 
 step "KafkaTopics = deploy/topics.yaml; KafkaUser ACLs" \

@@ -11,7 +11,8 @@ their processes):
 - `base/kafka/users.yaml`: one `KafkaUser` per service (writes only the topics it owns, reads
   only what its consumer reads) and the external subscriber (reads only public topics);
 - `base/<service>.yaml`: ServiceAccount, ConfigMap, Deployments (API, relay, consumer),
-  Services, HPAs, PodDisruptionBudgets and the migration Job of each service;
+  Services, HPAs (APIs, on CPU), KEDA ScaledObjects (consumers, on their group's lag) with
+  their TriggerAuthentication, PodDisruptionBudgets and the migration Job of each service;
 - `base/network-policies/<service>.yaml`: who may reach each service, and what it
   may reach;
 - `components/monitoring/servicemonitors.yaml`: a ServiceMonitor per process.
@@ -281,6 +282,93 @@ def hpa(svc: Service, component: str, lo: int, hi: int) -> Doc:
     }
 
 
+# KEDA (keda.sh/v1alpha1) scales a consumer on its group's lag instead of CPU (ADR 0017):
+# a consumer that waits on PostgreSQL or on UiTdatabank is slow at low CPU, and a CPU
+# HPA would never add the member the backlog needs.
+KEDA_LAG_THRESHOLD = 200  # events behind per member before KEDA adds one
+KEDA_POLLING_SECONDS = 30
+KEDA_COOLDOWN_SECONDS = 300
+# overlays/prod's namespace; overlays/dev patches it
+KEDA_KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap.stem.svc:9093"
+
+
+def trigger_authentication(svc: Service) -> Doc:
+    """How KEDA's Kafka scaler logs in to read the group's offsets: as the service's own
+    KafkaUser (its ACLs already allow describing its group and the topics it reads), over
+    TLS with the cluster CA, as the service does."""
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": meta(f"{svc.name}-kafka", svc.name, "consumer"),
+        "spec": {
+            "secretTargetRef": [
+                {"parameter": "password", "name": svc.name, "key": "password"},
+                {"parameter": "ca", "name": KAFKA_CA_SECRET, "key": "ca.crt"},
+            ],
+            # The username is the KAFKA_SASL_USERNAME the consumer container reads.
+            "env": [
+                {
+                    "parameter": "username",
+                    "name": "KAFKA_SASL_USERNAME",
+                    "containerName": "consumer",
+                }
+            ],
+        },
+    }
+
+
+def scaled_object(svc: Service, component: str, lo: int, hi: int) -> Doc:
+    """One Kafka trigger on the group: without a topic, KEDA adds up the lag of every topic
+    the group has offsets in. KEDA's operator runs in its own namespace, so the bootstrap
+    address is the Service's full name (the dev overlay patches the namespace)."""
+    assert svc.consumer is not None
+    name = f"{svc.name}-{component}"
+    triggers = [
+        {
+            "type": "kafka",
+            "name": "group-lag",
+            "metadata": {
+                "bootstrapServers": KEDA_KAFKA_BOOTSTRAP,
+                "consumerGroup": svc.consumer.group,
+                "lagThreshold": str(KEDA_LAG_THRESHOLD),
+                # a new group has no committed offsets yet: it reads from the start
+                "offsetResetPolicy": "earliest",
+                "sasl": "scram_sha512",
+                "tls": "enable",
+            },
+            "authenticationRef": {"name": f"{svc.name}-kafka"},
+        }
+    ]
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": meta(name, svc.name, component),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicaCount": lo,
+            "maxReplicaCount": hi,
+            "pollingInterval": KEDA_POLLING_SECONDS,
+            "cooldownPeriod": KEDA_COOLDOWN_SECONDS,
+            "advanced": {
+                "horizontalPodAutoscalerConfig": {
+                    "behavior": {
+                        # one member at a time: each join is a group rebalance
+                        "scaleUp": {
+                            "stabilizationWindowSeconds": 60,
+                            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}],
+                        },
+                        "scaleDown": {
+                            "stabilizationWindowSeconds": 300,
+                            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}],
+                        },
+                    }
+                }
+            },
+            "triggers": triggers,
+        },
+    }
+
+
 def pdb(svc: Service, component: str, rule: Doc) -> Doc:
     name = svc.name if component == "api" else f"{svc.name}-{component}"
     return {
@@ -408,7 +496,8 @@ def consumer(svc: Service, partitions: dict[str, int]) -> list[Doc]:
     return [
         deployment(svc, "consumer", 1, pod_spec(svc, [c])),
         k8s_service(svc, "consumer", "metrics", svc.consumer.metrics_port),
-        hpa(svc, "consumer", 1, max(most, 1)),
+        trigger_authentication(svc),
+        scaled_object(svc, "consumer", 1, max(most, 1)),
         pdb(svc, "consumer", {"maxUnavailable": 1}),
     ]
 

@@ -3,9 +3,10 @@
 // Fetched with `go mod download` by tools/k8s/toolchain.py; nothing here is built.
 module stem-platform/tools/k8s/crds
 
-go 1.24
+go 1.25.0
 
 require (
 	github.com/cloudnative-pg/cloudnative-pg v1.28.1
+	github.com/kedacore/keda/v2 v2.21.0
 	github.com/prometheus-operator/prometheus-operator v0.85.0
 )
