@@ -4,7 +4,8 @@
 # them in $STEM_BENCH_RESULTS), tear down, and write docs/performance.md from the figures.
 # One bench that fails does not stop the others; the script then exits non-zero.
 #
-#   make bench                          # everything (about 8-10 minutes on 2 idle cores)
+#   make bench                          # everything (about 12-15 minutes on 2 idle cores)
+#   BENCHES=scaling make bench          # one process against two (bench/bench_scaling.py)
 #   BENCHES="freshness memory" make bench   # only these (bench/bench_<name>.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stemkit.auth import ALL_SCOPES, OPS, READ, Doorkeeper
+from stemkit.oidc import JwksVerifier, OidcConfig
 
 # Development defaults, printed by `make run`; production refuses them. Each is as long as
 # a real secret must be, so that a test environment (STEM_ENV=test) may use them.
@@ -84,13 +85,77 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("STEM_CLI_TOKEN", "cli_token"),
         description="The token the `stem` CLI presents to the services",
     )
+    # The OpenID Connect provider (docs/adr/0019): unset, only the static tokens are known.
+    oidc_issuer: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("STEM_OIDC_ISSUER", "oidc_issuer"),
+        description="Issuer URL of the OpenID Connect provider whose access tokens are "
+        "accepted (its /.well-known/openid-configuration names the JWKS)",
+    )
+    oidc_audience: str = Field(
+        default="stem-platform",
+        validation_alias=AliasChoices("STEM_OIDC_AUDIENCE", "oidc_audience"),
+        description="The audience (`aud`) an access token must name",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("STEM_OIDC_JWKS_URL", "oidc_jwks_url"),
+        description="The provider's JWKS, when not the one its discovery document names",
+    )
+    oidc_roles_claim: str = Field(
+        default="realm_access.roles",
+        validation_alias=AliasChoices("STEM_OIDC_ROLES_CLAIM", "oidc_roles_claim"),
+        description="Dot paths (comma separated) of the token claims holding the roles, e.g. "
+        "`realm_access.roles` or `resource_access.stem-platform.roles`",
+    )
+    oidc_academy_claim: str = Field(
+        default="academy_id",
+        validation_alias=AliasChoices("STEM_OIDC_ACADEMY_CLAIM", "oidc_academy_claim"),
+        description="The claim naming a coordinator's academy",
+    )
+    _verifier: JwksVerifier | None = PrivateAttr(default=None)
+
+    @field_validator("oidc_issuer", "oidc_jwks_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _real_secrets(self) -> ServiceSettings:
         if not self.ops_token.get_secret_value().strip():
             raise ValueError("STEM_OPS_TOKEN must not be empty")
         check_secrets(self.environment, self.named_secrets())
+        if (
+            self.environment == "production"
+            and self.oidc_issuer
+            and not self.oidc_issuer.startswith("https://")
+        ):
+            raise ValueError("STEM_OIDC_ISSUER must be an https URL in production")
         return self
+
+    def oidc(self) -> OidcConfig | None:
+        """The provider's settings; None when no issuer is configured."""
+        if not self.oidc_issuer:
+            return None
+        return OidcConfig(
+            issuer=self.oidc_issuer,
+            audience=self.oidc_audience,
+            jwks_url=self.oidc_jwks_url,
+            roles_claims=tuple(p.strip() for p in self.oidc_roles_claim.split(",") if p.strip()),
+            academy_claim=self.oidc_academy_claim,
+        )
+
+    def token_verifier(self) -> JwksVerifier | None:
+        """This process's verifier of the provider's tokens (one, so one key cache)."""
+        config = self.oidc()
+        if config is not None and self._verifier is None:
+            self._verifier = JwksVerifier(config)
+        return self._verifier
+
+    @property
+    def ops_token_accepted(self) -> bool:
+        """The shared ops token is for development and tests; production refuses it."""
+        return self.environment != "production"
 
     def named_secrets(self) -> list[tuple[str, str]]:
         """Every secret of these settings with the name of its setting, for `check_secrets`;
@@ -132,13 +197,16 @@ class DatabaseServiceSettings(ServiceSettings):
         return value
 
     def doorkeeper(self) -> Doorkeeper:
-        """The callers this service admits: ops with every scope, the gateway and the CLI with
-        theirs (a caller left out of `caller_scopes` is refused)."""
-        callers: dict[str, tuple[SecretStr, frozenset[str]]] = {"ops": (self.ops_token, ALL_SCOPES)}
+        """The callers this service admits: the provider's access tokens (by their roles)
+        when an issuer is configured; ops with every scope (not in production), the gateway
+        and the CLI with theirs (a caller left out of `caller_scopes` is refused)."""
+        callers: dict[str, tuple[SecretStr, frozenset[str]]] = {}
+        if self.ops_token_accepted:
+            callers["ops"] = (self.ops_token, ALL_SCOPES)
         for name, token in (("gateway", self.gateway_token), ("cli", self.cli_token)):
             if name in self.caller_scopes:
                 callers[name] = (token, frozenset(self.caller_scopes[name]))
-        return Doorkeeper(callers)
+        return Doorkeeper(callers, self.token_verifier())
 
     database_url: str | None = Field(
         default=None,

@@ -13,7 +13,7 @@ from registry.config import Settings
 from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
 from registry.entrypoints.recognition_routes import UNAUTHORISED, Responses
 from registry.service_layer import follow_up
-from stemkit.auth import WRITE
+from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
 NisCode = Annotated[str, Path(pattern=r"^\d{5}$", description="NIS code, 5 digits")]
@@ -55,7 +55,7 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
     # Reads need the read scope the app asks of every route; writes add the write scope.
     router = APIRouter(tags=["municipalities"])
     sessions = database.session_factory
-    write = [settings.doorkeeper().require(WRITE)]
+    write = [settings.doorkeeper().require(WRITE, EDIT)]
 
     @router.put(
         "/municipalities/{nis_code}/follow-up/{year}",

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from registry.config import Settings
 from registry.entrypoints.recognition_routes import UNAUTHORISED
 from registry.service_layer.importing import COLUMNS, ImportRefused, ImportResult, import_academies
-from stemkit.auth import WRITE
+from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -45,7 +45,7 @@ def import_router(database: Database, settings: Settings) -> APIRouter:
     @router.post(
         "/academies/import",
         response_model=ImportOut,
-        dependencies=[settings.doorkeeper().require(WRITE)],
+        dependencies=[settings.doorkeeper().require(WRITE, EDIT)],
         responses={**UNAUTHORISED, 422: {"model": ImportOut, "description": "Nothing imported"}},
         openapi_extra={
             "requestBody": {

@@ -17,7 +17,7 @@ from registry.entrypoints.recognition_schemas import (
     RolesOut,
 )
 from registry.service_layer import recognition
-from stemkit.auth import OPS, WRITE
+from stemkit.auth import DECIDE, EDIT, OPS, WRITE
 from stemkit.contracts.registry import Role
 from stemkit.db import Database
 
@@ -30,12 +30,13 @@ Year = Annotated[int, Path(ge=2019, le=2100)]
 def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
     sessions = database.session_factory
-    ops = [settings.doorkeeper().require(WRITE)]
+    ops = [settings.doorkeeper().require(WRITE, EDIT)]  # roles: editors (docs/adr/0019)
+    decide = [settings.doorkeeper().require(WRITE, DECIDE)]  # decisions: deciders
 
     @router.post(
         "/academies/{academy_id}/recognition",
         status_code=status.HTTP_201_CREATED,
-        dependencies=ops,
+        dependencies=decide,
         responses={**UNAUTHORISED, **NOT_FOUND, 409: {"model": Refused}},
     )
     async def decide_recognition(academy_id: str, body: DecisionIn) -> DecisionOut:

@@ -10,7 +10,7 @@ from registry.config import Settings
 from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
 from registry.service_layer import participants
-from stemkit.auth import OPS, WRITE
+from stemkit.auth import EDIT, OPS, WRITE
 from stemkit.db import Database
 
 
@@ -22,7 +22,7 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
     @router.post(
         "/academies/{academy_id}/participant-reports",
         status_code=status.HTTP_201_CREATED,
-        dependencies=[settings.doorkeeper().require(WRITE)],
+        dependencies=[settings.doorkeeper().require(WRITE, EDIT)],
         responses={**UNAUTHORISED, **NOT_FOUND},
     )
     async def report_participants(academy_id: str, body: ReportIn) -> ReportOut:

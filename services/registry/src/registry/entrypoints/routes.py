@@ -20,7 +20,7 @@ from registry.entrypoints.schemas import (
 )
 from registry.service_layer import academies, municipalities
 from registry.service_layer.academy_updates import update_academy as update
-from stemkit.auth import WRITE
+from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
 MAX_BATCH = 100
@@ -38,7 +38,7 @@ PAGE_HEADERS = {
 def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
     sessions = database.session_factory
-    ops = [settings.doorkeeper().require(WRITE)]
+    ops = [settings.doorkeeper().require(WRITE, EDIT)]  # editors (docs/adr/0019)
 
     @router.post(
         "",

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from stemkit.auth import OPS, WRITE
+from stemkit.auth import DECIDE, OPS, WRITE
 from subsidy.adapters import runs_store
 from subsidy.config import Settings
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
@@ -97,7 +97,7 @@ def _refusal(exc: Exception) -> HTTPException:
 def calculation_router(settings: Settings) -> APIRouter:
     # Runs, explanations, what-if and parameters are internal: the ops scope at least.
     router = APIRouter(tags=["calculations"], dependencies=[settings.doorkeeper().require(OPS)])
-    ops = [settings.doorkeeper().require(WRITE)]
+    ops = [settings.doorkeeper().require(WRITE, DECIDE)]  # deciders (docs/adr/0019)
 
     @router.post("/calculations", status_code=201, dependencies=ops)
     async def run_calculation(body: CalculationRequest, session: SessionDep) -> RunView:
