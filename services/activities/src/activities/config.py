@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from activities.domain.limits import MAX_LABEL_CHARS
 from stemkit.settings import DatabaseServiceSettings
 
 SERVICE = "activities"
@@ -59,6 +60,13 @@ class Settings(DatabaseServiceSettings):
     delivery_purge_interval_seconds: float = Field(
         default=3600, gt=0, description="Seconds between purges of processed deliveries"
     )
+    stem_labels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="UiTdatabank labels (labels or hiddenLabels), comma separated, case "
+        "insensitive: an activity carrying one is listed on the STEM-kalender even when its "
+        "organizer is linked to no academy (reach and subsidy still need an academy); "
+        "empty: off",
+    )
     relay_metrics_port: int = Field(default=9102, description="Prometheus port of the relay")
     consumer_metrics_port: int = Field(default=9112, description="Prometheus port of the consumer")
 
@@ -66,6 +74,23 @@ class Settings(DatabaseServiceSettings):
         """How long processed deliveries are kept; None: for ever."""
         days = self.delivery_retention_days
         return timedelta(days=days) if days > 0 else None
+
+    @field_validator("stem_labels", mode="before")
+    @classmethod
+    def _split_labels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(part).strip().lower() for part in value if str(part).strip()]
+        return value
+
+    @field_validator("stem_labels")
+    @classmethod
+    def _short_labels(cls, value: list[str]) -> list[str]:
+        # The reader keeps labels up to this length only (`limits.MAX_LABEL_CHARS`).
+        if too_long := [label for label in value if len(label) > MAX_LABEL_CHARS]:
+            raise ValueError(f"STEM labels longer than {MAX_LABEL_CHARS} characters: {too_long}")
+        return value
 
     @field_validator("webhook_secrets", mode="before")
     @classmethod

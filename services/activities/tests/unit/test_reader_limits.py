@@ -202,6 +202,10 @@ def largest_activity() -> Activity:
         age_min=99_999,
         age_max=99_999,
         audience="education",
+        # The labels the reader keeps (issue 15): at most MAX_LABELS of MAX_LABEL_CHARS.
+        labels=tuple(
+            f"{n:02d}" + WIDE * (limits.MAX_LABEL_CHARS - 2) for n in range(limits.MAX_LABELS)
+        ),
         workflow_status=WIDE * MAX_CODE_CHARS,
         available_from=LATEST,
         available_to=LATEST,

@@ -201,6 +201,12 @@ class ActivitySnapshot(_Payload):
         default=None, description="Shown until (UiT rule: start for courses and camps)"
     )
     modified: datetime = Field(description="UiTdatabank `modified` of the source document")
+    labels: list[str] = Field(
+        default_factory=list,
+        description="UiTdatabank labels and hiddenLabels, lower case (at most 10 of at most "
+        "64 characters): the activities service lists an activity of no academy when one "
+        "is a configured STEM label (ACTIVITIES_STEM_LABELS)",
+    )
     details: ActivityDetails | None = Field(
         default=None,
         description="What a partner needs to show it: texts per language, images, booking, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.labels import AnyLabel
 from activities.adapters.orm import (
     activities,
     activity_occurrences,
@@ -37,6 +39,8 @@ class Filters:
     theme_ids: tuple[str, ...] = field(default_factory=tuple)
     age: int | None = None
     text: str | None = None
+    # ACTIVITIES_STEM_LABELS: lists an activity of no academy that carries one (lower case)
+    stem_labels: tuple[str, ...] = ()
 
 
 def encode_cursor(activity: Activity, sort_start: datetime) -> str:
@@ -60,23 +64,25 @@ def _open_to_all(a: Any) -> Any:
     return func.coalesce(a.snapshot["audience"].as_string(), "everyone") != "education"
 
 
-def of_an_academy(a: Any) -> Any:
+def of_an_academy(a: Any, stem_labels: Sequence[str] = ()) -> Any:
     """The STEM-kalender lists an activity only when its organizer is linked to an academy
-    (the registry's organizer ids; issue 15): UiTdatabank sends whatever its organizers
-    publish, and a "Testing Museumpas event" is no STEM offer. The others are stored, not
-    listed; ops see their organizers (`GET /organizers/unknown`). Linking one sets the
-    activities' `academy_id` (`catalogue.relink`), so they are listed at once."""
-    return a.academy_id.is_not(None)
+    (the registry's organizer ids; issue 15), or, when ACTIVITIES_STEM_LABELS is set, when
+    it carries one of those UiT labels (ADR 0013): UiTdatabank sends whatever its
+    organizers publish, and a "Testing Museumpas event" is no STEM offer. The others are
+    stored, not listed; ops see their organizers (`GET /organizers/unknown`). Linking one
+    sets the activities' `academy_id` (`catalogue.relink`), so they are listed at once."""
+    linked = a.academy_id.is_not(None)
+    return or_(linked, AnyLabel(a.snapshot, stem_labels)) if stem_labels else linked
 
 
-def partner_visible(a: Any) -> list[Any]:
+def partner_visible(a: Any, stem_labels: Sequence[str] = ()) -> list[Any]:
     """What every partner surface (listing, calendar summary) requires of an activity."""
-    return [a.listed.is_(True), of_an_academy(a), _open_to_all(a)]
+    return [a.listed.is_(True), of_an_academy(a, stem_labels), _open_to_all(a)]
 
 
 def _conditions(filters: Filters) -> list[Any]:
     a, o = activities.c, activity_occurrences.c
-    conditions: list[Any] = partner_visible(a)
+    conditions: list[Any] = partner_visible(a, filters.stem_labels)
     if filters.start is not None or filters.end is not None:
         in_period = [o.activity_id == a.activity_id]
         if filters.end is not None:

@@ -24,6 +24,10 @@ MAX_TERM_ID_CHARS = 64  # "1.7.6.0.0"
 MAX_NAME_CHARS = 1_000  # the activity's name, the location's name and locality
 MAX_CODE_CHARS = 100  # postal code, country, workflowStatus
 MAX_STREET_CHARS = 300  # the location's street and number
+# UiT labels kept (hiddenLabels first): a STEM label is a short word ("stem-academie");
+# more or longer ones are left out, not quarantined (`reader._labels`).
+MAX_LABELS = 10
+MAX_LABEL_CHARS = 64
 
 # Free text of a location, by the name a reason gives it, with its limit.
 LOCATION_TEXTS = {

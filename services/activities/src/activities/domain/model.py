@@ -81,6 +81,9 @@ class Activity:
     workflow_status: str | None = None
     available_from: datetime | None = None
     available_to: datetime | None = None
+    # UiT labels and hiddenLabels, lower case (`reader._labels`): a configured STEM label
+    # lists an activity of no academy on the STEM-kalender (issue 15).
+    labels: tuple[str, ...] = ()
     # What partners show (issue 18); the contract's frozen model, compared by value.
     details: ActivityDetails | None = None
 

@@ -63,6 +63,7 @@ def read_event(document: Any) -> Activity:
         age_min=age_min,
         age_max=age_max,
         audience=_audience(document.get("audience")),
+        labels=_labels(document),
         workflow_status=workflow,
         available_from=available_from,
         available_to=available_to,
@@ -72,6 +73,21 @@ def read_event(document: Any) -> Activity:
     if beyond is not None:
         raise UnreadableDocument(f"event {activity_id}: {beyond}")
     return activity
+
+
+def _labels(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """`hiddenLabels` then `labels` (uitdatabank.md §7: both filter alike), lower case, each
+    once. Bounded so the event stays small (`limits.MAX_LABELS`, `MAX_LABEL_CHARS`): longer
+    labels and those beyond the first ten are left out, not quarantined; they only decide
+    whether an activity of no academy is listed (a configured STEM label is within them)."""
+    found: dict[str, None] = {}
+    for key in ("hiddenLabels", "labels"):
+        values = document.get(key)
+        for value in values if isinstance(values, list) else []:
+            label = jsonld.string(value) if isinstance(value, str) else None
+            if label is not None and len(label) <= limits.MAX_LABEL_CHARS:
+                found.setdefault(label.lower(), None)
+    return tuple(found)[: limits.MAX_LABELS]
 
 
 def _term_ids(terms: Any, domain: str) -> tuple[str, ...]:

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # token with its scope (stemkit.auth).
     app.include_router(webhook_router(database, settings, intake))
     read = [settings.doorkeeper().require(READ)]
-    app.include_router(read_router(database), dependencies=read)
+    app.include_router(read_router(database, settings.stem_labels), dependencies=read)
     app.include_router(summary_router(database), dependencies=read)
     app.include_router(quarantine_router(database, settings))
     app.include_router(dead_letters_router(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -28,7 +29,9 @@ class ActivityBatch(BaseModel):
     )
 
 
-def read_router(database: Database) -> APIRouter:
+def read_router(database: Database, stem_labels: Sequence[str] = ()) -> APIRouter:
+    """`stem_labels`: ACTIVITIES_STEM_LABELS (the listing also shows an activity of no
+    academy that carries one)."""
     router = APIRouter(prefix="/activities", tags=["activities"])
 
     @router.get(
@@ -72,6 +75,7 @@ def read_router(database: Database) -> APIRouter:
                 theme_ids=tuple(theme_id or ()),
                 age=age,
                 text=q,
+                stem_labels=tuple(stem_labels),
             )
             try:
                 async with database.session_factory() as session:
