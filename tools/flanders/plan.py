@@ -278,6 +278,7 @@ class Planner:
         self.academies = registry.academies(self.ref, seed, 25 if small else 100)
         self.by_key = {a.key: a for a in self.academies}
         self._recognised: dict[tuple[int, int], set[date]] = {}
+        self._counting: dict[int, list[Academy]] = {}
         self.offers: list[Offer] = []
         self.placed: dict[tuple[int, int], list[str]] = defaultdict(list)  # (academy, year)
         self.venues: Counter[tuple[str, str]] = Counter()
@@ -307,11 +308,14 @@ class Planner:
         return day.year == FIRST or day in self.recognised(academy, day.year)
 
     def counting(self, year: int) -> list[Academy]:
-        return [
-            a
-            for a in self.academies
-            if a.first_year <= year <= a.last_year and (year == FIRST or self.recognised(a, year))
-        ]
+        if year not in self._counting:
+            self._counting[year] = [
+                a
+                for a in self.academies
+                if a.first_year <= year <= a.last_year
+                and (year == FIRST or self.recognised(a, year))
+            ]
+        return self._counting[year]
 
     # -- targets ------------------------------------------------------------------------
     def targets(self) -> dict[int, set[str]]:

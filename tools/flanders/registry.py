@@ -98,30 +98,43 @@ class Academy:
     def slug(self) -> str:
         return str(uuid.uuid5(NAMESPACE, f"academy:{self.key}"))[:8]
 
-    def recognised_on(self, day: date) -> bool:
-        """The lifecycle's own arithmetic (provisional 1 year, recognised 3 years; a review
-        keeps the last day): the generator's view, the registry's rules."""
-        current, until = None, None
-        for d in self.decisions:
-            if d.valid_from > day:
-                break
+    def recognised_periods(self) -> list[tuple[date, date]]:
+        """(first, last) days recognised, by the lifecycle's own arithmetic (provisional 1
+        year, recognised 3 years; a review or suspension keeps the last day): the
+        generator's view of the registry's rules."""
+        found: list[tuple[date, date]] = []
+        until: date | None = None
+        for n, d in enumerate(self.decisions):
             if d.status == "provisionally_recognised":
                 until = _last_day(d.valid_from, 1)
             elif d.status in ("recognised", "renewed"):
                 until = _last_day(d.valid_from, 3)
             elif d.status not in ("renewal_due", "under_review", "suspended"):
                 until = None
-            current = d
-        return (
-            current is not None and current.status in RECOGNISED and (until is None or day <= until)
-        )
+            if d.status not in RECOGNISED:
+                continue
+            following = self.decisions[n + 1].valid_from if n + 1 < len(self.decisions) else None
+            last = date(2100, 1, 1) if until is None else until
+            if following is not None:
+                last = min(last, following - timedelta(days=1))
+            if d.valid_from <= last:
+                found.append((d.valid_from, last))
+        return found
+
+    def recognised_on(self, day: date) -> bool:
+        return any(a <= day <= b for a, b in self.recognised_periods())
+
+    def recognised_in(self, year: int) -> bool:
+        """Recognised on at least one day of the year."""
+        return any(a.year <= year <= b.year for a, b in self.recognised_periods())
 
     def recognised_days(self, year: int) -> set[date]:
-        day, found = date(year, 1, 1), set()
-        while day.year == year:
-            if self.recognised_on(day):
+        found: set[date] = set()
+        for first, last in self.recognised_periods():
+            day = max(first, date(year, 1, 1))
+            while day <= min(last, date(year, 12, 31)):
                 found.add(day)
-            day += timedelta(days=1)
+                day += timedelta(days=1)
         return found
 
     def first_recognised(self) -> date | None:
@@ -266,7 +279,7 @@ def _histories(found: list[Academy], rng: random.Random) -> None:
 def _roles_and_reports(found: list[Academy], rng: random.Random) -> None:
     for academy in found:
         for year in (2023, 2024, 2025):
-            if not academy.recognised_days(year):
+            if not academy.recognised_in(year):
                 continue
             academy.roles.append((year, "uitroller"))
             if academy.key % 17 == 3:
@@ -275,7 +288,7 @@ def _roles_and_reports(found: list[Academy], rng: random.Random) -> None:
                 academy.roles.append((year, "ontwikkelaar"))
         size = rng.randint(70, 260)
         for year in range(2019, 2026):
-            if not academy.recognised_days(year) or rng.random() < 0.15:
+            if not academy.recognised_in(year) or rng.random() < 0.15:
                 continue  # not recognised, or did not report (reporting is voluntary)
             total = int(size * (1 + 0.06 * (year - 2020)) * rng.uniform(0.85, 1.15))
             if rng.random() < 0.2:  # reported per quarter

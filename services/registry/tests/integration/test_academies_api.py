@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.adapters.orm import academies, academy_organizers
+from registry.entrypoints.api import create_app
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
 from stemkit.db import outbox
@@ -157,11 +158,18 @@ async def test_bad_input_is_refused_naming_each_bad_field(
     ("body", "field"),
     [
         ({"name": "[DEMO] Not really"}, "name"),
+        ({"name": "Codeclub", "demo": True}, "name"),
         ({"name": "Codeclub", "home_nis_code": "99999"}, "home_nis_code"),
-        ({"name": "Codeclub", "demo": True}, "demo"),
+        ({"name": "Codeclub", "colour": "blue"}, "colour"),
         ({"uit_organizer_ids": [ORGANIZER]}, "name"),
     ],
-    ids=["demo label", "unknown municipality", "unknown field", "missing name"],
+    ids=[
+        "demo label",
+        "demo without its label",
+        "unknown municipality",
+        "unknown field",
+        "missing name",
+    ],
 )
 async def test_more_bad_input(
     api: httpx.AsyncClient,
@@ -174,3 +182,25 @@ async def test_more_bad_input(
     assert response.status_code == 422, response.text
     assert [error["loc"][-1] for error in response.json()["detail"]] == [field]
     assert await academy_state(sessions) == (0, 0, 0)
+
+
+async def test_a_demo_academy_is_registered_flagged_with_its_label(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """tools/flanders loads [DEMO] academies through this API (issue 16)."""
+    response = await register(api, name="[DEMO] Codeerclub Gent", demo=True)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["demo"] is True
+    assert response.json()["name"] == "[DEMO] Codeerclub Gent"
+    assert await academy_state(sessions) == (1, 0, 1)
+
+
+async def test_production_refuses_demo_academies(settings: Any) -> None:
+    app = create_app(settings.model_copy(update={"environment": "production"}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+        response = await register(client, name="[DEMO] Codeerclub Gent", demo=True)
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"][-1] for error in response.json()["detail"]] == ["demo"]

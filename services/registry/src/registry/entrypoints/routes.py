@@ -48,10 +48,14 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
     )
     async def register_academy(body: AcademyIn, response: Response) -> AcademyOut:
         """Register an academy (ops). Announces `AcademyRegistered`."""
+        if body.demo and settings.environment == "production":
+            detail = {"type": "value_error", "loc": ("body", "demo"), "input": True}
+            raise RequestValidationError([{**detail, "msg": "no demo academies in production"}])
         command = academies.RegisterAcademy(
             name=body.name,
             uit_organizer_ids=body.uit_organizer_ids,
             home_nis_code=body.home_nis_code,
+            demo=body.demo,
             profile=body.raw_profile(),
         )
         async with sessions.begin() as session:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from registry.domain.academy import NAME_MAX, Academy, normalise_name
 from registry.domain.gazetteer import PostalAnswer
@@ -58,7 +65,13 @@ class _Strict(BaseModel):
 class AcademyIn(_Strict):
     """A new academy. Organizer ids may be UUIDs in any case or UiTdatabank organizer URIs."""
 
-    name: Name
+    # Before the name: the name's check reads it.
+    demo: bool = Field(
+        default=False,
+        description="Synthetic demo data (make run, tests: tools/flanders): its name must start "
+        "with '[DEMO] ' and only a demo academy's may; refused in production",
+    )
+    name: Annotated[str, Field(max_length=NAME_MAX)]
     uit_organizer_ids: OrganizerIds = Field(
         default_factory=list, max_length=50, description="UiTdatabank organizer ids"
     )
@@ -72,6 +85,12 @@ class AcademyIn(_Strict):
     fixed_location: FixedLocationIn | None = Field(
         default=None, description="Set when the academy works at a fixed site of its own"
     )
+
+    @field_validator("name")
+    @classmethod
+    def _name_says_what_it_is(cls, name: str, info: ValidationInfo) -> str:
+        # Demo data must never pass for a real academy, nor a real one for demo data.
+        return normalise_name(name, demo=bool(info.data.get("demo", False)))
 
     def raw_profile(self) -> RawProfile:
         return raw_profile(self, self.fixed_location)
