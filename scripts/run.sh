@@ -33,7 +33,7 @@ started_kafka=""
 waiter=""
 cleanup() {
   set +e
-  [ -n "$waiter" ] && kill "$waiter" 2>/dev/null
+  [ -n "$waiter" ] && { pkill -P "$waiter"; kill "$waiter"; } 2>/dev/null
   if [ -n "$started_kafka" ]; then
     echo "==> stopping the local Kafka"
     $PY tools/infra/kafka.py stop --dir "$kafka_dir" >/dev/null
@@ -64,13 +64,15 @@ done
 for pid in "${migrations[@]}"; do wait "$pid" || exit 1; done
 quietly $PY -m registry.entrypoints.cli load-reference
 quietly $PY -m registry.entrypoints.cli seed-demo
-$PY tools/demo_activities.py load # [DEMO] history academies and activities 2019-2025 (stem report)
 
 # The services say only what a person should see (warnings and errors) unless asked:
 # LOG_LEVEL=INFO make run for what each process does, DEBUG for every event.
 export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 $PY tools/devbanner.py
-$PY tools/devbanner.py next-steps &
+# [DEMO] Flanders 2019-2025 (tools/flanders, docs/adr/0014): ~100 academies and their
+# UiTdatabank documents go in through the registry API and the signed webhook once the
+# services answer (a progress bar; a second run adds nothing), then the first steps.
+{ $PY -m tools.flanders load --wait-platform || true; $PY tools/devbanner.py next-steps; } &
 waiter=$!
 # Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
 # asked for is a clean exit, not an error. Its "started (pid=...)" and "sending SIGTERM/

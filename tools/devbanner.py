@@ -32,6 +32,9 @@ BANNER = f"""
  ops bearer token     {DEV_OPS_TOKEN}
  webhook secret       {DEV_WEBHOOK_SECRET}
 
+ demo data            [DEMO] Flanders 2019-2025 (tools/flanders), loaded below through
+                      the registry API and the webhook; then: .venv/bin/stem report --year 2020
+
  logs: warnings and errors; LOG_LEVEL=INFO make run: what each process does,
        LOG_LEVEL=DEBUG: every event.  stop: Ctrl-C
 ================================================================================"""
