@@ -10,8 +10,11 @@ message). A crash in between re-delivers the messages, and the inbox turns them 
 no-ops. One transaction per chunk instead of per message saves a BEGIN/COMMIT (and its
 fsync) and two inbox round trips per message: most of a cheap handler's cost.
 
-If anything in a chunk raises, the whole chunk is rolled back and its messages are settled
-one at a time, each in its own transaction (`batch_size=1` does that always): a handler
+On PostgreSQL each handler of a chunk runs in a savepoint: a handler that raises rolls back
+its own effects only, the messages before it are committed, it is settled alone, and the
+rest of the chunk goes on, so no good message runs twice (ADR 0018). If anything else in a
+chunk raises (or a handler on SQLite), the whole chunk is rolled back and its messages are
+settled one at a time, each in its own transaction (`batch_size=1` does that always): a handler
 that raises (anything) is retried `max_attempts` times with exponential backoff; then the
 message goes to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset
 is committed without an inbox row, and the next message is handled. So a poison message
@@ -62,6 +65,7 @@ from stemkit.kafka import (
 )
 from stemkit.logging import event_id_var
 from stemkit.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
+from stemkit.transaction_memo import forget_all
 
 log = logging.getLogger(__name__)
 
@@ -503,7 +507,7 @@ class EventConsumer:
             return [] if outcome is None else [outcome]
         started = time.perf_counter()
         try:
-            outcomes = await self._handle_chunk(chunk, stop)
+            outcomes, failed = await self._handle_chunk(chunk, stop)
         except Exception as exc:
             log.warning(
                 "consumer %s: a chunk of %d messages failed, settling them one at a time: %s: %s",
@@ -513,14 +517,33 @@ class EventConsumer:
                 exc,
             )
             return await self._process_one_by_one([r for r, _ in chunk], stop, dead_letters)
-        pace = (time.perf_counter() - started) / len(outcomes)
-        self._chunk_limit = max(2, min(self.batch_size, int(self.chunk_seconds / pace) + 1))
+        if outcomes:
+            pace = (time.perf_counter() - started) / len(outcomes)
+            self._chunk_limit = max(2, min(self.batch_size, int(self.chunk_seconds / pace) + 1))
         for (record, event), outcome in zip(chunk, outcomes, strict=False):
             token = event_id_var.set(event.id)
             try:
                 self._settled(record, event, outcome)
             finally:
                 event_id_var.reset(token)
+        if not failed or stop.is_set() or self._revoking:
+            return outcomes
+        # A handler raised in its savepoint (PostgreSQL): the messages before it are
+        # committed, it is settled alone (retries, dead letter), and the rest of the chunk
+        # goes on in a new one. No good message runs twice.
+        log.warning(
+            "consumer %s: a message failed in a chunk; the %d before it are committed, "
+            "it is settled alone",
+            self.name,
+            len(outcomes),
+        )
+        rest = [record for record, _ in chunk[len(outcomes) :]]
+        outcome = await self.process(rest[0], stop, dead_letters)
+        if outcome is None:
+            return outcomes
+        outcomes.append(outcome)
+        if len(rest) > 1 and not stop.is_set() and not self._revoking:
+            outcomes += await self.process_chunk(rest[1:], stop, dead_letters)
         return outcomes
 
     async def _process_one_by_one(
@@ -539,16 +562,23 @@ class EventConsumer:
 
     async def _handle_chunk(
         self, chunk: Sequence[tuple[KafkaRecord, CloudEvent]], stop: asyncio.Event
-    ) -> list[Outcome]:
+    ) -> tuple[list[Outcome], bool]:
         """The chunk in one transaction: one inbox read, the handlers, one inbox insert.
 
         After `chunk_seconds`, or when `stop` is set or a rebalance begins, the events
         handled so far are committed and the rest is left for the next chunk: a rebalance
         waits for one handler, not for a whole chunk.
+
+        On PostgreSQL each handler runs in a savepoint: when one raises, only its effects
+        are rolled back, the events before it are committed, and True says so (the event
+        after the outcomes failed). Elsewhere (SQLite's driver has no dependable
+        savepoints) the exception is raised and the whole chunk is rolled back.
         """
         outcomes: list[Outcome] = []
+        failed = False
         began = time.perf_counter()
         async with self.session_factory() as session, session.begin():
+            savepoints = session.get_bind().dialect.name == "postgresql"
             seen = set(
                 await session.scalars(
                     select(inbox.c.event_id).where(
@@ -571,19 +601,35 @@ class EventConsumer:
                 if event.id in seen:
                     outcomes.append(Outcome.DUPLICATE)
                     continue
-                seen.add(event.id)  # a second copy inside the chunk is a duplicate
                 token = event_id_var.set(event.id)
                 started = time.perf_counter()
                 try:
-                    await self.handler(session, event)
+                    if savepoints:
+                        async with session.begin_nested():
+                            await self.handler(session, event)
+                    else:
+                        await self.handler(session, event)
+                except Exception as exc:
+                    if not savepoints or (is_transient(exc) and not await self.database_answers()):
+                        raise
+                    forget_all(session)  # the rolled-back writes may be in the memos
+                    log.info(
+                        "consumer %s: handler failed in a chunk: %s: %s",
+                        self.name,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    failed = True
+                    break
                 finally:
                     HANDLER_DURATION.labels(self.name).observe(time.perf_counter() - started)
                     event_id_var.reset(token)
+                seen.add(event.id)  # a second copy inside the chunk is a duplicate
                 rows.append(self._inbox_row(event))
                 outcomes.append(Outcome.HANDLED)
             if rows:
                 await session.execute(insert(inbox), rows)
-        return outcomes
+        return outcomes, failed
 
     # -- one message ----------------------------------------------------------------------
 

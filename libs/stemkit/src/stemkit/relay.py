@@ -25,10 +25,10 @@ that a stream of commits is swept in batches, not one sweep per commit. Idle rel
 almost nothing, and an event leaves within about `coalesce` of its commit instead of up
 to an idle interval later.
 
-Run ONE relay per service database. On PostgreSQL each sweep takes
-`pg_try_advisory_xact_lock`, so a second replica stands by instead of interleaving batches
-(the lock dies with the transaction, also when the process is killed). On SQLite there is no
-such lock: never point two relay processes at one SQLite file.
+On PostgreSQL each sweep takes `pg_try_advisory_xact_lock`, so a second replica stands by
+instead of interleaving batches (the lock dies with the transaction, also when the process
+is killed): two relays per database are safe and keep the order per key (ADR 0018). On
+SQLite there is no such lock: never point two relay processes at one SQLite file.
 
 Test hooks (fault injection for the crash tests; never set them in production):
 `STEM_RELAY_CRASH_BEFORE_PUBLISH` / `STEM_RELAY_CRASH_AFTER_PUBLISH` = `1` makes the

@@ -27,3 +27,10 @@ def memo(session: AsyncSession, name: str) -> dict[Any, Any]:
 
 def forget(session: AsyncSession, name: str) -> None:
     session.info.pop(f"stemkit.memo.{name}", None)
+
+
+def forget_all(session: AsyncSession) -> None:
+    """Forget every memo of the session: after a rollback to a savepoint, what the
+    rolled-back writes put in them is no longer true (the transaction goes on)."""
+    for key in [key for key in session.info if str(key).startswith("stemkit.memo.")]:
+        del session.info[key]

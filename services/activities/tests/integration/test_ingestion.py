@@ -237,7 +237,10 @@ async def test_a_failure_while_processing_rolls_back_and_is_retried_later(
     from activities.service_layer import ingestion, processing
 
     real = ingestion.ingest
-    crashes = iter([True, True])  # in the batch, then once more alone
+    # PostgreSQL: in the batch (its savepoint is rolled back, ADR 0018). SQLite: in the
+    # batch, then once more alone.
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    crashes = iter([True] if postgres else [True, True])
 
     async def crashing(session: Any, item: Any) -> Any:
         done = await real(session, item)  # the effect is written, then it fails

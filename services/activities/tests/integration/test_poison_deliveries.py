@@ -237,10 +237,10 @@ async def test_a_delivery_whose_failure_cannot_even_be_recorded_does_not_hold_up
 ) -> None:
     real = deliveries.lock_many
 
-    async def lock_many(session: AsyncSession, webhook_ids: list[str]) -> set[str]:
+    async def lock_many(session: AsyncSession, webhook_ids: list[str], **claim: Any) -> set[str]:
         if "msg_stuck" in webhook_ids:
             raise ValueError("this row cannot be written")
-        return await real(session, webhook_ids)
+        return await real(session, webhook_ids, **claim)
 
     monkeypatch.setattr(deliveries, "lock_many", lock_many)
     other = load_event("original")

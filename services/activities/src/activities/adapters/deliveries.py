@@ -77,14 +77,48 @@ async def due(session: AsyncSession, limit: int) -> list[Delivery]:
     return [_delivery(row) for row in rows]
 
 
-async def lock_many(session: AsyncSession, webhook_ids: list[str]) -> set[str]:
-    """The ids of these deliveries that are still waiting and that no other worker holds,
-    locked for this transaction (PostgreSQL SKIP LOCKED; SQLite has one writer anyway)."""
-    rows = await session.scalars(
-        select(deliveries.c.webhook_id)
-        .where(deliveries.c.webhook_id.in_(webhook_ids), deliveries.c.status == RECEIVED)
+async def claim(session: AsyncSession, worker: str, limit: int, *, lease: float) -> list[Delivery]:
+    """Claim up to `limit` due deliveries for `worker` for `lease` seconds, oldest first:
+    those no other worker's claim covers (expired claims are free, and the worker's own).
+    PostgreSQL skips rows another worker is claiming right now (SKIP LOCKED), so two
+    workers never wait for each other here; SQLite has one writer at a time anyway.
+    Commit soon: the claim holds from its commit, and fetching happens after it."""
+    now = datetime.now(UTC)
+    c = deliveries.c
+    free = (
+        select(c.webhook_id)
+        .where(
+            c.status == RECEIVED,
+            or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+            or_(c.claimed_until.is_(None), c.claimed_until <= now, c.claimed_by == worker),
+        )
+        .order_by(c.received_at, c.webhook_id)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    rows = await session.execute(
+        update(deliveries)
+        .where(c.webhook_id.in_(free.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease))
+        .returning(*deliveries.c)
+    )
+    claimed = [_delivery(row) for row in rows]
+    return sorted(claimed, key=lambda d: (_aware(d.received_at), d.webhook_id))
+
+
+async def lock_many(
+    session: AsyncSession, webhook_ids: list[str], *, claimed_by: str | None = None
+) -> set[str]:
+    """The ids of these deliveries that are still waiting and that no other worker holds,
+    locked for this transaction (PostgreSQL SKIP LOCKED; SQLite has one writer anyway).
+    With `claimed_by`: only those still claimed by that worker (a claim that expired and
+    was taken by another worker is that worker's now)."""
+    query = select(deliveries.c.webhook_id).where(
+        deliveries.c.webhook_id.in_(webhook_ids), deliveries.c.status == RECEIVED
+    )
+    if claimed_by is not None:
+        query = query.where(deliveries.c.claimed_by == claimed_by)
+    rows = await session.scalars(query.with_for_update(skip_locked=True))
     return set(rows)
 
 
@@ -113,6 +147,8 @@ async def finish_many(session: AsyncSession, finished: list[Finished]) -> None:
             activity_id=bindparam("b_activity_id"),
             processed_at=now,
             next_attempt_at=None,
+            claimed_by=None,
+            claimed_until=None,
         ),
         [
             {
@@ -138,6 +174,8 @@ async def retry_later(
             attempts=deliveries.c.attempts + (1 if count else 0),
             error=storable(error),
             next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+            claimed_by=None,
+            claimed_until=None,
         )
     )
 
@@ -191,7 +229,9 @@ async def replay(session: AsyncSession, webhook_ids: list[str] | None) -> int:
     if webhook_ids is not None:
         statement = statement.where(deliveries.c.webhook_id.in_(webhook_ids))
     result = await session.execute(
-        statement.values(status=RECEIVED, attempts=0, next_attempt_at=None)
+        statement.values(
+            status=RECEIVED, attempts=0, next_attempt_at=None, claimed_by=None, claimed_until=None
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -223,6 +263,12 @@ async def count(session: AsyncSession, status: str) -> int:
         select(func.count()).select_from(deliveries).where(deliveries.c.status == status)
     )
     return int(found or 0)
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def _delivery(row: object) -> Delivery:

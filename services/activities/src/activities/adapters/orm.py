@@ -85,6 +85,10 @@ webhook_deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
     Column("source", String(16), nullable=True, comment="webhook | poller | backfill"),
     Column("kind", String(16), nullable=True, comment="event | place | organizer"),
+    # A worker claims due deliveries for a while (a lease) before it fetches them, so two
+    # workers never fetch or settle the same one (ADR 0018); expired claims are free again.
+    Column("claimed_by", String(128), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
 Index("ix_webhook_deliveries_status", webhook_deliveries.c.status, webhook_deliveries.c.received_at)
 
@@ -157,6 +161,15 @@ poll_cursors = Table(
     Column("kind", String(16), primary_key=True),
     Column("cursor", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Leases: one holder at a time per name (the poller: one active replica, ADR 0018).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
 # The poller's history pull per organizer linked to an academy (issue 15): its events from

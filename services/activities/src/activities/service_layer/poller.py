@@ -25,15 +25,22 @@ the reason (or processes it, if it is a document after all); the rest of the pag
 cursor go on. A kind whose round fails (a search that keeps failing, a malformed page) is
 logged and tried again next round, the other kinds go on, and
 `stem_poller_last_success_timestamp_seconds{kind}` shows when each kind last completed.
+
+Replicas: only the holder of the `poller` lease polls; another replica stands by and takes
+over when the lease is given up or expires (`run_poller`, ADR 0018).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -41,7 +48,7 @@ from typing import Any, Protocol
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries, poll_state
+from activities.adapters import deliveries, leases, poll_state
 from activities.adapters.uit_client import AnswerTooLarge
 from activities.domain import jsonld
 from activities.domain.documents import Kind
@@ -256,6 +263,11 @@ def _ids_query(ids: list[str]) -> str:
     return "id:(" + " OR ".join(ids) + ")"
 
 
+POLLER_LEASE = "poller"
+# This process's poller, as the lease names it.
+POLLER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 async def run_poller(
     sessions: async_sessionmaker[AsyncSession],
     searcher: Searcher,
@@ -265,15 +277,64 @@ async def run_poller(
     interval: float,
     overlap: timedelta,
     page_size: int,
+    holder: str = POLLER_ID,
+    lease_seconds: float | None = None,
 ) -> None:
-    """Poll every `interval` seconds until `stop`; a failed round is logged and retried."""
-    while not stop.is_set():
-        try:
-            found = await poll_all(
-                sessions, searcher, base_url, overlap=overlap, page_size=page_size
-            )
-            log.info("poller: new deliveries %s", found)
-        except Exception:
-            log.exception("poller: round failed")
-        if await sleep_or_stop(stop, interval):
-            return
+    """Poll every `interval` seconds until `stop`; a failed round is logged and retried.
+
+    Only the replica that holds the `poller` lease polls (ADR 0018): it renews the lease
+    every third of `lease_seconds` while it runs (also during a long round) and gives it
+    up when stopped; another replica looks every `interval` (at most a third of the lease)
+    and takes over once the lease is free or has expired.
+    """
+    seconds = lease_seconds if lease_seconds is not None else max(30.0, 3 * interval)
+    active = False
+    try:
+        while not stop.is_set():
+            holding = await _hold(sessions, holder, seconds)
+            if holding != active:
+                active = holding
+                log.info(
+                    "poller: lease taken, polling"
+                    if active
+                    else "poller: another replica holds the lease, standing by"
+                )
+            if active:
+                renewing = asyncio.create_task(_keep(sessions, holder, seconds, stop))
+                try:
+                    found = await poll_all(
+                        sessions, searcher, base_url, overlap=overlap, page_size=page_size
+                    )
+                    log.info("poller: new deliveries %s", found)
+                except Exception:
+                    log.exception("poller: round failed")
+                finally:
+                    renewing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewing
+            wait = interval if active else min(interval, seconds / 3)
+            if await sleep_or_stop(stop, wait):
+                break
+    finally:
+        if active:
+            with contextlib.suppress(Exception):
+                async with sessions.begin() as session:
+                    await leases.release(session, POLLER_LEASE, holder)
+
+
+async def _hold(sessions: async_sessionmaker[AsyncSession], holder: str, seconds: float) -> bool:
+    try:
+        async with sessions.begin() as session:
+            return await leases.take(session, POLLER_LEASE, holder, seconds)
+    except Exception:
+        log.warning("poller: cannot take the lease", exc_info=True)
+        return False
+
+
+async def _keep(
+    sessions: async_sessionmaker[AsyncSession], holder: str, seconds: float, stop: asyncio.Event
+) -> None:
+    """Renew the lease during a round, every third of its length."""
+    while not await sleep_or_stop(stop, seconds / 3):
+        if not await _hold(sessions, holder, seconds):
+            log.warning("poller: lost the lease during a round")

@@ -22,14 +22,24 @@ delivery whose failure cannot even be written is left for the next round (outcom
 `failed`) without holding up the rest of its batch. A crash at any point leaves
 deliveries `received`, and the next run does them again; the version rules make that
 harmless.
+
+Replicas (ADR 0018): a worker claims its batch (`deliveries.claim`, SKIP LOCKED, for
+`CLAIM_LEASE`) before fetching, so two workers never fetch or settle the same delivery;
+a batch takes its locks in one order (item advisory locks, then activities by id); and on
+PostgreSQL each delivery is settled in a savepoint, so the one that fails is rolled back
+and charged alone and the batch is not run twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,11 +53,13 @@ from activities.adapters import deliveries, repository
 from activities.adapters.deliveries import Delivery, Finished
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
+from activities.domain.places import read_place
 from activities.domain.reader import UnreadableDocument
 from activities.service_layer.ingestion import gone, ingest
 from stemkit.consumer import is_transient
 from stemkit.outbox import CommitNotifications
 from stemkit.runner import sleep_or_stop
+from stemkit.transaction_memo import forget_all
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,12 @@ BACKLOG_EVERY = 1.0  # seconds between measures of the backlog's age
 MAX_REASON = 2000  # characters of an exception message kept as the reason
 CONCURRENT_FETCHES = 8  # thin notifications of one batch fetched at the same time
 SETTLE_EARLY = 1.0  # seconds: the fetches done by then are settled without the slow ones
+# A worker claims its batch for this long before fetching (ADR 0018): another worker skips
+# it meanwhile, and takes it over once the claim has expired (its worker died). A claim
+# that outlives a slow fetch costs a fetch twice, never a delivery settled twice.
+CLAIM_LEASE = 15.0
+# This process's worker, as claims name it (one worker task per process).
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Fetcher(Protocol):
@@ -188,21 +206,46 @@ async def _apply(session: AsyncSession, prepared: Prepared) -> Finished | None:
 
 
 async def settle(
-    sessions: async_sessionmaker[AsyncSession], batch: Sequence[Prepared]
+    sessions: async_sessionmaker[AsyncSession],
+    batch: Sequence[Prepared],
+    *,
+    worker: str | None = None,
 ) -> list[str]:
     """Settle prepared deliveries in one transaction, in order; returns each outcome
-    (processed, quarantined, retry, or skipped: done by another worker meanwhile)."""
+    (processed, quarantined, retry, or skipped: done by another worker meanwhile, or, with
+    `worker`, no longer claimed by it).
+
+    Locks are taken in one order by every worker (ADR 0018): the deliveries (SKIP LOCKED:
+    never waited for), then on PostgreSQL an advisory lock per item (kind and id) in key
+    order, then the activities the batch writes or relinks, in id order; so two workers
+    cannot wait for each other in a cycle. On PostgreSQL each delivery runs in a
+    savepoint: one that raises is rolled back alone and charged (retried or
+    quarantined) while the others' effects stay, so a failing batch does not run its
+    good deliveries twice."""
     outcomes: list[tuple[Delivery, str, str | None]] = []  # delivery, outcome, error
     async with sessions() as session, session.begin():
-        locked = await deliveries.lock_many(session, [p.delivery.webhook_id for p in batch])
-        await repository.lock_activities(session, _activity_ids(batch, locked))
+        postgres = session.get_bind().dialect.name == "postgresql"
+        ids = [p.delivery.webhook_id for p in batch]
+        locked = (
+            await deliveries.lock_many(session, ids, claimed_by=worker)
+            if worker is not None
+            else await deliveries.lock_many(session, ids)
+        )
+        mine = [p for p in batch if p.delivery.webhook_id in locked]
+        if postgres:
+            await lock_items(session, mine)
+        await repository.lock_activities(session, await _activity_ids(session, mine))
         finished = []
         for prepared in batch:
             delivery = prepared.delivery
             if delivery.webhook_id not in locked:
                 outcomes.append((delivery, "skipped", None))
                 continue
-            done = await _apply(session, prepared)
+            done = await (
+                _apply_in_savepoint(sessions, session, prepared)
+                if postgres
+                else _apply(session, prepared)
+            )
             if done is None:
                 outcomes.append((delivery, "retry", None))
                 continue
@@ -218,10 +261,85 @@ async def settle(
     return [outcome for _, outcome, _ in outcomes]
 
 
-def _activity_ids(batch: Sequence[Prepared], locked: set[str]) -> list[str]:
-    """The activities the locked deliveries of a batch are about (relinks aside)."""
-    items = (p.item or p.gone for p in batch if p.delivery.webhook_id in locked)
-    return [item.item_id for item in items if item is not None and item.kind == "event"]
+async def _apply_in_savepoint(
+    sessions: async_sessionmaker[AsyncSession], session: AsyncSession, prepared: Prepared
+) -> Finished | None:
+    """`_apply` in a savepoint; what it raises rolls back this delivery only, which is then
+    charged in the same transaction (an outage is raised: the batch fails)."""
+    try:
+        async with session.begin_nested():
+            return await _apply(session, prepared)
+    except Exception as exc:
+        if is_transient(exc) and not await database_answers(sessions):
+            raise
+        forget_all(session)  # what the rolled-back writes left in the memos is gone
+        delivery = prepared.delivery
+        if lock_conflict(exc):  # not this delivery's fault: again soon, not counted
+            log.warning("delivery %s: %s; again next round", delivery.webhook_id, reason(exc))
+            return await _apply(session, Prepared(delivery, retry=reason(exc), outage=True))
+        log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
+        return await _apply(session, charged(delivery, reason(exc)))
+
+
+def lock_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (SQLSTATE 40P01, 40001): the lock order's
+    business, never the delivery's."""
+    code = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(
+        getattr(exc, "orig", None), "sqlstate", None
+    )
+    return code in ("40P01", "40001")
+
+
+def item_key(kind: str, item_id: str) -> int:
+    """The advisory lock key of one UiTdatabank item (a signed 64-bit integer), the same
+    in every process."""
+    digest = hashlib.sha256(f"activities:{kind}:{item_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> None:
+    """PostgreSQL: an advisory lock, until the transaction ends, on every item the batch
+    is about, in key order. Two batches with the same place or event take turns on it
+    before either writes, also for rows that do not exist yet (an INSERT ... ON CONFLICT
+    of two new rows in opposite orders deadlocks otherwise) and for read-then-write
+    (`save_place` reads the stored version first)."""
+    keys = sorted({item_key(item.kind, item.item_id) for item in _items(batch)})
+    if keys:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": keys},
+        )
+
+
+def _items(batch: Sequence[Prepared]) -> list[Document | Notification]:
+    return [item for p in batch if (item := p.item or p.gone) is not None]
+
+
+async def _activity_ids(session: AsyncSession, batch: Sequence[Prepared]) -> list[str]:
+    """The activities the batch's deliveries are about or may relink (a changed place or
+    organizer re-resolves its activities): locked up front in id order."""
+    ids = {item.item_id for item in _items(batch) if item.kind == "event"}
+    places: list[str] = []
+    organizers: list[str] = []
+    for prepared in batch:
+        item = prepared.item
+        if item is None or item.kind == "event":
+            continue
+        if item.kind == "organizer":
+            organizers.append(item.item_id)
+            continue
+        places.append(item.item_id)
+        try:
+            canonical = read_place(item.body).canonical_id
+        except Exception:  # unreadable: quarantined when applied, relinks nothing
+            canonical = None
+        if canonical:
+            places.append(canonical)
+    if places or organizers:
+        ids.update(
+            await repository.activity_ids_where(session, organizer_ids=organizers, place_ids=places)
+        )
+    return sorted(ids)
 
 
 async def process(
@@ -233,11 +351,15 @@ async def process(
 
 
 async def drain(
-    sessions: async_sessionmaker[AsyncSession], fetcher: Fetcher, *, batch: int = 50
+    sessions: async_sessionmaker[AsyncSession],
+    fetcher: Fetcher,
+    *,
+    batch: int = 50,
+    worker: str = WORKER_ID,
 ) -> list[str]:
-    """Process the deliveries due now, one batch; returns the outcome of each."""
-    async with sessions() as session:
-        due = await deliveries.due(session, batch)
+    """Claim the deliveries due now (one batch) and process them; the outcome of each."""
+    async with sessions.begin() as session:
+        due = await deliveries.claim(session, worker, batch, lease=CLAIM_LEASE)
     if not due:
         return []
     fetches = asyncio.Semaphore(CONCURRENT_FETCHES)
@@ -251,11 +373,11 @@ async def drain(
     tasks = [asyncio.ensure_future(prepared(d)) for d in due]
     try:
         done, pending = await asyncio.wait(tasks, timeout=SETTLE_EARLY)
-        outcomes = await _settle_batch(sessions, [t.result() for t in tasks if t in done])
+        outcomes = await _settle_batch(sessions, [t.result() for t in tasks if t in done], worker)
         if pending:
             late = [t for t in tasks if t in pending]
             await asyncio.wait(late)
-            outcomes += await _settle_batch(sessions, [t.result() for t in late])
+            outcomes += await _settle_batch(sessions, [t.result() for t in late], worker)
     finally:
         for task in tasks:
             task.cancel()  # a round that is itself cancelled leaves no fetch behind
@@ -263,13 +385,14 @@ async def drain(
 
 
 async def _settle_batch(
-    sessions: async_sessionmaker[AsyncSession], ready: list[Prepared]
+    sessions: async_sessionmaker[AsyncSession], ready: list[Prepared], worker: str | None = None
 ) -> list[str]:
-    """Settle in one transaction; if that fails, one transaction per delivery."""
+    """Settle in one transaction; if that fails as a whole (not one delivery: see
+    `settle`), one transaction per delivery."""
     if not ready:
         return []
     try:
-        return await settle(sessions, ready)
+        return await settle(sessions, ready, worker=worker)
     except Exception as exc:
         if is_transient(exc) and not await database_answers(sessions):
             raise
@@ -279,19 +402,21 @@ async def _settle_batch(
             type(exc).__name__,
             exc,
         )
-    return [await _settle_alone(sessions, one) for one in ready]
+    return [await _settle_alone(sessions, one, worker) for one in ready]
 
 
-async def _settle_alone(sessions: async_sessionmaker[AsyncSession], prepared: Prepared) -> str:
+async def _settle_alone(
+    sessions: async_sessionmaker[AsyncSession], prepared: Prepared, worker: str | None = None
+) -> str:
     try:
-        return (await settle(sessions, [prepared]))[0]
+        return (await settle(sessions, [prepared], worker=worker))[0]
     except Exception as exc:
         if is_transient(exc) and not await database_answers(sessions):
             raise  # an outage: the round fails, nothing is counted
         delivery, failure = prepared.delivery, reason(exc)
         log.exception("delivery %s failed (attempt %d)", delivery.webhook_id, delivery.attempts + 1)
     try:
-        return (await settle(sessions, [charged(delivery, failure)]))[0]
+        return (await settle(sessions, [charged(delivery, failure)], worker=worker))[0]
     except Exception as again:
         if is_transient(again) and not await database_answers(sessions):
             raise

@@ -1,0 +1,257 @@
+"""Two of every activities process on one PostgreSQL database (issue 19, ADR 0018): two
+delivery workers claim disjoint batches and never wait for each other in a lock cycle, a
+failing delivery does not make its batch run the good ones twice, and of two pollers
+only the one holding the lease polls."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activities.adapters import deliveries, leases, places_repo
+from activities.adapters.orm import webhook_deliveries
+from activities.adapters.uit_client import Fetched
+from activities.bootstrap import migrate
+from activities.config import Settings
+from activities.domain.documents import Document
+from activities.service_layer import ingestion, poller, processing
+from activities.service_layer.ingestion import Ingested
+from stemkit.db import open_database
+
+pytestmark = pytest.mark.postgres
+
+Load = Callable[[str], dict[str, Any]]
+EVENT = "https://io.uitdatabank.be/event/00000000-0000-4000-8000-{:012d}"
+PLACE = "https://io.uitdatabank.be/place/00000000-0000-4000-9000-{:012d}"
+
+
+@pytest.fixture
+def pg_url(pg_database_url: str) -> str:
+    # A plain (not async) fixture: Alembic runs its own event loop, outside the test's.
+    migrate(Settings(database_url=pg_database_url))
+    return pg_database_url
+
+
+@pytest.fixture
+async def pg_sessions(pg_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    database = open_database(pg_url)
+    yield database.session_factory
+    await database.dispose()
+
+
+def event(load_event: Load, n: int) -> dict[str, Any]:
+    document = copy.deepcopy(load_event("original"))
+    document["@id"] = EVENT.format(n)
+    return document
+
+
+def place(load_place: Load, n: int) -> dict[str, Any]:
+    document = copy.deepcopy(load_place("original-with-period"))
+    document["@id"] = PLACE.format(n)
+    return document
+
+
+async def stored(
+    sessions: async_sessionmaker[AsyncSession], webhook_id: str, body: Any
+) -> deliveries.Delivery:
+    async with sessions.begin() as session:
+        assert await deliveries.record(session, webhook_id, json.dumps(body), "webhook")
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id)
+            )
+        ).one()
+    return deliveries.Delivery(
+        webhook_id=row.webhook_id, body=row.body, attempts=row.attempts, status=row.status
+    )
+
+
+async def prepared(
+    sessions: async_sessionmaker[AsyncSession], webhook_id: str, body: dict[str, Any]
+) -> processing.Prepared:
+    return await processing.prepare(NoFetch(), await stored(sessions, webhook_id, body))
+
+
+class NoFetch:
+    async def fetch(self, iri: str) -> Fetched:
+        raise AssertionError(f"nothing to fetch: {iri}")
+
+
+class SlowUiT:
+    """The Entry API, a little slow, counting fetches per IRI."""
+
+    def __init__(self, documents: dict[str, Any]) -> None:
+        self.documents = documents
+        self.fetched: Counter[str] = Counter()
+
+    async def fetch(self, iri: str) -> Fetched:
+        self.fetched[iri] += 1
+        await asyncio.sleep(0.2)
+        return Fetched(document=self.documents[iri])
+
+
+async def test_two_workers_claim_disjoint_batches(
+    pg_sessions: async_sessionmaker[AsyncSession], load_event: Load
+) -> None:
+    documents = {EVENT.format(n): event(load_event, n) for n in range(12)}
+    for n, iri in enumerate(documents):
+        item_id = iri.rsplit("/", 1)[1]
+        await stored(pg_sessions, f"msg_{n}", {"payload": {"item_id": item_id, "iri": iri}})
+    uit = SlowUiT(documents)
+
+    async def worker(name: str) -> list[str]:
+        outcomes: list[str] = []
+        while found := await processing.drain(pg_sessions, uit, batch=4, worker=name):
+            outcomes += found
+        return outcomes
+
+    first, second = await asyncio.gather(worker("worker-a"), worker("worker-b"))
+
+    assert "skipped" not in first + second  # before: the second worker fetched and skipped
+    assert sorted(first + second) == ["processed"] * 12
+    assert first and second  # both did work
+    assert set(uit.fetched.values()) == {1}  # every notification fetched once
+    async with pg_sessions() as session:
+        assert await deliveries.count(session, deliveries.PROCESSED) == 12
+
+
+async def test_crossing_batches_wait_in_one_order_instead_of_deadlocking(
+    pg_sessions: async_sessionmaker[AsyncSession],
+    load_place: Load,
+    load_event: Load,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two workers' batches with the same places and events in opposite orders: before,
+    each wrote its first place, then waited for the other's (a deadlock PostgreSQL broke
+    after a second, and the losing batch was settled again one delivery at a time)."""
+    save = places_repo.save_place
+
+    async def slow_save(session: AsyncSession, found: Any) -> bool:
+        changed = await save(session, found)
+        await asyncio.sleep(0.4)  # both batches hold their first place now
+        return changed
+
+    monkeypatch.setattr(places_repo, "save_place", slow_save)
+    settled_alone: list[str] = []
+    alone = processing._settle_alone
+
+    async def spy(sessions: Any, one: processing.Prepared, worker: str | None = None) -> str:
+        settled_alone.append(one.delivery.webhook_id)
+        return await alone(sessions, one, worker)
+
+    monkeypatch.setattr(processing, "_settle_alone", spy)
+    p, q = place(load_place, 1), place(load_place, 2)
+    first = [
+        await prepared(pg_sessions, "a_p", p),
+        await prepared(pg_sessions, "a_e", event(load_event, 1)),
+        await prepared(pg_sessions, "a_q", q),
+    ]
+    second = [
+        await prepared(pg_sessions, "b_q", q),
+        await prepared(pg_sessions, "b_e", event(load_event, 1)),
+        await prepared(pg_sessions, "b_p", p),
+    ]
+
+    outcomes = await asyncio.gather(
+        processing._settle_batch(pg_sessions, first), processing._settle_batch(pg_sessions, second)
+    )
+
+    assert list(outcomes) == [["processed"] * 3, ["processed"] * 3]
+    assert settled_alone == []
+
+
+async def test_a_failing_delivery_does_not_run_the_good_ones_of_its_batch_twice(
+    pg_sessions: async_sessionmaker[AsyncSession],
+    load_event: Load,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ingested: Counter[str] = Counter()
+    poison = EVENT.format(2).rsplit("/", 1)[1]
+    real = ingestion.ingest
+
+    async def counting(session: AsyncSession, document: Document) -> Ingested:
+        ingested[document.item_id] += 1
+        done = await real(session, document)  # written, then rolled back for the poison
+        if document.item_id == poison:
+            raise RuntimeError("a bug that only this document meets")
+        return done
+
+    monkeypatch.setattr(processing, "ingest", counting)
+    batch = [await prepared(pg_sessions, f"msg_{n}", event(load_event, n)) for n in (1, 2, 3)]
+
+    outcomes = await processing._settle_batch(pg_sessions, batch)
+
+    assert outcomes == ["processed", "retry", "processed"]
+    assert ingested == Counter({batch[0].item.item_id: 1, poison: 1, batch[2].item.item_id: 1})  # type: ignore[union-attr]
+    async with pg_sessions() as session:
+        statuses = dict(
+            (
+                await session.execute(
+                    select(webhook_deliveries.c.webhook_id, webhook_deliveries.c.attempts)
+                )
+            ).all()
+        )
+        assert statuses == {"msg_1": 0, "msg_2": 1, "msg_3": 0}
+        assert await deliveries.count(session, deliveries.PROCESSED) == 2
+
+
+async def test_of_two_pollers_only_the_lease_holder_polls_and_the_other_takes_over(
+    pg_sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rounds: list[str] = []
+
+    async def poll_all(_sessions: Any, searcher: Any, _base_url: str, **_: Any) -> dict[str, int]:
+        rounds.append(searcher)
+        await asyncio.sleep(0.05)
+        return {}
+
+    monkeypatch.setattr(poller, "poll_all", poll_all)
+    # A poller that died holding the lease (killed: it never gave it up).
+    async with pg_sessions.begin() as session:
+        assert await leases.take(session, poller.POLLER_LEASE, "poller-dead", 1.0)
+    stops = {name: asyncio.Event() for name in ("a", "b")}
+    tasks = {
+        name: asyncio.create_task(
+            poller.run_poller(
+                pg_sessions,
+                name,  # type: ignore[arg-type]  # the searcher tells the rounds apart
+                "http://uit.test",
+                stops[name],
+                interval=0.1,
+                overlap=timedelta(0),
+                page_size=10,
+                holder=f"poller-{name}",
+                lease_seconds=1.0,
+            )
+        )
+        for name in ("a", "b")
+    }
+    try:
+        await asyncio.sleep(0.6)
+        assert rounds == []  # both stand by while the dead one's lease lasts
+        await asyncio.sleep(1.4)
+        assert len(set(rounds)) == 1 and len(rounds) >= 5  # then one polls, every interval
+        active = rounds[0]
+        standby = "b" if active == "a" else "a"
+
+        stops[active].set()  # stopping gives the lease up: the other takes over at once
+        await asyncio.wait_for(tasks[active], 5)
+        rounds.clear()
+        await asyncio.sleep(0.5)
+        assert standby in rounds and active not in rounds
+    finally:
+        for stop in stops.values():
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks.values()), 5)
+    async with pg_sessions() as session:
+        assert await leases.holder_of(session, poller.POLLER_LEASE) is None
