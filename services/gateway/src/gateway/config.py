@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from stemkit.settings import ServiceSettings
+from gateway.oidc_settings import OidcClients
 
 SERVICE = "gateway"
 
@@ -23,7 +23,7 @@ def _comma_list(value: object) -> object:
     return value
 
 
-class Settings(ServiceSettings):
+class Settings(OidcClients):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     registry_url: str = Field(default="http://127.0.0.1:8001", description="Registry service")
@@ -90,6 +90,23 @@ class Settings(ServiceSettings):
     )
     reference_ttl: float = Field(
         default=300.0, ge=0, description="Seconds a year's municipalities are kept in memory"
+    )
+    response_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest a cached persisted-query answer is served (events end it sooner); "
+        "0: no response cache and no change feed (ADR 0016)",
+    )
+    response_cache_max_lag_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="The cache answers only while the change feed has applied every event "
+        "published more than this long ago; otherwise queries run uncached",
+    )
+    response_cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Bytes of answers the response cache keeps (least recently used out first)",
     )
     safelist_file: Path | None = Field(
         default=None,

@@ -484,15 +484,39 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+class FakeFeed:
+    """The gateway's change feed (ADR 0016) in memory: not current unless a test sets `fresh`;
+    events go to `invalidation` (the app's), set when the app is made."""
+
+    def __init__(self) -> None:
+        self.fresh = False
+        self.invalidation: Any = None
+
+    def fresh_enough(self, max_lag: float) -> bool:
+        return self.fresh
+
+    def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+@pytest.fixture
+def feed() -> FakeFeed:
+    return FakeFeed()
+
+
 @pytest.fixture
 async def gateway(
-    settings: Settings, calls: Counter[str], down: set[str], slow: set[str]
+    settings: Settings, calls: Counter[str], down: set[str], slow: set[str], feed: FakeFeed
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the gateway app (lifespan run), without a partner key set."""
     transports = {
         name: _Upstream(name, app, calls, down, slow) for name, app in fake_upstreams().items()
     }
-    app = create_app(settings, transports=transports)
+    app = create_app(settings, transports=transports, change_feed=feed)
+    feed.invalidation = app.state.invalidation
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway") as c,

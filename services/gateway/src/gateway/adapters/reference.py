@@ -25,6 +25,11 @@ class MunicipalityCache:
     ttl: float = 300.0
     clock: Callable[[], float] = time.monotonic
     _years: dict[int, tuple[float, dict[str, MunicipalityRead]]] = field(default_factory=dict)
+    _generation: int = 0
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._years.clear()
 
     async def year(
         self, year: int, fetch: Callable[[int], Awaitable[list[MunicipalityRead]]]
@@ -33,8 +38,10 @@ class MunicipalityCache:
         cached = self._years.get(year)
         if cached is not None and cached[0] > now:
             return cached[1]
+        generation = self._generation
         found = {m.nis_code: m for m in await fetch(year)}
-        self._years[year] = (now + self.ttl, found)
+        if generation == self._generation:
+            self._years[year] = (now + self.ttl, found)
         return found
 
 
@@ -43,6 +50,11 @@ class AcademyCache:
     ttl: float = ACADEMY_TTL
     clock: Callable[[], float] = time.monotonic
     _found: dict[str, tuple[float, AcademyRead]] = field(default_factory=dict)
+    _generation: int = 0
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._found.clear()
 
     async def many(
         self,
@@ -58,8 +70,9 @@ class AcademyCache:
                 known[academy_id] = kept[1]
         missing = [academy_id for academy_id in ids if academy_id not in known]
         if missing:
+            generation = self._generation
             found = await fetch(missing)
-            if self.ttl > 0:
+            if self.ttl > 0 and generation == self._generation:
                 self._found.update((i, (now + self.ttl, a)) for i, a in found.items())
             known.update(found)
         return known

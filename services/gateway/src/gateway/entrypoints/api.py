@@ -13,22 +13,28 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import cast
 
 import httpx
+import strawberry
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
+from gateway.adapters.change_feed import ChangeFeed
 from gateway.adapters.key_store import KeyStore
 from gateway.adapters.persisted import QueryCache, load_safelist
 from gateway.adapters.reference import MunicipalityCache
 from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstreams
 from gateway.config import SERVICE, Settings
 from gateway.domain.bucket import Buckets, replica_share
+from gateway.domain.response_cache import ResponseCache
+from gateway.entrypoints.cached_graphql import CachedGraphQL, Feed, Invalidation
 from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
 from gateway.ops_web import ops_router
+from gateway.schema.cacheability import TOPICS
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
 from gateway.schema.query import make_schema
@@ -45,20 +51,43 @@ def create_app(
     settings: Settings | None = None,
     *,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    change_feed: Feed | None = None,
 ) -> FastAPI:
-    """`transports` (per upstream name) replaces the network, for tests."""
+    """`transports` (per upstream name) replaces the network, and `change_feed` the gateway's
+    Kafka reader (`app.state.invalidation` takes its events), for tests."""
     settings = settings or Settings()
     configure_logging(SERVICE, settings.log_level)
     gc.set_threshold(*GC_THRESHOLDS)
     # httpx logs every upstream request at INFO: one line per batch per query is noise.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
+    guard = _guard(settings)
+    cache = ResponseCache(
+        max_age=settings.response_cache_seconds,
+        max_bytes=settings.response_cache_max_bytes,
+        clock=time.monotonic,
+        tags=TOPICS,
+    )
+    invalidation = Invalidation(cache, guard)
+    feed: Feed | None = change_feed
+    if feed is None and settings.response_cache_seconds > 0:
+        feed = ChangeFeed(
+            settings.kafka_bootstrap_servers,
+            TOPICS,
+            invalidation.changed,
+            invalidation.restarted,
+        )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstreams = open_upstreams(settings, transports)
+        if feed is not None:
+            feed.start()
         try:
             yield
         finally:
+            if feed is not None:
+                await feed.stop()
             await app.state.upstreams.aclose()
 
     app = FastAPI(
@@ -67,7 +96,7 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=stable_operation_id,
     )
-    guard = _guard(settings)
+    app.state.invalidation, app.state.response_cache = invalidation, cache
 
     async def context(request: Request) -> Context:
         upstreams: Upstreams = request.app.state.upstreams
@@ -82,7 +111,15 @@ def create_app(
         make_schema(settings.max_depth, settings.max_aliases, settings.max_tokens),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
-        dependencies=[Depends(require_caller(identify_caller, ide_enabled=settings.graphiql))],
+        dependencies=[
+            Depends(
+                require_caller(
+                    identify_caller,
+                    ide_enabled=settings.graphiql,
+                    verifier=settings.token_verifier(),
+                )
+            )
+        ],
         subscription_protocols=(),  # no subscriptions: queries only
         tags=["graphql"],
     )
@@ -90,6 +127,17 @@ def create_app(
     app.include_router(feeds_router(partner_keys(settings, store), guard))
     app.include_router(ops_router(settings, identify_caller, guard, graphql.schema))
     add_platform_routes(app, SERVICE, _upstream_checks(app))
+    if settings.response_cache_seconds > 0:
+        # Innermost: inside the body limit and CORS, so both hold for cached answers too.
+        app.add_middleware(
+            CachedGraphQL,
+            cache=cache,
+            feed=feed,
+            guard=guard,
+            schema=cast("strawberry.Schema", graphql.schema)._schema,
+            identify_caller=identify_caller,
+            max_lag=settings.response_cache_max_lag_seconds,
+        )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
     if settings.cors_origins:
         app.add_middleware(
@@ -97,7 +145,13 @@ def create_app(
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=[API_KEY_HEADER, "Content-Type", "If-None-Match", "If-Modified-Since"],
-            expose_headers=["Retry-After", "ETag", "Last-Modified", "X-RateLimit-Remaining"],
+            expose_headers=[
+                "Retry-After",
+                "ETag",
+                "Last-Modified",
+                "X-RateLimit-Remaining",
+                "Cache-Status",
+            ],
             max_age=600,
         )
     return app
