@@ -71,8 +71,12 @@ export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 $PY tools/devbanner.py
 # [DEMO] Flanders 2019-2025 (tools/flanders, docs/adr/0014): ~100 academies and their
 # UiTdatabank documents go in through the registry API and the signed webhook once the
-# services answer (a progress bar; a second run adds nothing), then the first steps.
-{ $PY -m tools.flanders load --wait-platform || true; $PY tools/devbanner.py next-steps; } &
+# services answer (a progress bar; a second run adds nothing), until the subsidy service
+# shows the planned reach (stem report is complete from then on), then the first steps.
+{
+  $PY -m tools.flanders load --wait-platform --wait-reach 600 || true
+  $PY tools/devbanner.py next-steps
+} &
 waiter=$!
 # Ctrl-C reaches honcho and this script alike: honcho stops every process, and a stop
 # asked for is a clean exit, not an error. Its "started (pid=...)" and "sending SIGTERM/

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="then wait (at most SECONDS) until the subsidy coverage equals the plan's figures",
+        help="then wait (at most SECONDS) until the subsidy coverage shows the plan's figures",
     )
     args = parser.parse_args(argv)
     console = Console(stderr=True)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({dict(timings.outcomes)}); total {time.monotonic() - started:.1f} s"
     )
     if timings.catch_up_s is not None:
-        console.print(f"    subsidy coverage equal to the plan {timings.catch_up_s:.1f} s later")
+        console.print(f"    subsidy coverage shows the plan {timings.catch_up_s:.1f} s later")
     reached = facts["municipalities_reached"]
     console.print(f"    planned municipalities reached per year: {reached}")
     return 0
