@@ -46,6 +46,7 @@ OPS_FIELDS = {  # field -> the scope it needs
     "report": "report",
     "municipalityFollowUps": "report",
     "unknownOrganizers": "quarantine",
+    "placeDisagreements": "quarantine",
 }
 SDL = graphql_queries.schema()
 FIELDS = graphql_queries.root_fields(SDL)

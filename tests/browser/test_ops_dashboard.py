@@ -424,8 +424,9 @@ async def test_a_token_with_one_scope_sees_only_its_sections(
     await page.wait_for_url("**/ops")
     await page.goto(f"{gateway}/ops/ingestion")
     errors = await page.locator(".error").all_inner_texts()
-    # Quarantine, two dead-letter topics, two consumers' lag, the poller, unknown organizers.
-    assert len(errors) == 7
+    # Quarantine, two dead-letter topics, two consumers' lag, the poller, unknown organizers,
+    # coordinates against postal code.
+    assert len(errors) == 8
     assert all(e.endswith("Geen toegang (scope quarantine).") for e in errors)
     await page.goto(f"{gateway}/ops/follow-up?year=2024")
     assert "Geen toegang (scope participants)." in await page.locator(".error").all_inner_texts()

@@ -358,6 +358,29 @@ def fake_upstreams() -> dict[str, FastAPI]:
         }
         return [item][:limit]
 
+    @activities.get("/places/disagreements")
+    async def place_disagreements(request: Request, limit: int = 100) -> Any:
+        if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
+            return JSONResponse({"detail": "ops only"}, status_code=401)
+        period = {
+            "first": "2025-01-01",
+            "last": None,
+            "nis_code": "23106",
+            "disagreement": "coordinates lie in 24062, postal code 1570 in 23106 on "
+            "2025-03-05: the address counts",
+        }
+        item = {
+            "activity_id": "00000000-0000-4000-8000-000000000001",
+            "name": "Robotkamp",
+            "academy_id": None,
+            "organizer_id": None,
+            "place_id": None,
+            "postal_code": "1570",
+            "locality": "Galmaarden",
+            "periods": [period],
+        }
+        return {"count": 3, "items": [item][:limit]}
+
     def dead_letter_route(app: FastAPI, consumer: str) -> None:
         @app.get("/dead-letters")
         async def dead_letters(request: Request, limit: int = 50) -> Any:

@@ -31,6 +31,7 @@ OPS = {  # field -> (query, scope)
     "whatIf": ("{ whatIf(year: 2024, parameters: {amount: 2}) }", "subsidies"),
     "quarantine": ("{ quarantine(first: 10) { total } }", "quarantine"),
     "unknownOrganizers": ("{ unknownOrganizers(first: 5) { organizerId } }", "quarantine"),
+    "placeDisagreements": ("{ placeDisagreements(first: 5) { count } }", "quarantine"),
     "deadLetters": ("{ deadLetters(service: SUBSIDY, limit: 5) { offset } }", "quarantine"),
     "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
     "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),

@@ -85,6 +85,23 @@ async def test_the_ingestion_page_lists_the_organizers_linked_to_no_academy(
     assert "Unknown organizers" in page.text
 
 
+async def test_the_ingestion_page_lists_and_counts_coordinates_against_postal_code(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    """Issue 15: ops see the activities whose coordinates lie elsewhere than their address."""
+    await gateway.post("/ops/login", data={"token": ops_token})
+    page = await gateway.get("/ops/ingestion", params={"lang": "en"})
+    assert page.status_code == 200, page.text[:500]
+    assert '<p id="place-disagreements-count" data-count="3">3 activities' in page.text
+    table = re.search(r'<table id="place-disagreements">.*?</table>', page.text, re.S)
+    assert table is not None, page.text
+    assert "Robotkamp" in table.group(0) and "1570 Galmaarden" in table.group(0)
+    assert "coordinates lie in 24062" in table.group(0)
+    assert "Coordinates against postal code" in page.text
+    dutch = await gateway.get("/ops/ingestion")
+    assert "Coördinaten tegen postcode" in dutch.text
+
+
 def _session_id(answer: httpx.Response) -> str:
     found = re.match(r"stem_ops_session=([^;]+);", answer.headers["set-cookie"])
     assert found is not None, answer.headers["set-cookie"]

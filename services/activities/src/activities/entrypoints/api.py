@@ -11,6 +11,7 @@ from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
 from activities.entrypoints.dead_letter_api import dead_letters_router
+from activities.entrypoints.disagreements_api import disagreements_router
 from activities.entrypoints.ingestion_status_api import ingestion_status_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dead_letters_router(settings))
     app.include_router(ingestion_status_router(database, settings))
     app.include_router(unknown_organizers_router(database, settings))
+    app.include_router(disagreements_router(database, settings))
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
     )

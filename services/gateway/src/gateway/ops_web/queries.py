@@ -65,6 +65,9 @@ INGESTION = """
 query OpsIngestion {
   quarantine(first: 20) { total items { webhookId source reason receivedAt attempts } }
   unknownOrganizers(first: 20) { organizerId name activities deliveries lastSeen }
+  placeDisagreements(first: 20) {
+    count items { activityId name postalCode locality periods { first last nisCode disagreement } }
+  }
   activitiesDeadLetters: deadLetters(service: ACTIVITIES, limit: 20) {
     writtenAt consumer reasonType reason originalTopic
   }

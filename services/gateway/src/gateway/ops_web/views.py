@@ -308,6 +308,8 @@ async def ingestion_page(page: Page, executor: Executor, upstream_token: str) ->
         "quarantine_error": problem(page, answer.error("quarantine")),
         "unknown_organizers": answer.data.get("unknownOrganizers"),
         "unknown_organizers_error": problem(page, answer.error("unknownOrganizers")),
+        "place_disagreements": answer.data.get("placeDisagreements"),
+        "place_disagreements_error": problem(page, answer.error("placeDisagreements")),
         "dead_letters": [
             {
                 "service": service,

@@ -18,6 +18,7 @@ from gateway.schema import (
     ops_organizers,
     ops_participants,
     ops_quarantine,
+    ops_places,
     ops_subsidy,
     partner,
 )
@@ -81,6 +82,7 @@ class Query:
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports
+    place_disagreements: ops_places.PlaceDisagreements | None = ops_places.place_disagreements
     )
     reporting_completeness: ops_participants.ReportingCompleteness | None = (
         ops_participants.reporting_completeness
