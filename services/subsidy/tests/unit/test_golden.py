@@ -86,9 +86,9 @@ def _proofs(
     academies = case["input"]["academies"]
     rule = unrecognised_evidence if apart else evidence
     found: set[Proof] = set()
-    for facts in _facts(case, withdrawn):
-        assert facts.academy_id is not None
-        proofs = rule(facts, _history(academies[facts.academy_id] or {}))
+    for facts in _facts(case, withdrawn):  # `academy: null`: of no academy, proves nothing
+        known = academies.get(facts.academy_id) if facts.academy_id is not None else None
+        proofs = rule(facts, _history(known or {}))
         found |= open_offer(facts, proofs, _education_only_counts)
     return frozenset(found)
 
