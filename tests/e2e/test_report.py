@@ -212,6 +212,10 @@ async def test_the_report_of_demo_years_matches_figures_from_the_demo_input(
         for year in range(2020, YEAR + 1):
             news = sorted(want.names[n] for n in want.reached[year] - want.reached[year - 1])
             assert f"- **{year}**: newly reached: {', '.join(news) or 'none'}." in text
+        # The traject rule and what rests on it (issue 15): one traject per paid postal code.
+        places = sum(len(want.postal_codes[(YEAR, a)]) for a in want_paid)
+        assert "Places are paid only where a STEM-traject was held (at least 2 sessions" in text
+        assert f"made {places} places payable." in text
 
         csv_run = await stem(platform, "--year", str(YEAR), "--format", "csv")
         assert csv_run.returncode == 0, csv_run.stderr.decode()

@@ -46,6 +46,7 @@ from gateway.reporting.source import (
     RunLineRead,
     RunResultRead,
     SkippedRead,
+    UsedParameterRead,
 )
 from gateway.reporting.tables import tables
 
@@ -264,6 +265,8 @@ class FakeSource:
     async def run(self, run_id: str) -> RunDetailRead | None:
         self._read("subsidy")
         lines = [("a", "1500"), ("a", "1500"), ("b", "1500")] if run_id == "new" else []
+        # Each paid place names its traject (issue 15): "b" is paid twice on one traject.
+        acts = {0: "act-1", 1: "act-2", 2: "act-2"}
         return RunDetailRead(
             run_id=run_id,
             year=2023,
@@ -279,12 +282,19 @@ class FakeSource:
                                 role="uitroller",
                                 call_id="uitrollers_2023",
                                 paid=Decimal(p),
+                                activity_ids=[acts[n]],
+                                trajecten=[f"traject {acts[n]}: 2 sessions held"],
                             )
-                            for a, p in lines
+                            for n, (a, p) in enumerate(lines)
                         ],
                     )
                 ],
                 skipped=[SkippedRead(call_id="gangmakers_2023", missing=["grant_per_academy"])],
+                parameters=[
+                    UsedParameterRead(
+                        name="stem/recognition/min_sessions_per_traject", value=2, status="inferred"
+                    )
+                ],
             ),
         )
 
@@ -377,6 +387,9 @@ async def test_subsidies_per_role_from_the_latest_run() -> None:
         ("uitrollers_2023", True, ()),
         ("gangmakers_2023", False, ("grant_per_academy",)),
     ]
+    # The traject rule and what rests on it (issue 15, ADR 0013).
+    assert "only where a STEM-traject was held (at least 2 sessions" in subs.note
+    assert "2 trajecten made 3 places payable." in subs.note
     unknown = (await report(2022)).subsidies
     assert (unknown.rules_known, unknown.lines, unknown.calls) == (False, (), ())
     assert "No subsidy call is known for 2022" in unknown.note

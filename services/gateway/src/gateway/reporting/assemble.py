@@ -339,10 +339,14 @@ def _subsidies(
     elif run is None:
         note = f"No calculation run for {year} yet: the subsidies have not been calculated."
     else:
-        note = f"From calculation run {run.run_id} of {run.created_at}." + (
-            " It uses ILLUSTRATIVE parameter values (development), not real amounts."
-            if run.result.illustrative
-            else ""
+        note = (
+            f"From calculation run {run.run_id} of {run.created_at}."
+            + (
+                " It uses ILLUSTRATIVE parameter values (development), not real amounts."
+                if run.result.illustrative
+                else ""
+            )
+            + _trajecten_note(run)
         )
     return Subsidies(
         rules_known=bool(calculated),
@@ -351,6 +355,24 @@ def _subsidies(
         calls=statuses,
         lines=lines,
         note=note,
+    )
+
+
+MIN_SESSIONS = "stem/recognition/min_sessions_per_traject"
+
+
+def _trajecten_note(run: RunDetailRead) -> str:
+    """How many STEM-trajecten made places payable (issue 15, ADR 0013): the calls paying
+    per place reached pay only trajecten; reach counts every held session."""
+    lines = [ln for c in run.result.calls for ln in c.lines if ln.trajecten and ln.paid > 0]
+    minimum = next((p.value for p in run.result.parameters if p.name == MIN_SESSIONS), None)
+    if minimum is None:  # no call paying per place was calculated
+        return ""
+    trajecten = {a for ln in lines for a in ln.activity_ids}
+    return (
+        f" Places are paid only where a STEM-traject was held (at least {minimum} sessions,"
+        f" {MIN_SESSIONS}; reach counts every session): {len(trajecten)} trajecten made"
+        f" {len(lines)} places payable."
     )
 
 

@@ -37,6 +37,10 @@ class RunLineRead(Read):
     role: str
     call_id: str
     paid: Decimal
+    activity_ids: list[str] = []
+    # For a call paying per place reached with a STEM-traject: the trajecten that made it
+    # payable (activity, sessions held, first and last day; issue 15).
+    trajecten: list[str] = []
 
 
 class RunCallRead(Read):
@@ -50,10 +54,17 @@ class SkippedRead(Read):
     missing: list[str] = []
 
 
+class UsedParameterRead(Read):
+    name: str
+    value: object = None
+    status: str = ""
+
+
 class RunResultRead(Read):
     calls: list[RunCallRead] = []
     skipped: list[SkippedRead] = []
     illustrative: bool = False
+    parameters: list[UsedParameterRead] = []
 
 
 class RunDetailRead(Read):
