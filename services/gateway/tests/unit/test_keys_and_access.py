@@ -82,10 +82,14 @@ async def test_cors_for_configured_partner_origins(
     assert "access-control-allow-origin" not in other.headers
 
 
+SCOPED_OPS_TOKEN = "a-real-scoped-ops-token-for-production-tests"
+
+
 @pytest.fixture
 def production(settings: Settings) -> Settings:
     settings.environment = "production"
     settings.partner_api_keys = [SecretStr("a-real-partner-key")]
+    settings.ops_token_scopes = {SCOPED_OPS_TOKEN: ["report"]}
     return settings
 
 
@@ -99,9 +103,16 @@ async def test_no_introspection_for_partners_in_production(
     assert "introspection has been disabled" in json.dumps(partner.json()["errors"]).lower()
 
     ops = await gateway.post(
-        "/graphql", json={"query": INTROSPECTION}, headers={"Authorization": f"Bearer {ops_token}"}
+        "/graphql",
+        json={"query": INTROSPECTION},
+        headers={"Authorization": f"Bearer {SCOPED_OPS_TOKEN}"},
     )
     assert ops.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+    # The shared ops token is for development and tests only (docs/adr/0019).
+    shared = await gateway.post(
+        "/graphql", json={"query": INTROSPECTION}, headers={"Authorization": f"Bearer {ops_token}"}
+    )
+    assert shared.status_code == 401
 
 
 async def test_introspection_for_partners_in_development(

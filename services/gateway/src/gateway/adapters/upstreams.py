@@ -43,11 +43,17 @@ def open_upstreams(
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     *,
     token: SecretStr | None = None,
+    credentials: httpx.Auth | None = None,
 ) -> Upstreams:
     """Clients with timeouts and a bounded pool, each presenting the caller's own service
     token: the gateway's (`STEM_GATEWAY_TOKEN`) unless `token` names another caller's (the
-    `stem` CLI's). Never a partner's credential. `transports` replaces the network in tests."""
+    `stem` CLI's). Never a partner's credential. `transports` replaces the network in tests.
+
+    With the provider configured, `credentials` (default: the gateway's client credentials,
+    when `token` is not given) put the provider's access token on every request instead."""
     bearer = (token or settings.gateway_token).get_secret_value()
+    if credentials is None and token is None:
+        credentials = settings.machine_credentials()
     timeout = httpx.Timeout(settings.upstream_timeout, connect=settings.upstream_connect_timeout)
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
@@ -65,6 +71,7 @@ def open_upstreams(
             limits=limits,
             transport=(transports or {}).get(name),
             headers={"User-Agent": "stem-gateway", "Authorization": f"Bearer {bearer}"},
+            auth=credentials,  # one for all three: one token, renewed before it expires
         )
         for name in UPSTREAMS
     }

@@ -2,8 +2,10 @@
 
 Checked at the HTTP layer, before any GraphQL work: neither credential is a 401. Partner
 keys come from the key store (hashes, `gateway.adapters.key_store`) and, for development
-and tests, from `GATEWAY_PARTNER_API_KEYS` (plain). `STEM_OPS_TOKEN` has every ops scope;
-`GATEWAY_OPS_TOKEN_SCOPES` adds tokens with fewer.
+and tests, from `GATEWAY_PARTNER_API_KEYS` (plain). `STEM_OPS_TOKEN` has every ops scope
+(not in production); `GATEWAY_OPS_TOKEN_SCOPES` adds tokens with fewer. With
+`STEM_OIDC_ISSUER`, an access token of the provider stands for the person (or machine) it
+was issued to: a viewer, editor, decider or admin reads every ops field (docs/adr/0019).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from gateway.config import Settings
 from gateway.domain import keys
 from gateway.schema.context import Caller
 from gateway.schema.scopes import ALL_SCOPES
+from stemkit.auth import TokenRefused, TokenVerifier, looks_like_jwt
+from stemkit.identity import OPS_ROLES, Principal
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -53,7 +57,8 @@ def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], 
     """A function from a request to its caller (None: no valid credential)."""
     partner = partner_keys(settings, store)
     tokens = {token: frozenset(scopes) for token, scopes in settings.ops_token_scopes.items()}
-    tokens[settings.ops_token.get_secret_value()] = ALL_SCOPES
+    if settings.ops_token_accepted:  # the shared ops token: development and tests only
+        tokens[settings.ops_token.get_secret_value()] = ALL_SCOPES
 
     def caller(request: HTTPConnection) -> Caller | None:
         scheme, _, bearer = (request.headers.get("authorization") or "").partition(" ")
@@ -67,8 +72,33 @@ def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], 
     return caller
 
 
+def caller_of_principal(principal: Principal) -> Caller | None:
+    """The gateway caller a principal of the provider is: the agency's staff (any ops role)
+    read every ops field; anyone else (a coordinator) is no ops caller."""
+    if not principal.roles & OPS_ROLES:
+        return None
+    return Caller(
+        id=f"oidc:{principal.subject}", kind="ops", scopes=ALL_SCOPES, principal=principal
+    )
+
+
+async def provider_caller(verifier: TokenVerifier | None, request: HTTPConnection) -> Caller | None:
+    """The caller an access token of the provider stands for (None: none, or not valid)."""
+    scheme, _, bearer = (request.headers.get("authorization") or "").partition(" ")
+    if verifier is None or scheme.lower() != "bearer" or not looks_like_jwt(bearer):
+        return None
+    try:
+        principal = await verifier.principal_of(bearer)
+    except TokenRefused:
+        return None
+    return caller_of_principal(principal)
+
+
 def require_caller(
-    identify_caller: Callable[[HTTPConnection], Caller | None], *, ide_enabled: bool
+    identify_caller: Callable[[HTTPConnection], Caller | None],
+    *,
+    ide_enabled: bool,
+    verifier: TokenVerifier | None = None,
 ) -> Callable[[HTTPConnection], Awaitable[None]]:
     """A FastAPI dependency: puts the caller on `request.state.caller`, else 401."""
 
@@ -79,7 +109,7 @@ def require_caller(
     async def check(request: HTTPConnection) -> None:
         if ide_enabled and _asks_for_ide_page(request):
             return  # the playground page itself holds no data; its queries need the key
-        found = identify_caller(request)
+        found = identify_caller(request) or await provider_caller(verifier, request)
         if found is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

@@ -1,8 +1,9 @@
 """`stem`, the project's command line: `stem report --year 2022 --format md|csv|xlsx
 [--output FILE]` writes the "Stand van zaken" of a year, read from the services at the
 gateway's upstream URLs (`GATEWAY_REGISTRY_URL`, `GATEWAY_ACTIVITIES_URL`,
-`GATEWAY_SUBSIDY_URL`) with the CLI's own token (`STEM_CLI_TOKEN`). Progress goes to
-stderr, the report to the file or stdout.
+`GATEWAY_SUBSIDY_URL`) with the CLI's own token (`STEM_CLI_TOKEN`), or with the access
+tokens of its client at the provider (`STEM_CLI_OIDC_CLIENT_ID`, client credentials).
+Progress goes to stderr, the report to the file or stdout.
 
 Exit codes: 0 written; 2 bad arguments or a year out of range; 3 a service unavailable.
 """
@@ -53,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _report(settings: Settings, year: int, kind: str, today: date) -> bytes:
-    upstreams = open_upstreams(settings, token=settings.cli_token)  # the CLI's own token
+    # The CLI's own credentials: its client at the provider when configured, else its token.
+    upstreams = open_upstreams(
+        settings, token=settings.cli_token, credentials=settings.machine_credentials(cli=True)
+    )
     try:
         source = HttpReportSource(upstreams)
 

@@ -23,6 +23,25 @@ _LABELS: dict[str, tuple[str, str]] = {
     "token": ("Ops-token", "Ops token"),
     "login": ("Aanmelden", "Sign in"),
     "login_failed": ("Dit token is niet geldig.", "This token is not valid."),
+    "login_provider": ("Aanmelden met je account", "Sign in with your account"),
+    "login_provider_intro": (
+        "Meld je aan bij de identiteitsprovider; je rechten volgen je rollen daar.",
+        "Sign in with the identity provider; what you may do follows your roles there.",
+    ),
+    "login_token_dev": (
+        "Of, in ontwikkeling en tests, met het gedeelde ops-token:",
+        "Or, in development and tests, with the shared ops token:",
+    ),
+    "signin_no_role": (
+        "Je account heeft geen ops-rol (viewer, editor, decider of admin).",
+        "Your account has no ops role (viewer, editor, decider or admin).",
+    ),
+    "signin_failed": (
+        "Aanmelden is niet gelukt ({reason}). Probeer opnieuw.",
+        "Signing in did not succeed ({reason}). Try again.",
+    ),
+    "signed_in": ("Aangemeld als {name}.", "Signed in as {name}."),
+    "continue": ("Verder naar de ops-pagina's", "Continue to the ops pages"),
     "year": ("Jaar", "Year"),
     "show": ("Toon", "Show"),
     "map_title": ("Bereikte gemeenten in {year}", "Municipalities reached in {year}"),

@@ -23,10 +23,11 @@ from gateway.config import Settings
 from gateway.domain.bucket import replica_share
 from gateway.ops_web import palette, session, views
 from gateway.ops_web.labels import labels, language
+from gateway.ops_web.provider_signin import provider_signin_router
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
-from gateway.schema.context import Guard
+from gateway.schema.context import Caller, Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
 SECURITY_HEADERS = {
@@ -110,6 +111,20 @@ def ops_router(
         suffix = "?lang=en" if language(lang) == "en" else ""
         return RedirectResponse(f"/ops/login{suffix}", status.HTTP_303_SEE_OTHER)
 
+    # The sign-in page offers the provider when configured, the token form outside production.
+    sign_in_ways = {
+        "provider": settings.ops_sign_in_by_provider,
+        "token_form": settings.ops_token_accepted,
+    }
+    verifier = settings.token_verifier()
+    if settings.ops_sign_in_by_provider and verifier is not None:
+
+        def open_session(response: Response, caller: Caller) -> None:
+            max_age = int(settings.ops_session_max_seconds)
+            session.keep(response, sessions.open(caller), max_age=max_age, secure=secure)
+
+        router.include_router(provider_signin_router(settings, verifier, open_session, render))
+
     def year_of(given: int | None) -> int:
         today = _today()
         if given is None:
@@ -120,10 +135,12 @@ def ops_router(
 
     @router.get("/login")
     async def login_form(request: Request, lang: Lang = None) -> Response:
-        return render("login.html", request, language(lang), failed=False)
+        return render("login.html", request, language(lang), failed=False, **sign_in_ways)
 
     @router.post("/login")
     async def login(request: Request, lang: Lang = None) -> Response:
+        if not settings.ops_token_accepted:  # production: people sign in with the provider
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "the ops token is refused here")
         address = session.address_of(request)
         wait = throttle.wait(address)
         if wait:
@@ -145,7 +162,9 @@ def ops_router(
         caller = session.caller_of_token(identify, token)
         if caller is None:
             throttle.failed(address)
-            return render("login.html", request, language(lang), code=401, failed=True)
+            return render(
+                "login.html", request, language(lang), code=401, failed=True, **sign_in_ways
+            )
         suffix = "?lang=en" if language(lang) == "en" else ""
         response = RedirectResponse(f"/ops{suffix}", status.HTTP_303_SEE_OTHER)
         max_age = int(settings.ops_session_max_seconds)

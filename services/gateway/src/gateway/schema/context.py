@@ -13,16 +13,19 @@ from gateway.adapters.persisted import QueryCache
 from gateway.adapters.reference import AcademyCache, MunicipalityCache
 from gateway.domain.bucket import Buckets
 from gateway.schema.loaders import Loaders
+from stemkit.identity import Principal
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks: a partner (API key) or ops (bearer token with scopes)."""
+    """Who asks: a partner (API key) or ops (a static bearer token with scopes, or a person
+    signed in with the OpenID Connect provider: `principal`)."""
 
-    id: str  # the bucket it pays from: "key:<id>", "env:<n>" or "ops:<n>"
+    id: str  # the bucket it pays from: "key:<id>", "env:<n>", "ops:<n>" or "oidc:<subject>"
     kind: Literal["partner", "ops"]
     scopes: frozenset[str] = frozenset()
     safelist_only: bool = False
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True)
