@@ -96,3 +96,13 @@ def test_every_document_is_readable(docs: list[tuple[str, int, dict[str, Any]]])
     for _, _, doc in docs:
         activity = read_event(doc)
         assert activity.name.startswith("[DEMO] ")
+
+
+def test_the_small_set_keeps_the_plan_s_invariant() -> None:
+    """`--small` (tests, quick looks): a quarter of the academies and of the reach; `build`
+    checks the invariant (every reached place has a counted traject, nothing elsewhere)."""
+    small = plan.build(small=True)
+    figures = small.figures(reference.load())
+    assert len(small.academies) == 25
+    assert 40 <= sum(figures[2020].values()) <= 60
+    assert small.participants(2020) == 2_500
