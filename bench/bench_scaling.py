@@ -316,10 +316,14 @@ async def worker_run(admin_dsn: str, members: int) -> Result:
 # --------------------------------------------------------------------------- figures
 
 
+def plural(unit: str) -> str:
+    return unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
+
+
 def describe(what: str, unit: str, r: Result) -> str:
     return (
-        f"{what}, {r.members} member(s): {r.count:,} {unit}s in {r.seconds:.2f} s = "
-        f"{r.rate:,.0f} {unit}s/s; members' CPU {r.cpu_ms:.2f} ms per {unit}"
+        f"{what}, {r.members} member(s): {r.count:,} {plural(unit)} in {r.seconds:.2f} s = "
+        f"{r.rate:,.0f} {plural(unit)}/s; members' CPU {r.cpu_ms:.2f} ms per {unit}"
     )
 
 
@@ -329,10 +333,10 @@ def figures(bench_what: str, unit: str, one: Result, two: Result, note: str) -> 
             "scaling",
             f"{bench_what}: throughput with two members",
             round(two.rate),
-            f"{unit}s/s",
+            f"{plural(unit)}/s",
             baseline="one member",
             baseline_value=round(one.rate),
-            note=f"{note}; per member: {two.rate / 2:,.0f} {unit}s/s with two, "
+            note=f"{note}; per member: {two.rate / 2:,.0f} {plural(unit)}/s with two, "
             f"{one.rate:,.0f} alone",
         )
     )

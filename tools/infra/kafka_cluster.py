@@ -56,6 +56,18 @@ class Node:
     def bootstrap(self) -> str:
         return f"localhost:{self.port}"
 
+    @property
+    def paused(self) -> bool:
+        """Stopped by SIGSTOP (by anyone: the process state, not this object's memory)."""
+        pid = self.pid
+        if pid is None:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+
 
 @dataclass(frozen=True)
 class PartitionState:
@@ -103,7 +115,6 @@ class Cluster:
             )
             for n in layout["nodes"]
         ]
-        self._paused: set[int] = set()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -125,8 +136,9 @@ class Cluster:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop every node (paused ones are resumed first, or SIGTERM would wait)."""
-        for node_id in list(self._paused):
-            self.resume(node_id)
+        for n in self.nodes:
+            if n.paused:
+                self.resume(n.id)
         _run_tool(
             "stop", "--dir", str(self.folder), "--timeout", str(timeout), timeout=timeout + 60
         )
@@ -163,20 +175,26 @@ class Cluster:
             raise ClusterError(f"node {node_id} is not running")
         os.killpg(pid, sig)
         if sig == signal.SIGKILL:
-            self._paused.discard(node_id)
             deadline = time.monotonic() + 10
             while kafka_tool._alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
         return pid
 
     def pause(self, node_id: int) -> None:
-        """SIGSTOP: the node keeps its sockets but answers nothing (a slow, not a dead, one)."""
+        """SIGSTOP: the node keeps its sockets but answers nothing (a slow, not a dead, one).
+        Returns once the kernel shows it stopped."""
         self.kill(node_id, signal.SIGSTOP)
-        self._paused.add(node_id)
+        self._wait_paused(node_id, True)
 
     def resume(self, node_id: int) -> None:
         self.kill(node_id, signal.SIGCONT)
-        self._paused.discard(node_id)
+        self._wait_paused(node_id, False)
+
+    def _wait_paused(self, node_id: int, paused: bool, within: float = 5.0) -> None:
+        node = self.node(node_id)
+        deadline = time.monotonic() + within
+        while node.paused != paused and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def restart(
         self, node_id: int, *, graceful: bool = True, timeout: float = kafka_tool.START_TIMEOUT_S
@@ -187,7 +205,7 @@ class Cluster:
         started = time.monotonic()
         pid = self.pid(node_id)
         if pid is not None:
-            if node_id in self._paused:
+            if self.node(node_id).paused:
                 self.resume(node_id)
             if graceful:
                 kafka_tool.stop_pids([pid], 30.0)
@@ -208,7 +226,7 @@ class Cluster:
     # ------------------------------------------------------------------ what the cluster says
 
     def _answering(self) -> list[Node]:
-        return [n for n in self.nodes if n.id not in self._paused and n.pid is not None]
+        return [n for n in self.nodes if n.pid is not None and not n.paused]
 
     def partitions(self, topic: str, timeout: float = 2.0) -> list[PartitionState]:
         """The topic's partitions as the first node that answers sees them."""
@@ -266,9 +284,12 @@ class Cluster:
             epoch, leader = int(state.get("leaderEpoch", -1)), int(state.get("leaderId", -1))
             if best is None or epoch > best[0]:
                 best = (epoch, leader)
-        if best is None or best[1] < 0 or best[1] in self._paused or self.pid(best[1]) is None:
+        if best is None or best[1] < 0:
             return None
-        return best[1]
+        node = self.node(best[1])
+        if node.pid is None or node.paused:
+            return None
+        return node.id
 
     def wait_for_controller(self, *, not_in: set[int] | None = None, timeout: float = 30.0) -> int:
         deadline = time.monotonic() + timeout
