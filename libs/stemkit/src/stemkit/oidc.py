@@ -102,7 +102,8 @@ class JwksVerifier:
             clock,
         )
         self._keys: dict[str, PyJWK] = {}
-        self._fetched_at: float | None = None
+        self._fetched_at: float | None = None  # the last fetch that succeeded
+        self._tried_at: float | None = None  # the last fetch tried
         self._jwks_url = config.jwks_url
         self._lock = asyncio.Lock()
 
@@ -136,18 +137,19 @@ class JwksVerifier:
         self._keys, self._fetched_at = keys, self.clock()
 
     async def key(self, kid: str) -> PyJWK:
-        """The signing key `kid`, fetching the JWKS when it is stale or does not know it."""
+        """The signing key `kid`, fetching the JWKS when it is stale or does not know it.
+        Fetches (failed ones too) are at least `min_refetch_seconds` apart, whatever the
+        tokens name: made-up key ids, or a provider that is down, cost one fetch per interval."""
         async with self._lock:
             now = self.clock()
             stale = self._fetched_at is None or now - self._fetched_at > self.cache_seconds
             unknown = kid not in self._keys
-            may_refetch = (
-                self._fetched_at is None or now - self._fetched_at >= self.min_refetch_seconds
-            )
-            if stale or (unknown and may_refetch):
+            may_fetch = self._tried_at is None or now - self._tried_at >= self.min_refetch_seconds
+            if (stale or unknown) and may_fetch:
+                self._tried_at = now
                 try:
                     await self._fetch()
-                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
                     if kid not in self._keys:
                         raise TokenRefused(f"the provider's keys are unavailable: {exc}") from None
             found = self._keys.get(kid)
