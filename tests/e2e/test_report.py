@@ -94,7 +94,9 @@ def expected_from(documents: list[dict[str, Any]]) -> Expected:
         themes = [t["id"] for t in doc["terms"] if t["domain"] == "theme"]
         traject = len({sub["startDate"][:10] for sub in doc["subEvent"]}) >= 2
         for year in years:
-            found.reached[year].add(nis_of[postal])
+            # 2019 counts only places reached with a series (stem/coverage/traject_required)
+            if traject or year != 2019:
+                found.reached[year].add(nis_of[postal])
             found.activities[year] += 1
             found.themes[year].update(themes)
             found.ages[year][_age_group(doc.get("typicalAgeRange"))] += 1

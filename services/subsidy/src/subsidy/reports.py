@@ -117,7 +117,11 @@ async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
         total=sum(p.total for p in provinces),
         provinces=provinces,
         academies_counted="network" if basis.network else "recognised",
-        rule=f"{rule.name} = {rule.value} ({rule.status}; sources {rule.reference})",
+        rule="; ".join(
+            f"{r.name} = {r.value} ({r.status}; sources {r.reference})"
+            for r in (rule, basis.traject_rule)
+            if r is not None
+        ),
         unrecognised=UnrecognisedView(
             activities=len({p.activity_id for p in basis.apart}),
             academy_ids=sorted({p.academy_id for p in basis.apart}),

@@ -8,6 +8,7 @@ from datetime import date
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import Centroid, MunicipalityDefined
@@ -15,6 +16,7 @@ from stemkit.events import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
+from subsidy.views import reach_of
 
 # Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
 pytestmark = pytest.mark.usefixtures("recognised")
@@ -124,3 +126,31 @@ async def test_the_calls_of_a_year_and_none_for_2022(client: httpx.AsyncClient) 
     }
     assert all(c["formula"] and c["source"] for c in calls)
     assert (await client.get("/calls", params={"year": 2022})).json() == []
+
+
+async def test_2019_coverage_counts_only_places_reached_with_a_traject(
+    client: httpx.AsyncClient,
+    deliver: Deliver,
+    published: EventFactory,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 15, ADR 0013: the 2019 figure counts "minstens 1 reeks STEM-activiteiten"
+    (stem/coverage/traject_required), so a one-session workshop proves reach in Herne but
+    the 2019 coverage counts only Galmaarden's two-session course."""
+    course = ("2019-03-06T14:00:00+01:00", "2019-03-13T14:00:00+01:00")
+    await deliver(published("reeks", nis_code="23023", starts=course))
+    await deliver(published("workshop", nis_code="23032", starts=("2019-04-03T14:00:00+02:00",)))
+    async with sessions() as session:  # reach (ReachChanged) counts both
+        assert [r.nis_code for r in await reach_of(session, ["acad-1"], 2019)] == [
+            "23023",
+            "23032",
+        ]
+    by_municipality = (await client.get("/reach/by-municipality", params={"year": 2019})).json()
+    assert {m["nis_code"] for m in by_municipality if m["academy_ids"]} == {"23023"}
+    c2019 = (await client.get("/coverage", params={"year": 2019})).json()
+    (province,) = c2019["provinces"]
+    assert province["reached_nis_codes"] == ["23023"]
+    assert "stem/coverage/traject_required = True (inferred" in c2019["rule"]
+    # From 2020 every held session counts: the 2024 one-session event in Galmaarden does.
+    c2024 = (await client.get("/coverage", params={"year": 2024})).json()
+    assert c2024["reached"] == 1 and "traject_required = False" in c2024["rule"]

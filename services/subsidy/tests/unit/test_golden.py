@@ -32,7 +32,13 @@ from subsidy.domain.parameters import (
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
 from subsidy.domain.sessions import session_occurrences, subevent_days
-from subsidy.domain.trajecten import Traject, traject_of
+from subsidy.domain.trajecten import (
+    COVERAGE_NEEDS_TRAJECT,
+    MIN_SESSIONS,
+    Traject,
+    of_trajecten,
+    traject_of,
+)
 from subsidy.domain.unrecognised import (
     COVERAGE_RULE,
     counts_network,
@@ -248,8 +254,12 @@ def _check_coverage(case: Mapping[str, Any], proofs: frozenset[Proof]) -> None:
     for year, counted in expected.get("coverage_counts", {}).items():
         assert PARAMS.lookup(COVERAGE_RULE, date(year, 1, 1)).value == counted
     for year, provinces in expected.get("coverage", {}).items():
-        network = counts_network(PARAMS.lookup(COVERAGE_RULE, date(year, 1, 1)).value)
+        on = date(year, 1, 1)
+        network = counts_network(PARAMS.lookup(COVERAGE_RULE, on).value)
         counted = coverage_proofs(proofs, apart, network)
+        if PARAMS.lookup(COVERAGE_NEEDS_TRAJECT, on).value is True:  # 2019: "minstens 1 reeks"
+            minimum = int(_parameters(case).get(MIN_SESSIONS, on))
+            counted = of_trajecten(counted, _trajecten(case), minimum)
         got = coverage(reached_in(counted, year, gazetteer), year, gazetteer)
         assert {p.province: f"{len(p.reached)}/{p.total}" for p in got} == provinces
     for want in expected.get("compare", []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,14 +35,12 @@ async def activities_in_year(session: AsyncSession, year: int) -> list[ActivityF
     return await _with_occurrences(session, (await session.execute(query)).all())
 
 
-async def trajecten_proving(session: AsyncSession, year: int) -> dict[str, Traject]:
-    """Each activity proving reach in `year`, as a traject candidate: its held sessions over
-    the whole traject (distinct days not cancelled), first and last (`domain.trajecten`).
-    Co-organisers are not in the copy (UiT names one organizer), so none."""
+def _trajecten(which: Any) -> Any:
+    """Per activity matching `which`: its held sessions (distinct days not cancelled),
+    first and last (`domain.trajecten`)."""
     o, a = activity_occurrences.c, activities.c
-    proving = select(reach_evidence.c.activity_id).where(reach_evidence.c.year == year)
     held = case((or_(o.status.is_(None), o.status != "unavailable"), o.day))
-    query = (
+    return (
         select(
             a.activity_id,
             a.academy_id,
@@ -51,10 +49,31 @@ async def trajecten_proving(session: AsyncSession, year: int) -> dict[str, Traje
             func.max(held),
         )
         .join(activity_occurrences, o.activity_id == a.activity_id)
-        .where(a.activity_id.in_(proving), a.status != "unavailable")
+        .where(which, a.status != "unavailable")
         .group_by(a.activity_id, a.academy_id)
     )
-    return {r[0]: Traject(r[0], r[1], int(r[2]), r[3], r[4]) for r in await session.execute(query)}
+
+
+def _traject(row: Any) -> Traject:
+    return Traject(row[0], row[1], int(row[2]), row[3], row[4])
+
+
+async def trajecten_proving(session: AsyncSession, year: int) -> dict[str, Traject]:
+    """Each activity proving reach in `year`, as a traject candidate over the whole
+    traject. Co-organisers are not in the copy (UiT names one organizer), so none."""
+    proving = select(reach_evidence.c.activity_id).where(reach_evidence.c.year == year)
+    rows = await session.execute(_trajecten(activities.c.activity_id.in_(proving)))
+    return {r[0]: _traject(r) for r in rows}
+
+
+async def trajecten_of(session: AsyncSession, activity_ids: Iterable[str]) -> dict[str, Traject]:
+    """The activities as traject candidates (as `trajecten_proving`), by id."""
+    ids = sorted(set(activity_ids))
+    found: dict[str, Traject] = {}
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        chunk = activities.c.activity_id.in_(ids[start : start + 1000])
+        found |= {r[0]: _traject(r) for r in await session.execute(_trajecten(chunk))}
+    return found
 
 
 async def activities_of(

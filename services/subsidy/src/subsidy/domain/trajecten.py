@@ -107,6 +107,22 @@ def payable(
     )
 
 
+COVERAGE_NEEDS_TRAJECT = "stem/coverage/traject_required"
+
+
+def of_trajecten(
+    proofs: frozenset[Proof], trajecten: Mapping[str, Traject], min_sessions: int
+) -> frozenset[Proof]:
+    """The proofs of activities that are a traject (for a year whose coverage figures count
+    only places reached with one, `COVERAGE_NEEDS_TRAJECT`): reach is a fact of the place,
+    so who claims a co-organised traject does not matter here."""
+    return frozenset(
+        p
+        for p in proofs
+        if (t := trajecten.get(p.activity_id)) is not None and t.sessions >= min_sessions
+    )
+
+
 def describe(traject: Traject, claimed_by: str | None) -> str:
     """How a traject made a euro payable: activity, sessions, first and last day."""
     text = (

@@ -17,6 +17,7 @@ from subsidy.domain.audience import open_offer
 from subsidy.domain.parameters import Used
 from subsidy.domain.reach import Proof
 from subsidy.domain.recognition import RecognitionHistory
+from subsidy.domain.trajecten import COVERAGE_NEEDS_TRAJECT, MIN_SESSIONS, of_trajecten
 from subsidy.domain.unrecognised import (
     COVERAGE_RULE,
     counts_network,
@@ -49,6 +50,8 @@ class CoverageBasis:
     network: bool  # True: every academy of the network, recognised or not
     proofs: frozenset[Proof]  # what the coverage figures count
     apart: frozenset[Proof]  # reach of academies not recognised on the session's date
+    # Whether only places reached with a traject count (stem/coverage/traject_required)
+    traject_rule: Used | None = None
 
 
 async def coverage_basis(session: AsyncSession, year: int, *, apart: bool = False) -> CoverageBasis:
@@ -62,6 +65,11 @@ async def coverage_basis(session: AsyncSession, year: int, *, apart: bool = Fals
         apart_proofs = await unrecognised_proofs(session, year)
     else:
         apart_proofs = frozenset()
-    return CoverageBasis(
-        rule, network, coverage_proofs(recognised, apart_proofs, network), apart_proofs
-    )
+    counted = coverage_proofs(recognised, apart_proofs, network)
+    on = date(year, 1, 1)
+    traject_rule = base_parameters().lookup(COVERAGE_NEEDS_TRAJECT, on)
+    if traject_rule.value is True:  # 2019: "minstens 1 reeks STEM-activiteiten" (V6, V7)
+        minimum = int(base_parameters().lookup(MIN_SESSIONS, on).value)
+        trajecten = await facts_store.trajecten_of(session, {p.activity_id for p in counted})
+        counted = of_trajecten(counted, trajecten, minimum)
+    return CoverageBasis(rule, network, counted, apart_proofs, traject_rule)
