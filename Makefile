@@ -11,7 +11,7 @@ test: ## Start real Kafka and PostgreSQL, run lint, types and every test, tear d
 bench: ## Benchmarks on a real broker, each against its baseline in the same run
 	./scripts/bench.sh
 
-chaos: ## 10,000 UiTdatabank changes under kill -9 and Kafka/PostgreSQL restarts; counts vs tally
+chaos: ## 10,000 UiTdatabank changes under kill -9 and Kafka/PostgreSQL restarts; counts vs tally (CLUSTER=1: 3 brokers, two of every process)
 	./scripts/chaos.sh
 
 setup: ## Install uv and the locked Python environment only (no system packages)

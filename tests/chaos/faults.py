@@ -1,7 +1,13 @@
 """The faults: SIGKILL of every platform process at seeded moments (each restarted after a
 short, seeded pause), one Kafka restart and one PostgreSQL restart (stop, then start on
 the same folder and port), and a supervisor that starts again any process that exits by
-itself meanwhile (as Kubernetes would), counting those exits apart."""
+itself meanwhile (as Kubernetes would), counting those exits apart.
+
+On a 3-node cluster (`make chaos CLUSTER=1`) with two replicas of every process, the kill
+of each process hits one of its replicas (drawn), and instead of one Kafka restart the
+brokers are hit one at a time: `kill -9` of the leader of the busiest partition of the
+activity topic, `kill -9` of the active controller (each started again after a pause),
+and a SIGSTOP of a broker for some seconds (SIGCONT after)."""
 
 from __future__ import annotations
 
@@ -13,13 +19,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tests.chaos.console import say
 from tests.chaos.stalls import Window
 from tests.e2e.harness import ROOT, Platform
+from tools.infra.kafka_cluster import Cluster
 
 PROCESSES = (
     "gateway",
@@ -35,6 +42,10 @@ PROCESSES = (
 
 
 KAFKA_START_TIMEOUT = 240  # seconds
+# The cluster's broker faults (fault names): the leader of the busiest partition killed,
+# the active controller killed, a broker paused (SIGSTOP) for `BROKER_PAUSE` seconds.
+BROKER_FAULTS = ("kafka:leader", "kafka:controller", "kafka:pause")
+BROKER_PAUSE = 8.0
 
 
 def _tool(name: str, *args: str) -> str:
@@ -66,6 +77,8 @@ class Infra:
     pg_port: int = 0
     bootstrap: str = ""
     database_urls: dict[str, str] = field(default_factory=dict)
+    brokers: int = 1  # 3: a KRaft cluster (tools/infra/kafka_cluster.py)
+    cluster: Cluster | None = None
 
     @property
     def kafka_dir(self) -> Path:
@@ -76,6 +89,16 @@ class Infra:
         return self.folder / "pg"
 
     def start(self) -> None:
+        if self.brokers > 1:
+            self.cluster = Cluster.start(
+                self.kafka_dir, self.brokers, timeout=float(KAFKA_START_TIMEOUT)
+            )
+            self.bootstrap = self.cluster.bootstrap
+        else:
+            self._start_broker()
+        self._start_postgres()
+
+    def _start_broker(self) -> None:
         out = _tool(
             "kafka.py",
             "start",
@@ -88,6 +111,8 @@ class Infra:
         )
         self.bootstrap = _value(out, "bootstrap")
         self.kafka_port = int(self.bootstrap.rsplit(":", 1)[1])
+
+    def _start_postgres(self) -> None:
         out = _tool("postgres.py", "start", "--dir", str(self.pg_dir), "--port", str(self.pg_port))
         self.pg_port = int(_value(out, "port"))
         state = json.loads((self.pg_dir / "postgres.json").read_text())
@@ -134,6 +159,14 @@ class Infra:
         return time.monotonic() - started
 
     def stop(self) -> None:
+        if self.brokers > 1:  # the cluster's nodes (resumed first if paused)
+            try:
+                (self.cluster or Cluster(self.kafka_dir)).stop()
+            except Exception as exc:
+                say(f"cluster stop: {exc}")
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                _tool("postgres.py", "stop", "--dir", str(self.pg_dir))
+            return
         for tool, folder in (("kafka.py", self.kafka_dir), ("postgres.py", self.pg_dir)):
             try:
                 _tool(tool, "stop", "--dir", str(folder))
@@ -148,9 +181,14 @@ class Fault:
     pause: float  # seconds before the process is started again
 
 
-def fault_plan(seed: int, steps: int, kills_per_process: int) -> list[Fault]:
+def fault_plan(
+    seed: int, steps: int, kills_per_process: int, *, replicas: int = 1, cluster: bool = False
+) -> list[Fault]:
     """Moments by workload progress (the nth change sent), drawn from the seed: kills
-    spread over 5-90 %, Kafka's restart in 25-45 %, PostgreSQL's in 55-75 %."""
+    spread over 5-90 %, Kafka's restart in 25-45 %, PostgreSQL's in 55-75 %. With
+    `replicas`, each kill hits a drawn replica; on a `cluster`, the broker faults take
+    Kafka's restart's place: the leader in 15-30 %, the controller in 35-50 %, the pause
+    in 78-88 % (one broker at a time)."""
     rng = random.Random(f"{seed}:faults")
     faults = [
         Fault(
@@ -159,9 +197,30 @@ def fault_plan(seed: int, steps: int, kills_per_process: int) -> list[Fault]:
         for name in PROCESSES
         for _ in range(kills_per_process)
     ]
-    faults.append(Fault(int(steps * rng.uniform(0.25, 0.45)), "kafka", 0))
+    kafka = Fault(int(steps * rng.uniform(0.25, 0.45)), "kafka", 0)
     faults.append(Fault(int(steps * rng.uniform(0.55, 0.75)), "postgres", 0))
+    if replicas > 1:  # its own stream: the single-node plan stays as it was
+        pick = random.Random(f"{seed}:replicas")
+        faults = [
+            replace(f, what=_replica(f.what, pick.randrange(1, replicas + 1)))
+            if f.what in PROCESSES
+            else f
+            for f in faults
+        ]
+    if not cluster:
+        faults.append(kafka)
+    else:
+        brokers = random.Random(f"{seed}:brokers")
+        for what, (low, high) in zip(
+            BROKER_FAULTS, ((0.15, 0.30), (0.35, 0.50), (0.78, 0.88)), strict=True
+        ):
+            pause = BROKER_PAUSE if what == "kafka:pause" else brokers.uniform(2.0, 6.0)
+            faults.append(Fault(int(steps * brokers.uniform(low, high)), what, pause))
     return sorted(faults, key=lambda f: f.at_step)
+
+
+def _replica(process: str, n: int) -> str:
+    return process if n == 1 else f"{process}#{n}"
 
 
 @dataclass
@@ -171,6 +230,7 @@ class FaultFigures:
     restarts: dict[str, float] = field(default_factory=dict)  # kafka/postgres -> seconds down
     log: list[str] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)  # what was down, when (monotonic)
+    brokers_hit: dict[str, int] = field(default_factory=dict)  # broker fault -> node id
 
 
 class Chaos:
@@ -181,6 +241,8 @@ class Chaos:
         self.figures = FaultFigures()
         self._down: set[str] = set()  # killed by us, restart pending
         self._started = time.monotonic()
+        self._brokers = asyncio.Lock()  # one broker fault at a time (RF 3, min ISR 2)
+        self.busiest: Callable[[], Awaitable[int]] | None = None  # partition to hit
 
     def _note(self, text: str) -> None:
         line = f"[{time.monotonic() - self._started:7.1f} s] {text}"
@@ -196,6 +258,8 @@ class Chaos:
                 await asyncio.sleep(0.05)
             if fault.what in ("kafka", "postgres"):
                 restarts.append(asyncio.create_task(self._restart_infra(fault.what)))
+            elif fault.what in BROKER_FAULTS:
+                restarts.append(asyncio.create_task(self._broker_fault(fault)))
             else:
                 restarts.append(asyncio.create_task(self._kill(fault)))
         await asyncio.gather(*restarts)
@@ -215,6 +279,49 @@ class Chaos:
         finally:
             self._down.discard(name)
             self.figures.windows.append(Window(name, began, time.monotonic()))
+
+    async def _broker_fault(self, fault: Fault) -> None:
+        """One fault of one broker of the cluster; the next waits until it is back."""
+        cluster = self.infra.cluster
+        assert cluster is not None
+        async with self._brokers:
+            node = await self._broker_for(cluster, fault.what)
+            self.figures.brokers_hit[fault.what] = node
+            began = time.monotonic()
+            try:
+                if fault.what == "kafka:pause":
+                    await asyncio.to_thread(cluster.pause, node)
+                    self._note(f"SIGSTOP broker {node}; SIGCONT in {fault.pause:.0f} s")
+                    await asyncio.sleep(fault.pause)
+                    await asyncio.to_thread(cluster.resume, node)
+                    self._note(f"SIGCONT broker {node}")
+                else:
+                    await asyncio.to_thread(cluster.kill, node)
+                    self._note(f"kill -9 broker {node} ({fault.what.split(':')[1]})")
+                    await asyncio.sleep(fault.pause)
+                    seconds = await asyncio.to_thread(
+                        cluster.restart, node, timeout=float(KAFKA_START_TIMEOUT)
+                    )
+                    self.figures.restarts[f"broker {node} ({fault.what})"] = round(
+                        fault.pause + seconds, 1
+                    )
+                    self._note(f"broker {node} back after {fault.pause + seconds:.1f} s")
+            finally:
+                self.figures.windows.append(Window(fault.what, began, time.monotonic()))
+
+    async def _broker_for(self, cluster: Cluster, what: str) -> int:
+        if what == "kafka:controller":
+            found = await asyncio.to_thread(cluster.wait_for_controller, timeout=60.0)
+            return int(found)
+        if what == "kafka:leader" and self.busiest is not None:
+            with contextlib.suppress(Exception):
+                leader = await self.busiest()
+                if leader >= 0:
+                    return leader
+        # the pause (or no leader found): a broker that is not the active controller
+        controller = await asyncio.to_thread(cluster.active_controller)
+        others = [n.id for n in cluster.nodes if n.id != controller]
+        return random.Random(f"{what}:{self._started}").choice(others or [cluster.nodes[0].id])
 
     async def _restart_infra(self, what: str) -> None:
         self._note(f"restarting {what}")

@@ -3,6 +3,7 @@ process is killed with SIGKILL, Kafka and PostgreSQL restart; then every count t
 platform shows is compared with an independent tally of what was sent.
 
     python -m tests.chaos.run --changes 10000 [--seed N] [--dir var/chaos] [--rate 60]
+    python -m tests.chaos.run --cluster ...    # 3 brokers, two replicas of every process
 
 Starts its own Kafka and PostgreSQL in `--dir` (wiped first), all platform processes
 (tests/e2e/harness.py), two UiTdatabank stand-ins inside this process; loopback only.
@@ -28,7 +29,7 @@ import httpx
 from activities.config import DEV_WEBHOOK_SECRET
 from activities.uitdatabank_standin.store import Store
 from stemkit.settings import DEV_OPS_TOKEN
-from tests.chaos import compare, observe, stalls
+from tests.chaos import cluster_watch, compare, observe, stalls
 from tests.chaos.console import say, show
 from tests.chaos.driver import Driver, HostileSent, StandIn, documents_sent
 from tests.chaos.faults import Chaos, Infra, fault_plan
@@ -58,6 +59,9 @@ class Options:
     keep: bool = False  # leave Kafka and PostgreSQL running afterwards
     # Hostile kinds the platform quarantines only after ~11 minutes of retries (poison.py)
     slow_poison: bool = True
+    # A 3-node KRaft cluster with broker faults instead of one broker's restart, and two
+    # replicas of every platform process (`make chaos CLUSTER=1`).
+    cluster: bool = False
 
 
 @dataclass
@@ -95,14 +99,18 @@ async def run(options: Options) -> Report:
         municipalities,
         slow_poison=options.slow_poison,
     )
-    faults = fault_plan(seed, len(plan.steps), options.kills_per_process)
+    replicas = 2 if options.cluster else 1
+    faults = fault_plan(
+        seed, len(plan.steps), options.kills_per_process, replicas=replicas, cluster=options.cluster
+    )
 
+    brokers = 3 if options.cluster else 1
     if options.folder.exists():  # a run left with --keep: stop its broker and server first
-        await asyncio.to_thread(Infra(options.folder).stop)
+        await asyncio.to_thread(Infra(options.folder, brokers=brokers).stop)
     shutil.rmtree(options.folder, ignore_errors=True)
     shutil.rmtree(options.artifacts, ignore_errors=True)
     options.folder.mkdir(parents=True, exist_ok=True)
-    infra = Infra(options.folder)
+    infra = Infra(options.folder, brokers=brokers)
     entry, search = StandIn(Store()), StandIn(Store())
     platform: Platform | None = None
     began = time.monotonic()
@@ -115,6 +123,7 @@ async def run(options: Options) -> Report:
             kafka=infra.bootstrap,
             database_urls=infra.database_urls,
             artifacts=options.artifacts,
+            replicas=replicas,
             extra_env={
                 "ACTIVITIES_UITDATABANK_SEARCH_URL": search.url,
                 "ACTIVITIES_UITDATABANK_FETCH_HOSTS": "127.0.0.1",
@@ -149,6 +158,19 @@ async def run(options: Options) -> Report:
         )
         chaos = Chaos(platform, infra, faults)
         stop = asyncio.Event()
+        elections: cluster_watch.ElectionWatch | None = None
+        probe: cluster_watch.ProduceProbe | None = None
+        probing: asyncio.Task[None] | None = None
+        if infra.cluster is not None:
+            cluster = infra.cluster
+            chaos.busiest = lambda: cluster_watch.busiest_leader(
+                cluster, infra.bootstrap, observe.ACTIVITY_TOPIC
+            )
+            elections = cluster_watch.ElectionWatch(cluster)
+            elections.start()
+            probe = cluster_watch.ProduceProbe(infra.bootstrap)
+            await probe.create_topic()
+            probing = asyncio.create_task(probe.run(stop))
         supervisor = asyncio.create_task(chaos.supervise(stop))
         injector = asyncio.create_task(chaos.inject(lambda: driver.progress))
         reporter = asyncio.create_task(_progress(driver, len(plan.steps), stop))
@@ -168,6 +190,10 @@ async def run(options: Options) -> Report:
         await supervisor
         await reporter
         await watching
+        if probing is not None:
+            await probing
+        if elections is not None:
+            elections.stop()
         settled = time.monotonic()
         say(f"{'quiet' if quiet else 'NOT quiet'} after {settled - sent:.0f} s: {state}")
 
@@ -225,6 +251,19 @@ async def run(options: Options) -> Report:
             ],
             "fault_log": chaos.figures.log,
         }
+        if infra.cluster is not None and elections is not None and probe is not None:
+            last_fault = max((w.end for w in chaos.figures.windows), default=sent)
+            quiet_since = settled - max(12.0, 3 * options.poll_interval)
+            figures["cluster"] = {
+                "brokers": len(infra.cluster.nodes),
+                "replicas_per_process": replicas,
+                "brokers_hit": chaos.figures.brokers_hit,
+                **elections.figures(),
+                "produce_probe": probe.figures(ready),
+                "consumer_assignments_logged": cluster_watch.rebalances(options.artifacts),
+                "quiet_after_last_fault_s": round(quiet_since - last_fault, 1),
+                "balancer_connections": {str(b.port): b.connections for b in platform.balancers},
+            }
         if driver.figures.undelivered:
             result.add("deliveries never acknowledged", len(driver.figures.undelivered), 0)
         report = Report(result.ok, figures, result.diff())
@@ -319,6 +358,7 @@ def _print(report: Report, result: compare.Comparison) -> None:
         f"longest stall: {f['stalls']['longest']}",
         f"longest stall no fault explains: {f['stalls']['longest_unexplained']}",
         f"infrastructure restarts (seconds down): {json.dumps(f['restarts_seconds'])}",
+        *([f"cluster: {json.dumps(f['cluster'])}"] if "cluster" in f else []),
         f"duration (s): {json.dumps(f['seconds'])}",
         "counts, platform vs tally:",
         result.table(),
@@ -339,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiesce-within", type=float, default=Options.quiesce_within)
     parser.add_argument("--keep", action="store_true", help="leave Kafka and PostgreSQL running")
     parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="a 3-node Kafka cluster with broker faults, two replicas of every process",
+    )
+    parser.add_argument(
         "--no-slow-poison",
         action="store_true",
         help="leave out the hostile kinds quarantined only after ~11 minutes of retries",
@@ -354,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         quiesce_within=args.quiesce_within,
         keep=args.keep,
         slow_poison=not args.no_slow_poison,
+        cluster=args.cluster,
+        artifacts=ARTIFACTS.with_name("chaos-cluster") if args.cluster else ARTIFACTS,
     )
     report = asyncio.run(run(options))
     options.artifacts.mkdir(parents=True, exist_ok=True)

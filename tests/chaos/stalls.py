@@ -197,16 +197,25 @@ class StallWatch:
             end = stall.start + stall.seconds
             cause, most = None, 0.0
             for fault in faults:
-                if fault.what not in CAUSES.get(stall.stage, set()):
+                what = cause_of(fault.what)
+                if what not in CAUSES.get(stall.stage, set()):
                     continue
-                grace = GRACE["consumer" if fault.what.endswith("consumer") else "other"]
-                if fault.what in ("kafka", "postgres"):  # every client reconnects
+                grace = GRACE["consumer" if what.endswith("consumer") else "other"]
+                if what in ("kafka", "postgres"):  # every client reconnects
                     grace = GRACE["consumer"]
                 overlap = min(end, fault.end + grace) - max(stall.start, fault.start)
                 if overlap >= 0 and (cause is None or overlap > most):
                     cause, most = fault.what, overlap  # the fault that covers most of it
             found.append(Stall(stall.stage, stall.start, stall.seconds, cause))
         return found
+
+
+def cause_of(fault: str) -> str:
+    """What a fault is, for `CAUSES`: a replica (`activities-consumer#2`) is its process, a
+    broker fault of the cluster (`kafka:leader`) is Kafka."""
+    if fault.startswith("kafka:"):
+        return "kafka"
+    return fault.split("#", 1)[0]
 
 
 def summary(stalls: list[Stall], began: float) -> dict[str, Any]:

@@ -4,6 +4,10 @@ Each service gets a fresh PostgreSQL database; all share the test Kafka broker. 
 output goes to `test-artifacts/e2e/<process>.log` (or `artifacts`), kept for a failed run.
 For the chaos suite (tests/chaos) a process can be killed with SIGKILL and started again
 on the same ports (`kill`, `restart`, `exited`); `extra_env` adds settings (the poller).
+`replicas=2` starts two of every process (the second named `<process>#2`): two of each API
+behind a loopback round-robin balancer on the service's port (tests/e2e/balancer.py), and
+two of each relay and consumer process (consumer groups of two members, two delivery
+workers, two pollers of which the lease holder polls).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -45,6 +50,11 @@ class Platform:
     extra_env: dict[str, str] = field(default_factory=dict)
     artifacts: Path = ARTIFACTS
     argv: dict[str, list[str]] = field(default_factory=dict)
+    replicas: int = 1
+    # Per process instance: its own settings (a replica's API or metrics port).
+    instance_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    replica_ports: dict[str, int] = field(default_factory=dict)  # "<api>#<n>" -> port
+    balancers: list[Any] = field(default_factory=list)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -93,7 +103,7 @@ class Platform:
         log = (self.artifacts / f"{name}.log").open(mode)
         self.processes[name] = subprocess.Popen(
             argv,
-            env=self.env(),
+            env={**self.env(), **self.instance_env.get(name, {})},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -127,34 +137,60 @@ class Platform:
             ]
             for job in jobs:
                 job.result()
-        for service, port in self.ports.items():
-            self._spawn(
-                service,
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    f"{service}.entrypoints.api:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                ],
-            )
-        for process in self.metrics_ports:
+        for service, port in list(self.ports.items()):
+            for name, own_port in self._api_instances(service, port):
+                self._spawn(
+                    name,
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        f"{service}.entrypoints.api:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(own_port),
+                        "--no-access-log",
+                    ],
+                )
+        for process in list(self.metrics_ports):
             service, role = process.split("-")
-            self._spawn(process, [sys.executable, "-m", f"{service}.entrypoints.{role}"])
+            for n in range(1, self.replicas + 1):
+                name = process if n == 1 else f"{process}#{n}"
+                if n > 1:  # its own metrics port
+                    variable = f"{service.upper()}_{role.upper()}_METRICS_PORT"
+                    self.instance_env[name] = {variable: str(free_port())}
+                self._spawn(name, [sys.executable, "-m", f"{service}.entrypoints.{role}"])
+
+    def _api_instances(self, service: str, port: int) -> list[tuple[str, int]]:
+        """(process name, port) of each replica of an API; with replicas, a balancer on the
+        service's own port spreads connections over them."""
+        if self.replicas == 1:
+            return [(service, port)]
+        from tests.e2e.balancer import RoundRobin
+
+        instances = [
+            (service if n == 1 else f"{service}#{n}", free_port())
+            for n in range(1, self.replicas + 1)
+        ]
+        for name, own in instances:
+            self.replica_ports[name] = own
+        balancer = RoundRobin(port, [own for _, own in instances])
+        balancer.start()
+        self.balancers.append(balancer)
+        return instances
 
     async def wait_healthy(self, within: float = 60) -> None:
         deadline = time.monotonic() + within
+        urls = [self.url(service) for service in self.ports]
+        urls += [f"http://127.0.0.1:{port}" for port in self.replica_ports.values()]
         async with httpx.AsyncClient(timeout=2) as client:
-            for service in self.ports:
+            for service in urls:
                 while True:
                     self.assert_running()
                     try:
-                        if (await client.get(f"{self.url(service)}/healthz")).status_code == 200:
+                        if (await client.get(f"{service}/healthz")).status_code == 200:
                             break
                     except httpx.TransportError:
                         pass
@@ -194,3 +230,5 @@ class Platform:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for balancer in self.balancers:
+            balancer.stop()

@@ -288,7 +288,7 @@ async def run_poller(
     and takes over once the lease is free or has expired.
     """
     seconds = lease_seconds if lease_seconds is not None else max(30.0, 3 * interval)
-    active = False
+    active: bool | None = None  # not known yet: the first look is logged either way
     try:
         while not stop.is_set():
             holding = await _hold(sessions, holder, seconds)

@@ -1,0 +1,80 @@
+"""`make chaos CLUSTER=1` without running it (the run itself is too heavy for make test):
+the fault plan on a cluster hits one replica of every process and each broker fault once,
+the single-node plan is what it was, a replica's or a broker's fault explains the stalls
+its process or Kafka would, and the loopback balancer spreads connections over the
+replicas and skips one that is down."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections import Counter
+
+from tests.chaos.faults import BROKER_FAULTS, PROCESSES, fault_plan
+from tests.chaos.stalls import Stall, StallWatch, Window, cause_of
+from tests.e2e.balancer import RoundRobin
+from tests.e2e.harness import free_port
+
+
+def test_the_cluster_plan_kills_a_replica_of_every_process_and_hits_each_broker_once() -> None:
+    faults = fault_plan(7, 10_000, 1, replicas=2, cluster=True)
+    kinds = Counter(f.what.split("#")[0] for f in faults)
+    assert kinds == Counter(
+        {**dict.fromkeys(PROCESSES, 1), **dict.fromkeys(BROKER_FAULTS, 1), "postgres": 1}
+    )
+    assert "kafka" not in kinds  # the brokers' faults replace the one broker's restart
+    assert any("#2" in f.what for f in faults)  # a drawn replica, not always the first
+    assert [f.at_step for f in faults] == sorted(f.at_step for f in faults)
+
+
+def test_the_single_node_plan_is_unchanged_by_the_cluster_options() -> None:
+    plain = fault_plan(7, 10_000, 2)
+    assert plain == fault_plan(7, 10_000, 2, replicas=1, cluster=False)
+    assert Counter(f.what for f in plain)["kafka"] == 1
+    assert not any("#" in f.what or f.what.startswith("kafka:") for f in plain)
+
+
+def test_a_replica_or_a_broker_fault_explains_what_its_process_or_kafka_would() -> None:
+    assert cause_of("activities-consumer#2") == "activities-consumer"
+    assert cause_of("kafka:controller") == "kafka"
+    watch = StallWatch("unused:9092", {})
+    watch.stalls = [
+        Stall("subsidy consumer", 100.0, 20.0, None),
+        Stall("delivery worker", 300.0, 5.0, None),
+    ]
+    judged = watch.judged(
+        [Window("kafka:leader", 95.0, 105.0), Window("activities-consumer#2", 298.0, 299.0)]
+    )
+    assert [s.explained_by for s in judged] == ["kafka:leader", "activities-consumer#2"]
+
+
+async def test_the_balancer_spreads_connections_and_skips_a_replica_that_is_down() -> None:
+    async def answer(
+        name: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.readline()
+        writer.write(name + b"\n")
+        await writer.drain()
+        writer.close()
+
+    ports = [free_port() for _ in range(3)]
+    servers = [
+        await asyncio.start_server(functools.partial(answer, name), "127.0.0.1", port)
+        for name, port in zip((b"a", b"b"), ports[:2], strict=True)
+    ]  # the third replica is down: nothing listens on its port
+    balancer = RoundRobin(free_port(), ports)
+    await asyncio.to_thread(balancer.start)
+    try:
+        seen = []
+        for _ in range(6):
+            reader, writer = await asyncio.open_connection("127.0.0.1", balancer.port)
+            writer.write(b"hello\n")
+            await writer.drain()
+            seen.append((await reader.readline()).strip())
+            writer.close()
+        assert Counter(seen) == Counter({b"a": 3, b"b": 3})
+        assert balancer.connections == [3, 3, 0]
+    finally:
+        await asyncio.to_thread(balancer.stop)
+        for server in servers:
+            server.close()
