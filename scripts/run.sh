@@ -69,7 +69,7 @@ quietly $PY -m registry.entrypoints.cli seed-demo
 # LOG_LEVEL=INFO make run for what each process does, DEBUG for every event.
 export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 $PY tools/devbanner.py
-# [DEMO] Flanders 2019-2025 (tools/flanders, docs/adr/0014): ~100 academies and their
+# [DEMO] Flanders 2019-2026 (tools/flanders, docs/adr/0014): ~100 academies and their
 # UiTdatabank documents go in through the registry API and the signed webhook once the
 # services answer (a progress bar; a second run adds nothing), until the subsidy service
 # shows the planned reach (stem report is complete from then on), then the first steps.

@@ -32,7 +32,7 @@ BANNER = f"""
  ops bearer token     {DEV_OPS_TOKEN}
  webhook secret       {DEV_WEBHOOK_SECRET}
 
- demo data            [DEMO] Flanders 2019-2025 (tools/flanders), loaded below through
+ demo data            [DEMO] Flanders 2019-2026 (tools/flanders), loaded below through
                       the registry API and the webhook; then: .venv/bin/stem report --year 2020
 
  logs: warnings and errors; LOG_LEVEL=INFO make run: what each process does,

@@ -1,5 +1,5 @@
 """A realistic, clearly labelled synthetic Flanders (issue 16): ~100 [DEMO] academies with
-UiT organizers and recognition histories, and their 2019-2025 activities as UiTdatabank
+UiT organizers and recognition histories, and their 2019-2026 activities as UiTdatabank
 JSON-LD, planned so that the platform's own rules give the published yearly figures.
 
     python -m tools.flanders generate [--small] [--out DIR]   # the files, and the plan's figures

@@ -23,7 +23,7 @@ from tools.flanders import registry
 from tools.flanders.reference import PROVINCES, Reference, km, load
 from tools.flanders.registry import NAMESPACE, Academy
 
-FIRST, LAST = 2019, 2025
+FIRST, LAST = 2019, 2026  # to the current year, so that /ops opens on a year with data
 # Municipalities reached per province: 2019-2022 make the published totals (162, 221, 221,
 # 221; 2020 per province as published), the rest is our own (growth after 2022).
 TARGETS: dict[int, dict[str, int]] = {
@@ -76,6 +76,13 @@ TARGETS: dict[int, dict[str, int]] = {
         "Vlaams-Brabant": 37,
         "West-Vlaanderen": 63,
     },
+    2026: {
+        "Antwerpen": 45,
+        "Limburg": 27,
+        "Oost-Vlaanderen": 57,
+        "Vlaams-Brabant": 37,
+        "West-Vlaanderen": 63,
+    },
 }
 PARTICIPANTS_2020 = 12_500  # "ongeveer 12.500" (subsidy-rules.md §2, V6/V7)
 # N1 (2021): only Blankenberge lacked an academy in West-Vlaanderen.
@@ -113,6 +120,7 @@ HERFST = {
     2023: (10, 30),
     2024: (10, 28),
     2025: (10, 27),
+    2026: (11, 2),
 }
 LOCKDOWNS = ((date(2020, 3, 14), date(2020, 6, 30)), (date(2020, 10, 31), date(2020, 11, 15)))
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
