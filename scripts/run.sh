@@ -38,8 +38,33 @@ cleanup() {
     echo "==> stopping the local Kafka"
     $PY tools/infra/kafka.py stop --dir "$kafka_dir" >/dev/null
   fi
+  if [ -n "$started_keycloak" ]; then
+    echo "==> stopping the local Keycloak"
+    $PY tools/infra/keycloak.py stop --dir var/keycloak >/dev/null
+  fi
 }
 trap cleanup EXIT
+
+# The OpenID Connect provider (docs/adr/0019): a local Keycloak with the realm, clients and
+# demo users of deploy/keycloak/stem-realm.json, started in the background (it takes
+# 20-60 s) while Kafka and the databases are set up; set STEM_OIDC_ISSUER to use another
+# provider, or STEM_KEYCLOAK=0 for none (then only the development tokens sign in).
+started_keycloak=""
+keycloak_start=""
+if [ -z "${STEM_OIDC_ISSUER:-}" ] && [ "${STEM_KEYCLOAK:-1}" != 0 ]; then
+  echo "==> starting a local Keycloak (OpenID Connect) in var/keycloak, in the background"
+  NO_COLOR=1 $PY tools/infra/keycloak.py start --dir var/keycloak --port 8180 \
+    >var/log/keycloak-start.log 2>&1 &
+  keycloak_start=$!
+  started_keycloak=yes
+  export STEM_OIDC_ISSUER=http://127.0.0.1:8180/realms/stem
+  # The realm's development client secrets (refused in production like every dev default).
+  export GATEWAY_OPS_OIDC_CLIENT_SECRET="${GATEWAY_OPS_OIDC_CLIENT_SECRET:-dev-stem-ops-client-secret-for-make-run-and-tests}"
+  export GATEWAY_OIDC_CLIENT_ID="${GATEWAY_OIDC_CLIENT_ID:-stem-gateway}"
+  export GATEWAY_OIDC_CLIENT_SECRET="${GATEWAY_OIDC_CLIENT_SECRET:-dev-stem-gateway-client-secret-for-make-run-and-tests}"
+  export STEM_CLI_OIDC_CLIENT_ID="${STEM_CLI_OIDC_CLIENT_ID:-stem-cli}"
+  export STEM_CLI_OIDC_CLIENT_SECRET="${STEM_CLI_OIDC_CLIENT_SECRET:-dev-stem-cli-client-secret-for-make-run-and-tests}"
+fi
 
 # KAFKA_BROKERS=3 make run: a 3-node KRaft cluster in var/kafka-cluster (ports 9092, 9094,
 # 9096; controllers 9093, 9095, 9097) with deploy/k8s's RF 3 and min ISR 2.
@@ -64,6 +89,15 @@ done
 for pid in "${migrations[@]}"; do wait "$pid" || exit 1; done
 quietly $PY -m registry.entrypoints.cli load-reference
 quietly $PY -m registry.entrypoints.cli seed-demo
+
+if [ -n "$keycloak_start" ]; then
+  echo "==> waiting for the local Keycloak (the first time: fetching it, ~170 MB)"
+  if ! wait "$keycloak_start"; then
+    echo "==> failed: the local Keycloak; the end of var/log/keycloak-start.log:" >&2
+    tail -n 40 var/log/keycloak-start.log >&2
+    exit 1
+  fi
+fi
 
 # The services say only what a person should see (warnings and errors) unless asked:
 # LOG_LEVEL=INFO make run for what each process does, DEBUG for every event.

@@ -11,10 +11,16 @@ PY=.venv/bin/python
 
 cleanup() {
   set +e
+  $PY tools/infra/keycloak.py stop --dir "$RUN_DIR/keycloak" >/dev/null 2>&1
   $PY tools/infra/kafka.py stop --dir "$RUN_DIR/kafka" >/dev/null 2>&1
   $PY tools/infra/postgres.py stop --dir "$RUN_DIR/postgres" >/dev/null 2>&1
 }
 trap cleanup EXIT
+
+# Keycloak (the OpenID Connect provider of tests/identity, docs/adr/0019) takes 20-60 s to
+# start: in the background, while the quality gates run.
+$PY tools/infra/keycloak.py start --dir "$RUN_DIR/keycloak" --port 0 >"$RUN_DIR/keycloak.out" 2>&1 &
+keycloak_start=$!
 
 echo "==> quality gates: ruff (lint, format) and mypy --strict"
 .venv/bin/ruff check .
@@ -39,6 +45,14 @@ export STEM_KAFKA_SASL_BOOTSTRAP=$(echo "$kafka_out" | sed -n 's/^sasl_bootstrap
 export STEM_KAFKA_DIR="$RUN_DIR/kafka"
 export STEM_TEST_POSTGRES_DSN="postgresql+asyncpg://stem@127.0.0.1:${PG_PORT}/postgres"
 $PY tools/infra/topics.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS"
+
+if ! wait "$keycloak_start"; then
+  echo "==> Keycloak did not start:" >&2
+  tail -n 40 "$RUN_DIR/keycloak.out" >&2
+  exit 1
+fi
+export STEM_TEST_OIDC_ISSUER=$(sed -n 's/^issuer=//p' "$RUN_DIR/keycloak.out" | tail -1)
+echo "==> OpenID Connect provider for tests: $(grep -E '^(issuer|startup_seconds)=' "$RUN_DIR/keycloak.out" | tr '\n' ' ')"
 
 broker="$($PY tools/infra/kafka.py version) at $KAFKA_BOOTSTRAP_SERVERS"
 database="$(echo "$pg_out" | sed -n 's/^version=//p' | tail -1) at 127.0.0.1:$PG_PORT"

@@ -7,14 +7,18 @@ when STEM_ENV=production), then, once every API answers, the three things to do 
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from activities.config import DEV_WEBHOOK_SECRET
 from gateway.config import DEV_PARTNER_KEY
+from registry.service_layer.demo import DEMO_ACADEMIES
 from stemkit.settings import DEV_OPS_TOKEN
 
 READY_URLS = tuple(f"http://127.0.0.1:{port}/healthz" for port in (8000, 8001, 8002, 8003))
@@ -47,6 +51,33 @@ NEXT_STEPS = f"""Ready. Three things to do first:
  3. open the ops pages  http://127.0.0.1:8000/ops  (sign in with the ops bearer token)"""
 
 
+REALM_FILE = Path(__file__).resolve().parent.parent / "deploy" / "keycloak" / "stem-realm.json"
+
+
+def with_people(banner: str) -> str:
+    """The banner with the provider and its demo users (deploy/keycloak/stem-realm.json),
+    when `make run` started one (STEM_OIDC_ISSUER)."""
+    issuer = os.environ.get("STEM_OIDC_ISSUER")
+    if not issuer:
+        return banner
+    lines = [
+        f" sign-in (OIDC)       {issuer}",
+        "                      /ops: 'Sign in with your account'; GraphQL: Bearer <access token>",
+        " demo users           (username / password: role)",
+    ]
+    for user in json.loads(REALM_FILE.read_text())["users"]:
+        if "serviceAccountClientId" in user:
+            continue
+        roles = [r for r in user["realmRoles"] if not r.startswith("default-roles")]
+        password = next(c["value"] for c in user["credentials"] if c["type"] == "password")
+        academy = (user.get("attributes") or {}).get("academy_id")
+        named = {a.academy_id: a.name for a in DEMO_ACADEMIES}
+        what = ", ".join(roles) + (f" of {named.get(academy[0], academy[0])}" if academy else "")
+        lines.append(f"   {user['username']:<20} / {password}: {what}")
+    head, _, rule = banner.rpartition("\n")
+    return "\n".join([head, "", *lines, rule])
+
+
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -73,4 +104,4 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["next-steps"]:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C while waiting: just stop
         sys.exit(wait_then_show_next_steps())
-    print(BANNER, flush=True)
+    print(with_people(BANNER), flush=True)

@@ -20,8 +20,10 @@ import httpx
 MARGIN_SECONDS = 30.0  # a token is renewed this long before it expires
 
 
-class CredentialsError(Exception):
-    """The provider did not hand out a token; the message says why (never the secret)."""
+class CredentialsError(httpx.TransportError):
+    """The provider did not hand out a token; the message says why (never the secret). A
+    transport error: whoever calls a service through this client sees the service as
+    unavailable, as when it does not answer."""
 
 
 class ClientCredentials(httpx.Auth):
