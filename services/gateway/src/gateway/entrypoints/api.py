@@ -29,6 +29,8 @@ from gateway.adapters.upstreams import UPSTREAMS, Upstreams, healthy, open_upstr
 from gateway.config import SERVICE, Settings
 from gateway.domain.bucket import Buckets, replica_share
 from gateway.domain.response_cache import ResponseCache
+from gateway.embed import OPERATIONS as EMBED_OPERATIONS
+from gateway.embed import embed_router
 from gateway.entrypoints.cached_graphql import CachedGraphQL, Feed, Invalidation
 from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.entrypoints.feeds import feeds_router
@@ -125,6 +127,7 @@ def create_app(
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(feeds_router(partner_keys(settings, store), guard))
+    app.include_router(embed_router())
     app.include_router(ops_router(settings, identify_caller, guard, graphql.schema))
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     if settings.response_cache_seconds > 0:
@@ -168,7 +171,8 @@ def _guard(settings: Settings) -> Guard:
         buckets=buckets,
         max_query_cost=settings.max_query_cost,
         apq=QueryCache(),
-        safelist=load_safelist(settings.safelist_file),
+        # The embedded calendar's own operations are always known, by hash (gateway.embed).
+        safelist={**EMBED_OPERATIONS, **load_safelist(settings.safelist_file)},
         refused_cost=settings.refused_query_cost,
         production=settings.environment == "production",
         municipalities=MunicipalityCache(ttl=settings.reference_ttl),
