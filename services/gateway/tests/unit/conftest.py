@@ -56,6 +56,68 @@ ACTIVITIES: list[dict[str, Any]] = [
     }
     for n in range(120)
 ]
+# act-1 carries the partner details (issue 18); act-2 is a weekly course (compact calendar).
+ACTIVITIES[1]["occurrences"][0]["end"] = "2024-04-02T16:00:00+01:00"
+ACTIVITIES[1]["location"] |= {
+    "street_address": "Miriam Makebaplein 1",
+    "latitude": 51.0486,
+    "longitude": 3.7273,
+    "kind": "place",
+}
+ACTIVITIES[1]["details"] = {
+    "main_language": "nl",
+    "languages": ["nl", "fr"],
+    "names": {"nl": "Robots bouwen 1", "fr": "Construire des robots 1"},
+    "descriptions": {
+        "nl": "<p>Bouw een <strong>robot</strong>.</p><p>Voor 6 tot 12 jaar.</p>",
+        "fr": "<p>Construis un robot.</p>",
+    },
+    "status_reason": {"nl": "Zaal in renovatie"},
+    "images": [
+        {
+            "url": "https://images.uitdatabank.be/robot.jpg",
+            "thumbnail_url": "https://images.uitdatabank.be/robot-thumb.jpg",
+            "copyright_holder": "STEM-academie Gent",
+            "license": "https://creativecommons.org/licenses/by/4.0/",
+            "description": "Kinderen met een robot",
+            "language": "nl",
+            "main": True,
+        }
+    ],
+    "booking": {
+        "url": "https://tickets.example.be/robots",
+        "url_label": {"nl": "Schrijf je in", "fr": "Inscris-toi"},
+        "phone": "+32 9 123 45 67",
+        "email": "info@academie.example",
+        "available_from": "2024-01-15T00:00:00+01:00",
+        "available_to": "2024-03-31T23:59:00+02:00",
+    },
+    "booking_availability": "available",
+    "price": {
+        "free": False,
+        "categories": [
+            {"category": "base", "name": {"nl": "Basistarief"}, "price": 12.5, "currency": "EUR"},
+            {"category": "uitpas", "name": {"nl": "UiTPAS"}, "price": 2.5, "currency": "EUR"},
+        ],
+    },
+    "uit_url": "https://www.uitinvlaanderen.be/agenda/e/robots-bouwen-1/act-1",
+    "same_as": ["https://www.uitinvlaanderen.be/agenda/e/robots-bouwen-1/act-1"],
+    "attendance_mode": "offline",
+    "facilities": [{"id": "3.23.1.0.0", "label": "Rolstoeltoegankelijk"}],
+    "organizer": {
+        "name": "STEM-academie Gent vzw",
+        "url": "https://academie.example",
+        "emails": ["info@academie.example"],
+        "phones": ["09 123 45 67"],
+    },
+    "performers": ["Robotjuf An"],
+}
+ACTIVITIES[2]["calendar"] = {
+    "type": "periodic",
+    "period": {"first": "2024-09-04", "last": "2024-10-30"},
+    "opening_hours": [{"day_of_week": ["wednesday"], "opens": "14:00", "closes": "16:00"}],
+    "closed_days": [{"first": "2024-10-02", "last": "2024-10-02"}],
+}
 MUNICIPALITIES = [
     {"nis_code": "44021", "name_nl": "Gent", "province_nl": "Oost-Vlaanderen"},
     {"nis_code": "11002", "name_nl": "Antwerpen", "province_nl": "Antwerpen"},

@@ -10,6 +10,8 @@ import httpx
 from pydantic import TypeAdapter
 
 from gateway.adapters.http import Read, get, get_many, parse
+from stemkit.contracts.activities import Calendar
+from stemkit.contracts.activity_details import ActivityDetails
 
 SERVICE = "activities"
 
@@ -17,13 +19,19 @@ SERVICE = "activities"
 class OccurrenceRead(Read):
     start: datetime
     end: datetime | None = None
+    status: str | None = None
 
 
 class LocationRead(Read):
     name: str | None = None
+    street_address: str | None = None
     postal_code: str | None = None
     locality: str | None = None
+    country: str | None = None
     nis_code: str | None = None
+    kind: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class ActivityRead(Read):
@@ -38,6 +46,23 @@ class ActivityRead(Read):
     age_min: int | None = None
     age_max: int | None = None
     modified: datetime | None = None
+    public: bool = True
+    workflow_status: str | None = None
+    audience: str | None = None
+    calendar: Calendar | None = None  # periodic and permanent: the rules of the sessions
+    details: ActivityDetails | None = None  # what partners show (issue 18)
+
+
+def listed(activity: ActivityRead) -> bool:
+    """The STEM-kalender's listing rule, as the activities service's listing applies it
+    (`partner_visible`): public, not withdrawn, not school-only, and of an academy (its
+    organizer linked in the registry; issue 15). What a partner may see by id too."""
+    return (
+        activity.academy_id is not None
+        and activity.public
+        and activity.workflow_status not in ("REJECTED", "DELETED")
+        and activity.audience != "education"
+    )
 
 
 class _ActivityBatch(Read):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +21,11 @@ class FeedQuery(BaseModel):
     age: int | None = Field(default=None, ge=0, le=150)
     q: str | None = Field(default=None, max_length=200, description="Text in name or place")
     limit: int = Field(default=100, ge=1, le=200, description="Most activities in the feed")
+    lang: Literal["nl", "fr", "de", "en"] = Field(
+        default="nl",
+        description="Language of names and descriptions; an activity without it: its main "
+        "language, then nl",
+    )
 
     def to_filters(self) -> ActivityFilters:
         return ActivityFilters(

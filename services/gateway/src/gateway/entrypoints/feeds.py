@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from gateway.adapters import activities as activities_api
 from gateway.adapters import registry as registry_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
+from gateway.adapters.registry import AcademyRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.domain import feeds
 from gateway.entrypoints.callers import API_KEY_HEADER
@@ -41,11 +42,13 @@ def feeds_router(partner: Callable[[str], Caller | None], guard: Guard) -> APIRo
         if not paid:
             retry = str(guard.buckets.retry_after(rest))
             raise HTTPException(429, "rate limit exceeded", headers={"Retry-After": retry})
-        found, names = await _read(request.app.state.upstreams, query.to_filters(), query.limit)
+        found, academies = await _read(request.app.state.upstreams, query.to_filters(), query.limit)
         body = (
-            feeds.to_ical(found, names)
+            feeds.to_ical(found, academies, query.lang)
             if kind == ICAL
-            else json.dumps(feeds.to_jsonld(found, names), ensure_ascii=False).encode()
+            else json.dumps(
+                feeds.to_jsonld(found, academies, query.lang), ensure_ascii=False
+            ).encode()
         )
         return _cached(request, body, kind, feeds.last_modified(found))
 
@@ -62,7 +65,7 @@ def feeds_router(partner: Callable[[str], Caller | None], guard: Guard) -> APIRo
 
 async def _read(
     upstreams: Upstreams, filters: ActivityFilters, limit: int
-) -> tuple[list[ActivityRead], dict[str, str]]:
+) -> tuple[list[ActivityRead], dict[str, AcademyRead]]:
     try:
         found, _ = await activities_api.list_activities(upstreams.activities, filters, limit, None)
         academy_ids = sorted({a.academy_id for a in found if a.academy_id})
@@ -73,7 +76,7 @@ async def _read(
         )
     except UpstreamError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-    return found, {academy_id: a.name for academy_id, a in academies.items()}
+    return found, academies
 
 
 def _cached(request: Request, body: bytes, media_type: str, modified: datetime) -> Response:

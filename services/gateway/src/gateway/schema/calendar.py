@@ -10,6 +10,7 @@ from strawberry.types.nodes import SelectedField
 
 from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters
+from gateway.schema.activity_details import Language
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import prefetch
 from gateway.schema.paging import Connection, check_first
@@ -49,7 +50,11 @@ class ActivityFilter:
 
 
 async def activities(
-    info: Resolve, first: int, after: str | None = None, filter: ActivityFilter | None = None
+    info: Resolve,
+    first: int,
+    after: str | None = None,
+    filter: ActivityFilter | None = None,
+    languages: list[Language] | None = None,
 ) -> Connection[Activity] | None:
     check_first(first)
     filters = (filter or ActivityFilter()).to_filters()
@@ -58,7 +63,7 @@ async def activities(
     loaders = info.context.loaders
     for read in found:  # `activity(id)` in the same query needs no call
         loaders.activities.prime(read.activity_id.lower(), read)
-    page = [Activity.of(read) for read in found]
+    page = [Activity.of(read, languages) for read in found]
     wanted = _selected(info)
     await asyncio.gather(
         prefetch(loaders.academies, (a.academy_id for a in page if a.academy_id))

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
+from gateway.adapters.activities import listed
 from gateway.adapters.upstreams import UpstreamError
 from gateway.schema import (
     calendar,
@@ -24,6 +25,7 @@ from gateway.schema import (
 )
 from gateway.schema import coverage as reach
 from gateway.schema import report as yearly
+from gateway.schema.activity_details import Language
 from gateway.schema.context import Resolve
 from gateway.schema.execution import PlainLeafExecution
 from gateway.schema.paging import Connection
@@ -31,9 +33,13 @@ from gateway.schema.protection import extensions
 from gateway.schema.types import Academy, Activity, Municipality
 
 
-async def _activity(info: Resolve, id: strawberry.ID) -> Activity | None:
+async def _activity(
+    info: Resolve, id: strawberry.ID, languages: list[Language] | None = None
+) -> Activity | None:
     found = await info.context.loaders.activities.load(id)
-    return None if found is None else Activity.of(found)
+    if found is None or (info.context.caller.kind == "partner" and not listed(found)):
+        return None  # partners see only what the STEM-kalender lists; ops see every one
+    return Activity.of(found, languages)
 
 
 async def _academy(info: Resolve, id: strawberry.ID) -> Academy | None:
@@ -47,7 +53,9 @@ log = logging.getLogger("gateway.graphql")
 @strawberry.type
 class Query:
     activity: Activity | None = strawberry.field(
-        resolver=_activity, description="One activity of the STEM-kalender, by UiTdatabank id"
+        resolver=_activity,
+        description="One activity of the STEM-kalender, by UiTdatabank id (partners: only a "
+        "listed one, of an academy); texts in the first of `languages` it has",
     )
     academy: Academy | None = strawberry.field(resolver=_academy, description="One academy, by id")
     activities: Connection[Activity] | None = strawberry.field(
@@ -78,11 +86,11 @@ class Query:
     unknown_organizers: list[ops_organizers.UnknownOrganizer] | None = (
         ops_organizers.unknown_organizers
     )
+    place_disagreements: ops_places.PlaceDisagreements | None = ops_places.place_disagreements
     dead_letters: list[ops_dead_letters.DeadLetter] | None = ops_dead_letters.dead_letters
     recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports
-    place_disagreements: ops_places.PlaceDisagreements | None = ops_places.place_disagreements
     )
     reporting_completeness: ops_participants.ReportingCompleteness | None = (
         ops_participants.reporting_completeness

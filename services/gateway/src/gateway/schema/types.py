@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from functools import partial
@@ -13,9 +14,12 @@ from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
+from gateway.schema import activity_details as ad
+from gateway.schema.activity_details import Language, language_order, pick
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first
+from stemkit.contracts.activity_details import ActivityDetails
 
 
 @strawberry.type(description="A municipality an academy reached in a year")
@@ -40,13 +44,17 @@ async def _academy_reach(root: Academy, info: Resolve, year: int | None = None) 
 
 
 async def _academy_activities(
-    root: Academy, info: Resolve, first: int, after: str | None = None
+    root: Academy,
+    info: Resolve,
+    first: int,
+    after: str | None = None,
+    languages: list[Language] | None = None,
 ) -> Connection[Activity] | None:
     check_first(first)
     filters = ActivityFilters(academy_id=root.id)
     client = info.context.loaders.upstreams.activities
     found, following = await activities_api.list_activities(client, filters, first, after)
-    return Connection.of([Activity.of(read) for read in found], following)
+    return Connection.of([Activity.of(read, languages) for read in found], following)
 
 
 @strawberry.type(description="A STEM-academy")
@@ -103,6 +111,13 @@ class Location:
     postal_code: str | None
     locality: str | None
     nis_code: str | None = strawberry.field(description="NIS code of the municipality")
+    street_address: str | None = strawberry.field(default=None, description="Street and number")
+    country: str | None = strawberry.field(default=None, description="ISO 3166 alpha-2")
+    latitude: float | None = None
+    longitude: float | None = None
+    online: bool = strawberry.field(
+        default=False, description="Online only: UiTdatabank's nil location, no address"
+    )
 
 
 async def _municipality_reached(root: Municipality, info: Resolve) -> bool:
@@ -186,6 +201,73 @@ class Activity:
     age_max: int | None = strawberry.field(description="Oldest age it suits; null if open")
     academy_id: strawberry.Private[str | None]
     modified: strawberry.Private[datetime | None]
+    read: strawberry.Private[ActivityRead]
+    details: strawberry.Private[ActivityDetails | None]
+    order: strawberry.Private[tuple[str, ...]]  # languages to try for texts, first first
+    language: Language | None = strawberry.field(
+        resolver=ad.text_language,
+        description="The language `name` and the other texts are in (issue 18)",
+    )
+    main_language: Language | None = strawberry.field(
+        resolver=ad.main_language, description="The UiTdatabank document's mainLanguage"
+    )
+    languages: list[Language] = strawberry.field(
+        resolver=ad.languages, description="Every language the activity is given in"
+    )
+    description: str | None = strawberry.field(
+        resolver=ad.description,
+        description="Sanitised HTML (p, br, strong, em, ul, ol, li, links); at most 1,000 "
+        "characters, `descriptionCut` when longer (the UiT page has all)",
+    )
+    description_text: str | None = strawberry.field(
+        resolver=ad.description_text, description="The description as plain text"
+    )
+    description_cut: bool = strawberry.field(
+        resolver=ad.description_cut, description="The description was longer and is cut"
+    )
+    translations: list[ad.ActivityTranslation] = strawberry.field(
+        resolver=ad.translations, description="The texts in every language it has"
+    )
+    images: list[ad.Image] = strawberry.field(
+        resolver=ad.images, description="Images, the main one first, with their rights"
+    )
+    booking: ad.Booking | None = strawberry.field(
+        resolver=ad.booking, description="How to book: URL, phone, e-mail, when"
+    )
+    booking_availability: ad.BookingAvailability | None = strawberry.field(
+        resolver=ad.booking_availability, description="UNAVAILABLE: sold out"
+    )
+    price: ad.Price | None = strawberry.field(
+        resolver=ad.price, description="Price categories; null when UiT gives none"
+    )
+    uit_url: str | None = strawberry.field(
+        resolver=ad.uit_url, description="Its UiTinVlaanderen page (from sameAs)"
+    )
+    same_as: list[str] = strawberry.field(
+        resolver=ad.same_as, description="Pages about the same activity (UiT sameAs)"
+    )
+    attendance_mode: ad.AttendanceMode | None = strawberry.field(
+        resolver=ad.attendance_mode, description="Offline, online or mixed"
+    )
+    online_url: str | None = strawberry.field(
+        resolver=ad.online_url, description="Where to join, online and mixed activities"
+    )
+    facilities: list[ad.Facility] = strawberry.field(
+        resolver=ad.facilities, description="Accessibility facilities, if given"
+    )
+    organizer: ad.Organizer | None = strawberry.field(
+        resolver=ad.organizer, description="The organizer's name and contact (UiT)"
+    )
+    performers: list[str] = strawberry.field(
+        resolver=ad.performers, description="Performers, where UiT names them"
+    )
+    status_reason: str | None = strawberry.field(
+        resolver=ad.status_reason, description="Why it is cancelled or postponed"
+    )
+    calendar_summary: str | None = strawberry.field(
+        resolver=ad.summary,
+        description="When, in one line, in the language asked (Brussels time)",
+    )
     municipality: Municipality | None = strawberry.field(
         resolver=_activity_municipality,
         description="The municipality it takes place in (as of its first occurrence)",
@@ -196,11 +278,14 @@ class Activity:
     )
 
     @classmethod
-    def of(cls, read: ActivityRead) -> Activity:
+    def of(cls, read: ActivityRead, languages: Sequence[Language] | None = None) -> Activity:
         place = read.location
+        found = read.details
+        order = language_order(languages, found.main_language if found else None)
+        name = (pick(found.names, order)[1] if languages and found else None) or read.name
         return cls(
             id=strawberry.ID(read.activity_id),
-            name=read.name,
+            name=name,
             organizer_id=read.organizer_id,
             occurrences=[Occurrence(start=o.start, end=o.end) for o in read.occurrences],
             location=Location(
@@ -208,6 +293,11 @@ class Activity:
                 postal_code=place.postal_code,
                 locality=place.locality,
                 nis_code=place.nis_code,
+                street_address=place.street_address,
+                country=place.country,
+                latitude=place.latitude,
+                longitude=place.longitude,
+                online=place.kind == "online",
             ),
             theme_ids=list(read.theme_ids),
             status=_STATUSES.get(read.status) or ActivityStatus(read.status),
@@ -215,4 +305,7 @@ class Activity:
             age_max=read.age_max,
             academy_id=read.academy_id,
             modified=read.modified,
+            read=read,
+            details=found,
+            order=order,
         )
