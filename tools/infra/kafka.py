@@ -1,4 +1,5 @@
-"""Run a real single-node Apache Kafka broker (KRaft, combined mode) as a plain process.
+"""Run a real Apache Kafka broker (KRaft, combined mode) as a plain process, or a cluster of
+them (``--brokers 3``: three combined broker+controller nodes, a 3-voter quorum; ADR 0017).
 
 No Docker: the broker jars come from Maven Central through tools/infra/kafka/pom.xml
 (maven-dependency-plugin copy-dependencies) into a cache that survives runs, and the broker
@@ -9,10 +10,15 @@ Usage (from the repository root):
     uv run python tools/infra/kafka.py version
     uv run python tools/infra/kafka.py fetch
     uv run python tools/infra/kafka.py start --dir var/kafka [--port 9092] [--controller-port 9093]
+    uv run python tools/infra/kafka.py start --dir var/kafka-cluster --brokers 3 --port 0
     uv run python tools/infra/kafka.py status --dir var/kafka
     uv run python tools/infra/kafka.py stop --dir var/kafka [--timeout 30]
 
 ``--port 0`` picks a free port (and, unless given, a free controller port too).
+A cluster lives in ``DIR/node<i>`` with its layout in ``DIR/cluster.json``; ``start`` prints
+``bootstrap=localhost:p1,localhost:p2,localhost:p3`` and ``node<i>_pid=``, ``node<i>_port=``,
+``node<i>_controller_port=``; ``stop`` and ``status`` act on every node. Tests and chaos
+runs drive one with ``tools/infra/kafka_cluster.Cluster`` (kill, pause, restart, leaders).
 Results go to stdout as ``key=value`` lines (``bootstrap=localhost:PORT``); progress goes to
 stderr. ``start --env-file PATH`` also writes ``KAFKA_BOOTSTRAP_SERVERS=...`` to PATH.
 
@@ -984,7 +990,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kafka.py", description="Run a single-node Apache Kafka (KRaft) broker from jars."
+        prog="kafka.py", description="Run Apache Kafka (KRaft) from jars: one node or a cluster."
     )
     parser.add_argument(
         "--kafka-version",
