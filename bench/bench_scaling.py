@@ -29,6 +29,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -134,13 +135,16 @@ def member_worker(url: str) -> None:
 @dataclass
 class Members:
     procs: list[subprocess.Popen[str]]
+    log: Any  # the members' stderr, shared (a temporary file)
 
     @classmethod
     def start(cls, n: int, *args: str) -> Members:
+        log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the members
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "bench.bench_scaling", "member", *args],
                 stdout=subprocess.PIPE,
+                stderr=log,
                 text=True,
                 start_new_session=True,
             )
@@ -150,8 +154,16 @@ class Members:
             assert proc.stdout is not None
             line = proc.stdout.readline().strip()
             if line != READY:
-                raise RuntimeError(f"a member did not start (exit {proc.poll()}): {line!r}")
-        return cls(procs)
+                log.seek(0)
+                raise RuntimeError(
+                    f"a member did not start (exit {proc.poll()}): {line!r}\n{log.read()[-3000:]}"
+                )
+        return cls(procs, log)
+
+    def logged(self, text: str) -> int:
+        """Lines of the members' logs that contain ``text`` (after stop())."""
+        self.log.seek(0)
+        return sum(text in line for line in self.log)
 
     def cpu_seconds(self) -> float:
         total = 0.0
@@ -178,6 +190,7 @@ class Result:
     count: int  # measured: settled between the clock's start and its end
     seconds: float
     cpu_seconds: float  # the members' processes, over the same span
+    alone: int = 0  # consumer chunks in which a message failed and was settled alone
 
     @property
     def rate(self) -> float:
@@ -259,7 +272,9 @@ async def consumer_run(bootstrap: str, admin_dsn: str, members: int) -> Result:
     finally:
         await admin.delete_topics([topic])
         await admin.close()
-    return Result(members, EVENTS - first, seconds, cpu)
+    # stemkit.consumer logs this when a chunk's message fails and is settled on its own
+    alone = group_members.logged("a message failed in a chunk")
+    return Result(members, EVENTS - first, seconds, cpu, alone)
 
 
 # --------------------------------------------------------------------------- worker
@@ -361,13 +376,15 @@ async def main() -> int:
     for members in (1, 2):
         consumer[members] = await consumer_run(bootstrap, admin_dsn, members)
         print(describe("subsidy consumer", "event", consumer[members]), flush=True)
+        print(f"  chunks that settled a message alone: {consumer[members].alone}", flush=True)
     print(f"  two members / one: {consumer[2].rate / consumer[1].rate:.2f}", flush=True)
     figures(
         f"subsidy consumer group, {EVENTS:,} ActivityPublished events, one process per member",
         "event",
         consumer[1],
         consumer[2],
-        f"{PARTITIONS} partitions; one shared PostgreSQL database",
+        f"{PARTITIONS} partitions; one shared PostgreSQL database; chunks that settled a "
+        f"message alone: {consumer[2].alone} with two, {consumer[1].alone} with one",
     )
     worker: dict[int, Result] = {}
     for members in (1, 2):
