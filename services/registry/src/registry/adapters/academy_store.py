@@ -98,6 +98,7 @@ class Filters:
     home_nis_code: str | None = None
     stem_partnership: str | None = None
     demo: bool | None = None
+    ids: frozenset[str] | None = None  # only these (the recognised ones, for partners)
 
 
 async def page(
@@ -115,6 +116,8 @@ async def page(
         query = query.where(academies.c.stem_partnership == filters.stem_partnership)
     if filters.demo is not None:
         query = query.where(academies.c.demo == filters.demo)
+    if filters.ids is not None:
+        query = query.where(academies.c.id.in_(sorted(filters.ids)))
     rows = (await session.execute(query)).all()
     return await _with_organizers(session, rows)
 

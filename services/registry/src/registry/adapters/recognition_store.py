@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,36 @@ async def histories(session: AsyncSession) -> dict[str, list[Decision]]:
     found: dict[str, list[Decision]] = defaultdict(list)
     for row in rows:
         found[row.academy_id].append(_decision(row))
+    return dict(found)
+
+
+async def histories_of(
+    session: AsyncSession, academy_ids: Sequence[str]
+) -> dict[str, list[Decision]]:
+    """The decisions of these academies, oldest first (academies without any left out)."""
+    rows = await session.execute(
+        select(recognition_decisions)
+        .where(recognition_decisions.c.academy_id.in_(list(academy_ids)))
+        .order_by(recognition_decisions.c.academy_id, recognition_decisions.c.sequence)
+    )
+    found: dict[str, list[Decision]] = defaultdict(list)
+    for row in rows:
+        found[row.academy_id].append(_decision(row))
+    return dict(found)
+
+
+async def roles_in_year(
+    session: AsyncSession, academy_ids: Sequence[str], year: int
+) -> dict[str, list[str]]:
+    """The roles these academies hold in `year`, by academy (those without any left out)."""
+    rows = await session.execute(
+        select(academy_roles.c.academy_id, academy_roles.c.role)
+        .where(academy_roles.c.academy_id.in_(list(academy_ids)), academy_roles.c.year == year)
+        .order_by(academy_roles.c.academy_id, academy_roles.c.role)
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for academy_id, role in rows:
+        found[academy_id].append(role)
     return dict(found)
 
 

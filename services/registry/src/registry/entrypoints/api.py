@@ -18,6 +18,7 @@ from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
+from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
 from stemkit.auth import READ, WRITE, check_every_door
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(municipalities_router(database), dependencies=read)
     app.include_router(lookup_router(), dependencies=read)
     app.include_router(recognition_router(database, settings), dependencies=read)
+    app.include_router(standing_router(database), dependencies=read)
     app.include_router(report_router(database, settings), dependencies=read)
     app.include_router(follow_up_router(database, settings), dependencies=read)
     _add_error_handlers(app)

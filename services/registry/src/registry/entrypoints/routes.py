@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -20,6 +21,7 @@ from registry.entrypoints.schemas import (
 )
 from registry.service_layer import academies, municipalities
 from registry.service_layer.academy_updates import update_academy as update
+from registry.service_layer.recognition import recognised_ids
 from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
@@ -101,6 +103,10 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
         home_nis_code: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
         stem_partnership: Annotated[str | None, Query(max_length=200)] = None,
         demo: bool | None = None,
+        recognised_on: Annotated[
+            date | None,
+            Query(description="Only the academies recognised on this day (partners: today)"),
+        ] = None,
     ) -> list[AcademyOut]:
         """With `ids`: those academies in the order asked, unknown ids left out (the gateway's
         batch read; no paging, filters ignored). Otherwise one page by name; the next page's
@@ -115,8 +121,9 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             async with sessions() as session:
                 found = await academies.get_academies(session, wanted)
             return [AcademyOut.of(a) for a in found]
-        filters = Filters(name_contains, home_nis_code, stem_partnership, demo)
         async with sessions() as session:
+            only = None if recognised_on is None else await recognised_ids(session, recognised_on)
+            filters = Filters(name_contains, home_nis_code, stem_partnership, demo, only)
             page = await academies.list_academies(session, filters, decode(cursor), limit + 1)
         if len(page) > limit:
             page = page[:limit]

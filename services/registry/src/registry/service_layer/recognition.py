@@ -77,6 +77,38 @@ async def recognised_on(session: AsyncSession, day: date) -> list[Decision]:
     return sorted(found, key=lambda d: d.academy_id)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """An academy's recognition in force on a day and its roles in a year (partners)."""
+
+    academy_id: str
+    in_force: Decision | None
+    recognised: bool
+    roles: list[str]
+
+
+async def standings(
+    session: AsyncSession, academy_ids: list[str], day: date, year: int
+) -> list[Standing]:
+    """For each of `academy_ids` (in that order), its standing on `day` and roles of `year`."""
+    decisions = await recognition_store.histories_of(session, academy_ids)
+    roles = await recognition_store.roles_in_year(session, academy_ids, year)
+    return [
+        Standing(
+            academy_id=academy_id,
+            in_force=recognition.status_on(decisions.get(academy_id, []), day),
+            recognised=recognition.recognised_on(decisions.get(academy_id, []), day),
+            roles=roles.get(academy_id, []),
+        )
+        for academy_id in academy_ids
+    ]
+
+
+async def recognised_ids(session: AsyncSession, day: date) -> frozenset[str]:
+    """The academies recognised on `day`."""
+    return frozenset(d.academy_id for d in await recognised_on(session, day))
+
+
 async def reviews_due(session: AsyncSession, before: date) -> list[Decision]:
     """Current decisions whose recognition runs out before `before`, soonest first."""
     histories = (await recognition_store.histories(session)).values()
