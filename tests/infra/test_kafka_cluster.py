@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from stemkit.kafka import make_producer, stop_quietly
-from tools.infra.kafka_cluster import Cluster
+from tools.infra.kafka_cluster import KAFKA_PY, Cluster
 from tools.infra.topics import TopicSpec, ensure_topics
 
 pytestmark = pytest.mark.slow
@@ -79,7 +81,27 @@ def test_the_cluster_has_three_nodes_and_an_active_controller(cluster: Cluster) 
     assert sorted(cluster.alive()) == [1, 2, 3]
     assert len({n.port for n in cluster.nodes} | {n.controller_port for n in cluster.nodes}) == 6
     assert cluster.bootstrap == ",".join(f"localhost:{n.port}" for n in cluster.nodes)
-    assert cluster.wait_for_controller(timeout=30) in {1, 2, 3}
+    controller = cluster.wait_for_controller(timeout=30)
+    assert controller in {1, 2, 3}
+    status = subprocess.run(
+        [sys.executable, str(KAFKA_PY), "status", "--dir", str(cluster.folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    lines = set(status.stdout.splitlines())
+    for n in cluster.nodes:
+        assert {f"node{n.id}_pid={n.pid}", f"node{n.id}_status=running"} <= lines
+    # a paused node (SIGSTOP) is seen as such, and the others still answer for it
+    follower = next(n for n in (1, 2, 3) if n != controller)
+    cluster.pause(follower)
+    try:
+        assert cluster.node(follower).paused
+        assert cluster.active_controller() == controller
+    finally:
+        cluster.resume(follower)
+    assert not cluster.node(follower).paused
 
 
 async def test_no_acknowledged_write_is_lost_when_the_leader_is_killed(cluster: Cluster) -> None:
