@@ -2,8 +2,7 @@
 academy Leuven Codeert (its recognition history: requested from 1 September 2022,
 provisionally recognised from 1 October 2022), one held in September 2022 and one in
 November 2022, both in Leuven: GraphQL lists both with their academy, but the academy's
-2022 reach in Leuven rests on the November one only, and the Uitrollers call of 2023 pays
-(with the traject and the recognition named) only what a recognised day proves.
+2022 reach in Leuven rests on the November one only.
 """
 
 from __future__ import annotations
