@@ -293,6 +293,22 @@ def listing(params: QueryParams) -> dict[str, Any]:
     return {"items": found[start : start + limit], "next_cursor": following}
 
 
+ROLES = {("acad-1", 2024): ["ontwikkelaar", "uitroller"]}  # (academy, year) -> roles
+
+
+def _in_force(academy_id: str, day: str) -> dict[str, Any] | None:
+    """The fakes' recognition decision of an academy in force on `day` (ISO dates)."""
+    return next(
+        (
+            d
+            for d in DECISIONS
+            if d["academy_id"] == academy_id
+            and str(d["valid_from"]) <= day <= str(d["valid_until"])
+        ),
+        None,
+    )
+
+
 def fake_upstreams() -> dict[str, FastAPI]:
     registry, activities, subsidy = FastAPI(), FastAPI(), FastAPI()
 
@@ -303,14 +319,34 @@ def fake_upstreams() -> dict[str, FastAPI]:
         limit: int = 100,
         cursor: str | None = None,
         name_contains: str | None = None,
+        recognised_on: str | None = None,
     ) -> list[dict[str, Any]]:
         if ids is not None:
             return [a for a in ACADEMIES if a["id"] in _ids(ids)]
         wanted = [a for a in ACADEMIES if (name_contains or "") in str(a["name"])]
+        if recognised_on is not None:
+            wanted = [a for a in wanted if _in_force(str(a["id"]), recognised_on)]
         start = int(cursor or 0)
         if start + limit < len(wanted):
             response.headers["X-Next-Cursor"] = str(start + limit)
         return wanted[start : start + limit]
+
+    @registry.get("/recognition/standing")
+    async def standing(ids: str, on: str, year: int) -> list[dict[str, Any]]:
+        answers = []
+        for academy_id in _ids(ids):
+            decision = _in_force(academy_id, on)
+            answers.append(
+                {
+                    "academy_id": academy_id,
+                    "status": decision["status"] if decision else None,
+                    "valid_from": decision["valid_from"] if decision else None,
+                    "valid_until": decision["valid_until"] if decision else None,
+                    "recognised": decision is not None,
+                    "roles": ROLES.get((academy_id, year), []),
+                }
+            )
+        return answers
 
     @registry.get("/municipalities")
     async def municipalities(year: int, province: str | None = None) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ version), act-2 a weekly course's compact calendar.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any
 
 import httpx
@@ -235,3 +237,69 @@ def read(**changes: Any) -> ActivityRead:
 )
 def test_the_listing_rule(changes: dict[str, Any], shown: bool) -> None:
     assert listed(read(**changes)) is shown
+
+
+ACADEMY = """query($on: Date) { academy(id: "acad-1") {
+    name recognition(on: $on) { status recognised validFrom validUntil }
+    roles(year: 2024) } }"""
+
+
+async def test_an_academy_s_recognition_in_force_and_roles_of_a_year(
+    gateway: httpx.AsyncClient, partner_key: str
+) -> None:
+    key = {"X-API-Key": partner_key}
+
+    during = (await ask(gateway, key, ACADEMY, on="2024-06-01"))["academy"]
+    after = (await ask(gateway, key, ACADEMY, on="2026-01-01"))["academy"]
+
+    assert during == {
+        "name": "[DEMO] Academy 1",
+        "recognition": {
+            "status": "RECOGNISED",
+            "recognised": True,
+            "validFrom": "2023-01-01",
+            "validUntil": "2025-12-31",
+        },
+        "roles": ["ONTWIKKELAAR", "UITROLLER"],
+    }
+    assert after["recognition"] == {
+        "status": None,
+        "recognised": False,
+        "validFrom": None,
+        "validUntil": None,
+    }
+
+
+async def test_recognition_of_a_page_of_academies_is_one_registry_call(
+    gateway: httpx.AsyncClient, partner_key: str, calls: Counter[str]
+) -> None:
+    query = """{ academies(first: 3) { nodes { id recognition(on: "2024-06-01") { recognised }
+        roles(year: 2024) } } }"""
+
+    nodes = (await ask(gateway, {"X-API-Key": partner_key}, query))["academies"]["nodes"]
+
+    assert [(n["id"], n["recognition"]["recognised"], n["roles"]) for n in nodes] == [
+        ("acad-0", False, []),
+        ("acad-1", True, ["ONTWIKKELAAR", "UITROLLER"]),
+        ("acad-2", False, []),
+    ]
+    # the page, then one standing batch per (day, year) asked: recognition on 1 June 2024,
+    # roles of 2024 as of today; each for the three academies at once
+    assert calls["registry"] == 3
+
+
+async def test_academies_recognised_today(
+    gateway: httpx.AsyncClient, partner_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "{ academies(first: 10, recognised: true) { nodes { id } } }"
+    key = {"X-API-Key": partner_key}
+
+    monkeypatch.setattr("gateway.schema.partner.brussels_today", lambda: date(2024, 6, 1))
+    recognised = (await ask(gateway, key, query))["academies"]["nodes"]
+    monkeypatch.setattr("gateway.schema.partner.brussels_today", lambda: date(2026, 6, 1))
+    later = (await ask(gateway, key, query))["academies"]["nodes"]
+    everyone = await ask(gateway, key, "{ academies(first: 10) { nodes { id } } }")
+
+    assert recognised == [{"id": "acad-1"}]
+    assert later == []
+    assert len(everyone["academies"]["nodes"]) == 3

@@ -42,6 +42,18 @@ class AcademyFilters:
     name_contains: str | None = None
     home_nis_code: str | None = None
     stem_partnership: str | None = None
+    recognised_on: date | None = None  # only the academies recognised that day
+
+
+class StandingRead(Read):
+    """An academy's recognition in force on a day and its roles of a year (issue 18)."""
+
+    academy_id: str
+    status: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    recognised: bool = False
+    roles: list[str] = []
 
 
 _ACADEMIES = TypeAdapter(list[AcademyRead])
@@ -69,9 +81,24 @@ async def academies_page(
         name_contains=filters.name_contains,
         home_nis_code=filters.home_nis_code,
         stem_partnership=filters.stem_partnership,
+        recognised_on=filters.recognised_on.isoformat() if filters.recognised_on else None,
     )
     found: list[AcademyRead] = parse(SERVICE, _ACADEMIES, response)
     return found, response.headers.get("X-Next-Cursor")
+
+
+_STANDINGS = TypeAdapter(list[StandingRead])
+
+
+async def standings(
+    client: httpx.AsyncClient, ids: Sequence[str], on: date, year: int
+) -> dict[str, StandingRead]:
+    """`GET /recognition/standing?ids=&on=&year=`: by academy id, one call per batch."""
+    response = await get(
+        client, SERVICE, "/recognition/standing", ids=",".join(ids), on=on.isoformat(), year=year
+    )
+    found: list[StandingRead] = parse(SERVICE, _STANDINGS, response)
+    return {standing.academy_id: standing for standing in found}
 
 
 async def municipalities(

@@ -8,8 +8,10 @@ answers every key with the `UpstreamError`, which becomes an error on just those
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -20,7 +22,7 @@ from gateway.adapters import subsidy as subsidy_api
 from gateway.adapters.activities import ActivityRead
 from gateway.adapters.http import MAX_BATCH
 from gateway.adapters.reference import AcademyCache, MunicipalityCache
-from gateway.adapters.registry import AcademyRead, MunicipalityRead
+from gateway.adapters.registry import AcademyRead, MunicipalityRead, StandingRead
 from gateway.adapters.subsidy import ReachRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 
@@ -38,6 +40,8 @@ class Loaders:
     municipalities: DataLoader[tuple[str, int], MunicipalityRead | None]  # (NIS code, year)
     reached: DataLoader[int, frozenset[str]]  # year -> NIS codes reached that year
     reached_by: DataLoader[int, dict[str, list[str]]]  # year -> NIS code -> academy ids
+    # (academy id, day, year) -> recognition in force that day, roles of that year
+    standings: DataLoader[tuple[str, date, int], StandingRead | None]
 
 
 def make_loaders(
@@ -111,6 +115,26 @@ def make_loaders(
                 answers.append(exc)
         return answers
 
+    async def standings(
+        keys: list[tuple[str, date, int]],
+    ) -> Sequence[StandingRead | BaseException | None]:
+        # One registry call per (day, year) asked and batch of 100 academies.
+        groups: dict[tuple[date, int], list[str]] = defaultdict(list)
+        for academy_id, day, year in keys:
+            groups[(day, year)].append(academy_id)
+        found: dict[tuple[str, date, int], StandingRead | BaseException] = {}
+        for (day, year), ids in groups.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), MAX_BATCH):
+                batch = unique[start : start + MAX_BATCH]
+                try:
+                    read = await registry_api.standings(upstreams.registry, batch, day, year)
+                except UpstreamError as exc:
+                    found |= {(i, day, year): exc for i in batch}
+                    continue
+                found |= {(i, day, year): s for i, s in read.items()}
+        return [found.get(key) for key in keys]
+
     return Loaders(
         upstreams=upstreams,
         activities=DataLoader(activities, max_batch_size=MAX_BATCH),
@@ -119,6 +143,7 @@ def make_loaders(
         municipalities=DataLoader(municipalities),
         reached=DataLoader(reached),
         reached_by=DataLoader(reached_by),
+        standings=DataLoader(standings),
     )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import strawberry
+
 from gateway.adapters import registry
 from gateway.adapters.registry import AcademyFilters
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection, check_first
-from gateway.schema.types import Academy, Municipality
+from gateway.schema.types import Academy, Municipality, brussels_today
 
 
 async def academies(
@@ -16,9 +20,15 @@ async def academies(
     name_contains: str | None = None,
     home_nis_code: str | None = None,
     stem_partnership: str | None = None,
+    recognised: Annotated[
+        bool | None,
+        strawberry.argument(description="true: only the academies recognised today"),
+    ] = None,
 ) -> Connection[Academy] | None:
     check_first(first)
-    filters = AcademyFilters(name_contains, home_nis_code, stem_partnership)
+    # `recognised: true`: only the academies recognised today (Brussels); false or null: all.
+    on = brussels_today() if recognised else None
+    filters = AcademyFilters(name_contains, home_nis_code, stem_partnership, on)
     client = info.context.loaders.upstreams.registry
     found, following = await registry.academies_page(client, filters, first, after)
     for read in found:  # later `academy(id)` fields in the same query need no call

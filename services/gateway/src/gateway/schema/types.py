@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from functools import partial
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -20,6 +21,8 @@ from gateway.schema.context import Resolve
 from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first
 from stemkit.contracts.activity_details import ActivityDetails
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 @strawberry.type(description="A municipality an academy reached in a year")
@@ -57,6 +60,60 @@ async def _academy_activities(
     return Connection.of([Activity.of(read, languages) for read in found], following)
 
 
+@strawberry.enum(description="An academy's recognition status (the registry's lifecycle)")
+class RecognitionStatus(Enum):
+    REQUESTED = "requested"
+    PROVISIONALLY_RECOGNISED = "provisionally_recognised"
+    RECOGNISED = "recognised"
+    RENEWAL_DUE = "renewal_due"
+    UNDER_REVIEW = "under_review"
+    RENEWED = "renewed"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+@strawberry.enum(description="A role an academy holds in a year (VLAIO's subsidy calls)")
+class AcademyRole(Enum):
+    GANGMAKER = "gangmaker"
+    ONTWIKKELAAR = "ontwikkelaar"
+    UITROLLER = "uitroller"
+
+
+@strawberry.type(description="An academy's recognition in force on a day")
+class Recognition:
+    status: RecognitionStatus | None = strawberry.field(
+        description="The status of the decision in force; null: no decision yet"
+    )
+    recognised: bool = strawberry.field(description="Counts as recognised that day")
+    valid_from: date | None
+    valid_until: date | None = strawberry.field(description="Last day; null: open-ended")
+
+
+def brussels_today() -> date:
+    return datetime.now(BRUSSELS).date()
+
+
+async def _academy_recognition(
+    root: Academy, info: Resolve, on: date | None = None
+) -> Recognition | None:
+    day = on or brussels_today()
+    found = await info.context.loaders.standings.load((root.id, day, day.year))
+    if found is None:
+        return None
+    return Recognition(
+        status=RecognitionStatus(found.status) if found.status else None,
+        recognised=found.recognised,
+        valid_from=found.valid_from,
+        valid_until=found.valid_until,
+    )
+
+
+async def _academy_roles(root: Academy, info: Resolve, year: int) -> list[AcademyRole]:
+    found = await info.context.loaders.standings.load((root.id, brussels_today(), year))
+    return [AcademyRole(role) for role in found.roles] if found else []
+
+
 @strawberry.type(description="A STEM-academy")
 class Academy:
     id: strawberry.ID
@@ -70,6 +127,13 @@ class Academy:
     reach: list[Reach] = strawberry.field(
         resolver=_academy_reach,
         description="Reached municipalities, all years unless `year` is given",
+    )
+    recognition: Recognition | None = strawberry.field(
+        resolver=_academy_recognition,
+        description="Its recognition in force `on` a day (default: today, Brussels time)",
+    )
+    roles: list[AcademyRole] = strawberry.field(
+        resolver=_academy_roles, description="The roles it holds in `year`"
     )
     activities: Connection[Activity] | None = strawberry.field(
         resolver=_academy_activities,
