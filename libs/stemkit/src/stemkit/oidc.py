@@ -28,6 +28,7 @@ ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 DEFAULT_ROLES_CLAIMS = ("realm_access.roles",)
+TIMEOUT_SECONDS = 10.0  # reading the discovery document and the JWKS
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class JwksVerifier:
         self._lock = asyncio.Lock()
 
     async def _get_json(self, url: str) -> Any:
-        client = self._client or httpx.AsyncClient(timeout=5.0)
+        client = self._client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
         try:
             answer = await client.get(url, headers={"Accept": "application/json"})
             answer.raise_for_status()

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 MARGIN_SECONDS = 30.0  # a token is renewed this long before it expires
+TIMEOUT_SECONDS = 15.0  # a loaded provider mints its first token slowly
 
 
 class CredentialsError(httpx.TransportError):
@@ -45,14 +46,15 @@ class ClientCredentials(httpx.Auth):
         self.fetched = 0  # tokens fetched so far (for tests and metrics)
 
     async def _post(self, url: str, data: dict[str, str] | None = None) -> Any:
-        client = self._client or httpx.AsyncClient(timeout=5.0)
+        client = self._client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
         try:
             if data is None:
                 answer = await client.get(url)
             else:
                 answer = await client.post(url, data=data, auth=(self.client_id, self._secret))
         except httpx.HTTPError as exc:
-            raise CredentialsError(f"the provider at {self.issuer} is unreachable: {exc}") from None
+            why = f"{type(exc).__name__} {exc}".strip()
+            raise CredentialsError(f"the provider at {self.issuer} is unreachable: {why}") from None
         finally:
             if self._client is None:
                 await client.aclose()

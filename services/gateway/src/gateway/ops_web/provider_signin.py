@@ -244,7 +244,7 @@ def provider_signin_router(
                 provider_error=labels(lang)["signin_no_role"],
             )
         target = "/ops" + ("?lang=en" if lang == "en" else "")
-        response = render("signed_in.html", request, lang, target=target, name=principal.name)
+        response = render("signed_in.html", request, lang, target=target, who=principal.name)
         open_session(response, caller)
         response.delete_cookie(STATE_COOKIE, path="/ops/auth", secure=secure, httponly=True)
         return response
