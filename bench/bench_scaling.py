@@ -25,6 +25,7 @@ cores, so the ratio shows contention more than what a second node would add.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -85,6 +87,13 @@ def member_consumer(topic: str, group: str, url: str) -> None:
     from stemkit.db import open_database
     from stemkit.runner import run_until_signal
     from subsidy.service_layer.handlers import handle_event
+
+    # why a chunk's message failed (stemkit.consumer says it at INFO): into the members' log
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO)
+    chunk_log = logging.getLogger("stemkit.consumer")
+    chunk_log.setLevel(logging.INFO)
+    chunk_log.addHandler(handler)
 
     async def main(stop: asyncio.Event) -> None:
         database = open_database(url)
@@ -160,10 +169,10 @@ class Members:
                 )
         return cls(procs, log)
 
-    def logged(self, text: str) -> int:
+    def logged(self, text: str) -> list[str]:
         """Lines of the members' logs that contain ``text`` (after stop())."""
         self.log.seek(0)
-        return sum(text in line for line in self.log)
+        return [line.strip() for line in self.log if text in line]
 
     def cpu_seconds(self) -> float:
         total = 0.0
@@ -272,8 +281,15 @@ async def consumer_run(bootstrap: str, admin_dsn: str, members: int) -> Result:
     finally:
         await admin.delete_topics([topic])
         await admin.close()
-    # stemkit.consumer logs this when a chunk's message fails and is settled on its own
-    alone = group_members.logged("a message failed in a chunk")
+    # stemkit.consumer logs this when a chunk's message fails and is settled on its own,
+    # and the handler's error just before
+    alone = len(group_members.logged("a message failed in a chunk"))
+    causes = Counter(
+        line.split("handler failed in a chunk: ", 1)[1].split(":", 1)[0]
+        for line in group_members.logged("handler failed in a chunk: ")
+    )
+    if causes:
+        print(f"  {members} member(s): why a chunk's message failed: {dict(causes)}", flush=True)
     return Result(members, EVENTS - first, seconds, cpu, alone)
 
 
