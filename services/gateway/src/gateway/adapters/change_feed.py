@@ -122,10 +122,14 @@ class ChangeFeed:
         )
 
     async def _partitions(self, consumer: Any) -> list[TopicPartition]:
-        await asyncio.wait_for(consumer.topics(), self.broker_timeout)  # fresh metadata
+        # The whole cluster's metadata: a consumer without subscription keeps none of its
+        # own (`partitions_for_topic` answers None before a subscription).
+        metadata = await asyncio.wait_for(
+            consumer._client.fetch_all_metadata(), self.broker_timeout
+        )
         found: list[TopicPartition] = []
         for topic in self.topics:
-            numbers = consumer.partitions_for_topic(topic)
+            numbers = metadata.partitions_for_topic(topic)
             if not numbers:
                 raise LookupError(f"topic {topic} not found")
             found += [TopicPartition(topic, n) for n in sorted(numbers)]
