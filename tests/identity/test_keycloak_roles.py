@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from pydantic import SecretStr
 
+from gateway.adapters.upstreams import UPSTREAMS, open_upstreams
 from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.api import create_app as gateway_app
 from registry.bootstrap import migrate as migrate_registry
@@ -206,3 +208,37 @@ async def test_ops_sign_in_through_the_provider_and_graphql_by_role(
             coordinator = await person_token(issuer, "coordinator-leuven")
             no = await client.post("/graphql", json=query, headers=bearer(coordinator))
             assert no.status_code == 401
+
+
+async def test_the_cli_and_gateway_present_their_own_client_credentials(
+    issuer: str, tmp_path: Path
+) -> None:
+    """`stem` (STEM_CLI_OIDC_CLIENT_*) and the gateway (GATEWAY_OIDC_CLIENT_*) put their own
+    client's access token on every upstream request, not their static tokens."""
+    seen: list[str] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["authorization"].removeprefix("Bearer "))
+        return httpx.Response(200, json=[])
+
+    settings = GatewaySettings(
+        **_common(issuer, tmp_path),
+        oidc_client_id="stem-gateway",
+        oidc_client_secret=SecretStr(GATEWAY_SECRET),
+        cli_oidc_client_id="stem-cli",
+        cli_oidc_client_secret=SecretStr("dev-stem-cli-client-secret-for-make-run-and-tests"),
+    )
+    transports = {name: httpx.MockTransport(upstream) for name in UPSTREAMS}
+    for credentials, client_id in (
+        (settings.machine_credentials(cli=True), "stem-cli"),
+        (None, "stem-gateway"),  # the gateway's own, the default
+    ):
+        token = settings.cli_token if client_id == "stem-cli" else None
+        upstreams = open_upstreams(settings, transports, token=token, credentials=credentials)
+        await upstreams.registry.get("/academies")
+        await upstreams.subsidy.get("/subsidies")
+        await upstreams.aclose()
+        first, second = seen[-2:]
+        assert first == second  # one token for both, kept
+        claims = jwt.decode(first, options={"verify_signature": False})
+        assert claims["azp"] == client_id and claims["iss"] == issuer

@@ -87,3 +87,21 @@ async def test_a_machine_token_reads_but_may_not_decide() -> None:
 async def test_no_principal_without_a_valid_token(token: str | None) -> None:
     answer = await _call("GET", "/read", token)
     assert answer.status_code == 401
+
+
+def test_production_refuses_the_shared_ops_token_at_every_service() -> None:
+    """The shared ops token is for development and tests (docs/adr/0019): a service in
+    production admits it nowhere; the machines' tokens still work."""
+    from stemkit.settings import DatabaseServiceSettings
+
+    real = {
+        "ops_token": SecretStr("production-ops-token-0123456789abcdefgh"),
+        "gateway_token": SecretStr("production-gateway-token-0123456789abcd"),
+        "cli_token": SecretStr("production-cli-token-0123456789abcdefgh"),
+    }
+    for environment, admitted in (("test", True), ("production", False)):
+        keeper = DatabaseServiceSettings(environment=environment, **real).doorkeeper()  # type: ignore[arg-type]
+        assert (keeper.caller_of(real["ops_token"].get_secret_value()) is not None) is admitted
+        assert keeper.caller_of(real["gateway_token"].get_secret_value()) is not None
+    with pytest.raises(ValueError, match="https"):
+        DatabaseServiceSettings(environment="production", oidc_issuer="http://idp/realms/x", **real)  # type: ignore[arg-type]
