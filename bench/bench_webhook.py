@@ -34,7 +34,9 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import psutil
 from sqlalchemy import text
@@ -43,6 +45,7 @@ from standardwebhooks.webhooks import Webhook
 
 from bench.results import Figure, record
 from stemkit.db import make_engine
+from tools.flanders import documents, plan, reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "services/activities/tests/fixtures/uitdatabank"
@@ -53,6 +56,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 TARGET_RATE = 1000  # deliveries/s, closed loop (issue #4)
 TARGET_P99_MS = 50  # at RATE/s
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-of-thirty-two-bytes").decode()
+DATA = os.environ.get("BENCH_DATA", "flanders")  # or "fixture"
 
 Request = bytes
 
@@ -63,12 +67,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@cache
+def templates() -> list[dict[str, Any]]:
+    """The documents delivered in turn: the synthetic Flanders' (tools/flanders, issue 16:
+    periodic courses with their closed days, camps, workshops, French and legacy shapes), or
+    with BENCH_DATA=fixture one real UiTdatabank document (the figures before issue 16)."""
+    if DATA == "fixture":
+        path = DOCUMENT / "udb3-search-service__original-with-multiple-dates.json"
+        return [json.loads(path.read_text())]
+    built = plan.build()
+    return [d for _, v, d in documents.all_documents(built, reference.load()) if v == 1]
+
+
 def signed_requests(count: int, port: int) -> list[Request]:
-    template = json.loads(
-        (DOCUMENT / "udb3-search-service__original-with-multiple-dates.json").read_text()
-    )
     hook, now, out = Webhook(SECRET), datetime.now(UTC), []
     for i in range(count):
+        template = templates()[i % len(templates())]
         document = template | {"@id": f"https://io.uitdatabank.be/events/{uuid.uuid4()}"}
         document["modified"] = f"2025-01-01T00:00:{i % 60:02d}+00:00"
         body = json.dumps(document)
@@ -269,8 +283,12 @@ async def main() -> None:
     finally:
         app.terminate()
         app.wait(10)
-    size = len(signed_requests(1, port)[0])
-    print(f"activities webhook, {size} B requests, {CONCURRENCY} connections, one uvicorn process")
+    sample = signed_requests(len(templates()), port)
+    size = round(sum(len(r) for r in sample) / len(sample))  # the documents differ in size
+    print(
+        f"activities webhook, {DATA} documents, {size} B requests on average, "
+        f"{CONCURRENCY} connections, one uvicorn process"
+    )
     print(line("bare GET /healthz (closed loop)", bare_rate, bare_lat))
     print(line("signed delivery -> PG (closed)", hook_rate, hook_lat))
     print(line(f"bare GET /healthz at {RATE}/s", None, bare_paced))
@@ -300,7 +318,10 @@ def record_figures(
     """One Figure per printed figure, each next to the bare endpoint measured the same way."""
     (hook_rate, hook_lat, hook_cpu), (bare_rate, bare_lat, bare_cpu) = closed, bare
     bare_closed = "bare GET /healthz of the same app, closed loop, same run"
-    how = f"{size} B signed requests, {CONCURRENCY} connections, one uvicorn process"
+    how = (
+        f"{DATA} documents (BENCH_DATA), {size} B signed requests on average, "
+        f"{CONCURRENCY} connections, one uvicorn process"
+    )
     lost = "" if stored_ok else "; NOT every 202 was found stored"
     figures = [
         Figure(
