@@ -233,6 +233,9 @@ def read(**changes: Any) -> ActivityRead:
         ({"workflow_status": "DELETED"}, False),
         ({"workflow_status": "REJECTED"}, False),
         ({"audience": "education"}, False),  # school-only
+        # the activities service's answer wins: it knows its STEM labels (ADR 0013)
+        ({"academy_id": None, "listed": True}, True),
+        ({"listed": False}, False),
     ],
 )
 def test_the_listing_rule(changes: dict[str, Any], shown: bool) -> None:

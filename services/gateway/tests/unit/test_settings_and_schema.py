@@ -38,5 +38,5 @@ def test_export_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["export-schema"]) == 0
     sdl = capsys.readouterr().out
     assert "type Query {" in sdl
-    assert "activity(id: ID!): Activity" in sdl
+    assert "activity(id: ID!, languages: [Language!] = null): Activity" in sdl
     assert "reach(year: Int = null): [Reach!]!" in sdl

@@ -75,6 +75,18 @@ def of_an_academy(a: Any, stem_labels: Sequence[str] = ()) -> Any:
     return or_(linked, AnyLabel(a.snapshot, stem_labels)) if stem_labels else linked
 
 
+def partner_listed(activity: Activity, stem_labels: Sequence[str] = ()) -> bool:
+    """`partner_visible` of one activity in memory: what the read API answers as `listed`,
+    so the gateway applies the same rule to an activity asked by id (issue 18)."""
+    labelled = bool(set(activity.labels) & {label.lower() for label in stem_labels})
+    return (
+        activity.public
+        and not activity.withdrawn
+        and (activity.academy_id is not None or labelled)
+        and (activity.audience or "everyone") != "education"
+    )
+
+
 def partner_visible(a: Any, stem_labels: Sequence[str] = ()) -> list[Any]:
     """What every partner surface (listing, calendar summary) requires of an activity."""
     return [a.listed.is_(True), of_an_academy(a, stem_labels), _open_to_all(a)]

@@ -10,8 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from activities.adapters import repository
-from activities.adapters.listing import BadCursor, Filters, list_activities
+from activities.adapters.listing import BadCursor, Filters, list_activities, partner_listed
 from activities.adapters.snapshots import to_snapshot
+from activities.domain.model import Activity
 from stemkit.contracts.activities import ActivitySnapshot
 from stemkit.db import Database
 
@@ -19,11 +20,25 @@ MAX_BATCH = 100
 MAX_PAGE = 200
 
 
-class ActivityBatch(BaseModel):
-    """By ids: the activities found, in id order, unknown ids left out. Listing: a page of
-    the STEM-kalender in (first start, id) order."""
+def listed(activity: Activity, shown: bool) -> ListedActivity:
+    return ListedActivity(**dict(to_snapshot(activity)), listed=shown)
 
-    items: list[ActivitySnapshot]
+
+class ListedActivity(ActivitySnapshot):
+    """The activity as events carry it, and whether the STEM-kalender lists it."""
+
+    listed: bool = Field(
+        default=True,
+        description="Shown to partners: public, not withdrawn, not school-only, and of an "
+        "academy or with an ACTIVITIES_STEM_LABELS label (the listing's own rule)",
+    )
+
+
+class ActivityBatch(BaseModel):
+    """By ids: the activities found, in id order, unknown ids left out, each with `listed`.
+    Listing: a page of the STEM-kalender in (first start, id) order (all listed)."""
+
+    items: list[ListedActivity]
     next_cursor: str | None = Field(
         default=None, description="Pass as `cursor` for the next page; null on the last one"
     )
@@ -84,7 +99,7 @@ def read_router(database: Database, stem_labels: Sequence[str] = ()) -> APIRoute
                     )
             except BadCursor as exc:
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-            return ActivityBatch(items=[to_snapshot(a) for a in found], next_cursor=next_cursor)
+            return ActivityBatch(items=[listed(a, True) for a in found], next_cursor=next_cursor)
         wanted = {part.strip().lower() for part in ids.split(",") if part.strip()}
         if not wanted or len(wanted) > MAX_BATCH:
             raise HTTPException(
@@ -92,7 +107,7 @@ def read_router(database: Database, stem_labels: Sequence[str] = ()) -> APIRoute
             )
         async with database.session_factory() as session:
             batch = await repository.get_activities(session, wanted)
-        return ActivityBatch(items=[to_snapshot(activity) for activity in batch])
+        return ActivityBatch(items=[listed(a, partner_listed(a, stem_labels)) for a in batch])
 
     @router.get(
         "/{activity_id}",

@@ -49,14 +49,17 @@ class ActivityRead(Read):
     public: bool = True
     workflow_status: str | None = None
     audience: str | None = None
+    listed: bool | None = None  # the activities service's own listing rule (issue 18)
     calendar: Calendar | None = None  # periodic and permanent: the rules of the sessions
     details: ActivityDetails | None = None  # what partners show (issue 18)
 
 
 def listed(activity: ActivityRead) -> bool:
-    """The STEM-kalender's listing rule, as the activities service's listing applies it
-    (`partner_visible`): public, not withdrawn, not school-only, and of an academy (its
-    organizer linked in the registry; issue 15). What a partner may see by id too."""
+    """Whether the STEM-kalender lists it, what a partner may see by id too: the activities
+    service's answer (`listed`, its own rule with its STEM labels), else the rule as the
+    gateway knows it: public, not withdrawn, not school-only, and of an academy (issue 15)."""
+    if activity.listed is not None:
+        return activity.listed
     return (
         activity.academy_id is not None
         and activity.public
