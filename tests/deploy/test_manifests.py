@@ -15,7 +15,7 @@ import yaml
 
 from tools.k8s import render
 from tools.k8s.consistency import acl_problems, topic_problems
-from tools.k8s.inventory import K8S_DIR, REPO_ROOT, SERVICES, Service, topics
+from tools.k8s.inventory import K8S_DIR, REPO_ROOT, SERVICES, Service, service, topics
 
 BASE = K8S_DIR / "base"
 
@@ -147,3 +147,10 @@ def test_the_relay_is_a_singleton() -> None:
                     assert d["spec"]["replicas"] == 1
                     assert d["spec"]["strategy"] == {"type": "Recreate"}
                 assert d["kind"] not in ("HorizontalPodAutoscaler", "PodDisruptionBudget")
+
+
+def test_the_gateway_may_read_what_its_change_feed_reads() -> None:
+    """ADR 0016: the gateway's KafkaUser reads the topics whose events end cached answers."""
+    from gateway.schema.cacheability import TOPICS
+
+    assert sorted(service("gateway").reads_without_group) == sorted(TOPICS)

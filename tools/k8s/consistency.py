@@ -95,7 +95,9 @@ def acl_problems(docs: list[Doc], declared: list[TopicSpec]) -> list[str]:
                 reads = svc.consumer.reads if svc and svc.consumer else ()
                 # ... and its own dead letters, which its API shows (GET /dead-letters).
                 own_dlq = (svc.consumer.dead_letter_topic,) if svc and svc.consumer else ()
-                if res.get("name") not in (*reads, *own_dlq):
+                # ... and what its API process reads without a group (gateway, ADR 0016).
+                own_reads = svc.reads_without_group if svc else ()
+                if res.get("name") not in (*reads, *own_dlq, *own_reads):
                     problems.append(f"{label}: reads a topic its consumer does not read")
         if name == EXTERNAL_USER:
             readable = {

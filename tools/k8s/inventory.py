@@ -52,6 +52,9 @@ class Service:
     # Secrets mounted as files: (Secret, key, folder). A folder mount (not subPath), so
     # a changed Secret reaches the running pods. Optional: the file may be absent.
     secret_files: tuple[tuple[str, str, str], ...] = ()
+    # Topics the API process reads itself, every partition, without a consumer group (the
+    # gateway's change feed for its response cache, ADR 0016).
+    reads_without_group: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -59,7 +62,11 @@ class Service:
 
     @property
     def uses_kafka(self) -> bool:
-        return self.relay_metrics_port is not None or self.consumer is not None
+        return (
+            self.relay_metrics_port is not None
+            or self.consumer is not None
+            or bool(self.reads_without_group)
+        )
 
 
 SERVICES: tuple[Service, ...] = (
@@ -130,6 +137,13 @@ SERVICES: tuple[Service, ...] = (
             "STEM_DATA_DIR": "/var/lib/stem",
         },
         secret_files=(("gateway-keys", "gateway-keys.json", "/var/lib/stem"),),
+        # gateway.schema.cacheability.TOPICS: the events that end cached answers.
+        reads_without_group=(
+            "stem.activities.activity.v1",
+            "stem.registry.academy.v1",
+            "stem.registry.municipality.v1",
+            "stem.subsidy.reach.v1",
+        ),
         optional_secret_env={
             "GATEWAY_PARTNER_API_KEYS": ("gateway-partner-keys", "keys"),
             "GATEWAY_OPS_TOKEN_SCOPES": ("gateway-ops-tokens", "scopes"),

@@ -606,6 +606,8 @@ def service_acls(svc: Service, declared: list[TopicSpec]) -> list[Doc]:
         # GET /dead-letters reads the service's own dead-letter topic (no group: from the
         # start, stemkit.dead_letters), so the user may read what it writes there.
         out.append(acl("topic", svc.consumer.dead_letter_topic, ["Read"]))
+    # Read by the API process itself, no group (nothing to commit, no group ACL).
+    out += [acl("topic", name, ["Read", "Describe"]) for name in svc.reads_without_group]
     return out
 
 
