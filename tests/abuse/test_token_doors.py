@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from stemkit.settings import ServiceSettings
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.abuse.conftest import kafka_from_env
-from tests.abuse.test_service_doors import concrete, doors
+from tests.abuse.test_service_doors import SAMPLE_PATH_VALUES, concrete, doors
 
 ISSUER = "https://idp.abuse.test/realms/stem"
 AUDIENCE = "stem-platform"
@@ -174,6 +175,18 @@ async def test_no_forged_token_opens_a_door(
         answer = await call(service, method, path, bearer)
         assert answer.status_code == 401, f"{name}: {answer.status_code} {answer.text[:200]}"
     if scopes is None:  # the plain ops-token check: no access token passes
+        return
+    if path.startswith("/self-service/"):  # an academy's own pages: its coordinator only
+        own = SAMPLE_PATH_VALUES["academy_id"]
+        for stranger in (
+            token(roles=(COORDINATOR,), academy_id=str(uuid.uuid4())),
+            token(roles=(COORDINATOR,)),
+            token(roles=ALL_OPS),
+        ):
+            refused = await call(service, method, path, stranger)
+            assert refused.status_code == 403, refused.text[:200]
+        allowed = await call(service, method, path, token(roles=(COORDINATOR,), academy_id=own))
+        assert allowed.status_code not in (401, 403), allowed.text[:200]
         return
     coordinator = await call(service, method, path, token(roles=(COORDINATOR,)))
     assert coordinator.status_code == 403, coordinator.text[:200]
