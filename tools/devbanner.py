@@ -48,7 +48,8 @@ NEXT_STEPS = f"""Ready. Three things to do first:
     (header X-API-Key: {DEV_PARTNER_KEY})
  2. send a real UiTdatabank document, from another terminal:
     .venv/bin/python tools/send_webhook.py tests/e2e/fixtures/academy-event-approved.json
- 3. open the ops pages  http://127.0.0.1:8000/ops  (sign in with the ops bearer token)"""
+ 3. open the ops pages  http://127.0.0.1:8000/ops  (sign in as a demo user of the banner,
+    e.g. ops-decider, or with the ops bearer token)"""
 
 
 REALM_FILE = Path(__file__).resolve().parent.parent / "deploy" / "keycloak" / "stem-realm.json"
