@@ -47,6 +47,7 @@ OPS_FIELDS = {  # field -> the scope it needs
     "municipalityFollowUps": "report",
     "unknownOrganizers": "quarantine",
     "placeDisagreements": "quarantine",
+    "auditTrail": "reviews",
 }
 SDL = graphql_queries.schema()
 FIELDS = graphql_queries.root_fields(SDL)

@@ -499,6 +499,7 @@ def fake_upstreams() -> dict[str, FastAPI]:
         return [r for r in REACH if r["academy_id"] in _ids(academy_ids)]
 
     _report_routes(registry, activities, subsidy)
+    _audit_routes(registry, subsidy)
     apps = {"registry": registry, "activities": activities, "subsidy": subsidy}
     for app in apps.values():
         app.add_api_route("/healthz", lambda: {"status": "alive"})
@@ -554,6 +555,38 @@ def _report_routes(registry: FastAPI, activities: FastAPI, subsidy: FastAPI) -> 
     async def run(run_id: str) -> Any:
         found = [r for r in RUNS if r["run_id"] == run_id]
         return found[0] if found else JSONResponse({"detail": "no run"}, status_code=404)
+
+
+AUDIT = [
+    {
+        "audit_id": "au-1",
+        "recorded_at": "2024-05-01T10:00:00+00:00",
+        "actor": {"subject": "sub-an", "name": "An Peeters", "via": "oidc"},
+        "academy_id": "acad-1",
+        "entity": "academy",
+        "entity_id": "acad-1",
+        "action": "updated",
+        "before": {"website": None},
+        "after": {"website": "https://a.example"},
+        "reason": "website moved",
+        "note": None,
+    }
+]
+
+
+def _audit_routes(registry: FastAPI, subsidy: FastAPI) -> None:
+    """The services' audit trails (issue 21): registry entries of acad-1, none in subsidy."""
+
+    @registry.get("/audit")
+    async def registry_audit(request: Request, academy_id: str) -> Any:
+        if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
+            return JSONResponse({"detail": "no"}, status_code=401)
+        return [e for e in AUDIT if e["academy_id"] == academy_id]
+
+    @subsidy.get("/audit")
+    async def subsidy_audit(academy_id: str) -> list[dict[str, Any]]:
+        assert academy_id
+        return []
 
 
 class _Upstream(httpx.AsyncBaseTransport):

@@ -36,6 +36,7 @@ OPS = {  # field -> (query, scope)
     "participantReports": ('{ participantReports(academyId: "acad-1") { id } }', "participants"),
     "reportingCompleteness": ("{ reportingCompleteness(year: 2024) { share } }", "participants"),
     "report": ("{ report(year: 2024) { year complete } }", "report"),
+    "auditTrail": ('{ auditTrail(academyId: "acad-1") { id actor { subject } } }', "reviews"),
     "municipalityFollowUps": ("{ municipalityFollowUps(year: 2024) { nisCode } }", "report"),
 }
 NARROW_TOKEN = "ops-token-without-scopes"

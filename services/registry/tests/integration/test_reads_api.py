@@ -87,6 +87,8 @@ async def test_operation_ids_are_stable() -> None:
         "municipalities-get_follow_up",
         "municipalities-delete_follow_up",
         "municipalities-list_follow_ups",
+        "audit-list_audit",
+        "recognition-list_standing",
         "ops-list_parked",
         "ops-retry",
         "ops-discard",

@@ -78,7 +78,8 @@ async def test_a_lifecycle_is_recorded_announced_and_queried(
         "provisionally_recognised",
         "recognised",
     ]
-    assert state["current"]["author"] == "VLAIO, An"
+    # The author is the credential's principal, not the request's `author` (issue 21).
+    assert state["current"]["author"] == "ops (shared token) <static:ops>"
     assert "renewal_due" in state["allowed_next"]
 
     on = await api.get("/recognition/recognised", params={"on": "2023-06-01"})

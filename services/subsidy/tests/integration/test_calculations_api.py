@@ -136,7 +136,8 @@ async def test_unknown_parameters_refuse_until_an_operator_sets_them(
     used = {p["name"]: p for p in accepted.json()["result"]["parameters"]}
     gangmaker = used["stem/calls/gangmakers_2023/grant_per_academy_eur"]
     assert gangmaker["status"] == "override"
-    assert gangmaker["override"]["author"] == "VLAIO, dossier 2023/17"
+    # The author is the credential's principal (issue 21), not the request's `author`.
+    assert gangmaker["override"]["author"] == "ops (shared token) <static:ops>"
     no_call = await client.post("/calculations", json={"year": 2024}, headers=OPS)
     assert no_call.status_code == 422 and "no subsidy call is known for 2024" in no_call.text
 

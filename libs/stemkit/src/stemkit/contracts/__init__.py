@@ -6,9 +6,11 @@ published version changes in a way that breaks its readers. A breaking change is
 major version (a new type and topic), never an edit.
 """
 
-from stemkit.contracts import activities, registry, subsidy
+from stemkit.contracts import activities, audit, registry, subsidy
 from stemkit.events.catalog import EventCatalog
 
-CATALOG = EventCatalog([*registry.EVENT_TYPES, *activities.EVENT_TYPES, *subsidy.EVENT_TYPES])
+CATALOG = EventCatalog(
+    [*registry.EVENT_TYPES, *activities.EVENT_TYPES, *subsidy.EVENT_TYPES, *audit.EVENT_TYPES]
+)
 
 __all__ = ["CATALOG"]

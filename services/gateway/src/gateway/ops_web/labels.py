@@ -139,6 +139,18 @@ _LABELS: dict[str, tuple[str, str]] = {
     "activities_count": ("Activiteiten", "Activities"),
     "deliveries": ("Leveringen", "Deliveries"),
     "last_seen": ("Laatst gezien", "Last seen"),
+    "place_disagreements": ("Coördinaten tegen postcode", "Coordinates against postal code"),
+    "place_disagreements_count": (
+        "{count} activiteiten met coördinaten in een andere gemeente dan hun adres.",
+        "{count} activities with coordinates in another municipality than their address.",
+    ),
+    "place_disagreements_note": (
+        "Het adres telt, voor bereik en betaling; verbeter de plaats in UiTdatabank.",
+        "The address counts, for reach and payment alike; correct the place in UiTdatabank.",
+    ),
+    "activity": ("Activiteit", "Activity"),
+    "address": ("Adres", "Address"),
+    "disagreement": ("Verschil", "Disagreement"),
     "source": ("Bron", "Source"),
     "reason": ("Reden", "Reason"),
     "received": ("Ontvangen", "Received"),
@@ -158,18 +170,6 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-    "place_disagreements": ("Coördinaten tegen postcode", "Coordinates against postal code"),
-    "place_disagreements_count": (
-        "{count} activiteiten met coördinaten in een andere gemeente dan hun adres.",
-        "{count} activities with coordinates in another municipality than their address.",
-    ),
-    "place_disagreements_note": (
-        "Het adres telt, voor bereik en betaling; verbeter de plaats in UiTdatabank.",
-        "The address counts, for reach and payment alike; correct the place in UiTdatabank.",
-    ),
-    "activity": ("Activiteit", "Activity"),
-    "address": ("Adres", "Address"),
-    "disagreement": ("Verschil", "Disagreement"),
 def labels(lang: str) -> Mapping[str, str]:
     """The labels in `lang` (Dutch for anything else)."""
     index = 1 if lang == "en" else 0

@@ -21,7 +21,7 @@ from strawberry.schema.base import BaseSchema
 from gateway.adapters.upstreams import UpstreamError
 from gateway.config import Settings
 from gateway.domain.bucket import replica_share
-from gateway.ops_web import palette, session, views
+from gateway.ops_web import audit_page, palette, session, views
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.provider_signin import provider_signin_router
 from gateway.ops_web.queries import Executor
@@ -222,6 +222,18 @@ def ops_router(
             return to_login(lang)
         shown = await views.ingestion_page(page, executor, guard.upstream_token)
         return render("ingestion.html", request, page.lang, **shown)
+
+    @router.get("/audit")
+    async def audit(request: Request, lang: Lang = None, academy: str | None = None) -> Response:
+        """An academy's audit trail (issue 21)."""
+        page = page_of(request, lang)
+        if page is None:
+            return to_login(lang)
+        try:
+            shown = await audit_page.audit_page(page, executor, academy or None)
+        except UpstreamError as exc:
+            return render("unavailable.html", request, page.lang, code=503, reason=str(exc))
+        return render("audit.html", request, page.lang, **shown)
 
     @router.get("/static/{name}")
     async def static_file(name: str) -> Response:

@@ -14,6 +14,7 @@ from gateway.adapters.upstreams import UpstreamError
 from gateway.schema import (
     calendar,
     ops,
+    ops_audit,
     ops_dead_letters,
     ops_follow_up,
     ops_organizers,
@@ -99,6 +100,7 @@ class Query:
         ops_follow_up.municipality_follow_ups
     )
     report: yearly.YearReport | None = yearly.report
+    audit_trail: list[ops_audit.AuditEntry] | None = ops_audit.audit_trail
 
 
 class _Schema(strawberry.Schema):

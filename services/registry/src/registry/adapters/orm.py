@@ -21,6 +21,7 @@ from sqlalchemy import (
     false,
 )
 
+from stemkit.audit import audit_table
 from stemkit.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
@@ -166,3 +167,6 @@ municipality_follow_ups = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_municipality_follow_ups_year", municipality_follow_ups.c.year)
+
+# Who changed what, when, before and after, and why (stemkit.audit; issue 21).
+audit_log = audit_table(metadata)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from registry.adapters.orm import audit_log
 from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.errors import InvalidInput
@@ -21,7 +22,8 @@ from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.auth import READ, WRITE, check_every_door
+from stemkit.audit import audit_router
+from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.db import Database
 from stemkit.logging import configure_logging
 from stemkit.outbox_parked import parked_outbox_router
@@ -66,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(standing_router(database), dependencies=read)
     app.include_router(report_router(database, settings), dependencies=read)
     app.include_router(follow_up_router(database, settings), dependencies=read)
+    app.include_router(
+        audit_router(database.session_factory, audit_log, settings.doorkeeper().require(OPS))
+    )
     _add_error_handlers(app)
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.config import Settings
 from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
 from registry.entrypoints.recognition_routes import UNAUTHORISED, Responses
-from registry.service_layer import follow_up
+from registry.service_layer import audit, follow_up
+from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
@@ -56,19 +58,43 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["municipalities"])
     sessions = database.session_factory
     write = [settings.doorkeeper().require(WRITE, EDIT)]
+    actor_of = actor_dependency(settings.doorkeeper())
+
+    def state(found: FollowUp | None) -> dict[str, object] | None:
+        return None if found is None else dict(vars(found))
+
+    async def audited(
+        session: AsyncSession,
+        actor: Actor,
+        key: tuple[str, int],
+        before: FollowUp | None,
+        after: FollowUp | None,
+        why: str | None,
+    ) -> None:
+        action = "removed" if after is None else "recorded"
+        entity_id = f"{key[0]}/{key[1]}"
+        change = Change(audit.FOLLOW_UP, entity_id, action, None, state(before), state(after), why)
+        await audit.record(session, actor, change)
 
     @router.put(
         "/municipalities/{nis_code}/follow-up/{year}",
         dependencies=write,
         responses=UNAUTHORISED,
     )
-    async def record_follow_up(nis_code: NisCode, year: Year, body: FollowUpIn) -> FollowUpOut:
+    async def record_follow_up(
+        nis_code: NisCode,
+        year: Year,
+        body: FollowUpIn,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+    ) -> FollowUpOut:
         """Record why the municipality is not reached in the year and what follows (ops);
         replaces what was recorded for it. 422 when the NIS code is no municipality of that
         year (2025 merger codes from 2025 on, the old ones until 2024)."""
         command = follow_up.RecordFollowUp(**body.model_dump())
         async with sessions.begin() as session:
+            before = await follow_up.get(session, nis_code, year)
             found = await follow_up.record(session, nis_code, year, command)
+            await audited(session, actor, (nis_code, year), before, found, found.explanation)
         return FollowUpOut.of(found)
 
     @router.get("/municipalities/{nis_code}/follow-up/{year}", responses=NONE_RECORDED)
@@ -85,9 +111,17 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
         dependencies=write,
         responses={**UNAUTHORISED, **NONE_RECORDED},
     )
-    async def delete_follow_up(nis_code: NisCode, year: Year) -> Response:
+    async def delete_follow_up(
+        nis_code: NisCode,
+        year: Year,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Annotated[str | None, Query(max_length=2000, description="Why (audit)")] = None,
+    ) -> Response:
         async with sessions.begin() as session:
+            before = await follow_up.get(session, nis_code, year)
             removed = await follow_up.remove(session, nis_code, year)
+            if removed:
+                await audited(session, actor, (nis_code, year), before, None, reason)
         if not removed:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no follow-up of {nis_code} {year}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)

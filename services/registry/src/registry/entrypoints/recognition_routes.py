@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from registry.config import Settings
 from registry.domain.recognition import TRANSITIONS
@@ -16,7 +16,9 @@ from registry.entrypoints.recognition_schemas import (
     Refused,
     RolesOut,
 )
-from registry.service_layer import recognition
+from registry.entrypoints.routes import Reason
+from registry.service_layer import audit, recognition
+from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import DECIDE, EDIT, OPS, WRITE
 from stemkit.contracts.registry import Role
 from stemkit.db import Database
@@ -27,11 +29,19 @@ NOT_FOUND: Responses = {404: {"description": "No such academy"}}
 Year = Annotated[int, Path(ge=2019, le=2100)]
 
 
+def author_of(actor: Actor) -> str:
+    """A decision's `author`: the authenticated person, by name and subject."""
+    if actor.name and actor.name != actor.subject:
+        return f"{actor.name} <{actor.subject}>"[:200]
+    return actor.subject[:200]
+
+
 def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
     sessions = database.session_factory
     ops = [settings.doorkeeper().require(WRITE, EDIT)]  # roles: editors (docs/adr/0019)
     decide = [settings.doorkeeper().require(WRITE, DECIDE)]  # decisions: deciders
+    actor_of = actor_dependency(settings.doorkeeper())
 
     @router.post(
         "/academies/{academy_id}/recognition",
@@ -39,13 +49,39 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
         dependencies=decide,
         responses={**UNAUTHORISED, **NOT_FOUND, 409: {"model": Refused}},
     )
-    async def decide_recognition(academy_id: str, body: DecisionIn) -> DecisionOut:
+    async def decide_recognition(
+        academy_id: str,
+        body: DecisionIn,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+    ) -> DecisionOut:
         """Record a recognition decision (ops). A decision the lifecycle does not allow from
         the current status is refused (409, naming what is allowed). Announces
-        `RecognitionDecided`."""
-        command = recognition.Decide(**body.model_dump())
+        `RecognitionDecided`. The author is the signed-in person (the access token's
+        subject), not the request's `author` field; audited."""
+        given = body.model_dump()
+        stated = given.pop("author", None)
+        command = recognition.Decide(**given, author=author_of(actor))
+        wanted = academy_id.lower()
         async with sessions.begin() as session:
-            decision = await recognition.decide(session, academy_id.lower(), command)
+            decisions = await recognition.history(session, wanted)
+            decision = await recognition.decide(session, wanted, command)
+            before = vars(decisions[-1]) if decisions else None
+            await audit.record(
+                session,
+                actor,
+                Change(
+                    audit.RECOGNITION,
+                    decision.decision_id,
+                    "decided",
+                    academy_id=wanted,
+                    before={k: before[k] for k in ("status", "valid_from", "valid_until")}
+                    if before
+                    else None,
+                    after=vars(decision),
+                    reason=decision.reason,
+                    note=f"author given in the request: {stated}" if stated else None,
+                ),
+            )
         return DecisionOut.of(decision)
 
     @router.get("/academies/{academy_id}/recognition", responses=NOT_FOUND)
@@ -85,24 +121,54 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
             roles = await recognition.roles_of(session, academy_id.lower())
         return RolesOut.of(academy_id.lower(), roles)
 
-    async def set_role(academy_id: str, year: int, role: Role, *, held: bool) -> RolesOut:
+    async def set_role(
+        academy_id: str, year: int, role: Role, actor: Actor, reason: str | None, *, held: bool
+    ) -> RolesOut:
+        wanted = academy_id.lower()
         async with sessions.begin() as session:
-            roles = await recognition.set_role(session, academy_id.lower(), year, role, held=held)
-        return RolesOut.of(academy_id.lower(), roles)
+            before = await recognition.roles_of(session, wanted)
+            roles = await recognition.set_role(session, wanted, year, role, held=held)
+            if roles != before:
+                await audit.record(
+                    session,
+                    actor,
+                    Change(
+                        audit.ROLE,
+                        f"{wanted}/{year}/{role}",
+                        "assigned" if held else "revoked",
+                        academy_id=wanted,
+                        before={"held": not held, "year": year, "role": role},
+                        after={"held": held, "year": year, "role": role},
+                        reason=reason,
+                    ),
+                )
+        return RolesOut.of(wanted, roles)
 
     role_path = "/academies/{academy_id}/roles/{year}/{role}"
     role_answers = {**UNAUTHORISED, **NOT_FOUND}
 
     @router.put(role_path, dependencies=ops, responses=role_answers)
-    async def assign_role(academy_id: str, year: Year, role: Role) -> RolesOut:
+    async def assign_role(
+        academy_id: str,
+        year: Year,
+        role: Role,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Reason = None,
+    ) -> RolesOut:
         """The academy holds the role in that year (ops; idempotent). Announces `RoleAssigned`
-        when it is new."""
-        return await set_role(academy_id, year, role, held=True)
+        when it is new; audited."""
+        return await set_role(academy_id, year, role, actor, reason, held=True)
 
     @router.delete(role_path, dependencies=ops, responses=role_answers)
-    async def revoke_role(academy_id: str, year: Year, role: Role) -> RolesOut:
+    async def revoke_role(
+        academy_id: str,
+        year: Year,
+        role: Role,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Reason = None,
+    ) -> RolesOut:
         """The academy no longer holds the role (ops; idempotent). Announces `RoleRevoked`
-        when it held it."""
-        return await set_role(academy_id, year, role, held=False)
+        when it held it; audited."""
+        return await set_role(academy_id, year, role, actor, reason, held=False)
 
     return router

@@ -19,8 +19,10 @@ class DecisionIn(BaseModel):
     decided_on: date
     valid_from: date | None = Field(default=None, description="Default: the decision date")
     reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
-    author: Annotated[str, Field(min_length=1, max_length=AUTHOR_MAX)] = Field(
-        description="Who decided (VLAIO staff member)"
+    author: Annotated[str | None, Field(min_length=1, max_length=AUTHOR_MAX)] = Field(
+        default=None,
+        description="Ignored (kept for older clients): the decision's author is the signed-in"
+        " person of the access token; a value given here is kept in the audit trail as a note",
     )
 
 

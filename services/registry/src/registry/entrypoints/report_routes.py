@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from registry.config import Settings
+from registry.domain.participants import Report
 from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
-from registry.service_layer import participants
+from registry.entrypoints.routes import Reason
+from registry.service_layer import audit, participants
+from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import EDIT, OPS, WRITE
 from stemkit.db import Database
+
+
+def _figures(report: Report | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    keep = ("report_id", "year", "quarter", "participants", "under_14", "from_14", "reported_on")
+    return {k: getattr(report, k) for k in keep}
 
 
 def report_router(database: Database, settings: Settings) -> APIRouter:
     # Participant figures are internal: the ops scope for reading, write for reporting.
     router = APIRouter(tags=["participants"], dependencies=[settings.doorkeeper().require(OPS)])
     sessions = database.session_factory
+    actor_of = actor_dependency(settings.doorkeeper())
 
     @router.post(
         "/academies/{academy_id}/participant-reports",
@@ -25,13 +36,36 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
         dependencies=[settings.doorkeeper().require(WRITE, EDIT)],
         responses={**UNAUTHORISED, **NOT_FOUND},
     )
-    async def report_participants(academy_id: str, body: ReportIn) -> ReportOut:
+    async def report_participants(
+        academy_id: str,
+        body: ReportIn,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Reason = None,
+    ) -> ReportOut:
         """Report participants for a year or a quarter (ops). A second report for the same
         period is a correction: it supersedes the earlier one, which is kept. Announces
-        `ParticipantsReported`."""
+        `ParticipantsReported`; audited."""
         command = participants.ReportParticipants(**body.model_dump())
+        wanted = academy_id.lower()
         async with sessions.begin() as session:
-            found = await participants.report(session, academy_id.lower(), command)
+            found = await participants.report(session, wanted, command)
+            earlier = None
+            if found.supersedes:
+                history = await participants.reports_of(session, wanted, found.year, True)
+                earlier = next((r for r in history or [] if r.report_id == found.supersedes), None)
+            await audit.record(
+                session,
+                actor,
+                Change(
+                    audit.PARTICIPANT_REPORT,
+                    found.report_id,
+                    "corrected" if found.supersedes else "reported",
+                    academy_id=wanted,
+                    before=_figures(earlier),
+                    after=_figures(found),
+                    reason=reason,
+                ),
+            )
         return ReportOut.of(found)
 
     @router.get("/academies/{academy_id}/participant-reports", responses=NOT_FOUND)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from registry.adapters.academy_store import Filters
@@ -19,15 +19,20 @@ from registry.entrypoints.schemas import (
     Conflict,
     MunicipalityOut,
 )
-from registry.service_layer import academies, municipalities
+from registry.service_layer import academies, audit, municipalities
 from registry.service_layer.academy_updates import update_academy as update
 from registry.service_layer.recognition import recognised_ids
+from stemkit.audit import Actor, actor_dependency
 from stemkit.auth import EDIT, WRITE
 from stemkit.db import Database
 
 MAX_BATCH = 100
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
+# Why a change was made, in the actor's words: kept in the audit trail (issue 21).
+Reason = Annotated[
+    str | None, Query(max_length=2000, description="Why: kept in the audit trail with the change")
+]
 PAGE_HEADERS = {
     "X-Next-Cursor": {
         "description": "Cursor of the next page; absent on the last page",
@@ -41,6 +46,7 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
     sessions = database.session_factory
     ops = [settings.doorkeeper().require(WRITE, EDIT)]  # editors (docs/adr/0019)
+    actor_of = actor_dependency(settings.doorkeeper())
 
     @router.post(
         "",
@@ -48,8 +54,13 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
         dependencies=ops,
         responses={401: {"description": "No valid ops bearer token"}, 409: {"model": Conflict}},
     )
-    async def register_academy(body: AcademyIn, response: Response) -> AcademyOut:
-        """Register an academy (ops). Announces `AcademyRegistered`."""
+    async def register_academy(
+        body: AcademyIn,
+        response: Response,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Reason = None,
+    ) -> AcademyOut:
+        """Register an academy (ops). Announces `AcademyRegistered`; audited."""
         if body.demo and settings.environment == "production":
             detail = {"type": "value_error", "loc": ("body", "demo"), "input": True}
             raise RequestValidationError([{**detail, "msg": "no demo academies in production"}])
@@ -62,6 +73,7 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
         )
         async with sessions.begin() as session:
             academy = await academies.register_academy(session, command)
+            await audit.record_academy_change(session, actor, None, academy, reason)
         response.headers["Location"] = f"/academies/{academy.id}"
         return AcademyOut.of(academy)
 
@@ -74,10 +86,19 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             409: {"model": Conflict},
         },
     )
-    async def update_academy(academy_id: str, body: AcademyPatch) -> AcademyOut:
-        """Change an academy (ops); fields left out stay. Announces `AcademyUpdated`."""
+    async def update_academy(
+        academy_id: str,
+        body: AcademyPatch,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+        reason: Reason = None,
+    ) -> AcademyOut:
+        """Change an academy (ops); fields left out stay. Announces `AcademyUpdated`;
+        audited."""
         async with sessions.begin() as session:
+            before = await audit.current_academy(session, academy_id.strip().lower())
             academy = await update(session, academy_id, body.changes())
+            if academy is not None:
+                await audit.record_academy_change(session, actor, before, academy, reason)
         if academy is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
         return AcademyOut.of(academy)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
 )
 
+from stemkit.audit import audit_table
 from stemkit.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
@@ -166,3 +167,6 @@ dirty_years = Table(
     Column("year", Integer, primary_key=True),
     Column("since", DateTime(timezone=True), nullable=False),
 )
+
+# Who changed what, when, before and after, and why (stemkit.audit; issue 21).
+audit_log = audit_table(metadata)

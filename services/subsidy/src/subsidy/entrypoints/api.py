@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
+from stemkit.audit import audit_router
 from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
@@ -20,6 +21,7 @@ from stemkit.web import (
     stable_operation_id,
 )
 from subsidy import views
+from subsidy.adapters.orm import audit_log
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
 from subsidy.entrypoints.calc_routes import calculation_router
@@ -92,5 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     app.include_router(parked_outbox_router(database.session_factory, keys.require(WRITE)))
+    app.include_router(audit_router(database.session_factory, audit_log, keys.require(OPS)))
     check_every_door(app)
     return app

@@ -3,15 +3,19 @@ operator overrides."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
+from stemkit import audit
+from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import DECIDE, OPS, WRITE
 from subsidy.adapters import runs_store
-from subsidy.config import Settings
+from subsidy.adapters.orm import audit_log
+from subsidy.config import SERVICE, Settings
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
 from subsidy.domain.calculation import Line, NoCall, Result
 from subsidy.domain.parameters import Override, UnknownParameter, Used, load_parameters
@@ -26,6 +30,9 @@ class CalculationRequest(BaseModel):
     call_ids: list[str] | None = Field(default=None, description="Default: every call of the year")
     allocation: str = Field(default=DEFAULT_ALLOCATION, description=f"One of {sorted(ALLOCATIONS)}")
     strict: bool = Field(default=True, description="Refuse when a call needs an unknown parameter")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Why the run is made: kept in the audit trail"
+    )
 
 
 class WhatIfRequest(CalculationRequest):
@@ -64,7 +71,11 @@ class OverrideRequest(BaseModel):
     name: str
     value: Any
     effective_from: date
-    author: str = Field(min_length=1)
+    author: str | None = Field(
+        default=None,
+        description="Ignored (kept for older clients): the override's author is the signed-in"
+        " person of the access token; a value given here is kept in the audit trail as a note",
+    )
     reason: str = Field(min_length=1)
     decided_on: date | None = None
 
@@ -94,17 +105,36 @@ def _refusal(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
 
+def _author(actor: Actor) -> str:
+    """An override's `author`: the authenticated person, by name and subject."""
+    if actor.name and actor.name != actor.subject:
+        return f"{actor.name} <{actor.subject}>"[:200]
+    return actor.subject[:200]
+
+
 def calculation_router(settings: Settings) -> APIRouter:
     # Runs, explanations, what-if and parameters are internal: the ops scope at least.
     router = APIRouter(tags=["calculations"], dependencies=[settings.doorkeeper().require(OPS)])
     ops = [settings.doorkeeper().require(WRITE, DECIDE)]  # deciders (docs/adr/0019)
+    actor_of = actor_dependency(settings.doorkeeper())
 
     @router.post("/calculations", status_code=201, dependencies=ops)
-    async def run_calculation(body: CalculationRequest, session: SessionDep) -> RunView:
-        """Calculate a year now; the run is stored (immutable) and announced."""
+    async def run_calculation(
+        body: CalculationRequest,
+        session: SessionDep,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+    ) -> RunView:
+        """Calculate a year now; the run is stored (immutable) and announced; audited."""
         try:
             async with session.begin():
                 run = await runs.run_calculation(session, body.year, _options(body, settings))
+                options = body.model_dump(exclude={"reason"})
+                after = {"year": run.year, "trigger": run.trigger, "options": options}
+                after |= {"rules_version": run.rules_version, "watermark": run.watermark}
+                change = Change("calculation_run", run.run_id, "ran", after=after)
+                await audit.record(
+                    session, audit_log, SERVICE, actor, replace(change, reason=body.reason)
+                )
         except (UnknownParameter, NoCall) as exc:
             raise _refusal(exc) from exc
         return _view(run)
@@ -203,20 +233,45 @@ def calculation_router(settings: Settings) -> APIRouter:
         return out
 
     @router.post("/parameters/overrides", tags=["parameters"], status_code=201, dependencies=ops)
-    async def set_override(body: OverrideRequest, session: SessionDep) -> dict[str, str]:
-        """An operator sets a parameter (e.g. an unknown amount), with author, date and reason."""
+    async def set_override(
+        body: OverrideRequest,
+        session: SessionDep,
+        actor: Actor = Depends(actor_of),  # noqa: B008
+    ) -> dict[str, str]:
+        """An operator sets a parameter (e.g. an unknown amount), with date and reason; the
+        author is the signed-in person (the access token's subject); audited."""
         if body.name not in load_parameters().parameters:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no parameter {body.name}")
         override = Override(
             body.name,
             body.effective_from,
             body.value,
-            body.author,
+            _author(actor),
             body.decided_on or date.today(),
             body.reason,
         )
+        options = runs.Options(demo=settings.environment == "development")
         async with session.begin():
+            try:
+                used = (await runs.parameters(session, options)).lookup(
+                    body.name, body.effective_from
+                )
+                before: dict[str, Any] | None = {"value": used.value, "status": used.status}
+            except UnknownParameter:
+                before = {"value": None, "status": "unknown"}
             override_id = await runs_store.add_override(session, override)
+            after = {"value": body.value, "effective_from": body.effective_from}
+            after |= {"decided_on": override.decided_on, "author": override.author}
+            change = Change(
+                "parameter_override",
+                body.name,
+                "overridden",
+                before=before,
+                after=after | {"override_id": override_id},
+                reason=body.reason,
+                note=f"author given in the request: {body.author}" if body.author else None,
+            )
+            await audit.record(session, audit_log, SERVICE, actor, change)
         return {"override_id": override_id}
 
     return router
