@@ -125,15 +125,17 @@ async def test_two_workers_claim_disjoint_batches(
         assert await deliveries.count(session, deliveries.PROCESSED) == 12
 
 
-async def test_crossing_batches_wait_in_one_order_instead_of_deadlocking(
+async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
     pg_sessions: async_sessionmaker[AsyncSession],
     load_place: Load,
     load_event: Load,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two workers' batches with the same places and events in opposite orders: before,
+    """Two workers' batches with the same places and event in opposite orders: before,
     each wrote its first place, then waited for the other's (a deadlock PostgreSQL broke
-    after a second, and the losing batch was settled again one delivery at a time)."""
+    after a second, and the losing batch was settled again one delivery at a time). Now
+    the second finds the items held and leaves those deliveries for a later round at once
+    (under load, waiting for a long batch ran into the statement timeout)."""
     save = places_repo.save_place
 
     async def slow_save(session: AsyncSession, found: Any) -> bool:
@@ -162,12 +164,21 @@ async def test_crossing_batches_wait_in_one_order_instead_of_deadlocking(
         await prepared(pg_sessions, "b_p", p),
     ]
 
-    outcomes = await asyncio.gather(
-        processing._settle_batch(pg_sessions, first), processing._settle_batch(pg_sessions, second)
-    )
+    async def settled(batch: list[processing.Prepared], after: float) -> tuple[list[str], float]:
+        await asyncio.sleep(after)  # the first batch holds its items by then
+        began = asyncio.get_running_loop().time()
+        outcomes = await processing._settle_batch(pg_sessions, batch)
+        return outcomes, asyncio.get_running_loop().time() - began
 
-    assert list(outcomes) == [["processed"] * 3, ["processed"] * 3]
+    (one, _), (two, second_took) = await asyncio.gather(settled(first, 0), settled(second, 0.2))
+
+    assert (one, two) == (["processed"] * 3, [processing.BUSY] * 3)
+    assert second_took < 0.5  # not waiting for the first batch's 0.8 s of saves
     assert settled_alone == []
+    # A later round settles them (the first batch has committed).
+    assert await processing._settle_batch(pg_sessions, second) == ["processed"] * 3
+    async with pg_sessions() as session:
+        assert await deliveries.count(session, deliveries.PROCESSED) == 6
 
 
 async def test_a_failing_delivery_does_not_run_the_good_ones_of_its_batch_twice(

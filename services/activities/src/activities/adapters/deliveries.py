@@ -122,6 +122,15 @@ async def lock_many(
     return set(rows)
 
 
+async def unclaim(session: AsyncSession, webhook_ids: list[str]) -> None:
+    """Give these deliveries' claims up: any worker may take them at its next round."""
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.webhook_id.in_(webhook_ids))
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
 @dataclass(frozen=True)
 class Finished:
     """How a delivery ended: processed, or quarantined when `error` is given."""

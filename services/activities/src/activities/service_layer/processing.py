@@ -25,7 +25,9 @@ harmless.
 
 Replicas (ADR 0018): a worker claims its batch (`deliveries.claim`, SKIP LOCKED, for
 `CLAIM_LEASE`) before fetching, so two workers never fetch or settle the same delivery;
-a batch takes its locks in one order (item advisory locks, then activities by id); and on
+a batch never waits for another worker's locks (item advisory locks and activity rows are
+taken without waiting; a delivery whose item or activity another worker holds is left for
+a later round, `BUSY`); and on
 PostgreSQL each delivery is settled in a savepoint, so the one that fails is rolled back
 and charged alone and the batch is not run twice.
 """
@@ -46,11 +48,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries, repository
 from activities.adapters.deliveries import Delivery, Finished
+from activities.adapters.orm import activities
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
 from activities.domain.places import read_place
@@ -76,6 +79,7 @@ BACKLOG_OLDEST_AGE = Gauge(
 )
 MAX_ATTEMPTS = 8
 FAILED = "failed"  # an outcome: not even the failure could be recorded; waits a round
+BUSY = "busy"  # an outcome: another worker holds its item or activity; left for a later round
 MAX_RETRY_DELAY = 3600.0
 OUTAGE_RETRY_DELAY = 5.0  # UiTdatabank unreachable: look again soon, attempts not counted
 MAX_OUTAGE_WAIT = timedelta(days=2)  # then a delivery that still cannot be fetched is counted
@@ -215,13 +219,14 @@ async def settle(
     (processed, quarantined, retry, or skipped: done by another worker meanwhile, or, with
     `worker`, no longer claimed by it).
 
-    Locks are taken in one order by every worker (ADR 0018): the deliveries (SKIP LOCKED:
-    never waited for), then on PostgreSQL an advisory lock per item (kind and id) in key
-    order, then the activities the batch writes or relinks, in id order; so two workers
-    cannot wait for each other in a cycle. On PostgreSQL each delivery runs in a
-    savepoint: one that raises is rolled back alone and charged (retried or
-    quarantined) while the others' effects stay, so a failing batch does not run its
-    good deliveries twice."""
+    Locks are never waited for between workers (ADR 0018): the deliveries (SKIP LOCKED),
+    then on PostgreSQL an advisory lock per item (kind and id, `pg_try_advisory_xact_lock`)
+    and the activities the batch writes or may relink (SKIP LOCKED); a delivery whose item
+    or activity another transaction holds is `busy`: its claim given up, left for a later
+    round. So two workers never wait in a cycle, nor in a convoy. On PostgreSQL each
+    delivery runs in a savepoint: one that raises is rolled back alone and charged
+    (retried or quarantined) while the others' effects stay, so a failing batch does not
+    run its good deliveries twice."""
     outcomes: list[tuple[Delivery, str, str | None]] = []  # delivery, outcome, error
     async with sessions() as session, session.begin():
         postgres = session.get_bind().dialect.name == "postgresql"
@@ -232,14 +237,25 @@ async def settle(
             else await deliveries.lock_many(session, ids)
         )
         mine = [p for p in batch if p.delivery.webhook_id in locked]
-        if postgres:
-            await lock_items(session, mine)
-        await repository.lock_activities(session, await _activity_ids(session, mine))
+        busy: set[str] = set()
+        if postgres:  # never wait for another worker: what it holds waits for next round
+            busy = await lock_items(session, mine)
+            busy |= await _activities_held_elsewhere(
+                session, [p for p in mine if p.delivery.webhook_id not in busy]
+            )
+            if busy:
+                await deliveries.unclaim(session, sorted(busy))
+        ready = [p for p in mine if p.delivery.webhook_id not in busy]
+        wanted = await _activity_ids(session, ready)
+        await repository.lock_activities(session, sorted(set().union(*wanted.values())))
         finished = []
         for prepared in batch:
             delivery = prepared.delivery
             if delivery.webhook_id not in locked:
                 outcomes.append((delivery, "skipped", None))
+                continue
+            if delivery.webhook_id in busy:
+                outcomes.append((delivery, BUSY, None))
                 continue
             done = await (
                 _apply_in_savepoint(sessions, session, prepared)
@@ -256,7 +272,7 @@ async def settle(
         if outcome == "quarantined":
             QUARANTINED.labels(delivery.source or "unknown").inc()
             log.warning("delivery %s quarantined: %s", delivery.webhook_id, error)
-        if outcome != "skipped":
+        if outcome not in ("skipped", BUSY):
             PROCESSED.labels(outcome).inc()
     return [outcome for _, outcome, _ in outcomes]
 
@@ -297,49 +313,85 @@ def item_key(kind: str, item_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> None:
+async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> set[str]:
     """PostgreSQL: an advisory lock, until the transaction ends, on every item the batch
-    is about, in key order. Two batches with the same place or event take turns on it
-    before either writes, also for rows that do not exist yet (an INSERT ... ON CONFLICT
-    of two new rows in opposite orders deadlocks otherwise) and for read-then-write
-    (`save_place` reads the stored version first)."""
-    keys = sorted({item_key(item.kind, item.item_id) for item in _items(batch)})
-    if keys:
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-            {"keys": keys},
-        )
+    is about, taken without waiting; the webhook ids of the deliveries whose item another
+    worker holds (left for a later round). Two batches with the same place or event so
+    never write it at once, also rows that do not exist yet (two INSERT ... ON CONFLICT of
+    new rows in opposite orders deadlock otherwise) and read-then-write (`save_place`
+    compares with the stored version); and never wait for each other."""
+    keys = {p.delivery.webhook_id: item_key(i.kind, i.item_id) for p in batch if (i := _item(p))}
+    if not keys:
+        return set()
+    rows = await session.execute(
+        text("SELECT k, pg_try_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": sorted(set(keys.values()))},
+    )
+    held_elsewhere = {int(k) for k, taken in rows if not taken}
+    return {webhook_id for webhook_id, key in keys.items() if key in held_elsewhere}
+
+
+def _item(prepared: Prepared) -> Document | Notification | None:
+    return prepared.item or prepared.gone
 
 
 def _items(batch: Sequence[Prepared]) -> list[Document | Notification]:
-    return [item for p in batch if (item := p.item or p.gone) is not None]
+    return [item for p in batch if (item := _item(p)) is not None]
 
 
-async def _activity_ids(session: AsyncSession, batch: Sequence[Prepared]) -> list[str]:
-    """The activities the batch's deliveries are about or may relink (a changed place or
-    organizer re-resolves its activities): locked up front in id order."""
-    ids = {item.item_id for item in _items(batch) if item.kind == "event"}
-    places: list[str] = []
-    organizers: list[str] = []
-    for prepared in batch:
-        item = prepared.item
-        if item is None or item.kind == "event":
-            continue
-        if item.kind == "organizer":
-            organizers.append(item.item_id)
-            continue
-        places.append(item.item_id)
-        try:
-            canonical = read_place(item.body).canonical_id
-        except Exception:  # unreadable: quarantined when applied, relinks nothing
-            canonical = None
-        if canonical:
-            places.append(canonical)
-    if places or organizers:
-        ids.update(
-            await repository.activity_ids_where(session, organizer_ids=organizers, place_ids=places)
+async def _activities_held_elsewhere(session: AsyncSession, batch: Sequence[Prepared]) -> set[str]:
+    """Lock the stored activities the deliveries are about or may relink, skipping rows
+    another transaction holds (SKIP LOCKED: never waited for); the webhook ids of the
+    deliveries that need such a row (left for a later round)."""
+    wanted = await _activity_ids(session, batch)
+    ids = sorted(set().union(*wanted.values())) if wanted else []
+    if not ids:
+        return set()
+    existing = set(
+        await session.scalars(
+            select(activities.c.activity_id).where(activities.c.activity_id.in_(ids))
         )
-    return sorted(ids)
+    )
+    locked = set(
+        await session.scalars(
+            select(activities.c.activity_id)
+            .where(activities.c.activity_id.in_(sorted(existing)))
+            .order_by(activities.c.activity_id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    elsewhere = existing - locked
+    return {webhook_id for webhook_id, need in wanted.items() if need & elsewhere}
+
+
+async def _activity_ids(session: AsyncSession, batch: Sequence[Prepared]) -> dict[str, set[str]]:
+    """Per delivery, the activities it is about or may relink (a changed place or
+    organizer re-resolves its stored activities)."""
+    wanted: dict[str, set[str]] = {}
+    for prepared in batch:
+        item, need = _item(prepared), set()
+        if item is not None and item.kind == "event":
+            need.add(item.item_id)
+        elif prepared.item is not None and item is not None:
+            places: list[str] = []
+            organizers: list[str] = []
+            if item.kind == "organizer":
+                organizers.append(item.item_id)
+            else:
+                places.append(item.item_id)
+                try:
+                    canonical = read_place(prepared.item.body).canonical_id
+                except Exception:  # unreadable: quarantined when applied, relinks nothing
+                    canonical = None
+                if canonical:
+                    places.append(canonical)
+            need.update(
+                await repository.activity_ids_where(
+                    session, organizer_ids=organizers, place_ids=places
+                )
+            )
+        wanted[prepared.delivery.webhook_id] = need
+    return wanted
 
 
 async def process(
@@ -470,7 +522,10 @@ async def run_worker(
             if notifications is not None:
                 notifications.wake.clear()  # a commit from now on ends the next wait
             try:
-                found = sum(outcome != FAILED for outcome in await drain(sessions, fetcher))
+                found = sum(
+                    outcome not in (FAILED, BUSY, "skipped")
+                    for outcome in await drain(sessions, fetcher)
+                )
                 if rounds % 50 == 0:
                     async with sessions() as session:
                         QUARANTINE_SIZE.set(await deliveries.count(session, deliveries.QUARANTINED))
