@@ -237,6 +237,7 @@ async def run(options: Options) -> Report:
                 **stall_figures,
                 "samples": watch.samples,
                 "failed_samples": watch.failed_samples,
+                "failed_kafka_samples": watch.failed_kafka_samples,
             },
             "restarts_seconds": chaos.figures.restarts,
             "seconds": {

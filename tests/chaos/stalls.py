@@ -94,7 +94,10 @@ class StallWatch:
     groups: tuple[str, ...] = ("activities", "subsidy")
     stalls: list[Stall] = field(default_factory=list)  # every stall longer than 1 s
     samples: int = 0
-    failed_samples: int = 0
+    failed_samples: int = 0  # the database did not answer
+    failed_kafka_samples: int = 0  # Kafka did not answer (the consumer stages: no news)
+    kafka_timeout: float = 5.0
+    _abandoned: set[asyncio.Future[Any]] = field(default_factory=set)
     _stages: dict[str, _Stage] = field(default_factory=dict)
     _open: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> start, last
     _engines: dict[str, AsyncEngine] = field(default_factory=dict)
@@ -109,12 +112,12 @@ class StallWatch:
             while not stop.is_set():
                 began = time.monotonic()
                 try:
-                    found = await asyncio.wait_for(self._sample(), 5)
-                except Exception:  # a restarting broker or database: no news this time
+                    found = await asyncio.wait_for(self._sample_database(), 5)
+                except Exception:  # a restarting database: no news this time
                     self.failed_samples += 1
-                    await self._close_kafka()
                     await asyncio.sleep(1.0)  # not a connection storm while it is down
                 else:
+                    found.update(await self._sample_kafka())
                     self._update(began, found)
                 self.samples += 1
                 await asyncio.sleep(max(0.0, INTERVAL - (time.monotonic() - began)))
@@ -128,7 +131,36 @@ class StallWatch:
 
     # ----------------------------------------------------------------- sampling
 
-    async def _sample(self) -> dict[str, tuple[int, Any]]:
+    async def _sample_kafka(self) -> dict[str, tuple[int, Any]]:
+        """The consumer groups' stages; none when Kafka does not answer in time. A call
+        to a paused (SIGSTOP) broker may not even end when cancelled: it is left behind
+        with its clients, so it never holds up the database stages (it did: one paused
+        broker froze every stage of the watch for minutes)."""
+        sampling = asyncio.ensure_future(self._groups())
+        done, _ = await asyncio.wait({sampling}, timeout=self.kafka_timeout)
+        if sampling in done and sampling.exception() is None:
+            return {f"{group} consumer": value for group, value in sampling.result().items()}
+        self.failed_kafka_samples += 1
+        if sampling not in done:
+            sampling.cancel()
+            self._abandoned.add(sampling)
+            sampling.add_done_callback(self._abandoned.discard)
+        clients, self._kafka = self._kafka, None
+        if clients is not None:  # closed in the background, never awaited here
+            closing = asyncio.ensure_future(self._close_clients(clients))
+            self._abandoned.add(closing)
+            closing.add_done_callback(self._abandoned.discard)
+        return {}
+
+    async def _close_clients(self, clients: tuple[AIOKafkaAdminClient, AIOKafkaConsumer]) -> None:
+        admin, consumer = clients
+        for closing in (admin.close(), consumer.stop()):
+            try:
+                await asyncio.wait_for(closing, 30)
+            except BaseException as exc:
+                say(f"stall watch: closing a Kafka client: {type(exc).__name__}")
+
+    async def _sample_database(self) -> dict[str, tuple[int, Any]]:
         found: dict[str, tuple[int, Any]] = {}
         async with self._engines["activities"].connect() as connection:
             due, settled, attempts = (await connection.execute(text(DELIVERIES))).one()
@@ -137,8 +169,6 @@ class StallWatch:
             async with self._engines[service].connect() as connection:
                 unsent, done = (await connection.execute(text(OUTBOX))).one()
                 found[f"{service} relay"] = (int(unsent), done)
-        for group, (lag, committed) in (await self._groups()).items():
-            found[f"{group} consumer"] = (lag, committed)
         return found
 
     async def _groups(self) -> dict[str, tuple[int, int]]:

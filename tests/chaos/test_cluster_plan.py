@@ -78,3 +78,25 @@ async def test_the_balancer_spreads_connections_and_skips_a_replica_that_is_down
         await asyncio.to_thread(balancer.stop)
         for server in servers:
             server.close()
+
+
+async def test_a_kafka_call_that_hangs_does_not_hold_up_the_stall_watch() -> None:
+    """A paused broker can leave a Kafka call that does not even end when cancelled: the
+    watch gives up on it in time and goes on (before, every stage froze with it)."""
+    ended = asyncio.Event()
+
+    async def hangs_through_a_cancel() -> dict[str, tuple[int, int]]:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.sleep(1.0)  # still busy after the cancel
+        ended.set()
+        return {}
+
+    watch = StallWatch("unused:9092", {}, kafka_timeout=0.2)
+    watch._groups = hangs_through_a_cancel  # type: ignore[method-assign]
+    began = asyncio.get_running_loop().time()
+    assert await watch._sample_kafka() == {}
+    assert asyncio.get_running_loop().time() - began < 0.6  # not the 1 s the call goes on
+    assert watch.failed_kafka_samples == 1
+    await asyncio.wait_for(ended.wait(), 5)
