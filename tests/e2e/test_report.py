@@ -184,15 +184,21 @@ async def test_the_report_of_demo_years_matches_figures_from_the_demo_input(
     async with httpx.AsyncClient(timeout=10, headers=platform.caller_headers()) as client:
         subsidy = platform.url("subsidy")
 
+        last: dict[int, tuple[int, int]] = {}  # year -> (found, wanted), when they differ
+
         async def reach_settled() -> bool | None:
             platform.assert_running()
+            last.clear()
             for year in range(2019, 2026):
                 found = (await client.get(f"{subsidy}/coverage", params={"year": year})).json()
                 if found["reached"] != len(want.reached[year]):
-                    return None
-            return True
+                    last[year] = (found["reached"], len(want.reached[year]))
+            return None if last else True
 
-        await eventually(reach_settled, "the demo reach in the subsidy service", 240)
+        try:
+            await eventually(reach_settled, "the demo reach in the subsidy service", 240)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; (found, wanted) per year: {last}") from None
 
         async def run_settled() -> list[dict[str, Any]] | None:
             answer = await client.get(f"{subsidy}/subsidies", params={"year": YEAR})
