@@ -175,6 +175,14 @@ async def test_a_door_refuses_whoever_lacks_a_credential_or_a_scope(
 
     if scopes is None:  # the plain ops-token check: only the ops token passes
         return
+    if path.startswith("/self-service/"):
+        # An academy's own doors (issue 21) ask no scope (a coordinator has none): only its
+        # coordinator, or the gateway naming them and their academy, passes; staff and the
+        # gateway by itself are refused (test_token_doors tries the coordinators).
+        for token in (GATEWAY_TOKEN, OPS_TOKEN):
+            refused = await call(service, method, path, {"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 403, refused.text[:200]
+        return
     assert scopes, "every door asks for one scope at least"
     gateway_scopes = {"read", "ops"}
     gateway = await call(service, method, path, {"Authorization": f"Bearer {GATEWAY_TOKEN}"})

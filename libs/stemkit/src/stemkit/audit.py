@@ -30,7 +30,7 @@ from stemkit.auth import Doorkeeper
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import PAYLOAD_OF_SERVICE
 from stemkit.contracts.audit import Actor as ActorModel
-from stemkit.identity import Principal, current_principal
+from stemkit.identity import COORDINATOR, Principal, current_principal
 from stemkit.outbox import add_event
 
 # Headers the gateway sets when it writes for a signed-in person (percent-encoded UTF-8).
@@ -60,12 +60,17 @@ class Actor:
         return found
 
 
+def is_gateway(principal: Principal) -> bool:
+    """The gateway's own machine credential (its static token, or its service account)."""
+    return principal.name in GATEWAY_NAMES and COORDINATOR not in principal.roles
+
+
 def actor_from(principal: Principal, headers: Mapping[str, str]) -> Actor:
     """The actor of a request its doorkeeper admitted as `principal`: the principal itself,
     or, when the principal is the gateway's own machine credential, the person the gateway
     names in the `X-Stem-Actor-*` headers (anyone else sending them is not believed)."""
     subject = headers.get(SUBJECT_HEADER.lower()) or headers.get(SUBJECT_HEADER)
-    if principal.name in GATEWAY_NAMES and not principal.roles and subject:
+    if is_gateway(principal) and subject:
         name = headers.get(NAME_HEADER.lower()) or headers.get(NAME_HEADER)
         via = headers.get(VIA_HEADER.lower()) or headers.get(VIA_HEADER) or "unknown"
         return Actor(

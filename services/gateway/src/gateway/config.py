@@ -48,6 +48,12 @@ class Settings(OidcClients):
         description='More ops tokens with their scopes, JSON: {"token": ["subsidies", ...]}; '
         "STEM_OPS_TOKEN has every scope",
     )
+    dev_coordinator_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description='Development sign-in for academy coordinators, JSON {"token": "academy id"}: '
+        "each token is a coordinator of that academy on /academie (refused in production; "
+        "there coordinators sign in with the identity provider)",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Partner origins allowed by CORS, comma separated"
     )
@@ -120,6 +126,8 @@ class Settings(OidcClients):
         keys = {key.get_secret_value() for key in self.partner_api_keys}
         if self.environment == "production" and DEV_PARTNER_KEY in keys:
             raise ValueError("GATEWAY_PARTNER_API_KEYS must not hold the development key")
+        if self.environment == "production" and self.dev_coordinator_tokens:
+            raise ValueError("GATEWAY_DEV_COORDINATOR_TOKENS is for development and tests only")
         return self
 
     def named_secrets(self) -> list[tuple[str, str]]:
@@ -132,6 +140,7 @@ class Settings(OidcClients):
                 for key in self.partner_api_keys
             ),
             *(("GATEWAY_OPS_TOKEN_SCOPES", token) for token in self.ops_token_scopes),
+            *(("GATEWAY_DEV_COORDINATOR_TOKENS", t) for t in self.dev_coordinator_tokens),
         ]
 
     @model_validator(mode="after")

@@ -19,6 +19,6 @@ def test_every_operation_has_a_stable_unique_id() -> None:
     assert len(ids) == len(set(ids))
     assert all(
         i.split("-", 1)[0]
-        in {"academies", "municipalities", "recognition", "participants", "ops", "audit"}
+        in {"academies", "municipalities", "recognition", "participants", "ops", "audit", "self"}
         for i in ids
     )

@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
+from gateway.academy_web import academy_router
 from gateway.adapters.change_feed import ChangeFeed
 from gateway.adapters.key_store import KeyStore
 from gateway.adapters.persisted import QueryCache, load_safelist
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(feeds_router(partner_keys(settings, store), guard))
     app.include_router(embed_router())
     app.include_router(ops_router(settings, identify_caller, guard, graphql.schema))
+    app.include_router(academy_router(settings))  # academy self-service (issue 21)
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     if settings.response_cache_seconds > 0:
         # Innermost: inside the body limit and CORS, so both hold for cached answers too.

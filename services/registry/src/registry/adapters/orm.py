@@ -170,3 +170,24 @@ Index("ix_municipality_follow_ups_year", municipality_follow_ups.c.year)
 
 # Who changed what, when, before and after, and why (stemkit.audit; issue 21).
 audit_log = audit_table(metadata)
+
+# Organizer ids an academy's coordinator asked to link (issue 21): pending until ops confirm
+# (then linked like any organizer id of the academy) or reject them.
+organizer_link_requests = Table(
+    "organizer_link_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    _academy_id(),
+    Column("organizer_id", String(64), nullable=False, comment="normalised: lower case"),
+    Column("status", String(16), nullable=False, comment="pending | confirmed | rejected"),
+    Column("note", Text, nullable=True),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+)
+Index(
+    "ix_organizer_link_requests_academy",
+    organizer_link_requests.c.academy_id,
+    organizer_link_requests.c.status,
+)

@@ -19,6 +19,7 @@ from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.routes import academies_router, municipalities_router
+from registry.entrypoints.self_service_routes import link_requests_router, self_service_router
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
@@ -71,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(
         audit_router(database.session_factory, audit_log, settings.doorkeeper().require(OPS))
     )
+    # Academy self-service: no read scope (a coordinator has none); each route checks the
+    # caller is a coordinator of the path's academy (issue 21).
+    app.include_router(self_service_router(database, settings))
+    app.include_router(link_requests_router(database, settings), dependencies=read)
     _add_error_handlers(app)
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))

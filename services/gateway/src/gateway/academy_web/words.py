@@ -1,0 +1,98 @@
+"""The self-service pages' words: Dutch first, French and English (`?lang=fr`, `?lang=en`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("nl", "fr", "en")
+
+_WORDS: dict[str, tuple[str, str, str]] = {
+    "title": ("Mijn STEM-academie", "Mon académie STEM", "My STEM academy"),
+    "skip": ("Naar de inhoud", "Aller au contenu", "Skip to content"),
+    "nav": ("Pagina's van de academie", "Pages de l'académie", "Academy pages"),
+    "nav_reach": ("Bereik", "Portée", "Reach"),
+    "nav_participants": ("Deelnemers", "Participants", "Participants"),
+    "nav_profile": ("Profiel", "Profil", "Profile"),
+    "logout": ("Afmelden", "Se déconnecter", "Sign out"),
+    "login_title": ("Aanmelden als coördinator", "Connexion coordinateur", "Coordinator sign-in"),
+    "login_intro": (
+        "Geef je coördinatortoken (ontwikkeling). Je ziet alleen je eigen academie.",
+        "Saisissez votre jeton de coordinateur (développement). Vous ne voyez que votre académie.",
+        "Enter your coordinator token (development). You only see your own academy.",
+    ),
+    "token": ("Token", "Jeton", "Token"),
+    "login": ("Aanmelden", "Se connecter", "Sign in"),
+    "login_failed": (
+        "Dit token is niet geldig.",
+        "Ce jeton n'est pas valide.",
+        "This token is not valid.",
+    ),
+    "year": ("Jaar", "Année", "Year"),
+    "show": ("Toon", "Afficher", "Show"),
+    "reach_title": ("Bereik in {year}", "Portée en {year}", "Reach in {year}"),
+    "reach_none": (
+        "Geen bereikte gemeenten.",
+        "Aucune commune atteinte.",
+        "No municipality reached.",
+    ),
+    "municipality": ("Gemeente", "Commune", "Municipality"),
+    "proof": ("Bewijzende activiteiten", "Activités probantes", "Proving activities"),
+    "not_counted": ("Niet meegeteld", "Non comptées", "Not counted"),
+    "not_counted_intro": (
+        "UiTdatabank-activiteiten die het platform niet meetelt, en waarom.",
+        "Activités UiTdatabank que la plateforme ne compte pas, et pourquoi.",
+        "UiTdatabank activities the platform did not count, and why.",
+    ),
+    "why_not_linked": (
+        "organisator niet gekoppeld (wacht op bevestiging door VLAIO)",
+        "organisateur non lié (en attente de confirmation par VLAIO)",
+        "organizer not linked (waiting for VLAIO to confirm)",
+    ),
+    "organizer": ("Organisator", "Organisateur", "Organizer"),
+    "activities": ("Activiteiten", "Activités", "Activities"),
+    "why": ("Waarom", "Pourquoi", "Why"),
+    "nothing": ("Niets.", "Rien.", "Nothing."),
+    "participants_title": ("Deelnemers melden", "Déclarer les participants", "Report participants"),
+    "period": ("Periode", "Période", "Period"),
+    "whole_year": ("heel het jaar", "toute l'année", "whole year"),
+    "quarter": ("kwartaal {n}", "trimestre {n}", "quarter {n}"),
+    "participants": ("Deelnemers", "Participants", "Participants"),
+    "under_14": ("Jonger dan 14", "Moins de 14 ans", "Under 14"),
+    "from_14": ("14 en ouder", "14 ans et plus", "14 and over"),
+    "report": ("Melden", "Déclarer", "Report"),
+    "reported": ("Gemeld.", "Déclaré.", "Reported."),
+    "reports": ("Gemelde aantallen", "Nombres déclarés", "Reported figures"),
+    "profile_title": ("Profiel", "Profil", "Profile"),
+    "website": ("Website", "Site web", "Website"),
+    "contact_email": ("Contact-e-mail", "E-mail de contact", "Contact e-mail"),
+    "save": ("Bewaren", "Enregistrer", "Save"),
+    "saved": ("Bewaard.", "Enregistré.", "Saved."),
+    "link_title": ("Organisatoren koppelen", "Lier des organisateurs", "Link organizers"),
+    "link_intro": (
+        "Een UiTdatabank-organisator-id; VLAIO bevestigt de koppeling.",
+        "Un identifiant d'organisateur UiTdatabank ; VLAIO confirme le lien.",
+        "A UiTdatabank organizer id; VLAIO confirms the link.",
+    ),
+    "organizer_id": ("Organisator-id", "Identifiant d'organisateur", "Organizer id"),
+    "ask": ("Vragen", "Demander", "Ask"),
+    "linked": ("Gekoppeld", "Liés", "Linked"),
+    "status": ("Status", "Statut", "Status"),
+    "pending": ("wacht op VLAIO", "en attente de VLAIO", "waiting for VLAIO"),
+    "confirmed": ("bevestigd", "confirmé", "confirmed"),
+    "rejected": ("geweigerd", "refusé", "rejected"),
+    "refused": ("Niet aanvaard: {reason}", "Refusé : {reason}", "Not accepted: {reason}"),
+    "unavailable": (
+        "Niet beschikbaar: {reason}",
+        "Indisponible : {reason}",
+        "Unavailable: {reason}",
+    ),
+}
+
+
+def words(lang: str) -> Mapping[str, str]:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+    return {key: found[index] for key, found in _WORDS.items()}
+
+
+def language(given: str | None) -> str:
+    return given if given in LANGUAGES else "nl"

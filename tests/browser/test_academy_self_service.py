@@ -1,0 +1,134 @@
+"""The academy self-service pages in Chromium (issue 21): a coordinator signs in with a
+development coordinator token, reports participants and asks to link an organizer; each
+page passes axe-core's WCAG 2.1 AA checks, in Dutch, French and English.
+
+The gateway runs under uvicorn on a free loopback port, in front of the real registry,
+activities and subsidy apps (SQLite, in process): no broker is needed for these pages."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
+from playwright.async_api import async_playwright, expect
+
+from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
+from activities.config import Settings as ActivitiesSettings
+from activities.entrypoints.api import create_app as activities_app
+from gateway.config import Settings as GatewaySettings
+from gateway.entrypoints.api import create_app as gateway_app
+from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
+from registry.config import Settings as RegistrySettings
+from registry.entrypoints.api import create_app as registry_app
+from stemkit.migrations import upgrade_to_head
+from stemkit.settings import DEV_OPS_TOKEN
+from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
+from subsidy.config import Settings as SubsidySettings
+from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS
+
+TOKEN = "dev-coordinator-token-for-the-browser-test"
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[str]:
+    common: dict[str, Any] = {
+        "environment": "development",
+        "kafka_bootstrap_servers": "127.0.0.1:1",
+    }
+    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
+    for url, migrations in (
+        (urls["r"], REGISTRY_MIGRATIONS),
+        (urls["a"], ACTIVITIES_MIGRATIONS),
+        (urls["s"], SUBSIDY_MIGRATIONS),
+    ):
+        await asyncio.to_thread(upgrade_to_head, url, migrations)
+    apps = {
+        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
+        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
+        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
+    }
+    async with AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        registry = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(apps["registry"]), base_url="http://registry"
+            )
+        )
+        created = await registry.post(
+            "/academies",
+            json={"name": "Codeclub Browser"},
+            headers={"Authorization": f"Bearer {DEV_OPS_TOKEN}"},
+        )
+        academy = created.json()["id"]
+        gateway = gateway_app(
+            GatewaySettings(environment="development", dev_coordinator_tokens={TOKEN: academy}),
+            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
+        )
+        port = _free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_level="warning")
+        )
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event)
+            await asyncio.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await task
+
+
+async def test_a_coordinator_uses_the_pages_with_a_keyboard_and_no_violations(site: str) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{site}/academie")
+            await expect(page).to_have_url(f"{site}/academie/aanmelden")
+            await page.get_by_label("Token").fill(TOKEN)
+            await page.get_by_role("button", name="Aanmelden").click()
+            await expect(page.get_by_role("heading", level=1)).to_contain_text("Bereik in")
+            await expect(page.locator(".brand")).to_contain_text("Codeclub Browser")
+
+            await page.goto(f"{site}/academie/deelnemers?lang=fr")
+            await page.get_by_label("Année").fill("2024")
+            await page.get_by_label("Moins de 14 ans").fill("20")
+            await page.get_by_label("14 ans et plus").fill("7")
+            await page.get_by_role("button", name="Déclarer").click()
+            await expect(page.get_by_role("status")).to_have_text("Déclaré.")
+            await expect(page.locator("#reports")).to_contain_text("27")
+
+            await page.goto(f"{site}/academie/profiel?lang=en")
+            await page.get_by_label("Organizer id").fill("22222222-3333-4444-8555-666666666666")
+            await page.get_by_role("button", name="Ask").click()
+            await expect(page.locator("#link-requests")).to_contain_text("waiting for VLAIO")
+
+            for path in ("", "/deelnemers", "/profiel"):
+                for lang in ("nl", "fr", "en"):
+                    await page.goto(f"{site}/academie{path}?lang={lang}")
+                    assert await page.get_attribute("html", "lang") == lang
+                    results = await Axe().run(page, options=WCAG_AA)
+                    assert results.violations_count == 0, results.generate_report()
+            await page.goto(f"{site}/academie/aanmelden")
+            results = await Axe().run(page, options=WCAG_AA)
+            assert results.violations_count == 0, results.generate_report()
+        finally:
+            await browser.close()
