@@ -20,7 +20,7 @@ import pytest
 from tests.e2e.harness import ARTIFACTS, ROOT, Platform
 from tests.e2e.test_report import platform, sections, stem
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1200)]
 __all__ = ["platform"]  # the fixture: every process on fresh databases
 
 PUBLISHED = {  # ../shared/docs/subsidy-rules.md §2 and the parliamentary answer
