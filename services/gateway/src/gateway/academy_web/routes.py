@@ -1,9 +1,11 @@
 """/academie: an academy coordinator's own pages (issue 21).
 
 Who: a `Principal` with the coordinator role and an `academy_id`, in a server-side session
-(cookie `stem_academy_session`: HttpOnly, SameSite=Strict, Path=/academie). In development
-and tests a coordinator signs in with a token of `GATEWAY_DEV_COORDINATOR_TOKENS`; a
-session opened by the identity provider's sign-in holds the same principal. The pages never
+(cookie `stem_academy_session`: HttpOnly, SameSite=Strict, Path=/academie). The sign-in form
+takes a development coordinator token (`GATEWAY_DEV_COORDINATOR_TOKENS`) or, when the
+identity provider is configured, the coordinator's access token (checked against its JWKS
+like every other). A redirect to the provider's own login page (as /ops has) is not built
+yet. The pages never
 take an academy from the request: every read and write is for the session's academy. Reads
 use the gateway's own credential; writes go to the registry's self-service routes, which the
 gateway may use only naming the person and their academy (stemkit.audit, registry).
@@ -29,6 +31,7 @@ from gateway.config import Settings
 from gateway.ops_web.routes import SECURITY_HEADERS
 from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of
 from stemkit.audit import Actor
+from stemkit.auth import TokenRefused, looks_like_jwt
 from stemkit.identity import COORDINATOR, Principal
 
 COOKIE = "stem_academy_session"
@@ -88,6 +91,19 @@ def dev_coordinator(settings: Settings, token: str) -> Principal | None:
                 via="static-token",
             )
     return found
+
+
+async def provider_coordinator(settings: Settings, token: str) -> Principal | None:
+    """The coordinator an access token of the identity provider stands for (when one is
+    configured): a valid token with the coordinator role and an academy, else None."""
+    verifier = settings.token_verifier()
+    if verifier is None or not looks_like_jwt(token):
+        return None
+    try:
+        found = await verifier.principal_of(token)
+    except TokenRefused:
+        return None
+    return found if COORDINATOR in found.roles and found.academy_id else None
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -178,7 +194,7 @@ def academy_router(settings: Settings) -> APIRouter:
             token = (await _form(request)).get("token", "")
         except FormTooLarge:
             return Response("form too large", status.HTTP_413_CONTENT_TOO_LARGE)
-        principal = dev_coordinator(settings, token)
+        principal = dev_coordinator(settings, token) or await provider_coordinator(settings, token)
         if principal is None:
             throttle.failed(address)
             return render("login.html", request, chosen, code=401, failed=True)
