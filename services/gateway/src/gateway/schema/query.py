@@ -19,8 +19,8 @@ from gateway.schema import (
     ops_follow_up,
     ops_organizers,
     ops_participants,
-    ops_quarantine,
     ops_places,
+    ops_quarantine,
     ops_subsidy,
     partner,
 )
