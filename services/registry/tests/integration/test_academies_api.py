@@ -197,10 +197,18 @@ async def test_a_demo_academy_is_registered_flagged_with_its_label(
 
 
 async def test_production_refuses_demo_academies(settings: Any) -> None:
-    app = create_app(settings.model_copy(update={"environment": "production"}))
+    # Production admits no shared ops token (issue 21): the caller is the CLI, allowed to edit.
+    production = settings.model_copy(
+        update={"environment": "production", "caller_scopes": {"cli": ["read", "write", "edit"]}}
+    )
+    app = create_app(production)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
-        response = await register(client, name="[DEMO] Codeerclub Gent", demo=True)
+        response = await client.post(
+            "/academies",
+            json={"name": "[DEMO] Codeerclub Gent", "demo": True},
+            headers={"Authorization": f"Bearer {production.cli_token.get_secret_value()}"},
+        )
 
     assert response.status_code == 422, response.text
     assert [error["loc"][-1] for error in response.json()["detail"]] == ["demo"]
