@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries, leases, places_repo
+from activities.adapters import deliveries, leases, places_repo, repository
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched
 from activities.bootstrap import migrate
 from activities.config import Settings
 from activities.domain.documents import Document
-from activities.service_layer import ingestion, poller, processing
+from activities.service_layer import catalogue, ingestion, poller, processing
 from activities.service_layer.ingestion import Ingested
 from stemkit.db import open_database
 
@@ -266,3 +266,69 @@ async def test_of_two_pollers_only_the_lease_holder_polls_and_the_other_takes_ov
         await asyncio.wait_for(asyncio.gather(*tasks.values()), 5)
     async with pg_sessions() as session:
         assert await leases.holder_of(session, poller.POLLER_LEASE) is None
+
+
+async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not_lost(
+    pg_sessions: async_sessionmaker[AsyncSession],
+    load_place: Load,
+    load_event: Load,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cluster chaos run (commit 1844265) ended with one activity holding its place's
+    older address. One worker stored a new version of the event, moving it to place P and
+    reading P's stored (old) address; meanwhile another worker stored P's new address and
+    relinked P's activities, not yet seeing the event there (uncommitted), and committed
+    first; the event then committed with the old address, and nothing relinks it again.
+    An event and its place are different items, so the item locks did not keep the two
+    apart. Now an event holds its place's lock shared, and the place delivery (exclusive)
+    is busy until the event has committed, so its relink finds the event."""
+
+    def place_version(postal_code: str, modified: str) -> dict[str, Any]:
+        document = place(load_place, 7)
+        document["address"]["nl"]["postalCode"] = postal_code
+        document["modified"] = modified
+        return document
+
+    def postal_code_of(body: dict[str, Any]) -> str:
+        return str(body["address"]["nl"]["postalCode"])
+
+    old = place_version("9403", "2026-01-01T10:00:00+01:00")
+    new = place_version("9961", "2026-01-01T11:00:00+01:00")
+    assert await processing._settle_batch(
+        pg_sessions, [await prepared(pg_sessions, "p_v1", old)]
+    ) == ["processed"]
+    moved = event(load_event, 7)
+    moved["location"]["@id"] = PLACE.format(7)
+    moved["location"]["address"]["nl"]["postalCode"] = postal_code_of(old)  # embedded copy
+    activity_id = EVENT.format(7).rsplit("/", 1)[1]
+
+    # The event's worker stops between reading the place and committing.
+    read_place, go_on = asyncio.Event(), asyncio.Event()
+    store = catalogue.store
+
+    async def paused_store(session: AsyncSession, activity: Any) -> Any:
+        if activity.activity_id == activity_id and not go_on.is_set():
+            read_place.set()
+            await go_on.wait()
+        return await store(session, activity)
+
+    monkeypatch.setattr(catalogue, "store", paused_store)
+    event_delivery = await prepared(pg_sessions, "e_v2", moved)
+    place_delivery = await prepared(pg_sessions, "p_v2", new)
+
+    event_worker = asyncio.ensure_future(processing._settle_batch(pg_sessions, [event_delivery]))
+    await asyncio.wait_for(read_place.wait(), 10)
+    place_outcomes = await asyncio.wait_for(
+        processing._settle_batch(pg_sessions, [place_delivery]), 10
+    )
+    go_on.set()
+    assert await asyncio.wait_for(event_worker, 10) == ["processed"]
+    rounds = 0
+    while place_outcomes == [processing.BUSY] and rounds < 5:  # a later round takes it
+        place_outcomes = await processing._settle_batch(pg_sessions, [place_delivery])
+        rounds += 1
+    assert place_outcomes == ["processed"]
+
+    async with pg_sessions() as session:
+        (activity,) = await repository.get_activities(session, [activity_id])
+    assert activity.location.postal_code == postal_code_of(new)

@@ -22,7 +22,7 @@ from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, Act
 from stemkit.outbox import add_event
 
 SOURCE = "/stem/activities"
-_MAX_DUPLICATE_HOPS = 3
+MAX_DUPLICATE_HOPS = 3  # a place's duplicateOf links followed at most
 
 
 async def ingest_document(
@@ -74,7 +74,7 @@ async def _current_place(session: AsyncSession, location: Location) -> Location:
         return location
     current = location
     place_id: str | None = location.place_id
-    for _ in range(_MAX_DUPLICATE_HOPS):
+    for _ in range(MAX_DUPLICATE_HOPS):
         place = await places_repo.get_place(session, place_id) if place_id else None
         if place is None:
             break

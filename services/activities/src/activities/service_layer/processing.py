@@ -54,10 +54,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.adapters import deliveries, repository
 from activities.adapters.deliveries import Delivery, Finished
 from activities.adapters.orm import activities
+from activities.adapters.orm import places as places_table
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
 from activities.domain.places import read_place
-from activities.domain.reader import UnreadableDocument
+from activities.domain.reader import UnreadableDocument, read_event
+from activities.service_layer.catalogue import MAX_DUPLICATE_HOPS as _MAX_DUPLICATE_HOPS
 from activities.service_layer.ingestion import gone, ingest
 from stemkit.consumer import is_transient
 from stemkit.outbox import CommitNotifications
@@ -319,16 +321,85 @@ async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> set[st
     worker holds (left for a later round). Two batches with the same place or event so
     never write it at once, also rows that do not exist yet (two INSERT ... ON CONFLICT of
     new rows in opposite orders deadlock otherwise) and read-then-write (`save_place`
-    compares with the stored version); and never wait for each other."""
+    compares with the stored version); and never wait for each other.
+
+    An event also holds its place (and the places that one is a duplicate of) shared: it
+    reads that place's stored address, and a place delivery relinks only the activities
+    it finds stored there. Without it, a worker storing the event with the place's old
+    address could commit after another worker stored the place's new one and relinked
+    without seeing the event: the activity kept the old address (cluster chaos run). Now
+    the place delivery (exclusive) or the event (shared) is busy until the other commits;
+    events of one place do not hold each other up."""
     keys = {p.delivery.webhook_id: item_key(i.kind, i.item_id) for p in batch if (i := _item(p))}
     if not keys:
         return set()
+    held_elsewhere = await _try_locks(session, set(keys.values()), shared=False)
+    busy = {webhook_id for webhook_id, key in keys.items() if key in held_elsewhere}
+    # The places each event reads, hop by hop: a canonical id is read once its place is
+    # held, so a concurrent change of that link cannot slip in between.
+    places = {
+        p.delivery.webhook_id: {place_id}
+        for p in batch
+        if p.delivery.webhook_id not in busy and (place_id := _event_place(p)) is not None
+    }
+    taken: set[int] = set(keys.values()) - held_elsewhere
+    seen: set[str] = set()
+    for _ in range(_MAX_DUPLICATE_HOPS + 1):
+        wanted = {item_key("place", i) for ids in places.values() for i in ids}
+        refused = await _try_locks(session, wanted - taken, shared=True)
+        taken |= wanted - refused
+        for webhook_id, ids in list(places.items()):
+            if any(item_key("place", i) in refused for i in ids):
+                busy.add(webhook_id)
+                del places[webhook_id]
+        seen |= {i for ids in places.values() for i in ids}
+        canonical = await _canonical_ids(session, {i for ids in places.values() for i in ids})
+        places = {
+            webhook_id: following
+            for webhook_id, ids in places.items()
+            if (following := {canonical[i] for i in ids if i in canonical} - seen)
+        }
+        if not places:
+            break
+    return busy
+
+
+async def _try_locks(session: AsyncSession, keys: set[int], *, shared: bool) -> set[int]:
+    """Take these advisory transaction locks without waiting, in key order; the keys
+    another transaction holds (not taken)."""
+    if not keys:
+        return set()
+    take = "pg_try_advisory_xact_lock_shared" if shared else "pg_try_advisory_xact_lock"
     rows = await session.execute(
-        text("SELECT k, pg_try_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-        {"keys": sorted(set(keys.values()))},
+        text(f"SELECT k, {take}(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+        {"keys": sorted(keys)},
     )
-    held_elsewhere = {int(k) for k, taken in rows if not taken}
-    return {webhook_id for webhook_id, key in keys.items() if key in held_elsewhere}
+    return {int(k) for k, got in rows if not got}
+
+
+def _event_place(prepared: Prepared) -> str | None:
+    """The place an event document is at (its stored address is read when it is stored)."""
+    item = prepared.item
+    if item is None or item.kind != "event":
+        return None
+    try:
+        location = read_event(item.body).location
+    except Exception:  # unreadable: quarantined when applied, reads no place
+        return None
+    return location.place_id if location.kind in ("place", "school") else None
+
+
+async def _canonical_ids(session: AsyncSession, place_ids: set[str]) -> dict[str, str]:
+    """The stored places among these that are duplicates: place id -> canonical id (read
+    directly, not through the transaction's memo: before the locks, nothing is kept)."""
+    if not place_ids:
+        return {}
+    rows = await session.execute(
+        select(places_table.c.place_id, places_table.c.canonical_id).where(
+            places_table.c.place_id.in_(sorted(place_ids)), places_table.c.canonical_id.isnot(None)
+        )
+    )
+    return {str(row.place_id): str(row.canonical_id) for row in rows}
 
 
 def _item(prepared: Prepared) -> Document | Notification | None:
