@@ -268,7 +268,9 @@ async def test_of_two_pollers_only_the_lease_holder_polls_and_the_other_takes_ov
         assert await leases.holder_of(session, poller.POLLER_LEASE) is None
 
 
+@pytest.mark.parametrize("through_duplicate", [False, True])
 async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not_lost(
+    through_duplicate: bool,
     pg_sessions: async_sessionmaker[AsyncSession],
     load_place: Load,
     load_event: Load,
@@ -281,7 +283,8 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     first; the event then committed with the old address, and nothing relinks it again.
     An event and its place are different items, so the item locks did not keep the two
     apart. Now an event holds its place's lock shared, and the place delivery (exclusive)
-    is busy until the event has committed, so its relink finds the event."""
+    is busy until the event has committed, so its relink finds the event. Also when the
+    event is at a duplicate of the changed place (it reads the canonical one's address)."""
 
     def place_version(postal_code: str, modified: str) -> dict[str, Any]:
         document = place(load_place, 7)
@@ -299,6 +302,13 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     ) == ["processed"]
     moved = event(load_event, 7)
     moved["location"]["@id"] = PLACE.format(7)
+    if through_duplicate:
+        duplicate = place(load_place, 8)
+        duplicate["duplicateOf"] = PLACE.format(7)
+        assert await processing._settle_batch(
+            pg_sessions, [await prepared(pg_sessions, "d_v1", duplicate)]
+        ) == ["processed"]
+        moved["location"]["@id"] = PLACE.format(8)
     moved["location"]["address"]["nl"]["postalCode"] = postal_code_of(old)  # embedded copy
     activity_id = EVENT.format(7).rsplit("/", 1)[1]
 
@@ -332,3 +342,55 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     async with pg_sessions() as session:
         (activity,) = await repository.get_activities(session, [activity_id])
     assert activity.location.postal_code == postal_code_of(new)
+
+
+async def test_events_of_one_place_do_not_hold_each_other_up_but_its_change_does(
+    pg_sessions: async_sessionmaker[AsyncSession],
+    load_place: Load,
+    load_event: Load,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An event holds its place shared: another worker's event there goes on at once,
+    while a change of that place waits (busy) for a later round; and an event at a place
+    another worker is changing is busy likewise."""
+    at_place = []
+    for n in (1, 2, 3):
+        document = event(load_event, n)
+        document["location"]["@id"] = PLACE.format(7)
+        at_place.append(await prepared(pg_sessions, f"e_{n}", document))
+    changed = place(load_place, 7)
+    changed["modified"] = "2026-01-01T11:00:00+01:00"
+    place_delivery = await prepared(pg_sessions, "p_v1", changed)
+    holding, go_on = asyncio.Event(), asyncio.Event()
+    first_id = EVENT.format(1).rsplit("/", 1)[1]
+    store, save = catalogue.store, places_repo.save_place
+
+    async def paused_store(session: AsyncSession, activity: Any) -> Any:
+        if activity.activity_id == first_id and not go_on.is_set():
+            holding.set()
+            await go_on.wait()
+        return await store(session, activity)
+
+    monkeypatch.setattr(catalogue, "store", paused_store)
+    first = asyncio.ensure_future(processing._settle_batch(pg_sessions, at_place[:1]))
+    await asyncio.wait_for(holding.wait(), 10)
+    assert await processing._settle_batch(pg_sessions, at_place[1:2]) == ["processed"]
+    assert await processing._settle_batch(pg_sessions, [place_delivery]) == [processing.BUSY]
+    go_on.set()
+    assert await asyncio.wait_for(first, 10) == ["processed"]
+
+    async def paused_save(session: AsyncSession, found: Any) -> bool:
+        changed = await save(session, found)
+        holding.set()
+        await go_on.wait()
+        return changed
+
+    holding.clear()
+    go_on.clear()
+    monkeypatch.setattr(places_repo, "save_place", paused_save)
+    changing = asyncio.ensure_future(processing._settle_batch(pg_sessions, [place_delivery]))
+    await asyncio.wait_for(holding.wait(), 10)
+    assert await processing._settle_batch(pg_sessions, at_place[2:]) == [processing.BUSY]
+    go_on.set()
+    assert await asyncio.wait_for(changing, 10) == ["processed"]
+    assert await processing._settle_batch(pg_sessions, at_place[2:]) == ["processed"]
