@@ -102,6 +102,8 @@ fi
 # The services say only what a person should see (warnings and errors) unless asked:
 # LOG_LEVEL=INFO make run for what each process does, DEBUG for every event.
 export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
+# uvicorn's own start-up lines ("Started server process", ...) follow the same level.
+export UVICORN_LOG_LEVEL="${UVICORN_LOG_LEVEL:-$(echo "$LOG_LEVEL" | tr '[:upper:]' '[:lower:]')}"
 $PY tools/devbanner.py
 # [DEMO] Flanders 2019-2026 (tools/flanders, docs/adr/0014): ~100 academies and their
 # UiTdatabank documents go in through the registry API and the signed webhook once the
