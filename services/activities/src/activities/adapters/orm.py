@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from stemkit.audit import audit_table
 from stemkit.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
@@ -182,3 +183,7 @@ organizer_history = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("caught_up_at", DateTime(timezone=True), nullable=True, comment="null: pending"),
 )
+
+# Who did what to the quarantine and the parked outbox rows, when, before and after, and why
+# (stemkit.audit; issue 21, ADR 0020).
+audit_log = audit_table(metadata)
