@@ -1,11 +1,7 @@
 """/academie: an academy coordinator's own pages (issue 21).
 
 Who: a `Principal` with the coordinator role and an `academy_id`, in a server-side session
-(cookie `stem_academy_session`: HttpOnly, SameSite=Strict, Path=/academie). The sign-in form
-takes a development coordinator token (`GATEWAY_DEV_COORDINATOR_TOKENS`) or, when the
-identity provider is configured, the coordinator's access token (checked against its JWKS
-like every other). A redirect to the provider's own login page (as /ops has) is not built
-yet. The pages never
+opened by signing in (academy_web.signin). The pages never
 take an academy from the request: every read and write is for the session's academy. Reads
 use the gateway's own credential; writes go to the registry's self-service routes, which the
 gateway may use only naming the person and their academy (stemkit.audit, registry).
@@ -13,109 +9,26 @@ gateway may use only naming the person and their academy (stemkit.audit, registr
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from gateway.academy_web.signin import COOKIE, Sessions, read_form, sign_in_router, to_login
 from gateway.academy_web.words import LANGUAGES, language, words
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.config import Settings
 from gateway.ops_web.routes import SECURITY_HEADERS
-from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of
+from gateway.ops_web.session import FormTooLarge
 from stemkit.audit import Actor
-from stemkit.auth import TokenRefused, looks_like_jwt
 from stemkit.identity import COORDINATOR, Principal
 
-COOKIE = "stem_academy_session"
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
-MAX_FORM_BYTES = 4096
 FIRST_YEAR = 2019
-
-
-@dataclass
-class _Open:
-    principal: Principal
-    opened: float
-    seen: float
-
-
-class Sessions:
-    """Open coordinator sessions of this process (by hash of the cookie)."""
-
-    def __init__(self, idle: float, lifetime: float) -> None:
-        self.idle, self.lifetime = idle, lifetime
-        self._open: dict[str, _Open] = {}
-
-    @staticmethod
-    def _key(session_id: str) -> str:
-        return hashlib.sha256(session_id.encode()).hexdigest()
-
-    def open(self, principal: Principal) -> str:
-        session_id, now = secrets.token_urlsafe(32), time.monotonic()
-        self._open[self._key(session_id)] = _Open(principal, now, now)
-        return session_id
-
-    def principal(self, session_id: str) -> Principal | None:
-        found = self._open.get(self._key(session_id))
-        now = time.monotonic()
-        if found is None:
-            return None
-        if now - found.seen > self.idle or now - found.opened > self.lifetime:
-            self._open.pop(self._key(session_id), None)
-            return None
-        found.seen = now
-        return found.principal
-
-    def close(self, session_id: str) -> None:
-        self._open.pop(self._key(session_id), None)
-
-
-def dev_coordinator(settings: Settings, token: str) -> Principal | None:
-    """The coordinator a development token stands for (GATEWAY_DEV_COORDINATOR_TOKENS)."""
-    found = None
-    for known, academy_id in settings.dev_coordinator_tokens.items():
-        if token and academy_id and secrets.compare_digest(token.encode(), known.encode()):
-            found = Principal(
-                subject=f"static:coordinator:{academy_id}",
-                name=f"coordinator of {academy_id}",
-                roles=frozenset({COORDINATOR}),
-                academy_id=academy_id,
-                via="static-token",
-            )
-    return found
-
-
-async def provider_coordinator(settings: Settings, token: str) -> Principal | None:
-    """The coordinator an access token of the identity provider stands for (when one is
-    configured): a valid token with the coordinator role and an academy, else None."""
-    verifier = settings.token_verifier()
-    if verifier is None or not looks_like_jwt(token):
-        return None
-    try:
-        found = await verifier.principal_of(token)
-    except TokenRefused:
-        return None
-    return found if COORDINATOR in found.roles and found.academy_id else None
-
-
-async def _form(request: Request) -> dict[str, str]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise FormTooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise FormTooLarge
-    return {k: v[0].strip() for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 def _acting(principal: Principal) -> dict[str, str]:
@@ -127,19 +40,12 @@ def _acting(principal: Principal) -> dict[str, str]:
 def academy_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academie", include_in_schema=False)
     sessions = Sessions(settings.ops_session_idle_seconds, settings.ops_session_max_seconds)
-    throttle = SignInThrottle(
-        per_address=settings.ops_signin_failures_per_address,
-        in_all=settings.ops_signin_failures_in_all,
-        window=settings.ops_signin_window_seconds,
-        clock=time.monotonic,
-    )
     templates = Environment(
         loader=PackageLoader("gateway.academy_web", "templates"),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    secure = settings.environment == "production"
 
     def render(name: str, request: Request, lang: str, code: int = 200, **values: Any) -> Response:
         def link(path: str, **params: Any) -> str:
@@ -164,10 +70,6 @@ def academy_router(settings: Settings) -> APIRouter:
             return None
         return found
 
-    def to_login(lang: str) -> Response:
-        suffix = f"?lang={lang}" if lang != "nl" else ""
-        return RedirectResponse(f"/academie/aanmelden{suffix}", status.HTTP_303_SEE_OTHER)
-
     def registry(request: Request) -> httpx.AsyncClient:
         upstreams: Upstreams = request.app.state.upstreams
         return upstreams.registry
@@ -180,43 +82,7 @@ def academy_router(settings: Settings) -> APIRouter:
         found: dict[str, Any] = answer.json()
         return found
 
-    @router.get("/aanmelden")
-    async def sign_in_form(request: Request, lang: str | None = None) -> Response:
-        return render("login.html", request, language(lang), failed=False)
-
-    @router.post("/aanmelden")
-    async def sign_in(request: Request, lang: str | None = None) -> Response:
-        chosen, address = language(lang), address_of(request)
-        wait = throttle.wait(address)
-        if wait:
-            return Response("too many failed sign-ins", 429, headers={"Retry-After": str(wait)})
-        try:
-            token = (await _form(request)).get("token", "")
-        except FormTooLarge:
-            return Response("form too large", status.HTTP_413_CONTENT_TOO_LARGE)
-        principal = dev_coordinator(settings, token) or await provider_coordinator(settings, token)
-        if principal is None:
-            throttle.failed(address)
-            return render("login.html", request, chosen, code=401, failed=True)
-        suffix = f"?lang={chosen}" if chosen != "nl" else ""
-        response = RedirectResponse(f"/academie{suffix}", status.HTTP_303_SEE_OTHER)
-        response.set_cookie(
-            COOKIE,
-            sessions.open(principal),
-            max_age=int(settings.ops_session_max_seconds),
-            path="/academie",
-            httponly=True,
-            samesite="strict",
-            secure=secure,
-        )
-        return response
-
-    @router.post("/afmelden")
-    async def sign_out(request: Request, lang: str | None = None) -> Response:
-        sessions.close(request.cookies.get(COOKIE, ""))
-        response = to_login(language(lang))
-        response.delete_cookie(COOKIE, path="/academie", httponly=True, samesite="strict")
-        return response
+    router.include_router(sign_in_router(settings, sessions, render))
 
     @router.get("")
     async def reach(request: Request, lang: str | None = None, year: int | None = None) -> Response:
@@ -293,7 +159,7 @@ def academy_router(settings: Settings) -> APIRouter:
         if principal is None:
             return to_login(chosen)
         try:
-            form = await _form(request)
+            form = await read_form(request)
             under, over = int(form.get("under_14") or 0), int(form.get("from_14") or 0)
             body = {
                 "year": int(form.get("year", "0")),
@@ -343,7 +209,7 @@ def academy_router(settings: Settings) -> APIRouter:
         if principal is None:
             return to_login(chosen)
         try:
-            form = await _form(request)
+            form = await read_form(request)
         except FormTooLarge:
             return Response("form too large", status.HTTP_413_CONTENT_TOO_LARGE)
         path = f"/self-service/academies/{quote(principal.academy_id or '', safe='')}"

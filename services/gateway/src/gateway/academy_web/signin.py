@@ -1,0 +1,167 @@
+"""Signing a coordinator in to /academie and out again (issue 21).
+
+The session is server-side (`Sessions`, by hash of the cookie `stem_academy_session`:
+HttpOnly, SameSite=Strict, Path=/academie). The sign-in form takes a development coordinator
+token (`GATEWAY_DEV_COORDINATOR_TOKENS`) or, when the identity provider is configured, the
+coordinator's access token (checked against its JWKS like every other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import RedirectResponse
+
+from gateway.academy_web.words import language
+from gateway.config import Settings
+from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of
+from stemkit.auth import TokenRefused, looks_like_jwt
+from stemkit.identity import COORDINATOR, Principal
+
+COOKIE = "stem_academy_session"
+MAX_FORM_BYTES = 4096
+
+# render(template, request, lang, code=..., **values): the academy pages' own renderer
+Render = Callable[..., Response]
+
+
+@dataclass
+class _Open:
+    principal: Principal
+    opened: float
+    seen: float
+
+
+class Sessions:
+    """Open coordinator sessions of this process (by hash of the cookie)."""
+
+    def __init__(self, idle: float, lifetime: float) -> None:
+        self.idle, self.lifetime = idle, lifetime
+        self._open: dict[str, _Open] = {}
+
+    @staticmethod
+    def _key(session_id: str) -> str:
+        return hashlib.sha256(session_id.encode()).hexdigest()
+
+    def open(self, principal: Principal) -> str:
+        session_id, now = secrets.token_urlsafe(32), time.monotonic()
+        self._open[self._key(session_id)] = _Open(principal, now, now)
+        return session_id
+
+    def principal(self, session_id: str) -> Principal | None:
+        found = self._open.get(self._key(session_id))
+        now = time.monotonic()
+        if found is None:
+            return None
+        if now - found.seen > self.idle or now - found.opened > self.lifetime:
+            self._open.pop(self._key(session_id), None)
+            return None
+        found.seen = now
+        return found.principal
+
+    def close(self, session_id: str) -> None:
+        self._open.pop(self._key(session_id), None)
+
+
+def dev_coordinator(settings: Settings, token: str) -> Principal | None:
+    """The coordinator a development token stands for (GATEWAY_DEV_COORDINATOR_TOKENS)."""
+    found = None
+    for known, academy_id in settings.dev_coordinator_tokens.items():
+        if token and academy_id and secrets.compare_digest(token.encode(), known.encode()):
+            found = Principal(
+                subject=f"static:coordinator:{academy_id}",
+                name=f"coordinator of {academy_id}",
+                roles=frozenset({COORDINATOR}),
+                academy_id=academy_id,
+                via="static-token",
+            )
+    return found
+
+
+async def provider_coordinator(settings: Settings, token: str) -> Principal | None:
+    """The coordinator an access token of the identity provider stands for (when one is
+    configured): a valid token with the coordinator role and an academy, else None."""
+    verifier = settings.token_verifier()
+    if verifier is None or not looks_like_jwt(token):
+        return None
+    try:
+        found = await verifier.principal_of(token)
+    except TokenRefused:
+        return None
+    return found if COORDINATOR in found.roles and found.academy_id else None
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A small urlencoded form (at most MAX_FORM_BYTES, read as it streams in)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise FormTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise FormTooLarge
+    return {k: v[0].strip() for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def to_login(lang: str) -> Response:
+    suffix = f"?lang={lang}" if lang != "nl" else ""
+    return RedirectResponse(f"/academie/aanmelden{suffix}", status.HTTP_303_SEE_OTHER)
+
+
+def sign_in_router(settings: Settings, sessions: Sessions, render: Render) -> APIRouter:
+    """/aanmelden and /afmelden, included under the /academie router."""
+    router = APIRouter(include_in_schema=False)
+    throttle = SignInThrottle(
+        per_address=settings.ops_signin_failures_per_address,
+        in_all=settings.ops_signin_failures_in_all,
+        window=settings.ops_signin_window_seconds,
+        clock=time.monotonic,
+    )
+    secure = settings.environment == "production"
+
+    @router.get("/aanmelden")
+    async def sign_in_form(request: Request, lang: str | None = None) -> Response:
+        return render("login.html", request, language(lang), failed=False)
+
+    @router.post("/aanmelden")
+    async def sign_in(request: Request, lang: str | None = None) -> Response:
+        chosen, address = language(lang), address_of(request)
+        wait = throttle.wait(address)
+        if wait:
+            return Response("too many failed sign-ins", 429, headers={"Retry-After": str(wait)})
+        try:
+            token = (await read_form(request)).get("token", "")
+        except FormTooLarge:
+            return Response("form too large", status.HTTP_413_CONTENT_TOO_LARGE)
+        principal = dev_coordinator(settings, token) or await provider_coordinator(settings, token)
+        if principal is None:
+            throttle.failed(address)
+            return render("login.html", request, chosen, code=401, failed=True)
+        suffix = f"?lang={chosen}" if chosen != "nl" else ""
+        response = RedirectResponse(f"/academie{suffix}", status.HTTP_303_SEE_OTHER)
+        response.set_cookie(
+            COOKIE,
+            sessions.open(principal),
+            max_age=int(settings.ops_session_max_seconds),
+            path="/academie",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
+        return response
+
+    @router.post("/afmelden")
+    async def sign_out(request: Request, lang: str | None = None) -> Response:
+        sessions.close(request.cookies.get(COOKIE, ""))
+        response = to_login(language(lang))
+        response.delete_cookie(COOKIE, path="/academie", httponly=True, samesite="strict")
+        return response
+
+    return router
