@@ -86,6 +86,38 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "Indisponible : {reason}",
         "Unavailable: {reason}",
     ),
+    # Sign-in at the identity provider (issue 21).
+    "login_provider": (
+        "Aanmelden met je account",
+        "Se connecter avec votre compte",
+        "Sign in with your account",
+    ),
+    "login_provider_intro": (
+        "Meld je aan bij de identiteitsprovider. Je ziet alleen je eigen academie.",
+        "Connectez-vous auprès du fournisseur d'identité. Vous ne voyez que votre académie.",
+        "Sign in with the identity provider. You only see your own academy.",
+    ),
+    "login_token_dev": (
+        "Of, in ontwikkeling en tests, met een coördinatortoken:",
+        "Ou, en développement et en test, avec un jeton de coordinateur :",
+        "Or, in development and tests, with a coordinator token:",
+    ),
+    "signin_failed": (
+        "Aanmelden is niet gelukt ({reason}). Probeer opnieuw.",
+        "La connexion n'a pas réussi ({reason}). Réessayez.",
+        "Signing in did not succeed ({reason}). Try again.",
+    ),
+    "signin_no_role": (
+        "Je account is geen coördinator van een academie: deze pagina's zijn niet voor jou.",
+        "Votre compte n'est coordinateur d'aucune académie : ces pages ne sont pas pour vous.",
+        "Your account is not the coordinator of an academy: these pages are not for you.",
+    ),
+    "signed_in": ("Aangemeld als {name}.", "Connecté en tant que {name}.", "Signed in as {name}."),
+    "continue": (
+        "Verder naar je academie",
+        "Continuer vers votre académie",
+        "Continue to your academy",
+    ),
 }
 
 
