@@ -13,6 +13,7 @@ from activities.config import SERVICE, Settings
 from activities.entrypoints.dead_letter_api import dead_letters_router
 from activities.entrypoints.disagreements_api import disagreements_router
 from activities.entrypoints.ingestion_status_api import ingestion_status_router
+from activities.entrypoints.not_counted_api import not_counted_router
 from activities.entrypoints.quarantine_api import quarantine_router
 from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingestion_status_router(database, settings))
     app.include_router(unknown_organizers_router(database, settings))
     app.include_router(disagreements_router(database, settings))
+    app.include_router(not_counted_router(database, settings))
     app.include_router(
         parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
     )
