@@ -118,6 +118,12 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "Continuer vers votre académie",
         "Continue to your academy",
     ),
+    "signing_out": (
+        "Je wordt nu ook afgemeld bij de identiteitsprovider.",
+        "Vous êtes maintenant aussi déconnecté auprès du fournisseur d'identité.",
+        "You are now also being signed out at the identity provider.",
+    ),
+    "signing_out_continue": ("Verder afmelden", "Continuer la déconnexion", "Continue signing out"),
 }
 
 

@@ -167,6 +167,68 @@ _LABELS: dict[str, tuple[str, str]] = {
     "synced_at": ("Gesynchroniseerd op", "Synced at"),
     "poller_never": ("De poller liep nog niet.", "The poller has not run yet."),
     "empty": ("Geen.", "None."),
+    # Organizer link requests and partner keys (issue 21): ops_web/link_requests_page.py,
+    # ops_web/keys_page.py.
+    "nav_link_requests": ("Koppelverzoeken", "Link requests"),
+    "nav_keys": ("Partnersleutels", "Partner keys"),
+    "links_title": ("Organisatoren koppelen", "Linking organizers"),
+    "links_intro": (
+        "Coördinatoren vroegen deze UiTdatabank-organisatoren aan hun academie te koppelen. "
+        "Na bevestiging tellen de activiteiten van de organisator voor de academie.",
+        "Coordinators asked to link these UiTdatabank organizers to their academy. Once "
+        "confirmed, the organizer's activities count for the academy.",
+    ),
+    "links_none": ("Geen openstaande verzoeken.", "No pending requests."),
+    "links_academy": ("Academie", "Academy"),
+    "links_organizer": ("Organisator", "Organizer"),
+    "links_activities": ("Activiteiten", "Activities"),
+    "links_asked": ("Gevraagd door", "Asked by"),
+    "links_note": ("Toelichting", "Note"),
+    "links_decide": ("Beslissing", "Decision"),
+    "links_reason": ("Reden (optioneel)", "Reason (optional)"),
+    "links_confirm": ("Bevestigen", "Confirm"),
+    "links_reject": ("Weigeren", "Reject"),
+    "links_read_only": (
+        "Alleen een editor kan verzoeken bevestigen of weigeren.",
+        "Only an editor can confirm or reject requests.",
+    ),
+    "links_confirmed": (
+        "Verzoek bevestigd: {organizer} hoort nu bij {academy}.",
+        "Request confirmed: {organizer} now belongs to {academy}.",
+    ),
+    "links_rejected": ("Verzoek geweigerd.", "Request rejected."),
+    "links_gone": ("Dit verzoek staat niet meer open.", "This request is no longer pending."),
+    "keys_title": ("Partnersleutels", "Partner API keys"),
+    "keys_intro": (
+        "Sleutels waarmee partners de GraphQL-API gebruiken (X-API-Key). Alleen een hash wordt "
+        "bewaard: een nieuwe sleutel zie je één keer.",
+        "Keys partners use for the GraphQL API (X-API-Key). Only a hash is kept: a new key "
+        "is shown once.",
+    ),
+    "keys_none": ("Nog geen sleutels.", "No keys yet."),
+    "keys_id": ("Id", "Id"),
+    "keys_name": ("Partner", "Partner"),
+    "keys_created": ("Gemaakt", "Created"),
+    "keys_revoked": ("Ingetrokken", "Revoked"),
+    "keys_by": ("door {who}", "by {who}"),
+    "keys_active": ("actief", "active"),
+    "keys_safelist": ("Alleen vaste operaties", "Safelisted operations only"),
+    "keys_create": ("Sleutel maken", "Create key"),
+    "keys_new_name": ("Naam van de partner", "Partner name"),
+    "keys_revoke": ("Intrekken", "Revoke"),
+    "keys_made": (
+        "Nieuwe sleutel voor {name}. Bewaar hem nu: hij wordt niet meer getoond.",
+        "New key for {name}. Keep it now: it will not be shown again.",
+    ),
+    "keys_revoked_now": ("Sleutel {id} ingetrokken.", "Key {id} revoked."),
+    "keys_unknown": ("Geen sleutel met id {id}.", "No key with id {id}."),
+    "keys_name_needed": ("Geef de naam van de partner.", "Give the partner's name."),
+    # Sign-out at the identity provider (issue 21).
+    "signing_out": (
+        "Je wordt nu ook afgemeld bij de identiteitsprovider.",
+        "You are now also being signed out at the identity provider.",
+    ),
+    "signing_out_continue": ("Verder afmelden", "Continue signing out"),
 }
 
 
