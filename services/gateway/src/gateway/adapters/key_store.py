@@ -1,8 +1,9 @@
 """The partner key store: one JSON file of hashes under STEM_DATA_DIR.
 
-The gateway is otherwise stateless; this small file is written only by the ops command
-(`python -m gateway.entrypoints.cli keys ...`) and read by the gateway, which reloads it
-when its modification time changes (a revoked key stops working without a restart).
+The gateway is otherwise stateless; this small file is written by the ops command
+(`python -m gateway.entrypoints.cli keys ...`) and by an admin's /ops/keys page, and read by
+the gateway, which reloads it when its modification time changes (a revoked key stops
+working without a restart).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def _dump(record: PartnerKey) -> dict[str, Any]:
         "created": record.created.isoformat(),
         "revoked": record.revoked.isoformat() if record.revoked else None,
         "safelist_only": record.safelist_only,
+        "created_by": record.created_by,
+        "revoked_by": record.revoked_by,
     }
 
 
@@ -36,6 +39,9 @@ def _load(raw: dict[str, Any]) -> PartnerKey:
         created=datetime.fromisoformat(raw["created"]),
         revoked=datetime.fromisoformat(revoked) if revoked else None,
         safelist_only=bool(raw.get("safelist_only", False)),
+        # Absent from files written before who was recorded (issue 21): not known.
+        created_by=raw.get("created_by"),
+        revoked_by=raw.get("revoked_by"),
     )
 
 

@@ -2,7 +2,9 @@
 
 A key is `stem_<id>_<secret>`: the id (public, for listing and revoking) and 32 random
 bytes. Keys have 256 bits of entropy, so a fast hash is enough (no password stretching):
-a stolen store does not give the keys back.
+a stolen store does not give the keys back. Who made and who revoked a key is the
+authenticated person of the admin's /ops session (`created_by`, `revoked_by`: name and
+subject); unknown (None) for the CLI's changes and for keys made before it was recorded.
 """
 
 from __future__ import annotations
@@ -23,24 +25,30 @@ class PartnerKey:
     created: datetime
     revoked: datetime | None = None
     safelist_only: bool = False  # a first-party client: only safelisted operations
+    created_by: str | None = None  # who made it (None: not recorded, an older key)
+    revoked_by: str | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked is None
 
-    def revoke(self, when: datetime) -> PartnerKey:
-        return self if self.revoked else replace(self, revoked=when)
+    def revoke(self, when: datetime, by: str | None = None) -> PartnerKey:
+        return self if self.revoked else replace(self, revoked=when, revoked_by=by)
 
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def new_key(name: str, when: datetime, *, safelist_only: bool = False) -> tuple[str, PartnerKey]:
+def new_key(
+    name: str, when: datetime, *, safelist_only: bool = False, by: str | None = None
+) -> tuple[str, PartnerKey]:
     """A fresh key (to show once) and its record (to store)."""
     key_id = secrets.token_hex(4)
     plain = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-    record = PartnerKey(key_id, name, digest(plain), when, safelist_only=safelist_only)
+    record = PartnerKey(
+        key_id, name, digest(plain), when, safelist_only=safelist_only, created_by=by
+    )
     return plain, record
 
 

@@ -37,6 +37,9 @@ from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, 
 from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
 from gateway.ops_web import ops_router
+from gateway.ops_web.keys_page import keys_router
+from gateway.ops_web.link_requests_page import link_requests_router
+from gateway.ops_web.staff import StaffPages, ops_sessions
 from gateway.schema.cacheability import TOPICS
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
@@ -129,7 +132,12 @@ def create_app(
     app.include_router(graphql, prefix="/graphql")
     app.include_router(feeds_router(partner_keys(settings, store), guard))
     app.include_router(embed_router())
-    app.include_router(ops_router(settings, identify_caller, guard, graphql.schema))
+    sessions = ops_sessions(settings)  # one per process, for every /ops router
+    app.state.ops_sessions = sessions
+    app.include_router(ops_router(settings, identify_caller, guard, graphql.schema, sessions))
+    staff_pages = StaffPages(sessions)  # the /ops pages that change things (issue 21)
+    app.include_router(link_requests_router(staff_pages))
+    app.include_router(keys_router(store, staff_pages))
     app.include_router(academy_router(settings))  # academy self-service (issue 21)
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     if settings.response_cache_seconds > 0:

@@ -193,8 +193,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Only an editor can confirm or reject requests.",
     ),
     "links_confirmed": (
-        "Verzoek bevestigd: {organizer} hoort nu bij {academy}.",
-        "Request confirmed: {organizer} now belongs to {academy}.",
+        "Verzoek bevestigd: de organisator hoort nu bij de academie.",
+        "Request confirmed: the organizer now belongs to the academy.",
     ),
     "links_rejected": ("Verzoek geweigerd.", "Request rejected."),
     "links_gone": ("Dit verzoek staat niet meer open.", "This request is no longer pending."),

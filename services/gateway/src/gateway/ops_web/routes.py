@@ -27,6 +27,7 @@ from gateway.ops_web.provider_signin import provider_signin_router
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
+from gateway.ops_web.staff import doors, ops_sessions
 from gateway.schema.context import Caller, Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
@@ -51,15 +52,14 @@ def ops_router(
     identify: Identify,
     guard: Guard,
     schema: BaseSchema,
+    sessions: SessionStore | None = None,
 ) -> APIRouter:
     """The /ops pages; `identify` is the gateway's own credential check, `schema` its
-    GraphQL schema, which the pages execute in-process."""
+    GraphQL schema, which the pages execute in-process; `sessions` are shared with the
+    other /ops routers (staff.py)."""
     router = APIRouter(prefix="/ops", include_in_schema=False)
-    sessions = SessionStore(
-        idle_seconds=settings.ops_session_idle_seconds,
-        max_seconds=settings.ops_session_max_seconds,
-        clock=time.monotonic,
-    )
+    if sessions is None:
+        sessions = ops_sessions(settings)
     # Each replica counts its own failures: it allows its share of the limits (ADR 0012).
     throttle = SignInThrottle(
         per_address=replica_share(settings.ops_signin_failures_per_address, settings.replicas),
@@ -96,6 +96,7 @@ def ops_router(
             other_language_url=f"{request.url.path}?{urlencode(switch)}",
             palette=palette,
             path=request.url.path,
+            doors=doors(sessions.caller(request.cookies.get(session.COOKIE, ""))),
             **values,
         )
         return HTMLResponse(html, status_code=code, headers=SECURITY_HEADERS)
