@@ -79,7 +79,7 @@ async def test_sessions_without_a_flemish_municipality_with_their_reason(
     assert found["2"]["detail"] == "postal code 9999 is not known"
     assert answer.json()["next_after"] is None
     # Another year has none of them; pages follow the activity id.
-    other_year = {"academy_id": ACADEMY, "year": 2023}
+    other_year: dict[str, str | int] = {"academy_id": ACADEMY, "year": 2023}
     assert (await client.get(path, params=other_year, headers=OPS)).json()["items"] == []
     first = (await client.get(path, params={"academy_id": ACADEMY, "limit": 2}, headers=OPS)).json()
     assert [i["activity_id"][-1] for i in first["items"]] == ["2", "3"]
@@ -146,9 +146,12 @@ async def test_quarantined_deliveries_of_the_academys_organizers_with_their_reas
     nobody = await client.get(path, params={"academy_id": "acad-unknown"}, headers=OPS)
     assert nobody.json() == {"items": [], "next_after": None}
     # Bounded pages: one delivery examined per page, the academy's found across pages.
-    seen, after = [], None
+    seen: list[str] = []
+    after: str | None = None
     for _ in range(10):
-        params = {"academy_id": ACADEMY, "limit": 1} | ({"after": after} if after else {})
+        params: dict[str, str | int] = {"academy_id": ACADEMY, "limit": 1}
+        if after:
+            params["after"] = after
         page = (await client.get(path, params=params, headers=OPS)).json()
         seen += [i["item_id"] for i in page["items"]]
         after = page["next_after"]
