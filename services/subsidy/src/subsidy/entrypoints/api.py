@@ -27,6 +27,7 @@ from subsidy.config import SERVICE, Settings
 from subsidy.entrypoints.calc_routes import calculation_router
 from subsidy.entrypoints.deps import SessionDep
 from subsidy.entrypoints.report_routes import report_router
+from subsidy.entrypoints.unrecognised_routes import unrecognised_router
 
 MAX_ACADEMIES = 500  # one batch of the gateway; bounds the query's IN list
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(calculation_router(settings))
     app.include_router(report_router(settings), dependencies=[keys.require(READ)])
+    app.include_router(unrecognised_router(), dependencies=[keys.require(READ)])
     app.include_router(
         dead_letter_router(
             settings.kafka_bootstrap_servers, settings.dead_letter_topic, keys.require(OPS)
