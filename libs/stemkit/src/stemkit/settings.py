@@ -122,7 +122,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _real_secrets(self) -> ServiceSettings:
-        if not self.ops_token.get_secret_value().strip():
+        if self.static_tokens_accepted and not self.ops_token.get_secret_value().strip():
             raise ValueError("STEM_OPS_TOKEN must not be empty")
         check_secrets(self.environment, self.named_secrets())
         if (
@@ -155,11 +155,22 @@ class ServiceSettings(BaseSettings):
     @property
     def ops_token_accepted(self) -> bool:
         """The shared ops token is for development and tests; production refuses it."""
-        return self.environment != "production"
+        return self.environment != "production" and self.static_tokens_accepted
+
+    @property
+    def static_tokens_accepted(self) -> bool:
+        """Static per-caller tokens (ops, gateway, CLI, the gateway's extra ops tokens): not in
+        production with a provider, where people sign in and machines carry the provider's
+        client-credentials tokens (docs/adr/0021). Production without a provider keeps the
+        machines' static tokens (docs/adr/0010)."""
+        return not (self.environment == "production" and self.oidc_issuer)
 
     def named_secrets(self) -> list[tuple[str, str]]:
         """Every secret of these settings with the name of its setting, for `check_secrets`;
-        a service with more secrets adds them."""
+        a service with more secrets adds them. Static tokens no door accepts are not asked
+        for (production with a provider)."""
+        if not self.static_tokens_accepted:
+            return []
         return [
             ("STEM_OPS_TOKEN", self.ops_token.get_secret_value()),
             ("STEM_GATEWAY_TOKEN", self.gateway_token.get_secret_value()),
@@ -199,8 +210,11 @@ class DatabaseServiceSettings(ServiceSettings):
     def doorkeeper(self) -> Doorkeeper:
         """The callers this service admits: the provider's access tokens (by their roles)
         when an issuer is configured; ops with every scope (not in production), the gateway
-        and the CLI with theirs (a caller left out of `caller_scopes` is refused)."""
+        and the CLI with theirs (a caller left out of `caller_scopes` is refused); no static
+        token at all in production with a provider."""
         callers: dict[str, tuple[SecretStr, frozenset[str]]] = {}
+        if not self.static_tokens_accepted:  # production with a provider: its tokens only
+            return Doorkeeper(callers, self.token_verifier())
         if self.ops_token_accepted:
             callers["ops"] = (self.ops_token, ALL_SCOPES)
         for name, token in (("gateway", self.gateway_token), ("cli", self.cli_token)):

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from gateway.oidc_settings import OidcClients
+from stemkit.oidc_client import ClientCredentials
 
 SERVICE = "gateway"
 
@@ -129,6 +130,38 @@ class Settings(OidcClients):
         if self.environment == "production" and self.dev_coordinator_tokens:
             raise ValueError("GATEWAY_DEV_COORDINATOR_TOKENS is for development and tests only")
         return self
+
+    @model_validator(mode="after")
+    def _no_static_machine_tokens_with_a_provider_in_production(self) -> Settings:
+        """Production with a provider admits no static token (docs/adr/0021): extra ops tokens
+        would silently open nothing, and without its client the gateway's every upstream
+        call would be refused, so both stop it at start-up."""
+        if self.static_tokens_accepted or self.environment != "production":
+            return self
+        if self.ops_token_scopes:
+            raise ValueError(
+                "GATEWAY_OPS_TOKEN_SCOPES is refused in production with an identity provider "
+                "(STEM_OIDC_ISSUER): people sign in with the provider; remove the tokens"
+            )
+        if not (self.oidc_client_id and self.oidc_client_secret.get_secret_value()):
+            raise ValueError(
+                "GATEWAY_OIDC_CLIENT_ID and GATEWAY_OIDC_CLIENT_SECRET are required in "
+                "production with an identity provider (STEM_OIDC_ISSUER): the services "
+                "accept no static token there, STEM_GATEWAY_TOKEN included"
+            )
+        return self
+
+    def machine_credentials(self, *, cli: bool = False) -> ClientCredentials | None:
+        """The gateway's (or the CLI's) client credentials; None: the static token, which
+        production with a provider refuses, so there a missing client is an error."""
+        found = super().machine_credentials(cli=cli)
+        if found is None and not self.static_tokens_accepted:
+            client = "STEM_CLI_OIDC_CLIENT_ID" if cli else "GATEWAY_OIDC_CLIENT_ID"
+            raise RuntimeError(
+                f"{client} and its secret are required in production with an identity "
+                "provider (STEM_OIDC_ISSUER): the services refuse static tokens there"
+            )
+        return found
 
     def named_secrets(self) -> list[tuple[str, str]]:
         """The shared tokens, the partner keys and the extra ops tokens: each as long as a

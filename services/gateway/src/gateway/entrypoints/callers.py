@@ -5,7 +5,8 @@ keys come from the key store (hashes, `gateway.adapters.key_store`) and, for dev
 and tests, from `GATEWAY_PARTNER_API_KEYS` (plain). `STEM_OPS_TOKEN` has every ops scope
 (not in production); `GATEWAY_OPS_TOKEN_SCOPES` adds tokens with fewer. With
 `STEM_OIDC_ISSUER`, an access token of the provider stands for the person (or machine) it
-was issued to: a viewer, editor, decider or admin reads every ops field (docs/adr/0019).
+was issued to: a viewer, editor, decider or admin reads every ops field (docs/adr/0019);
+in production with the provider, no static token is accepted at all (docs/adr/0021).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gateway.domain import keys
 from gateway.schema.context import Caller
 from gateway.schema.scopes import ALL_SCOPES
 from stemkit.auth import TokenRefused, TokenVerifier, looks_like_jwt
-from stemkit.identity import OPS_ROLES, Principal
+from stemkit.identity import OPS_ROLES, Principal, static_principal
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -56,17 +57,25 @@ def partner_keys(settings: Settings, store: KeyStore) -> Callable[[str], Caller 
 def identify(settings: Settings, store: KeyStore) -> Callable[[HTTPConnection], Caller | None]:
     """A function from a request to its caller (None: no valid credential)."""
     partner = partner_keys(settings, store)
-    tokens = {token: frozenset(scopes) for token, scopes in settings.ops_token_scopes.items()}
+    # Production with a provider: no static token (people and machines carry its tokens).
+    tokens: dict[str, tuple[frozenset[str], Principal | None]] = {}
+    if settings.static_tokens_accepted:
+        tokens = {t: (frozenset(s), None) for t, s in settings.ops_token_scopes.items()}
     if settings.ops_token_accepted:  # the shared ops token: development and tests only
-        tokens[settings.ops_token.get_secret_value()] = ALL_SCOPES
+        # It stands for a person with every staff role, as at the services (static:ops).
+        shared = static_principal("ops", frozenset())
+        tokens[settings.ops_token.get_secret_value()] = (ALL_SCOPES, shared)
 
     def caller(request: HTTPConnection) -> Caller | None:
         scheme, _, bearer = (request.headers.get("authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and bearer:
-            for token, scopes in tokens.items():
+            found = None
+            for token, (scopes, principal) in tokens.items():
                 if secrets.compare_digest(bearer.encode(), token.encode()):
-                    return Caller(id=f"ops:{_tag(token)}", kind="ops", scopes=scopes)
-            return None
+                    found = Caller(
+                        id=f"ops:{_tag(token)}", kind="ops", scopes=scopes, principal=principal
+                    )
+            return found
         return partner(request.headers.get(API_KEY_HEADER) or "")
 
     return caller
