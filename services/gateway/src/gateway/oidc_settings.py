@@ -1,7 +1,9 @@
 """The gateway's clients of the OpenID Connect provider (docs/adr/0019): the ops pages'
-sign-in (authorization code + PKCE, a confidential client), and the machine credentials of
-the gateway and of the `stem` CLI (client credentials). Each is used only when the
-provider is configured (`STEM_OIDC_ISSUER`) and the client's id and secret are set."""
+sign-in (authorization code + PKCE, a confidential client), the academy pages' sign-in
+(the same flow, a public client by default), and the machine credentials of the gateway
+and of the `stem` CLI (client credentials). Each is used only when the provider is
+configured (`STEM_OIDC_ISSUER`) and the client's id and (but for the academy pages' public
+client) its secret are set."""
 
 from __future__ import annotations
 
@@ -28,10 +30,20 @@ class OidcClients(ServiceSettings):
         default=SecretStr(""),
         description="The secret of the ops pages' client; set, /ops signs in with the provider",
     )
+    academy_oidc_client_id: str = Field(
+        default="stem-coordinator",
+        description="The academy self-service pages' client at the provider (authorization "
+        "code + PKCE); empty: /academie offers no sign-in at the provider",
+    )
+    academy_oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The secret of the academy pages' client, if it is confidential; unset: "
+        "a public client (PKCE alone)",
+    )
     public_url: str | None = Field(
         default=None,
         description="The gateway's address as browsers see it (the sign-in callback is "
-        "<it>/ops/auth/callback); unset: taken from each request",
+        "<it>/ops/auth/callback, <it>/academie/auth/callback); unset: taken from each request",
     )
     cli_oidc_client_id: str | None = Field(
         default=None,
@@ -49,6 +61,10 @@ class OidcClients(ServiceSettings):
         given = [
             ("GATEWAY_OIDC_CLIENT_SECRET", self.oidc_client_secret.get_secret_value()),
             ("GATEWAY_OPS_OIDC_CLIENT_SECRET", self.ops_oidc_client_secret.get_secret_value()),
+            (
+                "GATEWAY_ACADEMY_OIDC_CLIENT_SECRET",
+                self.academy_oidc_client_secret.get_secret_value(),
+            ),
             ("STEM_CLI_OIDC_CLIENT_SECRET", self.cli_oidc_client_secret.get_secret_value()),
         ]
         return [*super().named_secrets(), *((name, value) for name, value in given if value)]

@@ -1,13 +1,18 @@
-"""Ops sign-in with the OpenID Connect provider: authorization code + PKCE (docs/adr/0019).
+"""Sign-in and sign-out at the OpenID Connect provider: authorization code + PKCE, for
+each set of pages that has people sign in (a `Door`: /ops, /academie; docs/adr/0019).
 
-`/ops/auth/start` sends the browser to the provider's authorization endpoint with a fresh
+`<base>/auth/start` sends the browser to the provider's authorization endpoint with a fresh
 `state`, `nonce` and PKCE challenge (S256); the verifier stays here, in this process's
 memory, under the state, and the state is also bound to the browser by a short-lived
 cookie (SameSite=Lax: the provider's redirect back is a cross-site navigation). The
-callback checks both, exchanges the code (with the verifier and the client's secret) at
-the token endpoint, checks the ID token's signature, audience and nonce and the access
-token as every service does, and opens the usual server-side session for the person
-(`session.SessionStore`), never keeping a token. A person without an ops role is refused.
+callback checks both, exchanges the code (with the verifier, and the client's secret for a
+confidential client) at the token endpoint, checks the ID token's signature, audience and
+nonce and the access token as every service does, and lets the pages open their own
+server-side session for the person, or refuse them (no role for these pages).
+
+The session keeps the ID token, only to end the provider's session at sign-out
+(`sign_out_url`: the end-session endpoint with `id_token_hint` and the way back to the
+sign-in page); without it, the next sign-in would pass the provider without a password.
 
 A pending sign-in lives `PENDING_SECONDS`; at most `MAX_PENDING` are kept (the oldest go).
 """
@@ -19,7 +24,7 @@ import hashlib
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,16 +35,37 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from gateway.config import Settings
-from gateway.entrypoints.callers import caller_of_principal
-from gateway.ops_web.labels import labels
-from gateway.schema.context import Caller
 from stemkit.auth import TokenRefused
+from stemkit.identity import Principal
 from stemkit.oidc import JwksVerifier
 
 PENDING_SECONDS = 600.0
 MAX_PENDING = 10_000
-STATE_COOKIE = "stem_ops_signin"
-CALLBACK = "/ops/auth/callback"
+
+
+@dataclass(frozen=True)
+class Door:
+    """A set of pages people sign in to at the provider, and its client there."""
+
+    base: str  # "/ops": its routes are <base>/auth/start and <base>/auth/callback
+    login_page: str  # where sign-out comes back to, e.g. "/ops/login"
+    client_id: str
+    client_secret: str  # "": a public client (PKCE alone)
+    languages: tuple[str, ...]  # the first is the default, left out of links
+
+    @property
+    def callback(self) -> str:
+        return f"{self.base}/auth/callback"
+
+    @property
+    def state_cookie(self) -> str:
+        return f"stem_{self.base.strip('/')}_signin"
+
+    def language(self, given: str | None) -> str:
+        return given if given in self.languages else self.languages[0]
+
+    def with_language(self, path: str, lang: str) -> str:
+        return path if lang == self.languages[0] else f"{path}?lang={lang}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,12 @@ class Pending:
     nonce: str
     lang: str
     opened: float
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    id_token: str  # kept in the session only for sign-out's id_token_hint
 
 
 class PendingSignIns:
@@ -83,10 +115,10 @@ class SignInFailed(Exception):
 
 
 class ProviderSignIn:
-    """The provider's endpoints and the exchange of a code for the person's principal."""
+    """The provider's endpoints, the exchange of a code for the person, and sign-out."""
 
-    def __init__(self, settings: Settings, verifier: JwksVerifier) -> None:
-        self.settings, self.verifier = settings, verifier
+    def __init__(self, settings: Settings, verifier: JwksVerifier, door: Door) -> None:
+        self.settings, self.verifier, self.door = settings, verifier, door
         self.issuer = (settings.oidc_issuer or "").rstrip("/")
         self._endpoints: dict[str, str] | None = None
 
@@ -97,18 +129,19 @@ class ProviderSignIn:
             self._endpoints = {
                 "authorization": str(found["authorization_endpoint"]),
                 "token": str(found["token_endpoint"]),
+                "end_session": str(found.get("end_session_endpoint") or ""),
             }
         return self._endpoints
 
-    def redirect_uri(self, request: Request) -> str:
+    def here(self, request: Request, path: str) -> str:
         base = self.settings.public_url or str(request.base_url)
-        return base.rstrip("/") + CALLBACK
+        return base.rstrip("/") + path
 
     async def authorization_url(self, request: Request, state: str, pending: Pending) -> str:
         query = {
             "response_type": "code",
-            "client_id": self.settings.ops_oidc_client_id,
-            "redirect_uri": self.redirect_uri(request),
+            "client_id": self.door.client_id,
+            "redirect_uri": self.here(request, self.door.callback),
             "scope": "openid",
             "state": state,
             "nonce": pending.nonce,
@@ -118,30 +151,33 @@ class ProviderSignIn:
         }
         return f"{(await self.endpoints())['authorization']}?{urlencode(query)}"
 
-    async def exchange(self, request: Request, code: str, pending: Pending) -> Any:
-        """The principal of the person who signed in (raises SignInFailed)."""
+    async def exchange(self, request: Request, code: str, pending: Pending) -> SignedIn:
+        """The person who signed in (raises SignInFailed)."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": self.redirect_uri(request),
+            "redirect_uri": self.here(request, self.door.callback),
             "code_verifier": pending.verifier,
         }
-        client_auth = (self.settings.ops_oidc_client_id, self.settings.ops_oidc_secret)
+        secret = self.door.client_secret
+        auth = (self.door.client_id, secret) if secret else None
+        if not secret:
+            form["client_id"] = self.door.client_id
         try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                answer = await client.post(
-                    (await self.endpoints())["token"], data=form, auth=client_auth
-                )
+            async with httpx.AsyncClient(timeout=5.0, auth=auth) as client:
+                answer = await client.post((await self.endpoints())["token"], data=form)
         except httpx.HTTPError:
             raise SignInFailed("the identity provider did not answer") from None
         if answer.status_code != 200:
             raise SignInFailed("the identity provider refused the code")
         tokens = answer.json()
-        await self._check_id_token(str(tokens.get("id_token", "")), pending.nonce)
+        id_token = str(tokens.get("id_token", ""))
+        await self._check_id_token(id_token, pending.nonce)
         try:
-            return await self.verifier.principal_of(str(tokens.get("access_token", "")))
+            principal = await self.verifier.principal_of(str(tokens.get("access_token", "")))
         except TokenRefused as exc:
             raise SignInFailed(str(exc)) from None
+        return SignedIn(principal, id_token)
 
     async def _check_id_token(self, id_token: str, nonce: str) -> None:
         """The ID token is the provider's, for this client, and answers this sign-in."""
@@ -152,7 +188,7 @@ class ProviderSignIn:
                 id_token,
                 key=key,
                 algorithms=[str(key.algorithm_name)],
-                audience=self.settings.ops_oidc_client_id,
+                audience=self.door.client_id,
                 issuer=self.verifier.config.issuer,
                 leeway=self.verifier.config.leeway_seconds,
             )
@@ -161,25 +197,48 @@ class ProviderSignIn:
         if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
             raise SignInFailed("the identity token answers another sign-in")
 
+    async def sign_out_url(self, request: Request, id_token: str, lang: str) -> str | None:
+        """Where the browser ends its session at the provider and comes back to the sign-in
+        page; None: the provider has no end-session endpoint, or does not answer."""
+        try:
+            end_session = (await self.endpoints())["end_session"]
+        except (httpx.HTTPError, KeyError, ValueError):
+            return None
+        if not end_session or not id_token:
+            return None
+        query = {
+            "id_token_hint": id_token,
+            "client_id": self.door.client_id,
+            "post_logout_redirect_uri": self.here(
+                request, self.door.with_language(self.door.login_page, lang)
+            ),
+        }
+        return f"{end_session}?{urlencode(query)}"
+
 
 Render = Callable[..., Response]
+# Opens the pages' session for the person on the response; False: not for these pages.
+OpenSession = Callable[[Response, SignedIn], bool]
 
 
 def provider_signin_router(
-    settings: Settings,
-    verifier: JwksVerifier,
-    open_session: Callable[[Response, Caller], None],
+    flow: ProviderSignIn,
+    open_session: OpenSession,
     render: Render,
+    words: Callable[[str], Mapping[str, str]],
+    token_form: bool,
 ) -> APIRouter:
-    """`/ops/auth/start` and `/ops/auth/callback`. `open_session(response, caller)` sets the
-    session cookie; `render(name, request, lang, code=..., **values)` renders a page."""
-    router = APIRouter(prefix="/auth", include_in_schema=False)  # under /ops
-    flow = ProviderSignIn(settings, verifier)
+    """`<base>/auth/start` and `<base>/auth/callback`, to include under the pages' router.
+    `render(name, request, lang, code=..., **values)` renders their `login.html` (with
+    `provider_error`) and `signed_in.html`; `words(lang)` has `signin_failed` and
+    `signin_no_role`; `token_form`: the sign-in page also shows the token form."""
+    door = flow.door
+    router = APIRouter(prefix="/auth", include_in_schema=False)
     pending_sign_ins = PendingSignIns()
-    secure = settings.environment == "production"
+    secure = flow.settings.environment == "production"
+    cookie_path = f"{door.base}/auth"
 
-    def failed(request: Request, lang: str, reason: str, code: int = 400) -> Response:
-        words = labels(lang)
+    def refused(request: Request, lang: str, shown: str, code: int) -> Response:
         return render(
             "login.html",
             request,
@@ -187,13 +246,16 @@ def provider_signin_router(
             code=code,
             failed=False,
             provider=True,
-            token_form=settings.ops_token_accepted,
-            provider_error=words["signin_failed"].format(reason=reason),
+            token_form=token_form,
+            provider_error=shown,
         )
+
+    def failed(request: Request, lang: str, reason: str, code: int = 400) -> Response:
+        return refused(request, lang, words(lang)["signin_failed"].format(reason=reason), code)
 
     @router.get("/start")
     async def start(request: Request, lang: str | None = None) -> Response:
-        chosen = "en" if lang == "en" else "nl"
+        chosen = door.language(lang)
         state, pending = pending_sign_ins.open(chosen)
         try:
             target = await flow.authorization_url(request, state, pending)
@@ -201,10 +263,10 @@ def provider_signin_router(
             return failed(request, chosen, "the identity provider did not answer", 503)
         response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
         response.set_cookie(
-            STATE_COOKIE,
+            door.state_cookie,
             hashlib.sha256(state.encode()).hexdigest(),
             max_age=int(PENDING_SECONDS),
-            path="/ops/auth",
+            path=cookie_path,
             httponly=True,
             samesite="lax",
             secure=secure,
@@ -218,9 +280,9 @@ def provider_signin_router(
         code: str = "",
         error: str | None = None,
     ) -> Response:
-        bound = request.cookies.get(STATE_COOKIE, "")
+        bound = request.cookies.get(door.state_cookie, "")
         pending = pending_sign_ins.take(state) if state else None
-        lang = pending.lang if pending else "nl"
+        lang = pending.lang if pending else door.languages[0]
         if pending is None or not secrets.compare_digest(
             bound.encode(), hashlib.sha256(state.encode()).hexdigest().encode()
         ):
@@ -228,25 +290,15 @@ def provider_signin_router(
         if error or not code:
             return failed(request, lang, f"the identity provider said {error or 'no code'}")
         try:
-            principal = await flow.exchange(request, code, pending)
+            signed_in = await flow.exchange(request, code, pending)
         except SignInFailed as exc:
             return failed(request, lang, str(exc))
-        caller = caller_of_principal(principal)
-        if caller is None:
-            return render(
-                "login.html",
-                request,
-                lang,
-                code=status.HTTP_403_FORBIDDEN,
-                failed=False,
-                provider=True,
-                token_form=settings.ops_token_accepted,
-                provider_error=labels(lang)["signin_no_role"],
-            )
-        target = "/ops" + ("?lang=en" if lang == "en" else "")
-        response = render("signed_in.html", request, lang, target=target, who=principal.name)
-        open_session(response, caller)
-        response.delete_cookie(STATE_COOKIE, path="/ops/auth", secure=secure, httponly=True)
+        target = door.with_language(door.base, lang)
+        who = signed_in.principal.name
+        response = render("signed_in.html", request, lang, target=target, who=who)
+        if not open_session(response, signed_in):
+            return refused(request, lang, words(lang)["signin_no_role"], status.HTTP_403_FORBIDDEN)
+        response.delete_cookie(door.state_cookie, path=cookie_path, secure=secure, httponly=True)
         return response
 
     return router

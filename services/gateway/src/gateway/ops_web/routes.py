@@ -21,14 +21,20 @@ from strawberry.schema.base import BaseSchema
 from gateway.adapters.upstreams import UpstreamError
 from gateway.config import Settings
 from gateway.domain.bucket import replica_share
+from gateway.entrypoints.callers import caller_of_principal
 from gateway.ops_web import audit_page, palette, session, views
 from gateway.ops_web.labels import labels, language
-from gateway.ops_web.provider_signin import provider_signin_router
+from gateway.ops_web.provider_signin import (
+    Door,
+    ProviderSignIn,
+    SignedIn,
+    provider_signin_router,
+)
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
 from gateway.ops_web.staff import doors, ops_sessions
-from gateway.schema.context import Caller, Guard
+from gateway.schema.context import Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
 SECURITY_HEADERS = {
@@ -118,13 +124,29 @@ def ops_router(
         "token_form": settings.ops_token_accepted,
     }
     verifier = settings.token_verifier()
+    flow: ProviderSignIn | None = None
     if settings.ops_sign_in_by_provider and verifier is not None:
+        door = Door(
+            base="/ops",
+            login_page="/ops/login",
+            client_id=settings.ops_oidc_client_id,
+            client_secret=settings.ops_oidc_secret,
+            languages=("nl", "en"),
+        )
+        flow = ProviderSignIn(settings, verifier, door)
 
-        def open_session(response: Response, caller: Caller) -> None:
+        def open_session(response: Response, signed_in: SignedIn) -> bool:
+            caller = caller_of_principal(signed_in.principal)
+            if caller is None:  # no ops role
+                return False
+            opened = sessions.open(caller, signed_in.id_token)
             max_age = int(settings.ops_session_max_seconds)
-            session.keep(response, sessions.open(caller), max_age=max_age, secure=secure)
+            session.keep(response, opened, max_age=max_age, secure=secure)
+            return True
 
-        router.include_router(provider_signin_router(settings, verifier, open_session, render))
+        router.include_router(
+            provider_signin_router(flow, open_session, render, labels, settings.ops_token_accepted)
+        )
 
     def year_of(given: int | None) -> int:
         today = _today()
@@ -174,8 +196,15 @@ def ops_router(
 
     @router.post("/logout")
     async def logout(request: Request, lang: Lang = None) -> Response:
-        sessions.revoke(request.cookies.get(session.COOKIE, ""))
-        response = to_login(lang)
+        id_token = sessions.revoke(request.cookies.get(session.COOKIE, ""))
+        # Signed in at the provider: end its session too, or the next sign-in passes it
+        # without a password. A page moves on (not a redirect): the CSP's form-action
+        # allows no redirect of this form's post to another site.
+        away = await flow.sign_out_url(request, id_token, language(lang)) if flow else None
+        if away:
+            response = render("signed_out.html", request, language(lang), target=away)
+        else:
+            response = to_login(lang)
         session.forget(response, secure=secure)
         return response
 

@@ -3,8 +3,10 @@
 The sign-in form posts the token; the gateway checks it exactly as it checks an
 `Authorization: Bearer` header (same tokens, same scopes) and, when valid, opens a session:
 a random id (256 bits) in a cookie, the caller (id and scopes, never the token) in this
-process's memory. The cookie is HttpOnly (no script reads it), SameSite=Strict (no other
-site's page sends it, so no cross-site request forgery), Path=/ops, Secure in production.
+process's memory (for a person signed in at the provider also their ID token, used only to
+end the provider's session at sign-out). The cookie is HttpOnly (no script reads it),
+SameSite=Strict (no other site's page sends it, so no cross-site request forgery),
+Path=/ops, Secure in production.
 A session ends when it has been idle too long, at its absolute lifetime, at sign-out
 (revoked here, so a copied cookie is refused too) and when the process restarts.
 
@@ -56,6 +58,7 @@ class _Session:
     caller: Caller
     opened: float
     seen: float
+    id_token: str = ""  # signed in at the provider: only to end its session at sign-out
 
 
 def _key(session_id: str) -> str:
@@ -70,11 +73,12 @@ class SessionStore:
         self.idle, self.lifetime, self.clock = idle_seconds, max_seconds, clock
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
 
-    def open(self, caller: Caller) -> str:
-        """A new session of `caller`; its id, for the cookie."""
+    def open(self, caller: Caller, id_token: str = "") -> str:
+        """A new session of `caller` (signed in at the provider with `id_token`); its id,
+        for the cookie."""
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
-        self._sessions[_key(session_id)] = _Session(caller, now, now)
+        self._sessions[_key(session_id)] = _Session(caller, now, now, id_token)
         while len(self._sessions) > MAX_SESSIONS:
             self._sessions.popitem(last=False)
         return session_id
@@ -93,8 +97,10 @@ class SessionStore:
         self._sessions.move_to_end(key)
         return found.caller
 
-    def revoke(self, session_id: str) -> None:
-        self._sessions.pop(_key(session_id), None)
+    def revoke(self, session_id: str) -> str:
+        """Ends the session; its ID token ("": none), to end the provider's session too."""
+        found = self._sessions.pop(_key(session_id), None)
+        return found.id_token if found else ""
 
     def __len__(self) -> int:
         return len(self._sessions)
