@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import argparse
 import base64
-import fcntl
 import json
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -44,17 +42,28 @@ import sys
 import tempfile
 import time
 import uuid
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+if not __package__:  # run as a script (python tools/infra/kafka.py): the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.infra import installs
+from tools.infra.processes import (
+    InfraError,
+    free_port,
+    kill_group,
+    log_tail,
+    port_is_free,
+    read_json,
+    stop_groups,
+)
+from tools.infra.processes import running_pid as running_pid_of
+
 HERE = Path(__file__).resolve().parent
 POM = HERE / "kafka" / "pom.xml"
-POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 DEFAULT_PORT = 9092
 DEFAULT_CONTROLLER_PORT = 9093
@@ -75,10 +84,6 @@ LOG_FILE = "kafka.log"
 STATE_FILE = "kafka.json"
 
 
-class InfraError(Exception):
-    """A failure with a message meant for the person running the tool."""
-
-
 def say(msg: str) -> None:
     print(f"kafka: {msg}", file=sys.stderr, flush=True)
 
@@ -87,25 +92,19 @@ def say(msg: str) -> None:
 
 
 def pom_version() -> str:
-    root = ET.parse(POM).getroot()
-    node = root.find("m:properties/m:kafka.version", POM_NS)
-    if node is None or not (node.text or "").strip():
-        raise InfraError(f"no <kafka.version> property in {POM}")
-    return (node.text or "").strip()
+    return installs.pom_property(POM, "kafka.version")
 
 
-def cache_root() -> Path:
-    env = os.environ.get("STEM_CACHE_DIR")
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "stem-platform"
-    return base / "kafka"
+def version_dir(version: str) -> Path:
+    return installs.cache_root("kafka") / version
 
 
 def libs_dir(version: str) -> Path:
-    return cache_root() / version / "libs"
+    return version_dir(version) / "libs"
 
 
 def _marker(version: str) -> Path:
-    return cache_root() / version / "fetched.txt"
+    return version_dir(version) / "fetched.txt"
 
 
 def is_fetched(version: str) -> bool:
@@ -113,65 +112,25 @@ def is_fetched(version: str) -> bool:
     return _marker(version).is_file() and any(libs.glob(f"kafka_2.13-{version}.jar"))
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _apt_install(*packages: str) -> None:
-    """Debian packages, as root or through `sudo -n` (never a password prompt); otherwise
-    the one command a person runs (see docs/adr/0011-bootstrap-without-root.md)."""
-    names = " ".join(packages)
-    sudo: list[str] | None = []
-    if os.geteuid() != 0:
-        may_sudo = shutil.which("sudo") is not None and (
-            subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
-        )
-        sudo = ["sudo", "-n"] if may_sudo else None
-    if shutil.which("apt-get") is None or sudo is None:
-        raise InfraError(
-            f"{names} not installed and this user cannot install it; run once: "
-            f"sudo apt-get install -y --no-install-recommends {names}"
-        )
-    say(f"installing {names} with {'sudo ' if sudo else ''}apt-get")
-    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
-    subprocess.run([*apt, "update", "-q"], check=True, stdout=sys.stderr)
-    subprocess.run(
-        [*apt, "install", "-y", "-q", "--no-install-recommends", *packages],
-        check=True,
-        stdout=sys.stderr,
-    )
-
-
 def java_bin() -> str:
     home = os.environ.get("JAVA_HOME")
     if home and (Path(home) / "bin" / "java").is_file():
         return str(Path(home) / "bin" / "java")
-    found = shutil.which("java")
-    if found is None:
-        _apt_install("openjdk-17-jre-headless")
-        found = shutil.which("java")
+    found = installs.which_or_install("java", "openjdk-17-jre-headless", say)
     if found is None:
         raise InfraError("no java on PATH (Kafka 4.x needs Java 17+)")
     return found
 
 
-def java_major(java: str) -> int:
-    out = subprocess.run(
-        [java, "-XshowSettings:properties", "-version"], capture_output=True, text=True
-    ).stderr
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("java.specification.version ="):
-            spec = line.split("=", 1)[1].strip()
-            return int(spec.split(".")[1]) if spec.startswith("1.") else int(spec)
-    raise InfraError(f"cannot tell the version of {java}:\n{out}")
+def java_for(version: str) -> str:
+    """A ``java`` that runs Kafka ``version`` (4.x needs Java 17+)."""
+    java = java_bin()
+    major = installs.java_major(java)
+    if major is None:
+        raise InfraError(f"cannot tell the version of {java}")
+    if int(version.split(".")[0]) >= 4 and major < 17:
+        raise InfraError(f"Kafka {version} needs Java 17+, {java} is Java {major}")
+    return java
 
 
 def fetch(version: str) -> Path:
@@ -180,19 +139,16 @@ def fetch(version: str) -> Path:
     if is_fetched(version):
         say(f"Kafka {version} jars already in {libs}")
         return libs
-    with _locked(cache_root() / version / ".lock"):
+    with installs.locked(version_dir(version) / ".lock"):
         if is_fetched(version):  # somebody else fetched while we waited
             say(f"Kafka {version} jars already in {libs}")
             return libs
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            _apt_install("maven")
-            mvn = shutil.which("mvn")
+        mvn = installs.which_or_install("mvn", "maven", say)
         if mvn is None:
             raise InfraError("no mvn on PATH")
         if libs.exists():
             shutil.rmtree(libs)
-        build = cache_root() / version / "build"
+        build = version_dir(version) / "build"
         build.mkdir(parents=True, exist_ok=True)
         shutil.copy2(POM, build / "pom.xml")
         partial = Path(tempfile.mkdtemp(prefix="libs.partial-", dir=libs.parent))
@@ -306,96 +262,9 @@ def probe(host: str, port: int, timeout: float = 2.0) -> ProbeResult:
 # --------------------------------------------------------------------------- process helpers
 
 
-def free_port(exclude: set[int] | None = None) -> int:
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if not exclude or port not in exclude:
-            return port
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        # The JVM binds with SO_REUSEADDR, so connections of a stopped broker that linger in
-        # TIME_WAIT do not keep it off its port; check the same way, or a restart on the
-        # same port would be refused for a minute.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (nobody reaped it yet) counts as dead
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def running_pid(d: Path) -> int | None:
     """The pid of the broker started from ``d``, if it is still running."""
-    try:
-        pid = int((d / PID_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    if not _alive(pid):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    if b"kafka.Kafka" not in cmdline or str(d / "server.properties").encode() not in cmdline:
-        return None  # pid reused by something else
-    return pid
-
-
-def read_state(d: Path) -> dict[str, object]:
-    try:
-        data = json.loads((d / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def log_tail(d: Path, lines: int = 40) -> str:
-    try:
-        text = (d / LOG_FILE).read_text(errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def kill_group(pid: int, timeout: float) -> bool:
-    """SIGTERM the broker's process group, wait, SIGKILL. True if it had to be killed."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return False
-        time.sleep(0.2)
-    say(f"pid {pid} still alive after {timeout:.0f} s: SIGKILL")
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return True
-    for _ in range(50):
-        if not _alive(pid):
-            break
-        time.sleep(0.1)
-    return True
+    return running_pid_of(d / PID_FILE, "kafka.Kafka", str(d / "server.properties"))
 
 
 # --------------------------------------------------------------------------- config files
@@ -607,7 +476,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     d.mkdir(parents=True, exist_ok=True)
     pid = running_pid(d)
     if pid is not None:
-        running_port = int(str(read_state(d).get("port", DEFAULT_PORT)))
+        running_port = int(str(read_json(d / STATE_FILE).get("port", DEFAULT_PORT)))
         say(f"a broker is already running from {d} (pid {pid})")
         try:
             probe("127.0.0.1", running_port)
@@ -622,10 +491,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     version: str = args.kafka_version
     libs = fetch(version)
-    java = java_bin()
-    major = java_major(java)
-    if int(version.split(".")[0]) >= 4 and major < 17:
-        raise InfraError(f"Kafka {version} needs Java 17+, {java} is Java {major}")
+    java = java_for(version)
 
     port: int = args.port
     cport: int | None = args.controller_port
@@ -676,7 +542,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         if code is not None:
             raise InfraError(
                 f"Kafka exited with code {code} during start-up; last lines of {d / LOG_FILE}:\n"
-                + log_tail(d)
+                + log_tail(d / LOG_FILE)
             )
         try:
             res = probe("127.0.0.1", port, timeout=2.0)
@@ -686,12 +552,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         except OSError as exc:
             last_error = str(exc) or type(exc).__name__
         if time.monotonic() > deadline:
-            kill_group(proc.pid, 10)
+            kill_group(proc.pid, 10, say)
             (d / PID_FILE).unlink(missing_ok=True)
             raise InfraError(
                 f"Kafka did not answer a metadata request on port {port} within "
                 f"{args.timeout:.0f} s (last error: {last_error}); stopped it. "
-                f"Last lines of {d / LOG_FILE}:\n" + log_tail(d)
+                f"Last lines of {d / LOG_FILE}:\n" + log_tail(d / LOG_FILE)
             )
         time.sleep(0.25)
     elapsed = time.monotonic() - started
@@ -775,10 +641,7 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
     version: str = args.kafka_version
     plan["version"] = version
     libs = fetch(version)
-    java = java_bin()
-    major = java_major(java)
-    if int(version.split(".")[0]) >= 4 and major < 17:
-        raise InfraError(f"Kafka {version} needs Java 17+, {java} is Java {major}")
+    java = java_for(version)
     voters = ",".join(f"{n['id']}@127.0.0.1:{n['controller_port']}" for n in nodes)
 
     wanted = [n for n in nodes if args.only is None or n["id"] == args.only]
@@ -835,10 +698,10 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
             nd = node_dir(d, node_id)
             if proc is not None and (code := proc.poll()) is not None:
                 for other in procs.values():
-                    kill_group(other.pid, 10)
+                    kill_group(other.pid, 10, say)
                 raise InfraError(
                     f"node {node_id} exited with code {code} during start-up; last lines of "
-                    f"{nd / LOG_FILE}:\n" + log_tail(nd)
+                    f"{nd / LOG_FILE}:\n" + log_tail(nd / LOG_FILE)
                 )
             port = next(int(n["port"]) for n in nodes if n["id"] == node_id)
             try:
@@ -853,11 +716,11 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
             break
         if time.monotonic() > deadline:
             for proc in procs.values():
-                kill_group(proc.pid, 10)
+                kill_group(proc.pid, 10, say)
             raise InfraError(
                 f"the cluster in {d} was not ready within {args.timeout:.0f} s (last error: "
                 f"{last_error}); stopped the nodes started. Last lines of node "
-                f"{min(pending)}:\n" + log_tail(node_dir(d, min(pending)))
+                f"{min(pending)}:\n" + log_tail(node_dir(d, min(pending)) / LOG_FILE)
             )
         time.sleep(0.25)
     elapsed = time.monotonic() - started
@@ -876,28 +739,6 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
-def stop_pids(pids: list[int], timeout: float) -> list[int]:
-    """SIGTERM every process group at once (a cluster shuts down together, or its last
-    brokers wait for a controller that is gone), then SIGKILL those still alive; returns
-    the pids that had to be killed."""
-    for pid in pids:
-        with suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.2)
-    killed = [p for p in pids if _alive(p)]
-    for pid in killed:
-        say(f"pid {pid} still alive after {timeout:.0f} s: SIGKILL")
-        with suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-    for _ in range(50):
-        if not any(_alive(p) for p in killed):
-            break
-        time.sleep(0.1)
-    return killed
-
-
 def cmd_stop_cluster(d: Path, cluster: dict[str, Any], timeout: float) -> int:
     pids = {}
     for n in cluster["nodes"]:
@@ -912,7 +753,7 @@ def cmd_stop_cluster(d: Path, cluster: dict[str, Any], timeout: float) -> int:
         return 0
     say(f"stopping {len(pids)} node(s) (SIGTERM, SIGKILL after {timeout:.0f} s)")
     started = time.monotonic()
-    killed = stop_pids(list(pids), timeout)
+    killed = stop_groups(list(pids), timeout, say)
     for nd in pids.values():
         (nd / PID_FILE).unlink(missing_ok=True)
     say(f"stopped in {time.monotonic() - started:.1f} s ({len(killed)} killed)")
@@ -957,7 +798,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         return 0
     say(f"stopping broker pid {pid} (SIGTERM, SIGKILL after {args.timeout:.0f} s)")
     started = time.monotonic()
-    killed = kill_group(pid, args.timeout)
+    killed = kill_group(pid, args.timeout, say)
     (d / PID_FILE).unlink(missing_ok=True)
     how = "killed" if killed else "stopped"
     say(f"{how} in {time.monotonic() - started:.1f} s")
@@ -973,7 +814,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if pid is None:
         print("status=stopped")
         return 3
-    state = read_state(d)
+    state = read_json(d / STATE_FILE)
     port = int(str(state.get("port", DEFAULT_PORT)))
     print(f"pid={pid}")
     print(f"bootstrap={_bootstrap(port)}")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.infra import kafka as kafka_tool
+from tools.infra import processes
 
 KAFKA_PY = Path(kafka_tool.__file__).resolve()
 QUORUM_STATE = Path("data") / "__cluster_metadata-0" / "quorum-state"
@@ -60,13 +61,7 @@ class Node:
     def paused(self) -> bool:
         """Stopped by SIGSTOP (by anyone: the process state, not this object's memory)."""
         pid = self.pid
-        if pid is None:
-            return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return False
-        return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+        return pid is not None and processes.process_state(pid) in ("T", "t")
 
 
 @dataclass(frozen=True)
@@ -176,7 +171,7 @@ class Cluster:
         os.killpg(pid, sig)
         if sig == signal.SIGKILL:
             deadline = time.monotonic() + 10
-            while kafka_tool._alive(pid) and time.monotonic() < deadline:
+            while processes.alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
         return pid
 
@@ -208,7 +203,7 @@ class Cluster:
             if self.node(node_id).paused:
                 self.resume(node_id)
             if graceful:
-                kafka_tool.stop_pids([pid], 30.0)
+                processes.stop_groups([pid], 30.0, kafka_tool.say)
             else:
                 self.kill(node_id)
         _run_tool(

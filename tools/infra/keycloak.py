@@ -25,13 +25,10 @@ Cache: `${STEM_CACHE_DIR:-~/.cache/stem-platform}/keycloak/<version>/`.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -39,15 +36,25 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
+
+if not __package__:  # run as a script (python tools/infra/keycloak.py): the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.infra import installs
+from tools.infra.processes import (
+    InfraError,
+    free_port,
+    kill_group,
+    log_tail,
+    port_is_free,
+    read_json,
+)
+from tools.infra.processes import running_pid as running_pid_of
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 POM = HERE / "keycloak" / "pom.xml"
-POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 REALM_FILE = ROOT / "deploy" / "keycloak" / "stem-realm.json"
 REALM = "stem"
 JVM_ROOT = Path("/usr/lib/jvm")
@@ -84,10 +91,6 @@ JVM_OPTS = [
 REAUGMENTED = 10  # Keycloak's exit code: "rebuilt for these options, start me again"
 
 
-class InfraError(Exception):
-    """A failure with a message meant for the person running the tool."""
-
-
 def say(msg: str) -> None:
     print(f"keycloak: {msg}", file=sys.stderr, flush=True)
 
@@ -96,46 +99,30 @@ def say(msg: str) -> None:
 
 
 def pom_version() -> str:
-    node = ET.parse(POM).getroot().find("m:properties/m:keycloak.version", POM_NS)
-    if node is None or not (node.text or "").strip():
-        raise InfraError(f"no <keycloak.version> property in {POM}")
-    return (node.text or "").strip()
+    return installs.pom_property(POM, "keycloak.version")
 
 
-def cache_root() -> Path:
-    env = os.environ.get("STEM_CACHE_DIR")
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "stem-platform"
-    return base / "keycloak"
+def version_dir(version: str) -> Path:
+    return installs.cache_root("keycloak") / version
 
 
 def dist_dir(version: str) -> Path:
-    return cache_root() / version / f"keycloak-{version}"
+    return version_dir(version) / f"keycloak-{version}"
 
 
 def _marker(version: str) -> Path:
-    return cache_root() / version / "fetched.txt"
+    return version_dir(version) / "fetched.txt"
 
 
 def is_fetched(version: str) -> bool:
     return _marker(version).is_file() and (dist_dir(version) / "lib" / "quarkus-run.jar").is_file()
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def fetch(version: str) -> Path:
     """Make sure the distribution of `version` is unpacked in the cache; return its folder."""
     if is_fetched(version):
         return dist_dir(version)
-    with _locked(cache_root() / version / ".lock"):
+    with installs.locked(version_dir(version) / ".lock"):
         if is_fetched(version):  # somebody else fetched while we waited
             return dist_dir(version)
         mvn = shutil.which("mvn")
@@ -144,7 +131,7 @@ def fetch(version: str) -> Path:
                 "no mvn on PATH (./scripts/bootstrap.sh installs it, as for Kafka): "
                 "sudo apt-get install -y --no-install-recommends maven"
             )
-        work = Path(tempfile.mkdtemp(prefix="fetch-", dir=cache_root() / version))
+        work = Path(tempfile.mkdtemp(prefix="fetch-", dir=version_dir(version)))
         try:
             shutil.copy2(POM, work / "pom.xml")
             cmd = [mvn, "-B", "-q", "package", f"-Dkeycloak.version={version}"]
@@ -175,25 +162,6 @@ def fetch(version: str) -> Path:
 # --------------------------------------------------------------------------- java
 
 
-def java_major(java: Path | str) -> int | None:
-    try:
-        out = subprocess.run(
-            [str(java), "-XshowSettings:properties", "-version"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        ).stderr
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("java.specification.version ="):
-            spec = line.split("=", 1)[1].strip()
-            return int(spec.split(".")[1]) if spec.startswith("1.") else int(spec)
-    return None
-
-
 def find_java(jvm_root: Path = JVM_ROOT) -> tuple[str, int]:
     """A `java` of version 21 or newer: JAVA_HOME's, else the newest under /usr/lib/jvm,
     else the one on PATH. Raises InfraError naming what was found."""
@@ -207,14 +175,14 @@ def find_java(jvm_root: Path = JVM_ROOT) -> tuple[str, int]:
         for java in sorted(jvm_root.glob("*/bin/java")):
             if java.resolve() not in {c.resolve() for c in found}:
                 found.append(java)
-        candidates += sorted(found, key=lambda j: -(java_major(j) or 0))
+        candidates += sorted(found, key=lambda j: -(installs.java_major(j) or 0))
     on_path = shutil.which("java")
     if on_path:
         candidates.append(Path(on_path))
     for java in candidates:
         if not java.is_file():
             continue
-        major = java_major(java)
+        major = installs.java_major(java)
         seen.append(f"{java} ({major or '?'})")
         if major is not None and major >= MIN_JAVA:
             return str(java), major
@@ -225,82 +193,9 @@ def find_java(jvm_root: Path = JVM_ROOT) -> tuple[str, int]:
     )
 
 
-# --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie counts as dead
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def running_pid(d: Path) -> int | None:
     """The pid of the Keycloak started from `d`, if it still runs (and is ours)."""
-    try:
-        pid = int((d / PID_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    if not _alive(pid):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return pid if f"-Dkc.home.dir={d / 'home'}".encode() in cmdline else None
-
-
-def kill_group(pid: int, timeout: float) -> bool:
-    """SIGTERM the process group, wait, SIGKILL. True when it had to be killed."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return False
-        time.sleep(0.2)
-    with suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    return True
-
-
-def read_state(d: Path) -> dict[str, object]:
-    try:
-        data = json.loads((d / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def log_tail(d: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join((d / LOG_FILE).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    return running_pid_of(d / PID_FILE, f"-Dkc.home.dir={d / 'home'}")
 
 
 def issuer_of(port: int) -> str:
@@ -320,13 +215,13 @@ def answers(port: int, timeout: float = 2.0) -> bool:
 def built_dir(version: str) -> Path:
     """Keycloak's build for our start-up options (lib/quarkus after its first start): kept
     so that later starts skip the minute it takes to make."""
-    return cache_root() / version / "quarkus-built"
+    return version_dir(version) / "quarkus-built"
 
 
 def keep_build(home: Path, version: str) -> None:
     if built_dir(version).is_dir():
         return
-    partial = Path(tempfile.mkdtemp(prefix="quarkus-built-", dir=cache_root() / version))
+    partial = Path(tempfile.mkdtemp(prefix="quarkus-built-", dir=version_dir(version)))
     shutil.copytree(home / "lib" / "quarkus", partial, dirs_exist_ok=True)
     try:
         partial.rename(built_dir(version))
@@ -375,7 +270,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     d.mkdir(parents=True, exist_ok=True)
     pid = running_pid(d)
     if pid is not None:
-        running = int(str(read_state(d).get("port", DEFAULT_PORT)))
+        running = int(str(read_json(d / STATE_FILE).get("port", DEFAULT_PORT)))
         if not answers(running):
             raise InfraError(f"Keycloak pid {pid} from {d} runs but does not answer on {running}")
         say(f"already running from {d} (pid {pid})")
@@ -444,14 +339,14 @@ def cmd_start(args: argparse.Namespace) -> int:
         if code is not None:
             raise InfraError(
                 f"Keycloak exited with code {code} during start-up; the end of {d / LOG_FILE}:\n"
-                + log_tail(d)
+                + log_tail(d / LOG_FILE)
             )
         if time.monotonic() > deadline:
-            kill_group(proc.pid, 10)
+            kill_group(proc.pid, 10, say)
             (d / PID_FILE).unlink(missing_ok=True)
             raise InfraError(
                 f"Keycloak did not serve its realm within {args.timeout:.0f} s; stopped it. "
-                f"The end of {d / LOG_FILE}:\n" + log_tail(d)
+                f"The end of {d / LOG_FILE}:\n" + log_tail(d / LOG_FILE)
             )
         time.sleep(0.5)
     elapsed = time.monotonic() - started
@@ -470,7 +365,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         say(f"no Keycloak running from {d}")
         return 0
     started = time.monotonic()
-    killed = kill_group(pid, args.timeout)
+    killed = kill_group(pid, args.timeout, say)
     say(f"{'killed' if killed else 'stopped'} in {time.monotonic() - started:.1f} s")
     return 0
 
@@ -481,7 +376,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if pid is None:
         print("status=stopped")
         return 3
-    port = int(str(read_state(d).get("port", DEFAULT_PORT)))
+    port = int(str(read_json(d / STATE_FILE).get("port", DEFAULT_PORT)))
     print(f"pid={pid}")
     print(f"issuer={issuer_of(port)}")
     if not answers(port):

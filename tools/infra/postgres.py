@@ -34,7 +34,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+if not __package__:  # run as a script (python tools/infra/postgres.py): the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.infra import installs
+from tools.infra.processes import InfraError, free_port, log_tail, port_is_free, read_json
+
 SERVICE_DATABASES = ("registry", "activities", "subsidy")
 ROLE = "stem"
 STATE_FILE = "postgres.json"
@@ -50,10 +55,6 @@ LOG_FILE = "postgres.log"
 OS_USER_PREFERRED = "postgres"
 OS_USER_CREATED = "stem-pg"
 DB_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-class InfraError(Exception):
-    """A failure with a message meant for the person running the tool."""
 
 
 def say(msg: str) -> None:
@@ -82,37 +83,12 @@ def find_bindir() -> Path | None:
     return max(found, key=_major) if found else None
 
 
-def _apt_install(*packages: str) -> None:
-    """Debian packages, as root or through `sudo -n` (never a password prompt); otherwise
-    the one command a person runs (see docs/adr/0011-bootstrap-without-root.md)."""
-    names = " ".join(packages)
-    sudo: list[str] | None = []
-    if os.geteuid() != 0:
-        may_sudo = shutil.which("sudo") is not None and (
-            subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
-        )
-        sudo = ["sudo", "-n"] if may_sudo else None
-    if shutil.which("apt-get") is None or sudo is None:
-        raise InfraError(
-            f"{names} not installed and this user cannot install it; run once: "
-            f"sudo apt-get install -y --no-install-recommends {names}"
-        )
-    say(f"installing {names} with {'sudo ' if sudo else ''}apt-get")
-    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
-    subprocess.run([*apt, "update", "-q"], check=True, stdout=sys.stderr)
-    subprocess.run(
-        [*apt, "install", "-y", "-q", "--no-install-recommends", *packages],
-        check=True,
-        stdout=sys.stderr,
-    )
-
-
 def ensure_bindir() -> Path:
     bindir = find_bindir()
     if bindir is not None:
         return bindir
     say("PostgreSQL not installed: installing the Debian package postgresql")
-    _apt_install("postgresql")
+    installs.apt_install(["postgresql"], say)
     bindir = find_bindir()
     if bindir is None:
         raise InfraError("installed postgresql but found no initdb under /usr/lib/postgresql")
@@ -216,33 +192,6 @@ def user_can_write(user: RunAs, path: Path) -> bool:
 # --------------------------------------------------------------------------- cluster
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        # PostgreSQL binds with SO_REUSEADDR, so the connections of a stopped server that
-        # linger in TIME_WAIT do not keep it off its port; check the same way, or a
-        # restart on the same port (stop, then start --port N) is refused for a minute.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def read_state(d: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((d / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def write_state(d: Path, state: dict[str, Any]) -> None:
     (d / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
@@ -333,7 +282,7 @@ class Cluster:
 
 
 def load_cluster(d: Path, *, install: bool) -> Cluster:
-    state = read_state(d)
+    state = read_json(d / STATE_FILE)
     bindir = Path(state["bindir"]) if "bindir" in state else None
     if bindir is None or not (bindir / "pg_ctl").is_file():
         bindir = ensure_bindir() if install else find_bindir()
@@ -357,13 +306,6 @@ def print_result(port: int, version: str, env_file: str | None) -> None:
         say(f"wrote {env_file}")
 
 
-def log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 # --------------------------------------------------------------------------- commands
 
 
@@ -372,7 +314,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     d.mkdir(parents=True, exist_ok=True)
     cluster = load_cluster(d, install=True)
     version = server_version(cluster.bindir)
-    state = read_state(d)
+    state = read_json(d / STATE_FILE)
 
     if cluster.is_running():
         running_port = int(state["port"])
@@ -433,7 +375,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     if proc.returncode != 0:
         raise InfraError(
             f"pg_ctl start failed ({proc.stdout.strip()} {proc.stderr.strip()}); "
-            f"last lines of {cluster.log}:\n{log_tail(cluster.log)}"
+            f"last lines of {cluster.log}:\n{log_tail(cluster.log, 30)}"
         )
     for db in SERVICE_DATABASES:
         say(f"database {db}: {cluster.ensure_database(port, db)}")
@@ -458,7 +400,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         say(f"no cluster running from {cluster.data}")
     if cluster.cluster_dir != d and cluster.cluster_dir.name.startswith("stem-pg-"):
         shutil.rmtree(cluster.cluster_dir, ignore_errors=True)
-        state = read_state(d)
+        state = read_json(d / STATE_FILE)
         state.pop("cluster_dir", None)
         state.pop("data", None)
         write_state(d, state)
@@ -475,7 +417,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not cluster.is_running():
         print("status=stopped")
         return 3
-    state = read_state(d)
+    state = read_json(d / STATE_FILE)
     print(f"port={state['port']}")
     print(f"version={state.get('version', server_version(cluster.bindir))}")
     print(f"data={cluster.data}")
@@ -488,7 +430,7 @@ def cmd_createdb(args: argparse.Namespace) -> int:
     cluster = load_cluster(d, install=False)
     if not cluster.is_running():
         raise InfraError(f"no cluster running from {d}: run start first")
-    port = int(read_state(d)["port"])
+    port = int(read_json(d / STATE_FILE)["port"])
     say(f"database {args.name}: {cluster.ensure_database(port, args.name, args.recreate)}")
     print(f"url={database_url(port, args.name)}")
     return 0
