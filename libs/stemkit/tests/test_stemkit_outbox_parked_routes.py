@@ -1,5 +1,6 @@
 """The ops routes of parked outbox rows (`stemkit.outbox_parked`), on SQLite and PostgreSQL,
-with a relay whose in-memory publisher refuses one message for what it is."""
+with a relay whose in-memory publisher refuses one message for what it is; retry and discard
+are audited with the person the doorkeeper admitted (issue 21)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ from collections.abc import AsyncIterator, Sequence
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import add_things, thing_catalog, unique_topic
-from stemkit.auth import require_ops_token
+from stemkit.audit import Trail, audit_table, entries
+from stemkit.auth import ALL_SCOPES, READ, WRITE, Doorkeeper
+from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
+from stemkit.db import outbox
 from stemkit.outbox_parked import parked_outbox_router
 from stemkit.relay import OutboxMessage, OutboxRelay, PublishError
 
 Sessions = async_sessionmaker[AsyncSession]
 TOKEN = "ops-secret"
 OPS = {"Authorization": f"Bearer {TOKEN}"}
+READER = {"Authorization": "Bearer reader-secret"}
+AUDIT = audit_table(MetaData())
 
 
 class RefusingPublisher:
@@ -28,6 +35,7 @@ class RefusingPublisher:
     def __init__(self, refused: set[str]) -> None:
         self.refused = refused
         self.published: list[tuple[str, int]] = []
+        self.audited: list[str] = []  # the audit events' actions
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         for index, message in enumerate(messages):
@@ -38,14 +46,23 @@ class RefusingPublisher:
                     error_type="MessageSizeTooLargeError",
                     unsendable=True,
                 )
-            self.published.append((message.key, int(message.event().data["n"])))
+            data = message.event().data
+            if message.topic == ACTIVITIES_AUDIT_TOPIC:
+                self.audited.append(data["action"])
+            else:
+                self.published.append((message.key, int(data["n"])))
 
 
 @pytest.fixture
 async def client(db: Sessions) -> AsyncIterator[httpx.AsyncClient]:
+    async with db() as session, session.begin():
+        await session.run_sync(lambda sync: AUDIT.create(sync.connection()))
     app = FastAPI()
-    guard = Depends(require_ops_token(SecretStr(TOKEN)))
-    app.include_router(parked_outbox_router(db, guard))
+    doorkeeper = Doorkeeper(
+        {"ops": (SecretStr(TOKEN), ALL_SCOPES), "cli": (SecretStr("reader-secret"), {READ})}
+    )
+    trail = Trail(AUDIT, "activities")  # any service's: its payload and topic
+    app.include_router(parked_outbox_router(db, doorkeeper.require(WRITE), trail))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
@@ -62,6 +79,7 @@ async def test_the_routes_need_the_ops_token(client: httpx.AsyncClient) -> None:
     wrong = {"Authorization": "Bearer nope"}
     assert (await client.post("/outbox/parked/1/retry", headers=wrong)).status_code == 401
     assert (await client.post("/outbox/parked/1/discard")).status_code == 401
+    assert (await client.post("/outbox/parked/1/discard", headers=READER)).status_code == 403
     assert (await client.get("/outbox/parked", headers=OPS)).json() == []
 
 
@@ -82,13 +100,27 @@ async def test_ops_see_the_parked_rows_and_retry_one_after_a_fix(
 
     head = parked[0]["seq"]
     assert (await client.post("/outbox/parked/999999/retry", headers=OPS)).status_code == 404
-    answer = await client.post(f"/outbox/parked/{head}/retry", headers=OPS)
+    answer = await client.post(
+        f"/outbox/parked/{head}/retry", params={"reason": "limit raised"}, headers=OPS
+    )
     assert answer.status_code == 200 and answer.json() == {"seq": head, "released": 2}
     assert (await client.get("/outbox/parked", headers=OPS)).json() == []
 
+    # Audited: who (the doorkeeper's principal), the row before and after, and why.
+    async with db() as session:
+        (entry,) = await entries(session, AUDIT)
+    assert (entry.actor.subject, entry.actor.via) == ("static:ops", "static-token")
+    assert (entry.entity, entry.entity_id, entry.action) == ("outbox_row", str(head), "retried")
+    assert entry.before is not None and entry.after is not None
+    assert entry.before["state"] == "parked" and entry.before["key"] == "a"
+    assert entry.before["parked_reason"].startswith("MessageSizeTooLargeError")
+    assert (entry.after["state"], entry.after["released"]) == ("in line", 2)
+    assert entry.reason == "limit raised"
+
     publisher.refused.clear()  # the fix
-    assert await relay.relay_once() == 2
+    assert await relay.relay_once() == 3  # the two rows, and the audit event
     assert publisher.published[2:] == [("a", 1), ("a", 2)]  # in their order
+    assert publisher.audited == ["retried"]
 
 
 async def test_a_row_retried_without_a_fix_is_parked_again(
@@ -120,6 +152,36 @@ async def test_discard_deletes_the_row_and_releases_the_ones_held_behind_it(
     assert (
         await client.post(f"/outbox/parked/{head['seq']}/discard", headers=OPS)
     ).status_code == 404
+    async with db() as session:
+        (entry,) = await entries(session, AUDIT)
+    assert (entry.action, entry.entity_id, entry.after) == ("discarded", str(head["seq"]), None)
+    assert entry.before is not None and entry.before["event_id"] == head["event_id"]
+    assert entry.note == "2 row(s) held behind it put back in line" and entry.reason is None
     publisher.refused.clear()
-    assert await relay.relay_once() == 2
+    assert await relay.relay_once() == 3
     assert publisher.published == [("a", 2), ("a", 3)]
+    assert publisher.audited == ["discarded"]
+
+
+async def test_a_refused_action_leaves_no_audit_row(
+    db: Sessions, client: httpx.AsyncClient
+) -> None:
+    await add_things(db, thing_catalog(unique_topic()), [("a", 1)])
+    await new_relay(db, RefusingPublisher(refused={"a"})).relay_once()
+    [row] = (await client.get("/outbox/parked", headers=OPS)).json()
+    for action in ("retry", "discard"):
+        path = f"/outbox/parked/{row['seq']}/{action}"
+        assert (await client.post(path, headers=READER)).status_code == 403
+        too_long = {"reason": "x" * 2001}
+        assert (await client.post(path, params=too_long, headers=OPS)).status_code == 422
+    assert (await client.post("/outbox/parked/999999/discard", headers=OPS)).status_code == 404
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(AUDIT)) == 0
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.topic == ACTIVITIES_AUDIT_TOPIC)
+            )
+            == 0
+        )

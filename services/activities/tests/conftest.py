@@ -36,6 +36,7 @@ from activities.service_layer import processing
 from activities.service_layer.catalogue import ingest_document
 from activities.service_layer.registry_events import handle_registry_event
 from stemkit.contracts import CATALOG
+from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
 from stemkit.contracts.registry import MunicipalityDefined
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
@@ -199,11 +200,16 @@ def ingest(sessions: async_sessionmaker[AsyncSession]) -> Callable[[Any], Awaita
 def outbox_events(
     sessions: async_sessionmaker[AsyncSession],
 ) -> Callable[[], Awaitable[list[CloudEvent]]]:
-    """The events staged in the outbox so far, oldest first."""
+    """The events of the document flow staged in the outbox so far, oldest first (not the
+    audit trail's: test_audit_trail reads those)."""
 
     async def read() -> list[CloudEvent]:
         async with sessions() as session:
-            rows = await session.scalars(select(outbox.c.envelope).order_by(outbox.c.seq))
+            rows = await session.scalars(
+                select(outbox.c.envelope)
+                .where(outbox.c.topic != ACTIVITIES_AUDIT_TOPIC)
+                .order_by(outbox.c.seq)
+            )
             return [CloudEvent.model_validate_json(row) for row in rows]
 
     return read

@@ -2,7 +2,8 @@
 
 `audit_table(metadata)` is the service's `audit_log`; `record` adds one row and its
 `ChangeAudited` event (to the outbox) inside the caller's transaction, so a change, its audit
-row and its audit event commit together or not at all. `entries` reads an academy's trail.
+row and its audit event commit together or not at all (`Trail.record`: the same, for one
+service's table and name). `entries` reads an academy's trail.
 
 Who made the change comes from the credential, never from the request body (`actor_from`):
 the `Principal` the service's doorkeeper admitted (a person's access token from the identity
@@ -42,6 +43,12 @@ VIA_HEADER = "X-Stem-Actor-Via"
 GATEWAY_NAMES = frozenset({"gateway", "service-account-stem-gateway"})
 
 MAX_TEXT = 2000  # reasons and notes longer than this are cut (the row stays readable)
+
+# Why a change was made, in the actor's words, for a request without a body to carry it.
+Reason = Annotated[
+    str | None,
+    Query(max_length=MAX_TEXT, description="Why: kept in the audit trail with the change"),
+]
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,18 @@ async def record(
     return entry
 
 
+@dataclass(frozen=True)
+class Trail:
+    """One service's trail: its `audit_log` table and its name (the event's type and topic),
+    for code shared by the services, e.g. `stemkit.outbox_parked`."""
+
+    table: Table
+    service: str
+
+    async def record(self, session: AsyncSession, actor: Actor, change: Change) -> Entry:
+        return await record(session, self.table, self.service, actor, change)
+
+
 async def entries(
     session: AsyncSession,
     table: Table,
@@ -269,6 +288,12 @@ def actor_dependency(doorkeeper: Doorkeeper) -> Callable[..., Awaitable[Actor]]:
         return actor_from(current_principal(request), request.headers)
 
     return actor
+
+
+def request_actor(request: Request) -> Actor:
+    """A FastAPI dependency for a route behind a router whose doorkeeper already admitted the
+    request: its actor (401 when no doorkeeper ran, `current_principal`)."""
+    return actor_from(current_principal(request), request.headers)
 
 
 def audit_router(

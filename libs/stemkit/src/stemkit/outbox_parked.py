@@ -10,21 +10,26 @@ The relay (`stemkit.relay`) parks a row that can never be sent as it is, and par
 - `POST /outbox/parked/{seq}/discard`: the row is deleted (its event is never sent; the
   log keeps its id and reason) and the rows held behind it go back in line.
 
-All behind the guard the service gives (its ops credential, `stemkit.auth`). The relay
-updates `stem_outbox_parked` at its next sweep.
+All behind the guard the service gives (its doorkeeper, `stemkit.auth`). Retry and discard
+are audited (`stemkit.audit`, the service's own trail): who, the row before, what became of
+it, and the optional `?reason=`, in the transaction of the change. The relay updates
+`stem_outbox_parked` at its next sweep.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, params, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, params, status
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stemkit.audit import Actor, Change, Reason, Trail, request_actor
 from stemkit.db import outbox
 from stemkit.relay import HELD_BEHIND
 
@@ -32,6 +37,10 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
 Seq = Annotated[int, Path(ge=1, description="The parked row's seq")]
+ENTITY = "outbox_row"  # the audit trail's name for a parked row (entity_id: its seq)
+# Records one change in the caller's transaction (a `Trail` with its actor and reason).
+Audit = Callable[[AsyncSession, Change], Awaitable[object]]
+Who = Annotated[Actor, Depends(request_actor)]
 
 
 class ParkedRow(BaseModel):
@@ -98,16 +107,20 @@ async def parked_rows(
         ]
 
 
-async def _parked(session: AsyncSession, seq: int) -> tuple[str, str] | None:
+async def _parked(session: AsyncSession, seq: int) -> dict[str, Any] | None:
+    """The parked row `seq` as the audit trail shows it (locked on PostgreSQL, so two ops
+    acting on it at once do not both act), or None."""
     c = outbox.c
     row = (
         await session.execute(
-            select(c.topic, c.key).where(
-                c.seq == seq, c.parked_at.is_not(None), c.sent_at.is_(None)
-            )
+            select(c.topic, c.key, c.event_id, c.event_type, c.parked_reason, c.attempts)
+            .where(c.seq == seq, c.parked_at.is_not(None), c.sent_at.is_(None))
+            .with_for_update()
         )
     ).first()
-    return None if row is None else (row.topic, row.key)
+    if row is None:
+        return None
+    return {"state": "parked", **row._asdict()}
 
 
 async def _release(session: AsyncSession, topic: str, key: str, from_seq: int) -> int:
@@ -127,19 +140,26 @@ async def _release(session: AsyncSession, topic: str, key: str, from_seq: int) -
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def retry_parked(sessions: async_sessionmaker[AsyncSession], seq: int) -> int | None:
+async def retry_parked(
+    sessions: async_sessionmaker[AsyncSession], seq: int, audit: Audit | None = None
+) -> int | None:
     """Put parked row `seq` and the rows held behind it back in line; how many (None: no
     such parked row). If it still cannot be sent, the relay parks it again."""
     async with sessions() as session, session.begin():
         found = await _parked(session, seq)
         if found is None:
             return None
-        released = await _release(session, *found, seq)
+        released = await _release(session, found["topic"], found["key"], seq)
+        if audit is not None:
+            after = {**found, "state": "in line", "released": released}
+            await audit(session, Change(ENTITY, str(seq), "retried", before=found, after=after))
     log.warning("parked outbox rows put back in line", extra={"seq": seq, "released": released})
     return released
 
 
-async def discard_parked(sessions: async_sessionmaker[AsyncSession], seq: int) -> int | None:
+async def discard_parked(
+    sessions: async_sessionmaker[AsyncSession], seq: int, audit: Audit | None = None
+) -> int | None:
     """Delete parked row `seq` (its event is never sent) and put the rows held behind it
     back in line; how many were released (None: no such parked row)."""
     c = outbox.c
@@ -152,7 +172,11 @@ async def discard_parked(sessions: async_sessionmaker[AsyncSession], seq: int) -
                 delete(outbox).where(c.seq == seq).returning(c.event_id, c.parked_reason)
             )
         ).one()
-        released = await _release(session, *found, seq)
+        released = await _release(session, found["topic"], found["key"], seq)
+        if audit is not None:
+            note = f"{released} row(s) held behind it put back in line"
+            change = Change(ENTITY, str(seq), "discarded", before=found, note=note)
+            await audit(session, change)
     log.warning(
         "parked outbox row discarded: its event %s is never sent (%s)",
         gone.event_id,
@@ -168,11 +192,17 @@ class Released(BaseModel):
 
 
 def parked_outbox_router(
-    sessions: async_sessionmaker[AsyncSession], guard: params.Depends
+    sessions: async_sessionmaker[AsyncSession], guard: params.Depends, trail: Trail
 ) -> APIRouter:
     """The ops routes of the module docstring, for one service's database, behind `guard`
-    (e.g. `Depends(stemkit.auth.require_ops_token(settings.ops_token))`)."""
+    (its doorkeeper, e.g. `settings.doorkeeper().require(WRITE)`), audited in `trail`."""
     router = APIRouter(prefix="/outbox/parked", tags=["ops"], dependencies=[guard])
+
+    def audited(actor: Actor, reason: str | None) -> Audit:
+        async def audit(session: AsyncSession, change: Change) -> None:
+            await trail.record(session, actor, replace(change, reason=reason))
+
+        return audit
 
     def _missing(seq: int) -> HTTPException:
         return HTTPException(status.HTTP_404_NOT_FOUND, f"no parked outbox row {seq}")
@@ -186,18 +216,19 @@ def parked_outbox_router(
         return await parked_rows(sessions, limit)
 
     @router.post("/{seq}/retry")
-    async def retry(seq: Seq) -> Released:
-        """Put a parked row and the rows held behind it back in line, in their order."""
-        released = await retry_parked(sessions, seq)
+    async def retry(seq: Seq, actor: Who, reason: Reason = None) -> Released:
+        """Put a parked row and the rows held behind it back in line, in their order;
+        audited."""
+        released = await retry_parked(sessions, seq, audited(actor, reason))
         if released is None:
             raise _missing(seq)
         return Released(seq=seq, released=released)
 
     @router.post("/{seq}/discard")
-    async def discard(seq: Seq) -> Released:
+    async def discard(seq: Seq, actor: Who, reason: Reason = None) -> Released:
         """Delete a parked row (its event is never sent) and put the rows held behind it
-        back in line."""
-        released = await discard_parked(sessions, seq)
+        back in line; audited."""
+        released = await discard_parked(sessions, seq, audited(actor, reason))
         if released is None:
             raise _missing(seq)
         return Released(seq=seq, released=released)

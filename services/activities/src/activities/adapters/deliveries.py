@@ -19,6 +19,7 @@ from activities.adapters.repository import dialect_insert
 RECEIVED, PROCESSED, QUARANTINED = "received", "processed", "quarantined"
 # PostgreSQL: a commit that stores deliveries NOTIFYs this channel; the worker listens.
 DELIVERIES_CHANNEL = "stem_activities_deliveries"
+REPLAY_CHUNK = 1000  # ids per UPDATE: far below the drivers' bound-parameter limits
 
 
 @dataclass(frozen=True)
@@ -232,17 +233,38 @@ async def quarantined(session: AsyncSession, *, limit: int, after: str | None) -
     return [_delivery(row) for row in rows]
 
 
-async def replay(session: AsyncSession, webhook_ids: list[str] | None) -> int:
-    """Put quarantined deliveries (these, or all) back in the queue; returns how many."""
-    statement = update(deliveries).where(deliveries.c.status == QUARANTINED)
+async def quarantined_for_replay(
+    session: AsyncSession, webhook_ids: list[str] | None
+) -> list[Delivery]:
+    """The quarantined deliveries (these, or all), locked on PostgreSQL until the replay
+    commits, so two replays at once do not both put one back in line."""
+    query = select(deliveries).where(deliveries.c.status == QUARANTINED)
     if webhook_ids is not None:
-        statement = statement.where(deliveries.c.webhook_id.in_(webhook_ids))
-    result = await session.execute(
-        statement.values(
-            status=RECEIVED, attempts=0, next_attempt_at=None, claimed_by=None, claimed_until=None
+        query = query.where(deliveries.c.webhook_id.in_(webhook_ids))
+    rows = await session.execute(query.order_by(deliveries.c.webhook_id).with_for_update())
+    return [_delivery(row) for row in rows]
+
+
+async def replay(session: AsyncSession, webhook_ids: list[str]) -> int:
+    """Put these quarantined deliveries back in the queue; returns how many."""
+    replayed = 0
+    for start in range(0, len(webhook_ids), REPLAY_CHUNK):
+        result = await session.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.status == QUARANTINED,
+                deliveries.c.webhook_id.in_(webhook_ids[start : start + REPLAY_CHUNK]),
+            )
+            .values(
+                status=RECEIVED,
+                attempts=0,
+                next_attempt_at=None,
+                claimed_by=None,
+                claimed_until=None,
+            )
         )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        replayed += int(getattr(result, "rowcount", 0) or 0)
+    return replayed
 
 
 async def purge_processed(session: AsyncSession, before: datetime, limit: int) -> int:

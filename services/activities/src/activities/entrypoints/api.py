@@ -19,7 +19,9 @@ from activities.entrypoints.read_api import read_router
 from activities.entrypoints.summary_api import summary_router
 from activities.entrypoints.unknown_organizers_api import unknown_organizers_router
 from activities.entrypoints.webhook import webhook_router
-from stemkit.auth import READ, WRITE, check_every_door
+from activities.service_layer.audit import TRAIL
+from stemkit.audit import audit_router
+from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.logging import configure_logging
 from stemkit.outbox_parked import parked_outbox_router
 from stemkit.web import (
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(disagreements_router(database, settings))
     app.include_router(not_counted_router(database, settings))
     app.include_router(
-        parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
+        parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE), TRAIL)
     )
+    ops = settings.doorkeeper().require(OPS)
+    app.include_router(audit_router(database.session_factory, TRAIL.table, ops))
     check_every_door(app, public=SIGNED_PATHS)
     return app

@@ -1,6 +1,7 @@
 """The quarantine (tag "quarantine"): what could not become an activity, why, and replay.
 
-Ops only (bearer token): the raw bodies are UiTdatabank's documents as received.
+Ops only (bearer token): the raw bodies are UiTdatabank's documents as received. A replay
+is audited with the person of the token and the request's `reason` (issue 21).
 """
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from activities.adapters import deliveries
 from activities.config import Settings
+from activities.service_layer.audit import replay_quarantined
+from stemkit.audit import MAX_TEXT, Actor, request_actor
 from stemkit.auth import OPS, WRITE
 from stemkit.db import Database
 
@@ -35,6 +38,9 @@ class QuarantinePage(BaseModel):
 class ReplayRequest(BaseModel):
     webhook_ids: list[str] | None = Field(
         default=None, description="The deliveries to process again; null: all in quarantine"
+    )
+    reason: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="Why: kept in the audit trail"
     )
 
 
@@ -74,12 +80,14 @@ def quarantine_router(database: Database, settings: Settings) -> APIRouter:
     @router.post(
         "/replay",
         response_model=ReplayResult,
-        summary="Process quarantined deliveries again (after a fix)",
+        summary="Process quarantined deliveries again (after a fix); audited",
         dependencies=[settings.doorkeeper().require(WRITE)],
     )
-    async def replay(request: ReplayRequest) -> ReplayResult:
+    async def replay(
+        request: ReplayRequest, actor: Annotated[Actor, Depends(request_actor)]
+    ) -> ReplayResult:
         async with database.session_factory() as session, session.begin():
-            count = await deliveries.replay(session, request.webhook_ids)
+            count = await replay_quarantined(session, request.webhook_ids, actor, request.reason)
         return ReplayResult(replayed=count)
 
     return router

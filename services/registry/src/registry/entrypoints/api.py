@@ -23,7 +23,7 @@ from registry.entrypoints.self_service_routes import link_requests_router, self_
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.audit import audit_router
+from stemkit.audit import Trail, audit_router
 from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.db import Database
 from stemkit.logging import configure_logging
@@ -78,7 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(link_requests_router(database, settings), dependencies=read)
     _add_error_handlers(app)
     app.include_router(
-        parked_outbox_router(database.session_factory, settings.doorkeeper().require(WRITE))
+        parked_outbox_router(
+            database.session_factory,
+            settings.doorkeeper().require(WRITE),
+            Trail(audit_log, SERVICE),
+        )
     )
     check_every_door(app)
     return app

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
-from stemkit.audit import audit_router
+from stemkit.audit import Trail, audit_router
 from stemkit.auth import OPS, READ, WRITE, check_every_door
 from stemkit.consumer_lag import consumer_lag_router
 from stemkit.dead_letters import dead_letter_router
@@ -95,7 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.kafka_bootstrap_servers, settings.consumer_group, keys.require(OPS)
         )
     )
-    app.include_router(parked_outbox_router(database.session_factory, keys.require(WRITE)))
+    trail = Trail(audit_log, SERVICE)
+    app.include_router(parked_outbox_router(database.session_factory, keys.require(WRITE), trail))
     app.include_router(audit_router(database.session_factory, audit_log, keys.require(OPS)))
     check_every_door(app)
     return app
