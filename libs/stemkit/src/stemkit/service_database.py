@@ -1,0 +1,35 @@
+"""The database of a service that has its own (registry, activities, subsidy), wired from
+its settings the same way in each: the URL, the engine, the migrations.
+
+Each service declares its one in `<service>/bootstrap.py`:
+
+    DATABASE = ServiceDatabase(SERVICE, MIGRATIONS)   # MIGRATIONS: adapters/migrations
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stemkit import db
+from stemkit.migrations import upgrade_to_head
+from stemkit.settings import DatabaseServiceSettings
+
+
+@dataclass(frozen=True)
+class ServiceDatabase:
+    service: str
+    migrations: str  # the folder of the service's Alembic env.py and versions/
+
+    def url(self, settings: DatabaseServiceSettings) -> str:
+        """`<SERVICE>_DATABASE_URL`, else the embedded SQLite file under `STEM_DATA_DIR`."""
+        return settings.database_url_for(self.service)
+
+    def open(self, settings: DatabaseServiceSettings) -> db.Database:
+        """The engine and session factory; nothing connects before the first use."""
+        return db.open_database(
+            self.url(settings), statement_timeout=settings.database_statement_timeout
+        )
+
+    def migrate(self, settings: DatabaseServiceSettings) -> None:
+        """Bring the database to the newest revision (blocking; not inside an event loop)."""
+        upgrade_to_head(db.prepare_url(self.url(settings)), self.migrations)
