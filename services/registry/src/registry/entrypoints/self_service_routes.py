@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import HTTPConnection
 
 from registry.config import Settings
 from registry.entrypoints.recognition_schemas import ReportIn, ReportOut
@@ -26,9 +27,9 @@ from registry.entrypoints.schemas import AcademyOut, Email, Website
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
 from stemkit.audit import SUBJECT_HEADER, Actor, Change, actor_dependency, actor_from, is_gateway
-from stemkit.auth import OPS, WRITE
+from stemkit.auth import EDIT, OPS, WRITE
 from stemkit.db import Database
-from stemkit.identity import COORDINATOR, current_principal
+from stemkit.identity import COORDINATOR, Principal, current_principal
 from stemkit.uit import normalise_organizer_id
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
@@ -183,12 +184,21 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
     return router
 
 
+def gateway_naming_a_person(principal: Principal, request: HTTPConnection) -> bool:
+    """The gateway's own credential writing for a signed-in person it names (its /ops pages
+    let only editors decide link requests: docs/adr/0021)."""
+    return is_gateway(principal) and bool(request.headers.get(SUBJECT_HEADER))
+
+
 def link_requests_router(database: Database, settings: Settings) -> APIRouter:
-    """Ops: the organizer ids coordinators asked to link, and their decision."""
+    """Ops: the organizer ids coordinators asked to link, and their decision: linking one
+    changes an academy, so editors decide (write + edit), directly or through the gateway's
+    /ops page, which names the person (recorded as the actor)."""
     router = APIRouter(prefix="/organizer-link-requests", tags=["self-service"])
     sessions = database.session_factory
     keys = settings.doorkeeper()
     actor_of = actor_dependency(keys)
+    editors = keys.or_standing_in(gateway_naming_a_person).require(WRITE, EDIT)
 
     @router.get("", dependencies=[keys.require(OPS)])
     async def list_pending_link_requests() -> list[LinkRequestOut]:
@@ -205,7 +215,7 @@ def link_requests_router(database: Database, settings: Settings) -> APIRouter:
             raise HTTPException(status.HTTP_409_CONFLICT, "no pending request") from exc
         return LinkRequestOut.of(found)
 
-    @router.post("/{request_id}/confirm", dependencies=[keys.require(WRITE)])
+    @router.post("/{request_id}/confirm", dependencies=[editors])
     async def confirm_link_request(
         request_id: str,
         actor: Actor = Depends(actor_of),  # noqa: B008
@@ -215,7 +225,7 @@ def link_requests_router(database: Database, settings: Settings) -> APIRouter:
         found: LinkRequestOut = await decide(request_id, actor, reason, True)
         return found
 
-    @router.post("/{request_id}/reject", dependencies=[keys.require(WRITE)])
+    @router.post("/{request_id}/reject", dependencies=[editors])
     async def reject_link_request(
         request_id: str,
         actor: Actor = Depends(actor_of),  # noqa: B008
