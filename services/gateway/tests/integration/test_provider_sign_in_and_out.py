@@ -3,7 +3,8 @@ over HTTP against the real Keycloak of `make test` (`STEM_TEST_OIDC_ISSUER`, rea
 deploy/keycloak/stem-realm.json) and the gateway in process (issue 21, docs/adr/0019).
 
 The "browser" is httpx with its own cookie jar, posting Keycloak's own login form.
-Proves: a callback whose state is made up, or not bound to this browser, opens no session;
+Proves: a callback whose state is made up, not bound to this browser, already used, or
+that brings the provider's refusal opens no session;
 a person without the coordinator role and an academy (the demo ops viewer) gets no academy
 session and is told why; a coordinator does; signing out of either set of pages sends the
 browser to the provider's end-session endpoint with the ID token as hint, after which the
@@ -124,6 +125,21 @@ async def test_a_made_up_or_unbound_state_opens_no_session(
         stolen = await other.get(f"/academie/auth/callback?state={state}&code=whatever")
         assert stolen.status_code == 400
         assert cookie(other, "stem_academy_session") is None
+
+
+async def test_a_refusal_by_the_provider_or_a_replayed_callback_opens_no_session(
+    browser: Callable[[], httpx.AsyncClient],
+) -> None:
+    async with browser() as client:
+        start = await client.get("/academie/auth/start?lang=en")
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        denied = await client.get(f"/academie/auth/callback?state={state}&error=access_denied")
+        assert denied.status_code == 400
+        assert "the identity provider said access_denied" in denied.text
+        again = await client.get(f"/academie/auth/callback?state={state}&code=whatever")
+        assert again.status_code == 400  # a state serves once
+        assert "unknown or expired sign-in" in again.text
+        assert cookie(client, "stem_academy_session") is None
 
 
 async def test_a_person_who_is_no_coordinator_gets_no_academy_session(
