@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -44,7 +45,7 @@ PERSON = {SUBJECT_HEADER: "sub-ed", NAME_HEADER: "Ed%20Itor", VIA_HEADER: "oidc"
 @dataclass
 class Registry:
     http: httpx.AsyncClient
-    app: object
+    app: FastAPI
 
 
 @pytest.fixture(
@@ -72,7 +73,7 @@ async def registry(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
             transport=httpx.ASGITransport(app=app), base_url="http://registry"
         ) as http:
             yield Registry(http, app)
-        await database_of(app).dispose()  # type: ignore[arg-type]
+        await database_of(app).dispose()
 
 
 async def _asked(api: httpx.AsyncClient) -> tuple[str, str]:
@@ -143,7 +144,7 @@ async def test_confirming_announces_the_academy_with_the_organizer(registry: Reg
 
 async def _announced(registry: Registry) -> list[CloudEvent]:
     """The AcademyUpdated events in the registry's outbox, oldest first."""
-    database = database_of(registry.app)  # type: ignore[arg-type]
+    database = database_of(registry.app)
     async with database.session_factory() as session:
         rows = await session.scalars(select(outbox.c.envelope).order_by(outbox.c.seq))
         events = [CloudEvent.model_validate_json(row) for row in rows]
