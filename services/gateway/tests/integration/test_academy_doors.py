@@ -7,6 +7,7 @@ services' own routes."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -31,6 +32,7 @@ from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.not_counted_seed import YEAR, organizer, seed
 
 OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 TOKEN_A = "dev-coordinator-token-of-academy-a-for-tests"
@@ -43,6 +45,7 @@ class Platform:
     registry: httpx.AsyncClient
     own: str
     other: str
+    apps: dict[str, Any]
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ async def platform(tmp_path: Path) -> AsyncIterator[Platform]:
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://gw")
         )
-        yield Platform(client, registry, own["id"], other["id"])
+        yield Platform(client, registry, own["id"], other["id"], apps)
 
 
 async def test_a_coordinator_reports_and_keeps_their_own_academy(platform: Platform) -> None:
@@ -142,13 +145,73 @@ async def test_a_coordinator_reports_and_keeps_their_own_academy(platform: Platf
     }
 
 
+async def test_the_not_counted_table_gives_every_reason_for_the_own_academy_only(
+    platform: Platform,
+) -> None:
+    apps = platform.apps
+    own = await seed(apps["activities"], apps["subsidy"], platform.own, "Codeclub A")
+    other = await seed(apps["activities"], apps["subsidy"], platform.other, "Robotclub B")
+    gw = platform.gateway
+    await gw.post("/academie/aanmelden", data={"token": TOKEN_A})
+    asked = await gw.post("/academie/profiel", data={"organizer_id": own.asked})
+    assert asked.status_code == 303, asked.text
+    expected = {
+        "nl": {
+            "not_linked": "organisator niet gekoppeld",
+            "unknown_postal_code": "postcode 9999 is onbekend",
+            "outside_flanders": "buiten Vlaanderen (BE 1000)",
+            "no_address": "geen adres met postcode",
+            "not_recognised": f"academie niet erkend op {YEAR}-03-08",
+            "quarantined": "in quarantaine",
+        },
+        "fr": {
+            "not_linked": "organisateur non lié",
+            "unknown_postal_code": "le code postal 9999 est inconnu",
+            "outside_flanders": "hors de la Flandre (BE 1000)",
+            "no_address": "pas d'adresse avec code postal",
+            "not_recognised": f"académie non reconnue le {YEAR}-03-08",
+            "quarantined": "en quarantaine",
+        },
+        "en": {
+            "not_linked": "organizer not linked",
+            "unknown_postal_code": "postal code 9999 is not known",
+            "outside_flanders": "outside Flanders (BE 1000)",
+            "no_address": "no address with a postal code",
+            "not_recognised": f"academy not recognised on {YEAR}-03-08",
+            "quarantined": "quarantined",
+        },
+    }
+    for lang, words in expected.items():
+        page = await gw.get("/academie", params={"year": YEAR, "lang": lang})
+        assert page.status_code == 200, page.text[:500]
+        table = re.search(r'<table id="not-counted">.*?</table>', page.text, re.S)
+        assert table, page.text[-2000:]
+        rows = dict(re.findall(r'<tr data-reason="(\w+)">(.*?)</tr>', table.group(0), re.S))
+        assert set(rows) == set(words), rows.keys()
+        for reason, wanted in words.items():
+            row = html.unescape(rows[reason])
+            assert own.names[reason] in row, (reason, row)
+            assert wanted in row, (lang, reason, row)
+        assert "no usable date" in html.unescape(rows["quarantined"])
+        # Nothing of the other academy, though it has a row for every reason too.
+        assert "Robotclub B" not in page.text and other.organizer not in page.text
+    # Another year: the sessions of that year only (none), not linked and quarantined stay.
+    earlier = await gw.get("/academie", params={"year": YEAR - 1})
+    reasons = set(re.findall(r'<tr data-reason="(\w+)">', earlier.text))
+    assert reasons == {"not_linked", "quarantined"}
+
+
 async def test_no_door_opens_on_another_academy(platform: Platform) -> None:
     gw, other = platform.gateway, platform.other
+    # The other academy has an activity for every reason of the "not counted" table.
+    await seed(platform.apps["activities"], platform.apps["subsidy"], other, "Robotclub B")
     await gw.post("/academie/aanmelden", data={"token": TOKEN_A})
     # Pages: whatever names the other academy, the pages show and change only the own one.
     for path in (
         f"/academie?academy={other}",
         f"/academie?academy_id={other}",
+        f"/academie?academy_id={other}&year={YEAR}",
+        f"/academie?year={YEAR}&academy={other}&organizer_id={organizer(other, 'linked')}",
         f"/academie/deelnemers?academy={other}",
         f"/academie/profiel?academy_id={other}",
         f"/academie/{other}",
@@ -195,6 +258,19 @@ async def test_no_door_opens_on_another_academy(platform: Platform) -> None:
             f"/academies/{other}/participant-reports", json=report, headers=gateway_for_a
         )
     ).status_code == 403
+    # The reads behind the "not counted" table: a coordinator's token opens none of them.
+    coordinator = {"Authorization": f"Bearer {TOKEN_A}"}
+    doors: list[tuple[str, str, dict[str, str | int]]] = [
+        ("activities", "/not-counted/without-municipality", {"academy_id": other}),
+        ("activities", "/not-counted/quarantined", {"academy_id": other}),
+        ("activities", "/organizers/unknown", {}),
+        ("subsidy", "/reach/unrecognised", {"academy_id": other, "year": YEAR}),
+    ]
+    for app, path, params in doors:
+        transport = httpx.ASGITransport(platform.apps[app])
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{app}") as service:
+            answer = await service.get(path, params=params, headers=coordinator)
+            assert answer.status_code == 401, (path, answer.status_code)
     # A token of no academy signs in to nothing.
     fresh = httpx.AsyncClient(transport=gw._transport, base_url="http://gw")
     async with fresh:

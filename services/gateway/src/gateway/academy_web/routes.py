@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from gateway.academy_web.not_counted import not_counted
 from gateway.academy_web.signin import COOKIE, Sessions, read_form, sign_in_router, to_login
 from gateway.academy_web.words import LANGUAGES, language, words
 from gateway.adapters.upstreams import UpstreamError, Upstreams
@@ -98,8 +99,8 @@ def academy_router(settings: Settings) -> APIRouter:
                 "/reach", params={"academy_id": principal.academy_id, "year": shown_year}
             )
             found.raise_for_status()
-            unknown = await upstreams.activities.get("/organizers/unknown", params={"limit": 500})
-            unknown.raise_for_status()
+            asked = {r["organizer_id"] for r in mine["link_requests"] if r["status"] == "pending"}
+            apart, cut = await not_counted(upstreams, principal.academy_id or "", asked, shown_year)
         except (UpstreamError, httpx.HTTPError) as exc:
             return render("unavailable.html", request, chosen, code=503, reason=str(exc))
         rows = []
@@ -112,10 +113,6 @@ def academy_router(settings: Settings) -> APIRouter:
                         "activities": place.get("activity_ids") or [],
                     }
                 )
-        asked = {r["organizer_id"] for r in mine["link_requests"] if r["status"] == "pending"}
-        not_linked = [
-            o for o in _items(unknown.json()) if str(o.get("organizer_id", "")).lower() in asked
-        ]
         return render(
             "reach.html",
             request,
@@ -124,7 +121,8 @@ def academy_router(settings: Settings) -> APIRouter:
             year=shown_year,
             years=range(today, FIRST_YEAR - 1, -1),
             rows=rows,
-            not_linked=not_linked,
+            not_counted=apart,
+            cut=cut,
         )
 
     @router.get("/deelnemers")
@@ -236,10 +234,3 @@ def academy_router(settings: Settings) -> APIRouter:
         return RedirectResponse(f"/academie/profiel?done=1{suffix}", 303)
 
     return router
-
-
-def _items(answer: Any) -> list[dict[str, Any]]:
-    if isinstance(answer, dict):
-        found = answer.get("items") or answer.get("organizers") or []
-        return list(found)
-    return list(answer)

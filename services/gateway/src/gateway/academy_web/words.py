@@ -48,6 +48,48 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "organisateur non lié (en attente de confirmation par VLAIO)",
         "organizer not linked (waiting for VLAIO to confirm)",
     ),
+    "why_no_address": (
+        "geen gemeente: geen adres met postcode (online, bij de school of zonder postcode)",
+        "pas de commune : pas d'adresse avec code postal (en ligne, à l'école ou sans code)",
+        "no municipality: no address with a postal code (online, at the school, or none)",
+    ),
+    "why_unknown_postal_code": (
+        "geen gemeente: postcode {postal_code} is onbekend",
+        "pas de commune : le code postal {postal_code} est inconnu",
+        "no municipality: postal code {postal_code} is not known",
+    ),
+    "why_outside_flanders": (
+        "geen Vlaamse gemeente: het adres ligt buiten Vlaanderen ({country} {postal_code})",
+        "pas de commune flamande : l'adresse est hors de la Flandre ({country} {postal_code})",
+        "no Flemish municipality: the address is outside Flanders ({country} {postal_code})",
+    ),
+    "why_not_on_date": (
+        "geen gemeente op de datum van de sessies (postcode {postal_code})",
+        "pas de commune à la date des séances (code postal {postal_code})",
+        "no municipality on the sessions' date (postal code {postal_code})",
+    ),
+    "why_not_recognised": (
+        "academie niet erkend op {days}",
+        "académie non reconnue le {days}",
+        "academy not recognised on {days}",
+    ),
+    "why_quarantined": (
+        "in quarantaine: UiTdatabank-document niet bruikbaar",
+        "en quarantaine : document UiTdatabank inutilisable",
+        "quarantined: the UiTdatabank document could not be used",
+    ),
+    "activity_or_organizer": (
+        "Activiteit of organisator",
+        "Activité ou organisateur",
+        "Activity or organizer",
+    ),
+    "uit_id": ("UiTdatabank-id", "Identifiant UiTdatabank", "UiTdatabank id"),
+    "details": ("Details", "Détails", "Details"),
+    "cut": (
+        "Niet alles is getoond: er zijn er meer.",
+        "Tout n'est pas affiché : il y en a davantage.",
+        "Not everything is shown: there are more.",
+    ),
     "organizer": ("Organisator", "Organisateur", "Organizer"),
     "activities": ("Activiteiten", "Activités", "Activities"),
     "why": ("Waarom", "Pourquoi", "Why"),
