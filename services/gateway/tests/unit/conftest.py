@@ -499,7 +499,7 @@ def fake_upstreams() -> dict[str, FastAPI]:
         return [r for r in REACH if r["academy_id"] in _ids(academy_ids)]
 
     _report_routes(registry, activities, subsidy)
-    _audit_routes(registry, subsidy)
+    _audit_routes(registry, activities, subsidy)
     apps = {"registry": registry, "activities": activities, "subsidy": subsidy}
     for app in apps.values():
         app.add_api_route("/healthz", lambda: {"status": "alive"})
@@ -574,18 +574,41 @@ AUDIT = [
 ]
 
 
-def _audit_routes(registry: FastAPI, subsidy: FastAPI) -> None:
-    """The services' audit trails (issue 21): registry entries of acad-1, none in subsidy."""
+# A quarantine replay in the activities service's trail: of no academy (issue 21).
+ACTIVITIES_AUDIT = [
+    {
+        "audit_id": "au-2",
+        "recorded_at": "2024-05-02T09:00:00+00:00",
+        "actor": {"subject": "sub-eddy", "name": "Eddy Editor", "via": "oidc"},
+        "academy_id": None,
+        "entity": "quarantine",
+        "entity_id": "msg_broken",
+        "action": "replayed",
+        "before": {"status": "quarantined"},
+        "after": {"status": "received"},
+        "reason": "UiTdatabank fixed the name",
+        "note": None,
+    }
+]
+
+
+def _audit_routes(registry: FastAPI, activities: FastAPI, subsidy: FastAPI) -> None:
+    """The services' audit trails (issue 21): registry entries of acad-1, a quarantine
+    replay (no academy) in activities, none in subsidy; no academy_id: all of them."""
 
     @registry.get("/audit")
-    async def registry_audit(request: Request, academy_id: str) -> Any:
+    async def registry_audit(request: Request, academy_id: str | None = None) -> Any:
         if request.headers.get("authorization") != f"Bearer {GATEWAY_TOKEN}":
             return JSONResponse({"detail": "no"}, status_code=401)
-        return [e for e in AUDIT if e["academy_id"] == academy_id]
+        return [e for e in AUDIT if academy_id in (None, e["academy_id"])]
+
+    @activities.get("/audit")
+    async def activities_audit(academy_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in ACTIVITIES_AUDIT if academy_id in (None, e["academy_id"])]
 
     @subsidy.get("/audit")
-    async def subsidy_audit(academy_id: str) -> list[dict[str, Any]]:
-        assert academy_id
+    async def subsidy_audit(academy_id: str | None = None) -> list[dict[str, Any]]:
+        assert academy_id in (None, "acad-1")
         return []
 
 

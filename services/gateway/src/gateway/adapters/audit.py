@@ -35,10 +35,11 @@ _ENTRIES = TypeAdapter(list[AuditRead])
 
 
 async def trail(
-    client: httpx.AsyncClient, service: str, academy_id: str, limit: int = 200
+    client: httpx.AsyncClient, service: str, academy_id: str | None, limit: int = 200
 ) -> list[AuditRead]:
-    """The newest entries of one academy in one service's trail."""
-    wanted = path_id("academyId", academy_id)
+    """The newest entries of one service's trail: of one academy, or (None) all of them,
+    those of no academy too (a quarantine replay, a parked outbox row, a parameter)."""
+    wanted = None if academy_id is None else path_id("academyId", academy_id)
     response = await get(client, service, "/audit", academy_id=wanted, limit=limit)
     found: list[AuditRead] = parse(service, _ENTRIES, response)
     return found

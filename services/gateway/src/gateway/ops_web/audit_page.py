@@ -1,5 +1,7 @@
-"""/ops/audit: an academy's audit trail (issue 21), from GraphQL `auditTrail`, as ops see it:
-who (the authenticated person), when, what changed from what to what, and why."""
+"""/ops/audit: the audit trail (issue 21), from GraphQL `auditTrail`, as ops see it: who (the
+authenticated person), when, what changed from what to what, and why; of the academy chosen,
+or, when none is, every service's newest changes (the activities service's quarantine
+replays and parked outbox rows, of no academy, among them)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ query OpsAuditAcademies { academies(first: 100) { nodes { id name } } }
 """
 
 TRAIL = """
-query OpsAuditTrail($academyId: ID!) {
+query OpsAuditTrail($academyId: ID) {
   auditTrail(academyId: $academyId, limit: 200) {
-    id service recordedAt actor { subject name via } entity entityId action
+    id service recordedAt actor { subject name via } academyId entity entityId action
     before after reason note
   }
 }
@@ -42,7 +44,12 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "audit_reason": ("Waarom", "Why", "Pourquoi"),
     "audit_note": ("Opmerking", "Note", "Remarque"),
     "audit_none": ("Nog niets gewijzigd.", "Nothing changed yet.", "Aucune modification."),
-    "audit_choose": ("Kies een academie.", "Choose an academy.", "Choisissez une académie."),
+    "audit_all": ("Alles (elke dienst)", "Everything (every service)", "Tout (chaque service)"),
+    "audit_all_title": (
+        "Audittrail: de recentste wijzigingen",
+        "Audit trail: the newest changes",
+        "Piste d'audit : les dernières modifications",
+    ),
     "audit_show": ("Toon", "Show", "Afficher"),
 }
 
@@ -69,7 +76,7 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
 
 
 async def audit_page(page: Any, executor: Executor, academy_id: str | None) -> dict[str, Any]:
-    """The academy picker and, for a chosen academy, its trail."""
+    """The academy picker and the trail of the chosen academy, or of everything."""
     listed = await page.ask(executor, ACADEMIES)
     academies = [
         (a["id"], a["name"]) for a in (listed.data.get("academies") or {}).get("nodes", [])
@@ -82,11 +89,15 @@ async def audit_page(page: Any, executor: Executor, academy_id: str | None) -> d
         "trail_error": None,
         "a": audit_labels(page.lang),
     }
-    if academy_id:
-        answer = await page.ask(executor, TRAIL, academyId=academy_id)
-        shown["trail_error"] = answer.error("auditTrail")
-        shown["entries"] = [
-            {**e, "changes": changes(e.get("before"), e.get("after"))}
-            for e in answer.data.get("auditTrail") or []
-        ]
+    answer = await page.ask(executor, TRAIL, academyId=academy_id)
+    shown["trail_error"] = answer.error("auditTrail")
+    names = dict(academies)
+    shown["entries"] = [
+        {
+            **e,
+            "changes": changes(e.get("before"), e.get("after")),
+            "academy": names.get(e.get("academyId") or "", e.get("academyId")),
+        }
+        for e in answer.data.get("auditTrail") or []
+    ]
     return shown
