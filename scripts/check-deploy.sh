@@ -7,12 +7,13 @@
 #   2. kustomize build of every overlay
 #   3. schema validation of every built manifest, custom resources included (validate.py)
 #   4. the KafkaTopics of every overlay equal deploy/topics.yaml; KafkaUser ACLs
-#   5. policy scan (checkov) of the built manifests and the Dockerfiles; every finding fixed
+#   5. policy scan (checkov) of the built manifests and the Dockerfile; every finding fixed
 #      or explained in deploy/k8s/policy-exceptions.yaml
 #   6. promtool check rules, and promtool test rules (alerts-test.yaml)
 #   7. the AsyncAPI document validates against the AsyncAPI 3.0.0 schema and lists exactly
 #      the public topics of deploy/topics.yaml
-#   8. the build stage of every Dockerfile, replayed without Docker (tools/k8s/images.py)
+#   8. the build stage of deploy/docker/Dockerfile, replayed without Docker for each service
+#      (tools/k8s/images.py)
 # Needs: Go, Java 21+ (Strimzi's CRD generator), Maven, npm; kcat is installed for the
 # subscribe tests. Set CHECK_DEPLOY_SKIP_IMAGES=1 to leave out step 8.
 set -uo pipefail
@@ -77,11 +78,11 @@ policy_scan() {
   "$checkov" --quiet --compact --framework kubernetes -d "$OUT/build" -o json --skip-download \
     > "$OUT/policy/manifests.json" 2> "$OUT/policy/manifests.log"
   "$checkov" --quiet --compact --framework dockerfile -o json --skip-download \
-    $(printf -- '-f %s ' services/*/Dockerfile) \
+    -f deploy/docker/Dockerfile \
     > "$OUT/policy/dockerfiles.json" 2> "$OUT/policy/dockerfiles.log"
   $PY -m tools.k8s.policy "$OUT/policy/manifests.json" "$OUT/policy/dockerfiles.json"
 }
-step "policy scan (checkov) of manifests and Dockerfiles" policy_scan
+step "policy scan (checkov) of manifests and the Dockerfile" policy_scan
 
 alerts() {
   $PY -m tools.k8s.alerts deploy/k8s/components/monitoring/prometheusrule.yaml \
@@ -96,7 +97,7 @@ step "AsyncAPI 3.0 document (schema, public topics, payload schemas, examples)" 
   $PY -m tools.k8s.asyncapi check
 
 if [ "${CHECK_DEPLOY_SKIP_IMAGES:-0}" != 1 ]; then
-  step "Dockerfile build stages replayed, entrypoints import" $PY -m tools.k8s.images
+  step "Dockerfile build stage replayed per service, entrypoints import" $PY -m tools.k8s.images
 fi
 
 echo

@@ -1,14 +1,17 @@
-"""Replay the build stage of each service's Dockerfile without Docker, and import its code.
+"""Replay the build stage of each service's image without Docker, and import its code.
 
     uv run python -m tools.k8s.images [SERVICE ...]
+    uv run python -m tools.k8s.images --commands     # the `docker build` command of each
 
-Our machines have no Docker engine, so this follows each `services/<service>/Dockerfile`'s
-build stage by hand in a temporary folder: the same COPY instructions from the repository
-root (through .dockerignore), the same ENV and the same `uv sync` commands, with this
-machine's Python 3.11 instead of the base image's. Then the resulting venv must import every
-entrypoint the manifests run (API, relay, consumer, CLI). That catches a file the
-Dockerfile forgot to copy, a dependency missing from the service's pyproject.toml, and a
-lock that does not cover the service. What it cannot check: the base image itself.
+One Dockerfile builds every service's image: `deploy/docker/Dockerfile`, with the build
+args SERVICE and PORT (`build_args`). Our machines have no Docker engine, so this follows
+its build stage by hand in a temporary folder, for each service: the build args put in, the
+same COPY instructions from the repository root (through .dockerignore), the same ENV and
+the same `uv sync` commands, with this machine's Python 3.11 instead of the base image's.
+Then the resulting venv must import every entrypoint the manifests run (API, relay,
+consumer, CLI). That catches a file the Dockerfile forgot to copy, a dependency missing from
+the service's pyproject.toml, and a lock that does not cover the service. What it cannot
+check: the base image itself, and the runtime stage as Docker runs it (tests/deploy reads it).
 """
 
 from __future__ import annotations
@@ -42,21 +45,69 @@ def logical_lines(text: str) -> list[str]:
     return out
 
 
-def build_stage(dockerfile: Path) -> list[str]:
+DOCKERFILE = REPO_ROOT / "deploy" / "docker" / "Dockerfile"
+
+
+def build_args(svc: Service) -> dict[str, str]:
+    return {"SERVICE": svc.name, "PORT": str(svc.port)}
+
+
+def build_command(svc: Service) -> str:
+    args = " ".join(f"--build-arg {k}={v}" for k, v in build_args(svc).items())
+    return f"docker build -f deploy/docker/Dockerfile {args} -t stem/{svc.name}:<version> ."
+
+
+def substitute(line: str, args: dict[str, str]) -> str:
+    """Put the build args' values in for ``${NAME}`` and ``$NAME``; anything else stays."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return args.get(name, match.group(0))
+
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", value, line)
+
+
+def stages(dockerfile: Path, args: dict[str, str]) -> list[list[str]]:
+    """The instructions of each stage after its FROM line, with the build args (and each
+    stage's `ARG NAME=default`) put in, as Docker does for the instructions it expands."""
+    found: list[list[str]] = []
+    scope: dict[str, str] = {}
+    for line in logical_lines(dockerfile.read_text()):
+        if line.startswith("FROM "):
+            found.append([])
+            scope = {}  # an ARG is known only in the stage that declares it
+            continue
+        word, _, rest = line.partition(" ")
+        if word == "ARG":
+            name, _, default = rest.partition("=")
+            if name in args:
+                scope[name] = args[name]
+            elif default:
+                scope[name] = default
+        if found:
+            found[-1].append(substitute(line, scope) if word != "ARG" else line)
+    return found
+
+
+def build_stage(dockerfile: Path, args: dict[str, str]) -> list[str]:
     lines = logical_lines(dockerfile.read_text())
-    start = next(i for i, line in enumerate(lines) if re.match(r"FROM .* AS build$", line))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("FROM ")), None)
-    return lines[start + 1 : end]
+    first = next(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    if not re.match(r"FROM .* AS build$", lines[first]):
+        raise SystemExit(f"{dockerfile}: the first stage is not `AS build`")
+    return stages(dockerfile, args)[0]
+
+
+def runtime_stage(dockerfile: Path, args: dict[str, str]) -> list[str]:
+    return stages(dockerfile, args)[-1]
 
 
 def replay(svc: Service, work: Path) -> Path:
-    """Run the build stage of the service's Dockerfile in `work`; the venv it made."""
-    dockerfile = REPO_ROOT / "services" / svc.name / "Dockerfile"
+    """Run the build stage of the service's image in `work`; the venv it made."""
     env = {**os.environ, "UV_PYTHON": sys.executable, "UV_PYTHON_DOWNLOADS": "never"}
     env.pop("VIRTUAL_ENV", None)
     cwd = work
     venv = work / "venv"
-    for line in build_stage(dockerfile):
+    for line in build_stage(DOCKERFILE, build_args(svc)):
         word, _, rest = line.partition(" ")
         if word == "WORKDIR":
             cwd = work / rest.strip().lstrip("/")
@@ -81,9 +132,9 @@ def replay(svc: Service, work: Path) -> Path:
             env["UV_COMPILE_BYTECODE"] = "0"  # the same packages, faster; no effect on imports
             subprocess.run(shlex.split(rest), cwd=cwd, env=env, check=True, capture_output=True)
         elif word in ("RUN", "ARG"):
-            continue  # installing uv itself: this machine has it
+            continue  # installing uv itself (this machine has it), the build args' check
         else:
-            raise SystemExit(f"{dockerfile}: no replay for {word}")
+            raise SystemExit(f"{DOCKERFILE}: no replay for {word}")
     return venv
 
 
@@ -124,6 +175,10 @@ def check(svc: Service) -> tuple[bool, str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--commands"]:
+        for svc in SERVICES:
+            print(build_command(svc))
+        return 0
     chosen = [s for s in SERVICES if not argv or s.name in argv]
     failed = 0
     # In parallel: most of the time goes to building the workspace wheels (uv's isolated
@@ -131,9 +186,10 @@ def main(argv: list[str]) -> int:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(check, chosen))
     for svc, (ok, message) in zip(chosen, results, strict=True):
-        print(f"{'ok  ' if ok else 'FAIL'} services/{svc.name}/Dockerfile build stage: {message}")
+        print(f"{'ok  ' if ok else 'FAIL'} {svc.name} image build stage: {message}")
         failed += not ok
-    print(f"image build stages replayed: {len(chosen)}, failed: {failed}")
+    where = DOCKERFILE.relative_to(REPO_ROOT)
+    print(f"image build stages replayed ({where}): {len(chosen)}, failed: {failed}")
     return 1 if failed else 0
 
 
