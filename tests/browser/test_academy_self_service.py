@@ -11,6 +11,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from stemkit.settings import DEV_OPS_TOKEN
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.not_counted_seed import YEAR, Seeded, seed
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS
 
 TOKEN = "dev-coordinator-token-for-the-browser-test"
@@ -46,8 +48,14 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Site:
+    url: str
+    seeded: Seeded  # an activity (or organizer) for every reason it is not counted
+
+
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[str]:
+async def site_with_activities(tmp_path: Path) -> AsyncIterator[Site]:
     common: dict[str, Any] = {
         "environment": "development",
         "kafka_bootstrap_servers": "127.0.0.1:1",
@@ -78,6 +86,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
             headers={"Authorization": f"Bearer {DEV_OPS_TOKEN}"},
         )
         academy = created.json()["id"]
+        seeded = await seed(apps["activities"], apps["subsidy"], academy, "Codeclub Browser")
         gateway = gateway_app(
             GatewaySettings(environment="development", dev_coordinator_tokens={TOKEN: academy}),
             transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
@@ -90,13 +99,16 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event)
             await asyncio.sleep(0.05)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield Site(f"http://127.0.0.1:{port}", seeded)
         finally:
             server.should_exit = True
             await task
 
 
-async def test_a_coordinator_uses_the_pages_with_a_keyboard_and_no_violations(site: str) -> None:
+async def test_a_coordinator_uses_the_pages_with_a_keyboard_and_no_violations(
+    site_with_activities: Site,
+) -> None:
+    site, seeded = site_with_activities.url, site_with_activities.seeded
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -117,13 +129,32 @@ async def test_a_coordinator_uses_the_pages_with_a_keyboard_and_no_violations(si
             await expect(page.locator("#reports")).to_contain_text("27")
 
             await page.goto(f"{site}/academie/profiel?lang=en")
-            await page.get_by_label("Organizer id").fill("22222222-3333-4444-8555-666666666666")
+            await page.get_by_label("Organizer id").fill(seeded.asked)
             await page.get_by_role("button", name="Ask").click()
             await expect(page.locator("#link-requests")).to_contain_text("waiting for VLAIO")
 
-            for path in ("", "/deelnemers", "/profiel"):
+            # Not counted, and why: a row for every reason, in the page's language.
+            await page.goto(f"{site}/academie?lang=en")
+            await page.get_by_label("Year").select_option(str(YEAR))
+            await page.get_by_role("button", name="Show").click()
+            await expect(page.get_by_role("heading", level=1)).to_have_text(f"Reach in {YEAR}")
+            table = page.get_by_role("table", name="Not counted")
+            for reason, wanted in (
+                ("not_linked", "organizer not linked"),
+                ("unknown_postal_code", "postal code 9999 is not known"),
+                ("outside_flanders", "outside Flanders"),
+                ("no_address", "no address with a postal code"),
+                ("not_recognised", f"academy not recognised on {YEAR}-03-08"),
+                ("quarantined", "quarantined"),
+            ):
+                row = table.locator(f'tr[data-reason="{reason}"]')
+                await expect(row).to_have_count(1)
+                await expect(row.get_by_role("rowheader")).to_have_text(seeded.names[reason])
+                await expect(row).to_contain_text(wanted)
+
+            for path in (f"?year={YEAR}&", "/deelnemers?", "/profiel?"):
                 for lang in ("nl", "fr", "en"):
-                    await page.goto(f"{site}/academie{path}?lang={lang}")
+                    await page.goto(f"{site}/academie{path}lang={lang}")
                     assert await page.get_attribute("html", "lang") == lang
                     results = await Axe().run(page, options=WCAG_AA)
                     assert results.violations_count == 0, results.generate_report()
