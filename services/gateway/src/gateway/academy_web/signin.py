@@ -25,7 +25,8 @@ from fastapi.responses import RedirectResponse
 
 from gateway.academy_web.words import language, words
 from gateway.config import Settings
-from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn, provider_signin_router
+from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn
+from gateway.ops_web.provider_signin_routes import provider_signin_router
 from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of
 from stemkit.auth import TokenRefused, looks_like_jwt
 from stemkit.identity import COORDINATOR, Principal

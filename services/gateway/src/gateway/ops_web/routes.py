@@ -24,12 +24,8 @@ from gateway.domain.bucket import replica_share
 from gateway.entrypoints.callers import caller_of_principal
 from gateway.ops_web import audit_page, palette, session, views
 from gateway.ops_web.labels import labels, language
-from gateway.ops_web.provider_signin import (
-    Door,
-    ProviderSignIn,
-    SignedIn,
-    provider_signin_router,
-)
+from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn
+from gateway.ops_web.provider_signin_routes import provider_signin_router
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
