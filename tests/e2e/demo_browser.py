@@ -1,6 +1,6 @@
 """The browser's doors of the table (tests/e2e/demo_users.py `MAY`), in Chromium driven by
 Playwright: each demo user in a browser context of their own signs in on Keycloak's own
-login page (/ops) or with their access token (/academie), then tries every browser action.
+login page (/ops, then /academie), then tries every browser action.
 A refused person is also tried with a forged form post (same origin, their own session):
 it must be refused too, not only the button hidden.
 """
@@ -58,14 +58,21 @@ async def keycloak_login(page: Page, user: DemoUser) -> None:
     await page.click("#kc-login")
 
 
-async def settled(page: Page, done: str, refused: str, within: float = 60) -> Outcome:
-    """Wait until the page is at `done` (a path) or shows the `refused` element."""
+async def settled(
+    page: Page, done: str, refused: str, user: DemoUser | None = None, within: float = 60
+) -> Outcome:
+    """Wait until the page is at `done` (a path) or shows the `refused` element; with a
+    `user`, sign in on Keycloak's page if it asks (it does not while the browser holds the
+    person's session at the provider)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if "/" + page.url.split("://", 1)[-1].partition("/")[2].partition("?")[0] == done:
             return "allowed"
         if await page.locator(refused).count():
             return "refused"
+        if user is not None and await page.locator("#kc-login").count():
+            await keycloak_login(page, user)
+            user = None
         await asyncio.sleep(0.2)
     raise AssertionError(f"neither {done} nor {refused} within {within} s: at {page.url}")
 
@@ -85,8 +92,7 @@ async def ops_sign_in(visit: Visit) -> Outcome:
     page, gateway = visit.page, visit.gateway
     await page.goto(f"{gateway}/ops/login?lang=en")
     await page.click("#sign-in-provider")
-    await keycloak_login(page, visit.user)
-    outcome = await settled(page, "/ops", "p.error[role=alert]")
+    outcome = await settled(page, "/ops", "p.error[role=alert]", visit.user)
     cookies = {c["name"] for c in await page.context.cookies(f"{gateway}/ops")}
     if outcome == "refused":
         assert "stem_ops_session" not in cookies, f"{visit.name}: refused, yet a session"
@@ -146,13 +152,13 @@ async def ops_partner_keys(visit: Visit) -> Outcome:
 
 
 async def academy_pages(visit: Visit) -> Outcome:
-    """/academie: sign in with the person's access token; a coordinator sees their own
-    academy, and asking for another (query parameters on every page) changes nothing."""
+    """/academie: sign in at the provider (the browser may hold the person's session there
+    already, from /ops); a coordinator sees their own academy, and asking for another
+    (query parameters on every page) changes nothing."""
     page, gateway = visit.page, visit.gateway
     await page.goto(f"{gateway}/academie/aanmelden?lang=en")
-    await page.fill("#token", await visit.tokens.of(visit.name))
-    await page.click("button[type=submit]")
-    outcome = await settled(page, "/academie", "p.error[role=alert]")
+    await page.click("#sign-in-provider")
+    outcome = await settled(page, "/academie", "p.error[role=alert]", visit.user)
     if outcome == "refused":
         cookies = {c["name"] for c in await page.context.cookies(f"{gateway}/academie")}
         assert "stem_academy_session" not in cookies, f"{visit.name}: refused, yet a session"

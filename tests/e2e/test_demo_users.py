@@ -23,7 +23,7 @@ from playwright.async_api import Browser, async_playwright
 
 from conftest import fresh_database
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.demo_browser import BROWSER_PROBES, Visit, keycloak_login, settled
+from tests.e2e.demo_browser import BROWSER_PROBES, Visit, settled
 from tests.e2e.demo_doors import PROBES, Doors
 from tests.e2e.demo_users import (
     DECIDER,
@@ -166,8 +166,8 @@ async def test_the_audit_trail_on_ops_names_the_person_who_changed_and_decided(
         page = await context.new_page()
         await page.goto(f"{platform.url('gateway')}/ops/login?lang=en")
         await page.click("#sign-in-provider")
-        await keycloak_login(page, users["ops-viewer"])
-        assert await settled(page, "/ops", "p.error[role=alert]") == "allowed"
+        viewer = users["ops-viewer"]
+        assert await settled(page, "/ops", "p.error[role=alert]", viewer) == "allowed"
         await page.goto(f"{platform.url('gateway')}/ops/audit?lang=en&academy={KEMPEN}")
         rows = await page.eval_on_selector_all(
             "#audit tbody tr", "rs => rs.map(r => [r.cells[1].innerText, r.innerText])"
