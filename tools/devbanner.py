@@ -49,7 +49,8 @@ NEXT_STEPS = f"""Ready. Three things to do first:
  2. send a real UiTdatabank document, from another terminal:
     .venv/bin/python tools/send_webhook.py tests/e2e/fixtures/academy-event-approved.json
  3. open the ops pages  http://127.0.0.1:8000/ops  (sign in as a demo user of the banner,
-    e.g. ops-decider, or with the ops bearer token)"""
+    e.g. ops-decider, or with the ops bearer token), or an academy's own pages
+    http://127.0.0.1:8000/academie  (as coordinator-leuven)"""
 
 
 REALM_FILE = Path(__file__).resolve().parent.parent / "deploy" / "keycloak" / "stem-realm.json"
@@ -63,16 +64,17 @@ def with_people(banner: str) -> str:
         return banner
     lines = [
         f" sign-in (OIDC)       {issuer}",
-        "                      /ops: 'Sign in with your account'; GraphQL: Bearer <access token>",
+        "                      /ops (staff) and /academie (coordinators): 'Sign in with your",
+        "                      account'; GraphQL: Bearer <access token>",
         " demo users           (username / password: role)",
     ]
+    named = {a.academy_id: a.name for a in DEMO_ACADEMIES}
     for user in json.loads(REALM_FILE.read_text())["users"]:
         if "serviceAccountClientId" in user:
             continue
         roles = [r for r in user["realmRoles"] if not r.startswith("default-roles")]
         password = next(c["value"] for c in user["credentials"] if c["type"] == "password")
         academy = (user.get("attributes") or {}).get("academy_id")
-        named = {a.academy_id: a.name for a in DEMO_ACADEMIES}
         what = ", ".join(roles) + (f" of {named.get(academy[0], academy[0])}" if academy else "")
         lines.append(f"   {user['username']:<20} / {password}: {what}")
     head, _, rule = banner.rpartition("\n")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
@@ -31,13 +33,14 @@ from tests.e2e.demo_users import (
     EVERYONE,
     KEMPEN,
     MAY,
+    NAMES,
     DemoUser,
     Outcome,
     Tokens,
     issuer,
     realm_users,
 )
-from tests.e2e.harness import SERVICES_WITH_DB, Platform
+from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -98,6 +101,27 @@ def test_the_table_names_every_demo_user_and_every_action_has_a_door(
     assert set(users) == EVERYONE  # a new demo user needs its row
     assert set(MAY) == set(PROBES) | set(BROWSER_PROBES)
     assert all(allowed <= EVERYONE for allowed in MAY.values())
+
+
+def test_the_banner_names_every_demo_user_with_password_role_and_academy(
+    users: dict[str, DemoUser],
+) -> None:
+    """What `make run` prints (tools/devbanner.py, issue 21): every demo user; a
+    coordinator with the name of their [DEMO] academy; none without a provider."""
+    banner = [sys.executable, str(ROOT / "tools" / "devbanner.py")]
+    env = {**os.environ, "STEM_OIDC_ISSUER": "http://127.0.0.1:8180/realms/stem"}
+    shown = subprocess.run(banner, env=env, capture_output=True, text=True, check=True).stdout
+    for user in users.values():
+        what = ", ".join(sorted(user.roles))
+        if user.academy_id:
+            assert NAMES[user.academy_id].startswith("[DEMO] ")
+            what += f" of {NAMES[user.academy_id]}"
+        line = next(ln for ln in shown.splitlines() if f" {user.username} " in ln)
+        assert line.split() == [user.username, "/", f"{user.password}:", *what.split()], line
+    assert "/academie" in shown and "http://127.0.0.1:8180/realms/stem" in shown
+    without = {k: v for k, v in os.environ.items() if k != "STEM_OIDC_ISSUER"}
+    plain = subprocess.run(banner, env=without, capture_output=True, text=True, check=True)
+    assert not [u for u in users if u in plain.stdout]
 
 
 async def test_graphql_and_the_services_let_each_demo_user_do_exactly_their_part(
