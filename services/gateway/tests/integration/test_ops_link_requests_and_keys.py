@@ -233,3 +233,9 @@ async def test_an_admin_makes_and_revokes_partner_keys(platform: Platform) -> No
         ("Ada Admin <sub-Ada Admin>", "Ada Admin <sub-Ada Admin>")
     ]
     assert stored[0]["revoked"] and stored[0]["safelist_only"] is True
+
+    # A store this replica cannot write (in Kubernetes: a read-only mounted Secret): said so.
+    (platform.data_dir / "gateway-keys.tmp").mkdir()
+    refused = await admin.post("/ops/keys", data={"name": "Nowhere"}, params={"lang": "en"})
+    assert refused.status_code == 503 and "use the CLI" in refused.text
+    assert "Nowhere" not in refused.text.split('id="keys"')[-1]

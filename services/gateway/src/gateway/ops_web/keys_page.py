@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from gateway.adapters.key_store import KeyStore
-from gateway.domain.keys import new_key
+from gateway.domain.keys import PartnerKey, new_key
 from gateway.ops_web.staff import (
     Signed,
     StaffPages,
@@ -45,6 +45,15 @@ def _who(signed: Signed) -> str:
     found = principal_of(signed.caller)
     assert found is not None  # may_manage_keys admitted a principal
     return found.author
+
+
+def _saved(store: KeyStore, records: list[PartnerKey]) -> bool:
+    """False when the store cannot be written here (e.g. a read-only mounted Secret)."""
+    try:
+        store.save(records)
+    except OSError:
+        return False
+    return True
 
 
 def keys_router(store: KeyStore, pages: StaffPages) -> APIRouter:
@@ -75,7 +84,8 @@ def keys_router(store: KeyStore, pages: StaffPages) -> APIRouter:
             safelist_only=form.get("safelist_only") == "on",
             by=_who(signed),
         )
-        store.save([*store.all(), record])
+        if not _saved(store, [*store.all(), record]):
+            return show(signed, status.HTTP_503_SERVICE_UNAVAILABLE, read_only=True)
         return show(signed, status.HTTP_201_CREATED, made=(record, plain))
 
     @router.post("/keys/{key_id}/revoke")
@@ -88,7 +98,8 @@ def keys_router(store: KeyStore, pages: StaffPages) -> APIRouter:
         if not KEY_ID.match(key_id) or key_id not in {r.id for r in records}:
             return show(signed, status.HTTP_404_NOT_FOUND, unknown=key_id[:20])
         now, who = datetime.now(UTC), _who(signed)
-        store.save([r.revoke(now, who) if r.id == key_id else r for r in records])
+        if not _saved(store, [r.revoke(now, who) if r.id == key_id else r for r in records]):
+            return show(signed, status.HTTP_503_SERVICE_UNAVAILABLE, read_only=True)
         return show(signed, revoked=key_id)
 
     return router

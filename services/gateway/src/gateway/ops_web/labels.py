@@ -223,6 +223,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "keys_revoked_now": ("Sleutel {id} ingetrokken.", "Key {id} revoked."),
     "keys_unknown": ("Geen sleutel met id {id}.", "No key with id {id}."),
     "keys_name_needed": ("Geef de naam van de partner.", "Give the partner's name."),
+    "keys_read_only": (
+        "De sleutelopslag kan hier niet beschreven worden: gebruik de CLI.",
+        "The key store cannot be written here: use the CLI.",
+    ),
     # Sign-out at the identity provider (issue 21).
     "signing_out": (
         "Je wordt nu ook afgemeld bij de identiteitsprovider.",

@@ -154,5 +154,3 @@ async def posted_form(request: Request) -> dict[str, str]:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "form too large") from None
     values = parse_qs(body.decode("utf-8", errors="replace"))
     return {key: found[0].strip() for key, found in values.items()}
-
-
