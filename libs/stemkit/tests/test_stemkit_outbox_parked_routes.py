@@ -175,6 +175,8 @@ async def test_a_refused_action_leaves_no_audit_row(
         too_long = {"reason": "x" * 2001}
         assert (await client.post(path, params=too_long, headers=OPS)).status_code == 422
     assert (await client.post("/outbox/parked/999999/discard", headers=OPS)).status_code == 404
+    beyond = f"/outbox/parked/{2**63}/retry"  # no BIGINT: refused before the database
+    assert (await client.post(beyond, headers=OPS)).status_code == 422
     async with db() as session:
         assert await session.scalar(select(func.count()).select_from(AUDIT)) == 0
         assert (

@@ -36,7 +36,8 @@ from stemkit.relay import HELD_BEHIND
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
-Seq = Annotated[int, Path(ge=1, description="The parked row's seq")]
+MAX_SEQ = 2**63 - 1  # the outbox's BIGINT: a larger number is no row (422, not a driver error)
+Seq = Annotated[int, Path(ge=1, le=MAX_SEQ, description="The parked row's seq")]
 ENTITY = "outbox_row"  # the audit trail's name for a parked row (entity_id: its seq)
 # Records one change in the caller's transaction (a `Trail` with its actor and reason).
 Audit = Callable[[AsyncSession, Change], Awaitable[object]]
