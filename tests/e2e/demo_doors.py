@@ -115,6 +115,17 @@ PROBES: dict[str, Probe] = {
     "registry: read reviews due (ops)": lambda d, u: d.call(
         u, "registry", "GET", "/recognition/reviews-due", params={"before": "2030-01-01"}
     ),
+    "registry: read an academy's audit trail (ops)": lambda d, u: d.call(
+        u, "registry", "GET", "/audit", params={"academy_id": LEUVEN}
+    ),
+    "activities: read the audit trail (ops)": lambda d, u: d.call(u, "activities", "GET", "/audit"),
+    "activities: replay quarantined deliveries": lambda d, u: d.call(
+        u,
+        "activities",
+        "POST",
+        "/quarantine/replay",
+        json={"webhook_ids": [f"none-of-{u}"], "reason": "demo users test"},
+    ),
     "registry: register an academy": lambda d, u: d.call(
         u, "registry", "POST", "/academies", json=_academy(u)
     ),

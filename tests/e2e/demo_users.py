@@ -39,6 +39,10 @@ MAY: dict[str, frozenset[str]] = {
     # CLI reach them with).
     "registry: read academies": STAFF,
     "registry: read reviews due (ops)": STAFF,
+    "registry: read an academy's audit trail (ops)": STAFF,
+    "activities: read the audit trail (ops)": STAFF,
+    # An operational write (`write` alone, docs/adr/0019): an editor's or a decider's.
+    "activities: replay quarantined deliveries": frozenset({EDITOR, DECIDER}),
     "registry: register an academy": frozenset({EDITOR}),
     "registry: change an academy": frozenset({EDITOR}),
     "registry: assign an academy's role": frozenset({EDITOR}),
