@@ -68,7 +68,7 @@ class SubsidyChangeAudited(ChangeAudited):
 
 
 class ActivitiesChangeAudited(ChangeAudited):
-    """A change in the activities service: quarantine and dead-letter actions."""
+    """A change in the activities service: quarantine replays, parked outbox rows."""
 
 
 EVENT_TYPES = [
