@@ -187,3 +187,28 @@ def test_which_or_install_finds_a_present_command_without_installing() -> None:
     said: list[str] = []
     assert installs.which_or_install("sh", "dash", said.append) == shutil.which("sh")
     assert said == []
+
+
+def test_start_group_logs_and_records_its_pid(tmp_path: Path) -> None:
+    code = "import os, time; print('hello', os.environ['X'], flush=True); time.sleep(120)"
+    proc = processes.start_group(
+        [sys.executable, "-c", code, "marker"],
+        cwd=tmp_path,
+        log=tmp_path / "x.log",
+        pid_file=tmp_path / "x.pid",
+        header="x.py start",
+        env={**os.environ, "X": "there"},
+    )
+    _reap(proc)
+    try:
+        assert processes.running_pid(tmp_path / "x.pid", "marker") == proc.pid
+        assert os.getpgid(proc.pid) == proc.pid  # its own group: a stop reaches its children
+        for _ in range(200):
+            if "hello there" in processes.log_tail(tmp_path / "x.log"):
+                break
+            threading.Event().wait(0.05)
+        log = (tmp_path / "x.log").read_text().splitlines()
+        assert log[1].startswith("===== x.py start ") and log[1].endswith(" =====")
+        assert log[2] == "hello there"
+    finally:
+        assert processes.kill_group(proc.pid, timeout=10) is False

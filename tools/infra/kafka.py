@@ -58,6 +58,7 @@ from tools.infra.processes import (
     log_tail,
     port_is_free,
     read_json,
+    start_group,
     stop_groups,
 )
 from tools.infra.processes import running_pid as running_pid_of
@@ -430,19 +431,7 @@ def launch(
         java, *(heap or HEAP_OPTS), *JVM_OPTS, *_sysprops(d), "-cp", f"{libs}/*",
         "kafka.Kafka", str(d / "server.properties"),
     ]  # fmt: skip
-    with (d / LOG_FILE).open("ab") as log:
-        log.write(f"\n===== kafka.py start {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode())
-        log.flush()
-        proc = subprocess.Popen(
-            cmd,
-            cwd=d,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    (d / PID_FILE).write_text(f"{proc.pid}\n")
-    return proc
+    return start_group(cmd, cwd=d, log=d / LOG_FILE, pid_file=d / PID_FILE, header="kafka.py start")
 
 
 # --------------------------------------------------------------------------- commands
@@ -456,6 +445,12 @@ def _write_env_file(path: str | None, bootstrap: str) -> None:
     if path:
         Path(path).write_text(f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}\n")
         say(f"wrote {path}")
+
+
+def _print_sasl(bootstrap: str) -> None:
+    print(f"sasl_bootstrap={bootstrap}")
+    print(f"sasl_user={SASL_USER}")
+    print(f"sasl_password={SASL_PASSWORD}")
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -567,9 +562,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     )
     print(f"bootstrap={_bootstrap(port)}")
     if sasl_port is not None:
-        print(f"sasl_bootstrap={_bootstrap(sasl_port)}")
-        print(f"sasl_user={SASL_USER}")
-        print(f"sasl_password={SASL_PASSWORD}")
+        _print_sasl(_bootstrap(sasl_port))
     print(f"pid={proc.pid}")
     print(f"startup_seconds={elapsed:.1f}")
     _write_env_file(args.env_file, _bootstrap(port))
@@ -727,9 +720,7 @@ def cmd_start_cluster(args: argparse.Namespace) -> int:
     say(f"cluster of {len(nodes)} ready in {elapsed:.1f} s ({plan['cluster_id']})")
     print(f"bootstrap={_cluster_bootstrap(nodes)}")
     if all(n["sasl_port"] for n in nodes):
-        print(f"sasl_bootstrap={_cluster_bootstrap(nodes, 'sasl_port')}")
-        print(f"sasl_user={SASL_USER}")
-        print(f"sasl_password={SASL_PASSWORD}")
+        _print_sasl(_cluster_bootstrap(nodes, "sasl_port"))
     for n in nodes:
         print(f"node{n['id']}_pid={running_pid(node_dir(d, n['id'])) or ''}")
         print(f"node{n['id']}_port={n['port']}")

@@ -49,6 +49,7 @@ from tools.infra.processes import (
     log_tail,
     port_is_free,
     read_json,
+    start_group,
 )
 from tools.infra.processes import running_pid as running_pid_of
 
@@ -310,27 +311,20 @@ def cmd_start(args: argparse.Namespace) -> int:
         f"log {d / LOG_FILE}"
     )
     started = time.monotonic()
-    with (d / LOG_FILE).open("ab") as log:
-        log.write(
-            f"\n===== keycloak.py start {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode()
-        )
-        log.flush()
-        # A tiny shell loop does what kc.sh does: start again when Keycloak asks (exit 10,
-        # it rebuilt itself for these options), so the pid we keep is that of the group.
-        script = (
-            'while :; do "$@"; rc=$?; [ $rc -eq 10 ] || exit $rc; '
-            'set -- "$1" -Dkc.config.built=true "${@:2}"; done'
-        )
-        proc = subprocess.Popen(
-            ["bash", "-c", script, "keycloak", *cmd],
-            cwd=d,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    (d / PID_FILE).write_text(f"{proc.pid}\n")
+    # A tiny shell loop does what kc.sh does: start again when Keycloak asks (exit 10,
+    # it rebuilt itself for these options), so the pid we keep is that of the group.
+    script = (
+        'while :; do "$@"; rc=$?; [ $rc -eq 10 ] || exit $rc; '
+        'set -- "$1" -Dkc.config.built=true "${@:2}"; done'
+    )
+    proc = start_group(
+        ["bash", "-c", script, "keycloak", *cmd],
+        cwd=d,
+        log=d / LOG_FILE,
+        pid_file=d / PID_FILE,
+        header="keycloak.py start",
+        env=env,
+    )
     state = {"port": port, "version": version, "pid": proc.pid, "issuer": issuer_of(port)}
     (d / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
     deadline = started + args.timeout

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -43,6 +44,33 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def start_group(
+    cmd: list[str],
+    *,
+    cwd: Path,
+    log: Path,
+    pid_file: Path,
+    header: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in its own session, its output appended to ``log`` after a dated
+    ``header`` line; write its pid (also its process group id) to ``pid_file``."""
+    with log.open("ab") as out:
+        out.write(f"\n===== {header} {time.strftime('%Y-%m-%dT%H:%M:%S')} =====\n".encode())
+        out.flush()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pid_file.write_text(f"{proc.pid}\n")
+    return proc
 
 
 def process_state(pid: int) -> str | None:
