@@ -11,7 +11,10 @@ See docs/adr/0010-service-credentials.md.
 Besides the static tokens, a Doorkeeper given a `TokenVerifier` (stemkit.oidc) accepts the
 OpenID Connect provider's access tokens: the roles in the token grant the scopes
 (stemkit.identity). The admitted `Principal` is put on `request.state.principal` for
-`stemkit.identity.current_principal`. See docs/adr/0019-people-roles-oidc.md.
+`stemkit.identity.current_principal`. See docs/adr/0019-people-roles-oidc.md. In
+production with a provider no static token is given to a Doorkeeper at all
+(`ServiceSettings.static_tokens_accepted`, docs/adr/0021). A door may also admit a stand-in
+without the scopes (`or_standing_in`): the gateway writing for a person it names.
 """
 
 from __future__ import annotations
