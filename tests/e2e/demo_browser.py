@@ -16,7 +16,7 @@ import httpx
 from playwright.async_api import Page
 
 from gateway.config import DEV_PARTNER_KEY
-from tests.e2e.demo_users import COORDINATOR_OF, NAMES, DemoUser, Outcome, Tokens
+from tests.e2e.demo_users import COORDINATOR_OF, NAMES, VIEWER, DemoUser, Outcome, Tokens
 
 DASHBOARDS = ("/ops", "/ops/follow-up", "/ops/ingestion", "/ops/audit")
 PARTNER_QUERY = {"query": "{ academies(first: 1) { nodes { id } } }"}
@@ -174,7 +174,28 @@ async def academy_pages(visit: Visit) -> Outcome:
             assert own in brand, f"{visit.name} {asked}: {brand}"
             text = await page.inner_text("body")
             assert not [name for name in others if name in text], f"{visit.name} {asked}"
+    await report_for_own_academy_only(visit)
     return outcome
+
+
+async def report_for_own_academy_only(visit: Visit) -> None:
+    """A participant report posted by hand naming another academy lands on the
+    coordinator's own (read back by the viewer through GraphQL), never on the other."""
+    own = visit.user.academy_id or ""
+    other = next(academy for academy in COORDINATOR_OF if academy != own)
+    figure = 41 + list(COORDINATOR_OF).index(own)  # each coordinator's own number
+    form = f"year=2021&under_14={figure - 10}&from_14=10&academy_id={other}&academy={other}"
+    assert await visit.forged_post("/academie/deelnemers", form) == 303
+    query = '{ participantReports(academyId: "%s", year: 2021) { participants } }'
+    viewer = {"Authorization": f"Bearer {await visit.tokens.of(VIEWER)}"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for academy, wanted in ((own, True), (other, False)):
+            answer = await client.post(
+                f"{visit.gateway}/graphql", json={"query": query % academy}, headers=viewer
+            )
+            reports = answer.json()["data"]["participantReports"]
+            found = figure in [r["participants"] for r in reports]
+            assert found == wanted, f"{visit.name}: {academy} 2021 {reports}"
 
 
 # action of the table -> how the browser tries it, in this order (sign-in first).
