@@ -142,6 +142,13 @@ PROBES: dict[str, Probe] = {
         f"/academies/{LEUVEN}/participant-reports",
         json={"year": 2023, "participants": 12, "under_14": 8, "from_14": 4},
     ),
+    "registry: record a municipality's follow-up": lambda d, u: d.call(
+        u,
+        "registry",
+        "PUT",
+        "/municipalities/11002/follow-up/2024",
+        json={"reason": "not_investigated", "author": u},
+    ),
     "registry: confirm an organizer link request": lambda d, u: d.call(
         u, "registry", "POST", f"/organizer-link-requests/{d.link_requests[u]}/confirm"
     ),

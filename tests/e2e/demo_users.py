@@ -47,6 +47,7 @@ MAY: dict[str, frozenset[str]] = {
     "registry: change an academy": frozenset({EDITOR}),
     "registry: assign an academy's role": frozenset({EDITOR}),
     "registry: report participants": frozenset({EDITOR}),
+    "registry: record a municipality's follow-up": frozenset({EDITOR}),
     "registry: confirm an organizer link request": frozenset({EDITOR}),
     "registry: decide a recognition": frozenset({DECIDER}),
     "subsidy: read calculation runs (ops)": STAFF,
