@@ -30,7 +30,8 @@ def _upstreams(activities_up: bool = True, registry_up: bool = True) -> Upstream
         if not activities_up:
             return httpx.Response(503)
         assert request.url.path == "/organizers/unknown"
-        unknown = [{"organizer_id": "org-known", "name": "Codeclub vzw", "activities": 7}]
+        # Ids compared without case (the registry keeps them normalised, UiTdatabank may not).
+        unknown = [{"organizer_id": "ORG-Known", "name": "Codeclub vzw", "activities": 7}]
         return httpx.Response(200, json=unknown)
 
     def client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.AsyncClient:

@@ -46,7 +46,7 @@ async def _unknown_organizers(client: httpx.AsyncClient) -> dict[str, dict[str, 
     try:
         answer = await client.get("/organizers/unknown", params={"limit": 500})
         answer.raise_for_status()
-        return {o["organizer_id"]: o for o in answer.json()}
+        return {str(o["organizer_id"]).lower(): o for o in answer.json()}
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return {}
 
@@ -68,7 +68,7 @@ async def pending_requests(upstreams: Upstreams) -> list[dict[str, Any]]:
         {
             **r,
             "academy_name": getattr(academies.get(r["academy_id"]), "name", r["academy_id"]),
-            "organizer": organizers.get(r["organizer_id"]),
+            "organizer": organizers.get(str(r["organizer_id"]).lower()),
         }
         for r in pending
     ]
