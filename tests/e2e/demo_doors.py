@@ -112,6 +112,12 @@ PROBES: dict[str, Probe] = {
         lambda d, u: d.graphql(u, OPS_FIELDS)
     ),
     "registry: read academies": lambda d, u: d.call(u, "registry", "GET", "/academies"),
+    "subsidy: read an academy's reach": lambda d, u: d.call(
+        u, "subsidy", "GET", "/reach", params={"academy_id": LEUVEN, "year": 2024}
+    ),
+    "activities: read the STEM-kalender": lambda d, u: d.call(
+        u, "activities", "GET", "/activities", params={"limit": 5}
+    ),
     "registry: read reviews due (ops)": lambda d, u: d.call(
         u, "registry", "GET", "/recognition/reviews-due", params={"before": "2030-01-01"}
     ),

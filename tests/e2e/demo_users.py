@@ -38,6 +38,8 @@ MAY: dict[str, frozenset[str]] = {
     # The services, with the person's own access token (what the gateway's pages and the
     # CLI reach them with).
     "registry: read academies": STAFF,
+    "subsidy: read an academy's reach": STAFF,
+    "activities: read the STEM-kalender": STAFF,
     "registry: read reviews due (ops)": STAFF,
     "registry: read an academy's audit trail (ops)": STAFF,
     "activities: read the audit trail (ops)": STAFF,
