@@ -27,9 +27,6 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.notify import notification, signed_headers
-from activities.uitdatabank_standin.store import Store
 from tests.chaos import poison
 from tests.chaos.reference import UNLINKED_ORGANIZER, Municipality
 from tests.chaos.workload import (
@@ -42,6 +39,10 @@ from tests.chaos.workload import (
     place_version,
 )
 from tests.e2e.harness import free_port
+from tools.send_webhook import signed_headers
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.notify import notification
+from tools.uitdatabank_standin.store import Store
 
 
 class StandIn:

@@ -27,7 +27,6 @@ from typing import Any
 import httpx
 
 from activities.config import DEV_WEBHOOK_SECRET
-from activities.uitdatabank_standin.store import Store
 from stemkit.settings import DEV_OPS_TOKEN
 from tests.chaos import cluster_watch, compare, observe, stalls
 from tests.chaos.console import say, show
@@ -37,6 +36,7 @@ from tests.chaos.reference import UNLINKED_ORGANIZER, linked_academies, unambigu
 from tests.chaos.tally import tally
 from tests.chaos.workload import make_plan
 from tests.e2e.harness import ROOT, Platform
+from tools.uitdatabank_standin.store import Store
 
 ARTIFACTS = ROOT / "test-artifacts" / "chaos"
 

@@ -11,13 +11,13 @@ from collections import Counter
 import httpx
 import pytest
 
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.store import Store
 from tests.chaos import poison
 from tests.chaos.reference import UNLINKED_ORGANIZER, linked_academies, unambiguous_postal_codes
 from tests.chaos.stalls import StallWatch, Window
 from tests.chaos.tally import tally
 from tests.chaos.workload import Plan, make_plan
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.store import Store
 
 
 def plan(changes: int, seed: int = 7) -> Plan:

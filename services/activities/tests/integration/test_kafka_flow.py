@@ -33,9 +33,6 @@ from activities.entrypoints.api import create_app
 from activities.service_layer import poller
 from activities.service_layer.processing import run_worker
 from activities.service_layer.registry_events import handle_registry_event
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.notify import signed_headers
-from activities.uitdatabank_standin.store import Store
 from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
@@ -43,6 +40,9 @@ from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
 from stemkit.events import CloudEvent
 from stemkit.kafka import KafkaPublisher, make_consumer, make_producer
 from stemkit.relay import OutboxRelay
+from tools.send_webhook import signed_headers
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.store import Store
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 

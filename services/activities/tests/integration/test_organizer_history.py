@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.adapters.orm import organizer_history
 from activities.adapters.uit_client import UitClient
 from activities.service_layer import poller, processing
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.store import Store
 from stemkit.contracts.registry import AcademyRegistered, AcademyUpdated
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uitdatabank"
 ACADEMY = "7d0c2a8e-9d61-4f4b-9a63-1f2f3f4e5a6b"

@@ -22,9 +22,9 @@ from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched, FetchFailed, UitClient
 from activities.domain import documents
 from activities.service_layer import ingestion, processing
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.store import Store
 from stemkit.events import CloudEvent
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.store import Store
 
 Post = Callable[..., Awaitable[httpx.Response]]
 Drain = Callable[[], Awaitable[list[str]]]

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.uit_client import UitClient
 from activities.service_layer import poller, processing
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.notify import notification
-from activities.uitdatabank_standin.store import Store
 from stemkit.contracts.registry import AcademyRegistered
 from stemkit.events import CloudEvent
 from stemkit.settings import DEV_OPS_TOKEN
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.notify import notification
+from tools.uitdatabank_standin.store import Store
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uitdatabank"
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"

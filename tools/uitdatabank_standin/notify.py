@@ -1,5 +1,6 @@
 """Signed change notifications in UiTdatabank's own shape (uitdatabank.md §13), sent to
-a webhook the way our platform takes them (Standard Webhooks)."""
+a webhook the way our platform takes them (Standard Webhooks, signed as
+`tools/send_webhook.py` signs)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from standardwebhooks.webhooks import Webhook
 
 from activities.domain.documents import Kind
+from tools.send_webhook import signed_headers
 
 
 def notification(base_url: str, kind: Kind, item_id: str, playhead: int = 1) -> dict[str, Any]:
@@ -22,17 +23,6 @@ def notification(base_url: str, kind: Kind, item_id: str, playhead: int = 1) -> 
         "metadata": {"request_time": int(now.timestamp()), "api": "stand-in"},
         "payload": {"item_id": item_id, "iri": f"{base_url.rstrip('/')}/{kind}s/{item_id}"},
         "recorded_on": now.isoformat(),
-    }
-
-
-def signed_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str, str]:
-    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    now = datetime.now(UTC)
-    return {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, now, body),
     }
 
 

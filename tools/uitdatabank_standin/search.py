@@ -12,8 +12,8 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.documents import Kind
-from activities.uitdatabank_standin.store import Store, modified
 from stemkit.uit import resource_id
+from tools.uitdatabank_standin.store import Store, modified
 
 MAX_START, MAX_LIMIT, DEFAULT_LIMIT = 10_000, 2_000, 30
 _PUBLIC = {"APPROVED", "READY_FOR_VALIDATION"}

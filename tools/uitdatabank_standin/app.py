@@ -8,8 +8,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from activities.domain.documents import Kind
-from activities.uitdatabank_standin.search import BadRequest, search
-from activities.uitdatabank_standin.store import Store
+from tools.uitdatabank_standin.search import BadRequest, search
+from tools.uitdatabank_standin.store import Store
 
 # Both spellings occur in @ids (uitdatabank.md §1); the Entry API serves the plural.
 _PATHS: dict[str, Kind] = {

@@ -1,4 +1,4 @@
-"""`python -m activities.uitdatabank_standin serve FOLDER [--port N]` serves the documents;
+"""`python -m tools.uitdatabank_standin serve FOLDER [--port N]` serves the documents;
 `... notify URL KIND ID [--standin BASE] [--secret whsec_...]` sends one signed notification."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import httpx
 import uvicorn
 
 from activities.config import DEV_WEBHOOK_SECRET
-from activities.uitdatabank_standin.app import create_standin
-from activities.uitdatabank_standin.notify import notification, send
-from activities.uitdatabank_standin.store import Store
+from tools.uitdatabank_standin.app import create_standin
+from tools.uitdatabank_standin.notify import notification, send
+from tools.uitdatabank_standin.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="activities.uitdatabank_standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tools.uitdatabank_standin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve")
     serve.add_argument("folder", type=Path)
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         async with httpx.AsyncClient(timeout=10) as client:
             payload = notification(args.standin, args.kind, args.item_id.lower())
             response = await send(client, args.url, args.secret, payload)
-        print(response.status_code, response.text)  # noqa: T201
+        print(response.status_code, response.text)
         return 0 if response.is_success else 1
 
     return asyncio.run(post())

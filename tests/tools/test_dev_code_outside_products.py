@@ -1,0 +1,48 @@
+"""Stand-ins and demo data live under tools/, not in the product packages (issue 20): no
+service or stemkit source holds them or imports tools, and the tools run from the root."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCT_SOURCES = [ROOT / "libs" / "stemkit" / "src", *sorted(ROOT.glob("services/*/src"))]
+
+
+def _modules() -> list[Path]:
+    return [path for src in PRODUCT_SOURCES for path in sorted(src.rglob("*.py"))]
+
+
+def test_no_product_package_holds_the_uitdatabank_standin() -> None:
+    assert [p for p in _modules() if "uitdatabank_standin" in p.parts] == []
+
+
+def test_no_product_module_imports_tools() -> None:
+    found = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "tools" or name.startswith("tools.") for name in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def test_the_standin_runs_as_a_tool_from_the_root() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.uitdatabank_standin", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "serve" in done.stdout
+    assert "notify" in done.stdout
