@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.adapters import registry_store, runs_store
+from subsidy.adapters import registry_copy, runs_store
 from subsidy.adapters.orm import academies, activities
 from subsidy.domain.coverage import YearComparison, compare, coverage, reached_in
 from subsidy.domain.reach import Proof
@@ -95,7 +95,7 @@ class SubsidyView(BaseModel):
 
 
 async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
-    gazetteer = await registry_store.gazetteer(session)
+    gazetteer = await registry_copy.gazetteer(session)
     basis = await coverage_basis(session, year, apart=True)
     reached = reached_in(basis.proofs, year, gazetteer)
     apart_places = reached_in(basis.apart, year, gazetteer)
@@ -137,7 +137,7 @@ async def counted_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:
 
 
 async def not_reached(session: AsyncSession, year: int, nearest: int) -> list[NotReachedView]:
-    gazetteer = await registry_store.gazetteer(session)
+    gazetteer = await registry_copy.gazetteer(session)
     proofs = await counted_proofs(session, year)
     reached = reached_in(proofs, year, gazetteer)
     active: dict[str, set[str]] = defaultdict(set)  # academies with reach that year
@@ -167,7 +167,7 @@ async def reached_by(
 ) -> list[MunicipalityReachView]:
     """Every municipality of `year` (optionally of one province) with the academies that
     reached it, on that year's boundaries (the same proofs as `coverage_of`)."""
-    gazetteer = await registry_store.gazetteer(session)
+    gazetteer = await registry_copy.gazetteer(session)
     by_place: dict[str, set[str]] = defaultdict(set)
     for proof in await counted_proofs(session, year):
         if proof.year == year:
@@ -188,7 +188,7 @@ async def reached_by(
 async def changes_between(
     session: AsyncSession, from_year: int, to_year: int, boundaries_of: int | None
 ) -> YearComparison:
-    gazetteer = await registry_store.gazetteer(session)
+    gazetteer = await registry_copy.gazetteer(session)
     earlier = reached_in(await counted_proofs(session, from_year), from_year, gazetteer)
     later = reached_in(await counted_proofs(session, to_year), to_year, gazetteer)
     return compare(earlier, later, (from_year, to_year), gazetteer, boundaries_of=boundaries_of)

@@ -22,7 +22,7 @@ from stemkit.contracts.registry import (
 )
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
-from subsidy.adapters import registry_store
+from subsidy.adapters import registry_copy
 from subsidy.service_layer.unrecognised import unrecognised_proofs
 from subsidy.views import reach_of
 
@@ -106,8 +106,8 @@ async def test_academies_roles_and_municipalities_are_copied(
         )
     )
     async with sessions() as session:
-        academies = await registry_store.academies_in(session, 2023)
-        gazetteer = await registry_store.gazetteer(session)
+        academies = await registry_copy.academies_in(session, 2023)
+        gazetteer = await registry_copy.gazetteer(session)
     assert academies["acad-1"].roles == {"uitroller"}
     assert academies["acad-1"].fixed_postal_code == "3000"
     pajottegem = gazetteer.by_nis["23106"]

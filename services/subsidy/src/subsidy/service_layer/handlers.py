@@ -49,6 +49,3 @@ async def handle_event(session: AsyncSession, event: CloudEvent) -> None:
     if route is not None:
         payload, use_case = route
         await use_case(session, payload.model_validate(event.data))
-
-
-handle_activity_event = handle_event  # the name of the first slice

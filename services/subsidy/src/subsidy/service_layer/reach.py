@@ -17,9 +17,8 @@ from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
 from stemkit.outbox import add_event
 from stemkit.places import Period
-from subsidy.adapters import facts_store
-from subsidy.adapters import registry_store as registry
-from subsidy.adapters import repository as repo
+from subsidy.adapters import activity_copy, activity_facts, reach_store
+from subsidy.adapters import registry_copy as registry
 from subsidy.domain.audience import open_offer
 from subsidy.domain.municipalities import on_session_days
 from subsidy.domain.parameters import ParameterSet, load_parameters
@@ -103,19 +102,21 @@ def proofs_of(facts: ActivityFacts, history: RecognitionHistory) -> frozenset[Pr
     return open_offer(facts, evidence(facts, history, unrecorded_counts), education_only_counts)
 
 
-def _is_stale(stored: repo.StoredActivity | None, modified: datetime) -> bool:
+def _is_stale(stored: activity_copy.StoredActivity | None, modified: datetime) -> bool:
     # Equal `modified` is applied again: it is the same document, so it changes nothing.
     return stored is not None and modified < stored.modified
 
 
 async def record_activity(session: AsyncSession, snapshot: ActivitySnapshot) -> None:
     """The activity's current state arrived (published or updated)."""
-    stored = await repo.lock_activity(session, snapshot.activity_id)
+    stored = await activity_copy.lock_activity(session, snapshot.activity_id)
     if _is_stale(stored, snapshot.modified):
         log.info("ignoring an older version of activity %s", snapshot.activity_id)
         return
     facts = facts_of(snapshot)
-    await repo.save_activity(session, facts, modified=snapshot.modified, exists=stored is not None)
+    await activity_copy.save_activity(
+        session, facts, modified=snapshot.modified, exists=stored is not None
+    )
     history = (
         await registry.recognition_of(session, facts.academy_id)
         if facts.academy_id
@@ -133,7 +134,7 @@ async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn)
     The activity row stays as a tombstone, so an older `published` that arrives late
     (Kafka redelivery, a replay) cannot bring it back.
     """
-    stored = await repo.lock_activity(session, withdrawn.activity_id)
+    stored = await activity_copy.lock_activity(session, withdrawn.activity_id)
     if _is_stale(stored, withdrawn.modified):
         log.info("ignoring an older withdrawal of activity %s", withdrawn.activity_id)
         return
@@ -145,7 +146,7 @@ async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn)
         status="unavailable",
         withdrawn=True,
     )
-    await repo.save_activity(
+    await activity_copy.save_activity(
         session, tombstone, modified=withdrawn.modified, exists=stored is not None
     )
     await apply_evidence(session, withdrawn.activity_id, frozenset())
@@ -154,7 +155,7 @@ async def withdraw_activity(session: AsyncSession, withdrawn: ActivityWithdrawn)
 async def recompute_academy(session: AsyncSession, academy_id: str) -> None:
     """The academy's recognition changed: re-evaluate every one of its activities."""
     history = await registry.recognition_of(session, academy_id)
-    for facts in await facts_store.activities_of(session, academy_id, lock=True):
+    for facts in await activity_facts.activities_of(session, academy_id, lock=True):
         await apply_evidence(session, facts.activity_id, proofs_of(facts, history))
 
 
@@ -162,7 +163,7 @@ def _replaced(
     before: dict[ReachKey, list[Proof]], old: frozenset[Proof], new: frozenset[Proof]
 ) -> dict[ReachKey, list[Proof]]:
     """The proofs of the same keys once the activity's `old` proofs are replaced by `new`,
-    as `repo.proof` would read them again (keys without any left out, by activity).
+    as `reach_store.proof` would read them again (keys without any left out, by activity).
 
     Exact, not an estimate: the reach rows of every key are locked (`lock_reach`) before
     `before` is read, and an activity's proofs change only under its row lock, so nothing
@@ -188,14 +189,14 @@ async def apply_evidence(
     """Replace the activity's proofs (`old`, read if not given); outbox a `ReachChanged`
     for each reach that flipped or whose postal codes changed."""
     if old is None:
-        old = await repo.evidence_of(session, activity_id)
+        old = await reach_store.evidence_of(session, activity_id)
     if old == new:
         return
     now = datetime.now(UTC)
     keys = {p.key for p in old | new}
-    reached_before = await repo.lock_reach(session, keys, now)
-    proof_before = await repo.proof(session, keys)
-    await repo.replace_evidence(session, old, new)
+    reached_before = await reach_store.lock_reach(session, keys, now)
+    proof_before = await reach_store.proof(session, keys)
+    await reach_store.replace_evidence(session, old, new)
     proof_after = _replaced(proof_before, old, new)
     await registry.mark_dirty(session, {k.year for k in keys})
     flips = {}
@@ -216,4 +217,4 @@ async def apply_evidence(
             postal_codes=postal,
         )
         await add_event(session, CATALOG, CATALOG.new_event(payload, source=SOURCE))
-    await repo.set_reached(session, flips, now)
+    await reach_store.set_reached(session, flips, now)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts.activities import ActivitySnapshot
-from subsidy.adapters import bulk, registry_store
+from subsidy.adapters import bulk, registry_copy
 from subsidy.adapters.orm import (
     academies,
     academy_roles,
@@ -72,7 +72,7 @@ async def replace_state(
         if route is not None:
             payload, use_case = route
             await use_case(session, payload.model_validate(json.loads(value)))
-    histories = await registry_store.all_recognition(session)
+    histories = await registry_copy.all_recognition(session)
     proofs = 0
     keys: set[ReachKey] = set()
     loading: asyncio.Task[None] | None = None
@@ -113,7 +113,7 @@ async def replace_state(
         [(k.academy_id, k.year, k.nis_code, True, now) for k in keys],
     )
     years = (await session.execute(select(reach_evidence.c.year).distinct())).scalars()
-    await registry_store.mark_dirty(session, years)
+    await registry_copy.mark_dirty(session, years)
     return proofs
 
 

@@ -15,7 +15,7 @@ from stemkit.contracts.registry import (
     RoleAssigned,
     RoleRevoked,
 )
-from subsidy.adapters import registry_store as store
+from subsidy.adapters import registry_copy as store
 from subsidy.adapters.orm import (
     academies,
     academy_roles,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stemkit.contracts import CATALOG
 from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
 from stemkit.outbox import add_event
-from subsidy.adapters import facts_store, registry_store, runs_store
+from subsidy.adapters import activity_facts, registry_copy, runs_store
 from subsidy.adapters.orm import dirty_years, reach_evidence
 from subsidy.domain.calculation import Result, calculate
 from subsidy.domain.calls import AcademyFacts
@@ -49,10 +49,10 @@ async def _inputs(
     session: AsyncSession, year: int
 ) -> tuple[dict[str, AcademyFacts], frozenset[Proof], dict[str, Traject]]:
     proofs = await proofs_of_year(session, year)
-    academies = await registry_store.academies_in(session, year)
+    academies = await registry_copy.academies_in(session, year)
     for academy_id in {p.academy_id for p in proofs}:  # known only from its activities
         academies.setdefault(academy_id, AcademyFacts(academy_id))
-    return academies, proofs, await facts_store.trajecten_proving(session, year)
+    return academies, proofs, await activity_facts.trajecten_proving(session, year)
 
 
 async def parameters(

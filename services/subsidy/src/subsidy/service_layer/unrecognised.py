@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.adapters import facts_store, registry_store
+from subsidy.adapters import activity_facts, registry_copy
 from subsidy.domain.audience import open_offer
 from subsidy.domain.parameters import Used
 from subsidy.domain.reach import Proof
@@ -30,10 +30,10 @@ from subsidy.service_layer.runs import proofs_of_year
 
 async def unrecognised_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:
     """The reach of `year` that only a missing recognition keeps out (counted apart)."""
-    histories = await registry_store.all_recognition(session)
+    histories = await registry_copy.all_recognition(session)
     none = RecognitionHistory()
     found: set[Proof] = set()
-    for facts in await facts_store.activities_in_year(session, year):
+    for facts in await activity_facts.activities_in_year(session, year):
         history = histories.get(facts.academy_id or "", none)
         proofs = open_offer(
             facts, unrecognised_evidence(facts, history, unrecorded_counts), education_only_counts
@@ -70,6 +70,6 @@ async def coverage_basis(session: AsyncSession, year: int, *, apart: bool = Fals
     traject_rule = base_parameters().lookup(COVERAGE_NEEDS_TRAJECT, on)
     if traject_rule.value is True:  # 2019: "minstens 1 reeks STEM-activiteiten" (V6, V7)
         minimum = int(base_parameters().lookup(MIN_SESSIONS, on).value)
-        trajecten = await facts_store.trajecten_of(session, {p.activity_id for p in counted})
+        trajecten = await activity_facts.trajecten_of(session, {p.activity_id for p in counted})
         counted = of_trajecten(counted, trajecten, minimum)
     return CoverageBasis(rule, network, counted, apart_proofs, traject_rule)

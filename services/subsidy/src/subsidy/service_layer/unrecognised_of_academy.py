@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.adapters import facts_store, registry_store
+from subsidy.adapters import activity_facts, registry_copy
 from subsidy.domain.audience import open_offer
 from subsidy.domain.reach import NO_DECISIONS, ActivityFacts, qualifying_rule
 from subsidy.domain.recognition import RecognitionHistory
@@ -52,9 +52,9 @@ async def kept_out(
     session: AsyncSession, academy_id: str, year: int, *, limit: int, after: str | None
 ) -> list[KeptOut]:
     """Up to `limit` of the academy's activities after the id `after`, in id order."""
-    history = await registry_store.recognition_of(session, academy_id)
+    history = await registry_copy.recognition_of(session, academy_id)
     found = []
-    for facts in await facts_store.activities_of(session, academy_id):
+    for facts in await activity_facts.activities_of(session, academy_id):
         if after is not None and facts.activity_id <= after:
             continue
         if year not in facts.years:

@@ -1,5 +1,5 @@
-"""Loading the stored activity copies back as facts (for recomputing an academy's reach,
-and for the reach counted apart)."""
+"""The activity copy (`activity_copy.py`) read back as facts: for recomputing an academy's
+reach, and for the reach counted apart."""
 
 from __future__ import annotations
 

@@ -1,16 +1,15 @@
-"""Reading and writing the subsidy tables inside the caller's transaction.
+"""The reach (academy, year, municipality: reached or not) and the evidence that proves it,
+read and written inside the caller's transaction.
 
 Works on PostgreSQL and SQLite alike. On PostgreSQL, row locks (`FOR UPDATE`) serialise
-two consumers that change the same activity or the same reach at once; SQLite has a
+two consumers that change the same reach at once; SQLite has a
 single writer, so there `with_for_update()` compiles to nothing and is not needed.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
@@ -18,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable, Tuple
 
-from subsidy.adapters.orm import activities, activity_occurrences, reach, reach_evidence
-from subsidy.domain.reach import ActivityFacts, Proof, ReachKey
+from subsidy.adapters.orm import reach, reach_evidence
+from subsidy.domain.reach import Proof, ReachKey
 
 
 def _key_of(table: Table) -> Tuple:
@@ -29,16 +28,7 @@ def _key_of(table: Table) -> Tuple:
 
 # The statements of every event, built once: building a statement (and its cache key)
 # costs more than sending it. Values are bound at execution (`bindparam`).
-_a, _o, _e, _r = activities.c, activity_occurrences.c, reach_evidence.c, reach.c
-_LOCK_ACTIVITY = (
-    select(_a.modified, _a.withdrawn)
-    .where(_a.activity_id == bindparam("activity_id"))
-    .with_for_update()
-)
-_INSERT_ACTIVITY = insert(activities)
-_UPDATE_ACTIVITY = update(activities).where(_a.activity_id == bindparam("key"))
-_DELETE_OCCURRENCES = delete(activity_occurrences).where(_o.activity_id == bindparam("activity_id"))
-_INSERT_OCCURRENCES = insert(activity_occurrences)
+_e, _r = reach_evidence.c, reach.c
 _EVIDENCE_OF = select(_e.academy_id, _e.year, _e.nis_code, _e.postal_code, _e.activity_id).where(
     _e.activity_id == bindparam("activity_id")
 )
@@ -57,17 +47,6 @@ _INSERT_EVIDENCE = insert(reach_evidence)
 _INSERT_IGNORE: dict[tuple[str, Table], Executable] = {}
 
 
-@dataclass(frozen=True)
-class StoredActivity:
-    modified: datetime
-    withdrawn: bool
-
-
-def as_utc(value: datetime) -> datetime:
-    # SQLite gives back naive datetimes (stored as UTC); PostgreSQL gives aware ones.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 async def _insert_ignore(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -82,55 +61,6 @@ async def _insert_ignore(
         insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = _INSERT_IGNORE[(dialect, table)] = insert_(table).on_conflict_do_nothing()
     await session.execute(stmt, list(rows))
-
-
-async def lock_activity(session: AsyncSession, activity_id: str) -> StoredActivity | None:
-    row = (await session.execute(_LOCK_ACTIVITY, {"activity_id": activity_id})).one_or_none()
-    return None if row is None else StoredActivity(as_utc(row.modified), row.withdrawn)
-
-
-async def save_activity(
-    session: AsyncSession,
-    facts: ActivityFacts,
-    *,
-    modified: datetime,
-    exists: bool,
-) -> None:
-    """Store the activity's current facts and its occurrences (replacing the old)."""
-    values = {
-        "academy_id": facts.academy_id,
-        "nis_code": facts.nis_code,
-        "postal_code": facts.postal_code,
-        "public": facts.public,
-        "status": facts.status,
-        "withdrawn": facts.withdrawn,
-        "modified": modified.astimezone(UTC),
-        "theme_ids": json.dumps(list(facts.theme_ids)),
-        "age_min": facts.age_min,
-        "age_max": facts.age_max,
-        "audience": facts.audience,
-    }
-    if exists:
-        await session.execute(_UPDATE_ACTIVITY, {"key": facts.activity_id, **values})
-        await session.execute(_DELETE_OCCURRENCES, {"activity_id": facts.activity_id})
-    else:
-        # A concurrent first insert of the same activity fails here with a key conflict;
-        # the consumer retries the event, which then finds the row and locks it.
-        await session.execute(_INSERT_ACTIVITY, {"activity_id": facts.activity_id, **values})
-    if facts.occurrences:
-        await session.execute(
-            _INSERT_OCCURRENCES,
-            [
-                {
-                    "activity_id": facts.activity_id,
-                    "seq": n,
-                    "day": o.day,
-                    "status": o.status,
-                    "nis_code": o.nis_code,
-                }
-                for n, o in enumerate(facts.occurrences)
-            ],
-        )
 
 
 def _values(keys: Iterable[ReachKey]) -> list[tuple[str, int, str]]:
