@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -44,14 +45,14 @@ from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(420)]
 
-# The realm's development client secrets, as scripts/run.sh exports them for `make run`.
-RUN_SH_SECRETS = {
-    "GATEWAY_OPS_OIDC_CLIENT_SECRET": "dev-stem-ops-client-secret-for-make-run-and-tests",
-    "GATEWAY_OIDC_CLIENT_ID": "stem-gateway",
-    "GATEWAY_OIDC_CLIENT_SECRET": "dev-stem-gateway-client-secret-for-make-run-and-tests",
-    "STEM_CLI_OIDC_CLIENT_ID": "stem-cli",
-    "STEM_CLI_OIDC_CLIENT_SECRET": "dev-stem-cli-client-secret-for-make-run-and-tests",
-}
+
+def run_sh_clients() -> dict[str, str]:
+    """The realm's development clients and secrets as scripts/run.sh exports them for
+    `make run` (`export NAME="${NAME:-value}"`), read from the script itself."""
+    script = (ROOT / "scripts" / "run.sh").read_text()
+    found = dict(re.findall(r'export (\w*OIDC_CLIENT\w*)="\$\{\1:-([^}]+)\}"', script))
+    assert {"GATEWAY_OPS_OIDC_CLIENT_SECRET", "GATEWAY_OIDC_CLIENT_ID"} <= set(found), found
+    return found
 
 
 def wrong_cells(found: dict[tuple[str, str], Outcome]) -> list[str]:
@@ -75,7 +76,7 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
     async with AsyncExitStack() as stack:
         urls = {s: await stack.enter_async_context(fresh_database()) for s in SERVICES_WITH_DB}
         running = Platform(kafka=kafka, database_urls=urls)
-        running.extra_env.update(RUN_SH_SECRETS, STEM_OIDC_ISSUER=issuer())
+        running.extra_env.update(run_sh_clients(), STEM_OIDC_ISSUER=issuer())
         running.extra_env["GATEWAY_RESPONSE_CACHE_SECONDS"] = "0"  # every answer asked anew
         # The gateway's partner key store there, not in the working tree's var/data.
         running.extra_env["STEM_DATA_DIR"] = str(tmp_path_factory.mktemp("demo-users"))
