@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import socket
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 import httpx
 import pytest
+from graphql import GraphQLObjectType, get_named_type
 from openpyxl import load_workbook
 
 from gateway.adapters.registry import (
@@ -744,3 +748,85 @@ async def test_a_name_with_control_characters_still_gives_a_workbook() -> None:
     book = load_workbook(io.BytesIO(render(report, "xlsx")))
     names = {r[1] for r in book["participants"].iter_rows(min_row=2, values_only=True)}
     assert "Laba" in names
+
+
+# Characterization (issue 20): every render of realistic reports, byte for byte (Markdown,
+# CSV) or cell for cell (xlsx: value, type, bold, widths), and the GraphQL answer with every
+# field of `YearReport`, as committed in report_golden/. Regenerate only on purpose:
+# STEM_UPDATE_REPORT_GOLDEN=1, then review the diff.
+
+GOLDEN = Path(__file__).parent / "report_golden"
+GOLDEN_YEARS = (2020, 2022, 2023, 2026)  # gaps and empty months, follow-ups, subsidies, open
+
+
+def _golden(name: str, found: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("STEM_UPDATE_REPORT_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(found, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == found, f"{name} changed"
+
+
+def _xlsx_dump(body: bytes) -> str:
+    book = load_workbook(io.BytesIO(body))
+    lines = []
+    for sheet in book.worksheets:
+        widths = {k: v.width for k, v in sorted(sheet.column_dimensions.items())}
+        lines.append(f"## {sheet.title} freeze={sheet.freeze_panes} widths={widths}")
+        for row in sheet.iter_rows():
+            lines.append(repr([(c.value, c.data_type, bool(c.font.b)) for c in row]))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("year", GOLDEN_YEARS)
+async def test_every_render_of_the_report_is_unchanged(year: int) -> None:
+    found = await report(year)
+    _golden(f"{year}.md", render(found, "md").decode())
+    _golden(f"{year}.csv", render(found, "csv").decode())
+    _golden(f"{year}.xlsx.txt", _xlsx_dump(render(found, "xlsx")))
+
+
+def _selection(kind: GraphQLObjectType, depth: int = 0) -> str:
+    """Every field of `kind`, recursively: the whole report in one query."""
+    parts = []
+    for name, field in kind.fields.items():
+        inner = get_named_type(field.type)
+        sub = f" {_selection(inner, depth + 1)}" if isinstance(inner, GraphQLObjectType) else ""
+        parts.append(name + sub)
+    return "{ " + " ".join(parts) + " }"
+
+
+def _whole_report_query(year: int) -> str:
+    from gateway.schema.query import schema
+
+    kind = schema._schema.type_map["YearReport"]
+    assert isinstance(kind, GraphQLObjectType)
+    return f"{{ report(year: {year}) {_selection(kind)} }}"
+
+
+async def test_the_graphql_report_answer_is_unchanged(
+    gateway: httpx.AsyncClient, ops_token: str
+) -> None:
+    """The conftest's upstreams, read over HTTP: the whole answer (the day made fixed)."""
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    query = _whole_report_query(2022)
+    body = (await gateway.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert "errors" not in body, body
+    body["data"]["report"]["generatedOn"] = "<today>"
+    _golden("graphql_2022_upstreams.json", json.dumps(body["data"], indent=1) + "\n")
+
+
+@pytest.mark.parametrize("year", (2022, 2023))
+async def test_the_graphql_answer_of_a_realistic_report_is_unchanged(
+    year: int, gateway: httpx.AsyncClient, ops_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The richer in-memory port (`FakeSource`) behind the gateway: every field of the answer."""
+    import gateway.schema.report as yearly
+
+    monkeypatch.setattr(yearly, "HttpReportSource", lambda upstreams: FakeSource())
+    headers = {"Authorization": f"Bearer {ops_token}"}
+    query = _whole_report_query(year)
+    body = (await gateway.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert "errors" not in body, body
+    body["data"]["report"]["generatedOn"] = "<today>"
+    _golden(f"graphql_{year}.json", json.dumps(body["data"], indent=1) + "\n")
