@@ -11,19 +11,16 @@ from strawberry.types import ExecutionContext
 
 from gateway.adapters.activities import listed
 from gateway.adapters.upstreams import UpstreamError
-from gateway.schema import (
-    calendar,
-    ops,
-    ops_audit,
-    ops_dead_letters,
-    ops_follow_up,
-    ops_organizers,
-    ops_participants,
-    ops_places,
-    ops_quarantine,
-    ops_subsidy,
-    partner,
-)
+from gateway.ops_api import audit as ops_audit
+from gateway.ops_api import dead_letters as ops_dead_letters
+from gateway.ops_api import follow_up as ops_follow_up
+from gateway.ops_api import organizers as ops_organizers
+from gateway.ops_api import participants as ops_participants
+from gateway.ops_api import places as ops_places
+from gateway.ops_api import quarantine as ops_quarantine
+from gateway.ops_api import reviews as ops_reviews
+from gateway.ops_api import subsidy as ops_subsidy
+from gateway.schema import calendar, partner
 from gateway.schema import coverage as reach
 from gateway.schema import report as yearly
 from gateway.schema.activity_details import Language
@@ -89,7 +86,7 @@ class Query:
     )
     place_disagreements: ops_places.PlaceDisagreements | None = ops_places.place_disagreements
     dead_letters: list[ops_dead_letters.DeadLetter] | None = ops_dead_letters.dead_letters
-    recognition_reviews_due: list[ops.ReviewDue] | None = ops.reviews_due
+    recognition_reviews_due: list[ops_reviews.ReviewDue] | None = ops_reviews.reviews_due
     participant_reports: list[ops_participants.ParticipantReport] | None = (
         ops_participants.participant_reports
     )
