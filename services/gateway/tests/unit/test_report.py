@@ -352,7 +352,7 @@ async def test_recognition_states_and_reviews_due_overdue_or_not() -> None:
     found = await report(2022)
     rec = found.recognition
     assert rec.on == date(2022, 12, 31)
-    assert rec.states() == [("recognised", 2), ("renewed", 1)]
+    assert [(c.key, c.count) for c in rec.states] == [("recognised", 2), ("renewed", 1)]
     assert [(d.name, d.overdue) for d in rec.reviews_due] == [("Sterrenwacht", True)]
     later = (await report(2023)).recognition
     assert [(d.academy_id, d.overdue) for d in later.reviews_due] == [("d", True), ("c", True)]
@@ -380,7 +380,7 @@ async def test_trend_since_2019_with_newly_reached_and_dropped() -> None:
 async def test_subsidies_per_role_from_the_latest_run() -> None:
     subs = (await report(2023)).subsidies
     assert subs.run_id == "new" and subs.rules_known
-    assert [(t.role, t.academies, t.paid_eur) for t in subs.per_role()] == [
+    assert [(t.role, t.academies, t.paid_eur) for t in subs.per_role] == [
         ("uitroller", 2, Decimal(4500))
     ]
     assert [(s.name, s.paid_eur) for s in subs.lines] == [

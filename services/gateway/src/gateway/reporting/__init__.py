@@ -3,6 +3,7 @@ one year from the registry, activities and subsidy services (read through the ga
 adapters), with what is missing said in the report itself.
 
 `source` is the port (what the assembly reads), `upstream` its HTTP implementation,
-`assemble` builds the `model.YearReport`, `tables` turns it into sections of rows, and
+`assemble` builds the `model.YearReport` (also the GraphQL type of `report(year)`, made so
+by `graphql_type`), `tables` turns it into sections of rows, and
 `render` writes those as Markdown, a sectioned CSV or an xlsx workbook.
 """

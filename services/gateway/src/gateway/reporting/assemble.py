@@ -149,14 +149,25 @@ async def build_report(
         recognised=tuple(
             sorted(
                 (
-                    RecognitionState(d.academy_id, name(d.academy_id), d.status, d.valid_until)
+                    RecognitionState(
+                        academy_id=d.academy_id,
+                        name=name(d.academy_id),
+                        status=d.status,
+                        valid_until=d.valid_until,
+                    )
                     for d in recognised
                 ),
                 key=lambda s: (s.name, s.academy_id),
             )
         ),
         reviews_due=tuple(
-            ReviewDue(d.academy_id, name(d.academy_id), d.status, d.valid_until, d.valid_until < on)
+            ReviewDue(
+                academy_id=d.academy_id,
+                name=name(d.academy_id),
+                status=d.status,
+                valid_until=d.valid_until,
+                overdue=d.valid_until < on,
+            )
             for d in due
             if d.valid_until is not None
         ),
@@ -180,7 +191,7 @@ async def build_report(
 
 def _place(nis_code: str, places: dict[str, MunicipalityRead]) -> Place:
     found = places.get(nis_code)
-    return Place(nis_code, found.name_nl if found else nis_code)
+    return Place(nis_code=nis_code, name=found.name_nl if found else nis_code)
 
 
 def _reach(
@@ -199,19 +210,26 @@ def _reach(
             near = () if known is None else known.nearest_active_academies
             lacking.append(
                 NotReached(
-                    nis_code,
-                    known.name if known else _place(nis_code, places).name,
-                    tuple(
-                        NearAcademy(a.academy_id, a.name or name(a.academy_id), a.km) for a in near
+                    nis_code=nis_code,
+                    name=known.name if known else _place(nis_code, places).name,
+                    nearest=tuple(
+                        NearAcademy(
+                            academy_id=a.academy_id, name=a.name or name(a.academy_id), km=a.km
+                        )
+                        for a in near
                     ),
                 )
             )
         provinces.append(
-            ProvinceReach(p.province, tuple(reached), tuple(sorted(lacking, key=_by_name)))
+            ProvinceReach(
+                province=p.province,
+                reached=tuple(reached),
+                not_reached=tuple(sorted(lacking, key=_by_name)),
+            )
         )
     apart = coverage.unrecognised
     return Reach(
-        tuple(provinces),
+        provinces=tuple(provinces),
         counted=_counted(coverage),
         unrecognised_activities=apart.activities,
         unrecognised_academies=len(apart.academy_ids),
@@ -266,20 +284,32 @@ def _participants(
             )
         )
     silent = [
-        AcademyParticipants(a, name(a), None, False, (None, None, None, None), None, None)
+        AcademyParticipants(
+            academy_id=a,
+            name=name(a),
+            participants=None,
+            from_quarters=False,
+            quarters=(None, None, None, None),
+            under_14=None,
+            from_14=None,
+        )
         for a in completeness.not_reported
         if a not in by_academy
     ]
     ordered = sorted(rows, key=lambda r: (r.name, r.academy_id))
     ordered += sorted(silent, key=lambda r: (r.name, r.academy_id))
-    return Participants(tuple(ordered), completeness.recognised, completeness.reported)
+    return Participants(
+        recognised=completeness.recognised,
+        reported=completeness.reported,
+        academies=tuple(ordered),
+    )
 
 
 def _counts(
     found: dict[str, int], labels: dict[str, str], order: Iterable[str] = ()
 ) -> list[Count]:
     rank = {key: n for n, key in enumerate(order)}
-    counts = [Count(k, labels.get(k, k), v) for k, v in found.items() if v]
+    counts = [Count(key=k, label=labels.get(k, k), count=v) for k, v in found.items() if v]
     return sorted(counts, key=lambda c: (rank.get(c.key, len(rank)), -c.count, c.key))
 
 
@@ -317,7 +347,13 @@ def _subsidies(
     calculated = {c.call_id for c in run.result.calls} if run else set()
     missing = {s.call_id: tuple(s.missing) for s in run.result.skipped} if run else {}
     statuses = tuple(
-        CallStatus(c.call_id, c.role, c.source, c.call_id in calculated, missing.get(c.call_id, ()))
+        CallStatus(
+            call_id=c.call_id,
+            role=c.role,
+            source=c.source,
+            calculated=c.call_id in calculated,
+            missing=missing.get(c.call_id, ()),
+        )
         for c in calls
     )
     totals: dict[tuple[str, str, str], Decimal] = {}
@@ -327,7 +363,10 @@ def _subsidies(
             totals[key] = totals.get(key, Decimal(0)) + line.paid
     lines = tuple(
         sorted(
-            (SubsidyLine(a, name(a), role, call, paid) for (a, role, call), paid in totals.items()),
+            (
+                SubsidyLine(academy_id=a, name=name(a), role=role, call_id=call, paid_eur=paid)
+                for (a, role, call), paid in totals.items()
+            ),
             key=lambda s: (s.role, s.name, s.call_id),
         )
     )
@@ -389,42 +428,61 @@ def _gaps(
     gaps = []
     if not closed:
         gaps.append(
-            Gap("year_not_closed", f"{year} is not over: the figures run to {today.isoformat()}.")
+            Gap(
+                kind="year_not_closed",
+                message=f"{year} is not over: the figures run to {today.isoformat()}.",
+            )
         )
     if trend.activities == 0:
-        gaps.append(Gap("activities_missing", f"No activities were ingested for {year}."))
+        gaps.append(
+            Gap(kind="activities_missing", message=f"No activities were ingested for {year}.")
+        )
     elif trend.empty_months:
         months = ", ".join(MONTHS[m - 1] for m in trend.empty_months)
         gaps.append(
             Gap(
-                "activities_missing",
-                f"No activities on the STEM-kalender in {months} {year}: none were ingested "
-                "for that period (or none took place).",
+                kind="activities_missing",
+                message=f"No activities on the STEM-kalender in {months} {year}: none were "
+                "ingested for that period (or none took place).",
             )
         )
     if reach.reached == 0:
-        gaps.append(Gap("no_reach", f"No municipality has reach in {year}."))
+        gaps.append(Gap(kind="no_reach", message=f"No municipality has reach in {year}."))
     if completeness.recognised == 0:
-        gaps.append(Gap("participants_missing", f"No academy was recognised in {year}."))
+        gaps.append(
+            Gap(kind="participants_missing", message=f"No academy was recognised in {year}.")
+        )
     elif completeness.not_reported:
         silent = ", ".join(sorted(name(a) for a in completeness.not_reported))
         gaps.append(
             Gap(
-                "participants_missing",
-                f"{len(completeness.not_reported)} of {completeness.recognised} recognised "
+                kind="participants_missing",
+                message=f"{len(completeness.not_reported)} of {completeness.recognised} recognised "
                 f"academies did not report participants for {year}: {silent}.",
             )
         )
     if not subsidies.calls:
-        gaps.append(Gap("rules_unknown", f"No subsidy call (rules) is known for {year}."))
+        gaps.append(
+            Gap(kind="rules_unknown", message=f"No subsidy call (rules) is known for {year}.")
+        )
     elif subsidies.run_id is None:
-        gaps.append(Gap("not_calculated", f"The subsidies of {year} have not been calculated."))
+        gaps.append(
+            Gap(kind="not_calculated", message=f"The subsidies of {year} have not been calculated.")
+        )
     for call in subsidies.calls:
         if not call.calculated and subsidies.run_id is not None:
             unknown = ", ".join(call.missing) or "not calculated"
             gaps.append(
-                Gap("rules_unknown", f"Call {call.call_id} ({call.role}): unknown: {unknown}.")
+                Gap(
+                    kind="rules_unknown",
+                    message=f"Call {call.call_id} ({call.role}): unknown: {unknown}.",
+                )
             )
     if subsidies.illustrative:
-        gaps.append(Gap("illustrative", "The subsidy amounts use illustrative parameter values."))
+        gaps.append(
+            Gap(
+                kind="illustrative",
+                message="The subsidy amounts use illustrative parameter values.",
+            )
+        )
     return tuple(gaps)

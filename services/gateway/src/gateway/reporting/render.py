@@ -191,7 +191,7 @@ def markdown(report: YearReport) -> str:
         "## 4. Recognition follow-up (erkenning)",
         "",
         f"Recognised on {rec.on.isoformat()}: {len(rec.recognised)} academies ("
-        + (", ".join(f"{status} {n}" for status, n in rec.states()) or "none")
+        + (", ".join(f"{c.key} {c.count}" for c in rec.states) or "none")
         + ").",
         "",
         *_md_table(by_key["recognition"]),
