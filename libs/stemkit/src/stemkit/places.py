@@ -42,6 +42,12 @@ def valid_on(valid_from: date, valid_to: date | None, day: date) -> bool:
     return valid_from <= day and (valid_to is None or day <= valid_to)
 
 
+def valid_during(valid_from: date, valid_to: date | None, first: date, last: date) -> bool:
+    """Valid on at least one day from `first` up to and including `last`, by the same rule
+    (a municipality that ceased mid-year counts in that year)."""
+    return valid_from <= last and (valid_to is None or first <= valid_to)
+
+
 @dataclass(frozen=True)
 class Area:
     """A municipality as the resolution needs it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from stemkit.places import valid_on
+from stemkit.places import valid_during, valid_on
 
 # The reference data starts on 2019-01-01 ("valid on that day", not a creation date), so a
 # year before it would look empty rather than unknown.
@@ -27,8 +27,7 @@ class Municipality:
 
     def valid_in(self, year: int) -> bool:
         """Valid on at least one day of `year` (a municipality that ceased mid-year counts)."""
-        first, last = year_bounds(year)
-        return self.valid_from <= last and (self.valid_to is None or self.valid_to >= first)
+        return valid_during(self.valid_from, self.valid_to, *year_bounds(year))
 
     def valid_on(self, day: date) -> bool:
         return valid_on(self.valid_from, self.valid_to, day)

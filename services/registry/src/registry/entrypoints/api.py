@@ -13,12 +13,13 @@ from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
 from registry.domain.errors import InvalidInput
 from registry.domain.recognition import TransitionRefused
+from registry.entrypoints.academy_routes import academies_router
 from registry.entrypoints.follow_up_routes import follow_up_router
 from registry.entrypoints.import_routes import import_router
 from registry.entrypoints.lookup_routes import lookup_router
+from registry.entrypoints.municipality_routes import municipalities_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
-from registry.entrypoints.routes import academies_router, municipalities_router
 from registry.entrypoints.self_service_routes import link_requests_router, self_service_router
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken

@@ -16,7 +16,7 @@ from registry.entrypoints.recognition_schemas import (
     Refused,
     RolesOut,
 )
-from registry.entrypoints.routes import Reason
+from registry.entrypoints.schemas import Reason
 from registry.service_layer import audit, recognition
 from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import DECIDE, EDIT, OPS, WRITE

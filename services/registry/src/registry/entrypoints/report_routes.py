@@ -10,7 +10,7 @@ from registry.config import Settings
 from registry.domain.participants import Report
 from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
-from registry.entrypoints.routes import Reason
+from registry.entrypoints.schemas import Reason
 from registry.service_layer import audit, participants
 from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import EDIT, OPS, WRITE

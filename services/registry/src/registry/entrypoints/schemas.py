@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,6 +46,12 @@ EnterpriseNumber = Annotated[
 Website = Annotated[str, AfterValidator(check_website)]
 Email = Annotated[str, AfterValidator(check_email)]
 Partnership = Annotated[str, AfterValidator(check_partnership)]
+
+
+# Why a change was made, in the actor's words: kept in the audit trail (issue 21).
+Reason = Annotated[
+    str | None, Query(max_length=2000, description="Why: kept in the audit trail with the change")
+]
 
 
 class FixedLocationIn(BaseModel):

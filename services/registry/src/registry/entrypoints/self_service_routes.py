@@ -22,8 +22,7 @@ from starlette.requests import HTTPConnection
 
 from registry.config import Settings
 from registry.entrypoints.recognition_schemas import ReportIn, ReportOut
-from registry.entrypoints.routes import Reason
-from registry.entrypoints.schemas import AcademyOut, Email, Website
+from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
 from stemkit.audit import SUBJECT_HEADER, Actor, Change, actor_dependency, actor_from, is_gateway

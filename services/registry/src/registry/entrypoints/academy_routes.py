@@ -1,4 +1,4 @@
-"""HTTP routes: academies (ops writes, reads for the gateway) and municipalities."""
+"""HTTP routes of academies: ops writes, reads for the gateway."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from fastapi.exceptions import RequestValidationError
 
 from registry.adapters.academy_store import Filters
 from registry.config import Settings
-from registry.domain.municipality import FIRST_YEAR
 from registry.entrypoints.cursor import decode, encode
 from registry.entrypoints.schemas import (
     AcademyIn,
     AcademyOut,
     AcademyPatch,
     Conflict,
-    MunicipalityOut,
+    Reason,
 )
-from registry.service_layer import academies, audit, municipalities
+from registry.service_layer import academies, audit
 from registry.service_layer.academy_updates import update_academy as update
 from registry.service_layer.recognition import recognised_ids
 from stemkit.audit import Actor, actor_dependency
@@ -29,10 +28,6 @@ from stemkit.db import Database
 MAX_BATCH = 100
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
-# Why a change was made, in the actor's words: kept in the audit trail (issue 21).
-Reason = Annotated[
-    str | None, Query(max_length=2000, description="Why: kept in the audit trail with the change")
-]
 PAGE_HEADERS = {
     "X-Next-Cursor": {
         "description": "Cursor of the next page; absent on the last page",
@@ -152,28 +147,5 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             response.headers["X-Next-Cursor"] = following
             response.headers["Link"] = f'</academies?cursor={following}&limit={limit}>; rel="next"'
         return [AcademyOut.of(a) for a in page]
-
-    return router
-
-
-def municipalities_router(database: Database) -> APIRouter:
-    router = APIRouter(prefix="/municipalities", tags=["municipalities"])
-    sessions = database.session_factory
-
-    @router.get("")
-    async def list_municipalities(
-        year: Annotated[
-            int,
-            Query(ge=FIRST_YEAR, le=2100, description="Valid on at least one day of this year"),
-        ],
-        province: Annotated[
-            str | None, Query(max_length=50, description="Only this province (e.g. Limburg)")
-        ] = None,
-    ) -> list[MunicipalityOut]:
-        """The Flemish municipalities of a year (300 in 2019 to 2024, 285 from 2025)."""
-        async with sessions() as session:
-            found = await municipalities.valid_in(session, year)
-        wanted = province.strip().lower() if province else None
-        return [MunicipalityOut.of(m) for m in found if wanted in (None, m.province_nl.lower())]
 
     return router
