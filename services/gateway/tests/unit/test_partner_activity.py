@@ -297,9 +297,9 @@ async def test_academies_recognised_today(
     query = "{ academies(first: 10, recognised: true) { nodes { id } } }"
     key = {"X-API-Key": partner_key}
 
-    monkeypatch.setattr("gateway.schema.partner.brussels_today", lambda: date(2024, 6, 1))
+    monkeypatch.setattr("gateway.partner_api.partner.brussels_today", lambda: date(2024, 6, 1))
     recognised = (await ask(gateway, key, query))["academies"]["nodes"]
-    monkeypatch.setattr("gateway.schema.partner.brussels_today", lambda: date(2026, 6, 1))
+    monkeypatch.setattr("gateway.partner_api.partner.brussels_today", lambda: date(2026, 6, 1))
     later = (await ask(gateway, key, query))["academies"]["nodes"]
     everyone = await ask(gateway, key, "{ academies(first: 10) { nodes { id } } }")
 

@@ -33,14 +33,14 @@ from gateway.domain.response_cache import ResponseCache
 from gateway.embed import OPERATIONS as EMBED_OPERATIONS
 from gateway.embed import embed_router
 from gateway.entrypoints.cached_graphql import CachedGraphQL, Feed, Invalidation
-from gateway.entrypoints.callers import API_KEY_HEADER, identify, partner_keys, require_caller
-from gateway.entrypoints.feeds import feeds_router
 from gateway.entrypoints.limits import BodyLimit
 from gateway.ops_web import ops_router
 from gateway.ops_web.keys_page import keys_router
 from gateway.ops_web.link_requests_page import link_requests_router
 from gateway.ops_web.staff import StaffPages, ops_sessions
+from gateway.partner_api.feeds import feeds_router
 from gateway.schema.cacheability import TOPICS
+from gateway.schema.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
 from gateway.schema.query import make_schema

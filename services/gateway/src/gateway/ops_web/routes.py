@@ -21,7 +21,6 @@ from strawberry.schema.base import BaseSchema
 from gateway.adapters.upstreams import UpstreamError
 from gateway.config import Settings
 from gateway.domain.bucket import replica_share
-from gateway.entrypoints.callers import caller_of_principal
 from gateway.ops_web import audit_page, palette, session, views
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn
@@ -30,6 +29,7 @@ from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
 from gateway.ops_web.staff import doors, ops_sessions
+from gateway.schema.callers import caller_of_principal
 from gateway.schema.context import Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}

@@ -20,15 +20,15 @@ from gateway.ops_api import places as ops_places
 from gateway.ops_api import quarantine as ops_quarantine
 from gateway.ops_api import reviews as ops_reviews
 from gateway.ops_api import subsidy as ops_subsidy
-from gateway.schema import calendar, partner
-from gateway.schema import coverage as reach
+from gateway.partner_api import calendar, partner
+from gateway.partner_api import coverage as reach
+from gateway.partner_api.activity_details import Language
+from gateway.partner_api.types import Academy, Activity, Municipality
 from gateway.schema import report as yearly
-from gateway.schema.activity_details import Language
 from gateway.schema.context import Resolve
 from gateway.schema.execution import PlainLeafExecution
 from gateway.schema.paging import Connection
 from gateway.schema.protection import extensions
-from gateway.schema.types import Academy, Activity, Municipality
 
 
 async def _activity(

@@ -24,8 +24,8 @@ from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.domain import feeds
-from gateway.entrypoints.callers import API_KEY_HEADER
-from gateway.entrypoints.feed_query import FeedQuery
+from gateway.partner_api.feed_query import FeedQuery
+from gateway.schema.callers import API_KEY_HEADER
 from gateway.schema.context import Caller, Guard
 
 ICAL, JSONLD = "text/calendar; charset=utf-8", "application/ld+json"

@@ -15,8 +15,8 @@ from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.adapters.subsidy import ReachRead
-from gateway.schema import activity_details as ad
-from gateway.schema.activity_details import Language, language_order, pick
+from gateway.partner_api import activity_details as ad
+from gateway.partner_api.activity_details import Language, language_order, pick
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first

@@ -8,9 +8,9 @@ import strawberry
 
 from gateway.adapters import registry
 from gateway.adapters.registry import AcademyFilters
+from gateway.partner_api.types import Academy, Municipality, brussels_today
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection, check_first
-from gateway.schema.types import Academy, Municipality, brussels_today
 
 
 async def academies(

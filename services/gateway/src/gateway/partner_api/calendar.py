@@ -10,11 +10,11 @@ from strawberry.types.nodes import SelectedField
 
 from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters
-from gateway.schema.activity_details import Language
+from gateway.partner_api.activity_details import Language
+from gateway.partner_api.types import Activity, municipality_key
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import prefetch
 from gateway.schema.paging import Connection, check_first
-from gateway.schema.types import Activity, municipality_key
 
 
 @strawberry.input(description="Which activities; every given condition must hold")
