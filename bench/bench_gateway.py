@@ -83,7 +83,7 @@ async def seed_activities(env: dict[str, str], academies: list[dict[str, Any]]) 
     from activities.bootstrap import open_database
     from activities.config import Settings
     from activities.service_layer.catalogue import ingest_document
-    from activities.service_layer.registry_events import handle_registry_event
+    from activities.service_layer.handlers import handle_event as handle_registry_event
     from stemkit.contracts import CATALOG
     from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
 

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from activities.adapters import deliveries
 from activities.adapters.uit_client import Fetched
 from activities.service_layer import processing
-from activities.service_layer.registry_events import handle_registry_event
+from activities.service_layer.handlers import handle_event as handle_registry_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Location, Occurrence
 from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined

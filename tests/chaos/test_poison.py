@@ -121,12 +121,16 @@ def test_the_ci_run_leaves_out_the_kinds_quarantined_only_after_minutes() -> Non
 
 
 def test_poison_goes_to_every_topic_a_service_consumes_in_a_type_each_consumer_handles() -> None:
-    from activities.service_layer import registry_events
+    from activities.entrypoints import consumer as activities_consumer
+    from activities.service_layer import handlers as activities_handlers
     from subsidy.entrypoints import consumer as subsidy_consumer
     from subsidy.service_layer import handlers
 
-    read_by = {"activities": set(registry_events.TOPICS), "subsidy": set(subsidy_consumer.TOPICS)}
-    handled = {"activities": registry_events.HANDLED_TYPES, "subsidy": handlers.HANDLED_TYPES}
+    read_by = {
+        "activities": set(activities_consumer.TOPICS),
+        "subsidy": set(subsidy_consumer.TOPICS),
+    }
+    handled = {"activities": activities_handlers.HANDLED_TYPES, "subsidy": handlers.HANDLED_TYPES}
     for topic, groups in poison.CONSUMED.items():
         assert {g for g, topics in read_by.items() if topic in topics} == set(groups)
         for group in groups:  # so a wrong-typed record reaches its contract check

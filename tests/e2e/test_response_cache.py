@@ -219,7 +219,7 @@ async def test_a_change_shows_within_a_second_and_scopes_stay_apart(platform: Pl
 async def _registry_at_activities(platform: Platform, academies: list[dict[str, Any]]) -> None:
     from activities.bootstrap import open_database
     from activities.config import Settings
-    from activities.service_layer.registry_events import handle_registry_event
+    from activities.service_layer.handlers import handle_event as handle_registry_event
     from stemkit.contracts import CATALOG
     from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
 

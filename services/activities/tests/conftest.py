@@ -34,7 +34,7 @@ from activities.domain.model import Change
 from activities.entrypoints.api import create_app
 from activities.service_layer import processing
 from activities.service_layer.catalogue import ingest_document
-from activities.service_layer.registry_events import handle_registry_event
+from activities.service_layer.handlers import handle_event as handle_registry_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
 from stemkit.contracts.registry import MunicipalityDefined

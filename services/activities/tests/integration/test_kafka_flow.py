@@ -31,8 +31,8 @@ from activities.bootstrap import migrate
 from activities.config import Settings
 from activities.entrypoints.api import create_app
 from activities.service_layer import poller
+from activities.service_layer.handlers import handle_event as handle_registry_event
 from activities.service_layer.processing import run_worker
-from activities.service_layer.registry_events import handle_registry_event
 from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries, leases, places_repo, repository
+from activities.adapters import activity_store, deliveries, leases, place_store
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched
 from activities.bootstrap import migrate
@@ -136,14 +136,14 @@ async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
     after a second, and the losing batch was settled again one delivery at a time). Now
     the second finds the items held and leaves those deliveries for a later round at once
     (under load, waiting for a long batch ran into the statement timeout)."""
-    save = places_repo.save_place
+    save = place_store.save_place
 
     async def slow_save(session: AsyncSession, found: Any) -> bool:
         changed = await save(session, found)
         await asyncio.sleep(0.4)  # both batches hold their first place now
         return changed
 
-    monkeypatch.setattr(places_repo, "save_place", slow_save)
+    monkeypatch.setattr(place_store, "save_place", slow_save)
     settled_alone: list[str] = []
     alone = processing._settle_alone
 
@@ -340,7 +340,7 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     assert place_outcomes == ["processed"]
 
     async with pg_sessions() as session:
-        (activity,) = await repository.get_activities(session, [activity_id])
+        (activity,) = await activity_store.get_activities(session, [activity_id])
     assert activity.location.postal_code == postal_code_of(new)
 
 
@@ -363,7 +363,7 @@ async def test_events_of_one_place_do_not_hold_each_other_up_but_its_change_does
     place_delivery = await prepared(pg_sessions, "p_v1", changed)
     holding, go_on = asyncio.Event(), asyncio.Event()
     first_id = EVENT.format(1).rsplit("/", 1)[1]
-    store, save = catalogue.store, places_repo.save_place
+    store, save = catalogue.store, place_store.save_place
 
     async def paused_store(session: AsyncSession, activity: Any) -> Any:
         if activity.activity_id == first_id and not go_on.is_set():
@@ -387,7 +387,7 @@ async def test_events_of_one_place_do_not_hold_each_other_up_but_its_change_does
 
     holding.clear()
     go_on.clear()
-    monkeypatch.setattr(places_repo, "save_place", paused_save)
+    monkeypatch.setattr(place_store, "save_place", paused_save)
     changing = asyncio.ensure_future(processing._settle_batch(pg_sessions, [place_delivery]))
     await asyncio.wait_for(holding.wait(), 10)
     assert await processing._settle_batch(pg_sessions, at_place[2:]) == [processing.BUSY]

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import webhook_deliveries as deliveries
-from activities.adapters.repository import dialect_insert
 
 RECEIVED, PROCESSED, QUARANTINED = "received", "processed", "quarantined"
 # PostgreSQL: a commit that stores deliveries NOTIFYs this channel; the worker listens.

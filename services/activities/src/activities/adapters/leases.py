@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import leases
-from activities.adapters.repository import dialect_insert
 
 
 async def take(session: AsyncSession, name: str, holder: str, seconds: float) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import folded
 from activities.adapters.labels import AnyLabel
 from activities.adapters.orm import (
     activities,
@@ -20,7 +21,6 @@ from activities.adapters.orm import (
     activity_themes,
     municipalities,
 )
-from activities.adapters.repository import folded
 from activities.adapters.snapshots import from_snapshot
 from activities.domain.model import Activity
 

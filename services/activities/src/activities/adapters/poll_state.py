@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import (
     academy_organizers,
     activities,
     organizer_history,
     poll_cursors,
 )
-from activities.adapters.repository import dialect_insert
 
 
 async def cursor(session: AsyncSession, kind: str) -> datetime | None:

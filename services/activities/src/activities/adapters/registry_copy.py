@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import (
     academy_organizers,
     municipalities,
     municipality_copy_version,
     municipality_postal_codes,
 )
-from activities.adapters.repository import dialect_insert
 from activities.domain.municipalities import BoundaryIndex, Municipality
 from stemkit.transaction_memo import forget, memo
 

@@ -10,15 +10,15 @@ from fastapi import FastAPI
 from activities.adapters.intake import Intake
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
-from activities.entrypoints.dead_letter_api import dead_letters_router
-from activities.entrypoints.disagreements_api import disagreements_router
-from activities.entrypoints.ingestion_status_api import ingestion_status_router
-from activities.entrypoints.not_counted_api import not_counted_router
-from activities.entrypoints.quarantine_api import quarantine_router
-from activities.entrypoints.read_api import read_router
-from activities.entrypoints.summary_api import summary_router
-from activities.entrypoints.unknown_organizers_api import unknown_organizers_router
-from activities.entrypoints.webhook import webhook_router
+from activities.entrypoints.dead_letter_routes import dead_letters_router
+from activities.entrypoints.disagreements_routes import disagreements_router
+from activities.entrypoints.ingestion_status_routes import ingestion_status_router
+from activities.entrypoints.not_counted_routes import not_counted_router
+from activities.entrypoints.quarantine_routes import quarantine_router
+from activities.entrypoints.read_routes import read_router
+from activities.entrypoints.summary_routes import summary_router
+from activities.entrypoints.unknown_organizers_routes import unknown_organizers_router
+from activities.entrypoints.webhook_routes import webhook_router
 from activities.service_layer.audit import TRAIL
 from stemkit.audit import audit_router
 from stemkit.auth import OPS, READ, WRITE, check_every_door

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings, UitdatabankSettings
 from activities.entrypoints.background import run_background
-from activities.service_layer.registry_events import HANDLED_TYPES, TOPICS, handle_registry_event
+from activities.service_layer.handlers import HANDLED_TYPES, handle_event
 from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
+from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.logging import configure_logging
 from stemkit.runner import run_until_signal, serve_metrics
 
+TOPICS = (ACADEMY_TOPIC, MUNICIPALITY_TOPIC)
 GROUP = "activities"
 DEAD_LETTER_TOPIC = "stem.activities.dlq.v1"
 
@@ -38,7 +40,7 @@ def registry_consumer(
         topics=TOPICS,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         session_factory=session_factory,
-        handler=handle_registry_event,
+        handler=handle_event,
         dead_letter_topic=DEAD_LETTER_TOPIC,
         catalog=CATALOG,
         handles=HANDLED_TYPES,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters import places_repo, registry_copy, repository
+from activities.adapters import activity_store, place_store, registry_copy
 from activities.adapters.snapshots import to_snapshot
 from activities.domain.model import Activity, Change, Location, change_of
 from activities.domain.municipalities import periods, resolve_on
@@ -75,7 +75,7 @@ async def _current_place(session: AsyncSession, location: Location) -> Location:
     current = location
     place_id: str | None = location.place_id
     for _ in range(MAX_DUPLICATE_HOPS):
-        place = await places_repo.get_place(session, place_id) if place_id else None
+        place = await place_store.get_place(session, place_id) if place_id else None
         if place is None:
             break
         current = replace(place.location, kind=location.kind, place_id=place.place_id)
@@ -86,13 +86,13 @@ async def _current_place(session: AsyncSession, location: Location) -> Location:
 
 
 async def store(session: AsyncSession, activity: Activity) -> Change:
-    stored = await repository.lock_activity(session, activity.activity_id)
-    if stored is None and not await repository.insert_activity(session, activity):
+    stored = await activity_store.lock_activity(session, activity.activity_id)
+    if stored is None and not await activity_store.insert_activity(session, activity):
         # A concurrent transaction inserted it first and has committed: decide against it.
-        stored = await repository.lock_activity(session, activity.activity_id)
+        stored = await activity_store.lock_activity(session, activity.activity_id)
     change = change_of(stored, activity)
     if stored is not None and change != "stale" and stored != activity:
-        await repository.update_activity(session, activity)
+        await activity_store.update_activity(session, activity)
     if change in ("published", "updated", "withdrawn"):
         await _announce(session, activity, change)
     return change
@@ -100,7 +100,7 @@ async def store(session: AsyncSession, activity: Activity) -> Change:
 
 async def withdraw(session: AsyncSession, activity_id: str) -> Change | None:
     """UiTdatabank says the event is gone (404, 410): withdraw what is stored."""
-    stored = await repository.lock_activity(session, activity_id)
+    stored = await activity_store.lock_activity(session, activity_id)
     if stored is None:
         return None
     return await store(session, replace(stored, workflow_status="DELETED", public=False))
@@ -117,7 +117,7 @@ async def relink(
     """Enrich again the stored activities of these organizers, postal codes or places
     (and, if asked, those without postal code and municipality), after the data behind
     them changed; returns how many changed (each one announced)."""
-    ids = await repository.activity_ids_where(
+    ids = await activity_store.activity_ids_where(
         session,
         organizer_ids=organizer_ids,
         postal_codes=postal_codes,
@@ -126,7 +126,7 @@ async def relink(
     )
     changed = 0
     for activity_id in ids:
-        stored = await repository.lock_activity(session, activity_id)
+        stored = await activity_store.lock_activity(session, activity_id)
         if stored is None or stored.withdrawn:
             continue
         if await store(session, await enrich(session, stored)) == "updated":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters import places_repo
+from activities.adapters import place_store
 from activities.domain.documents import Document, Kind
 from activities.domain.model import Change
 from activities.domain.places import UnreadablePlace, read_organizer, read_place
@@ -34,12 +34,12 @@ async def ingest(session: AsyncSession, document: Document) -> Ingested:
     try:
         if document.kind == "place":
             place = read_place(document.body)
-            changed = await places_repo.save_place(session, place)
+            changed = await place_store.save_place(session, place)
             ids = [place.place_id, *([place.canonical_id] if place.canonical_id else [])]
             relinked = await relink(session, place_ids=ids) if changed else 0
             return Ingested("place", place.place_id, relinked=relinked)
         organizer = read_organizer(document.body)
-        changed = await places_repo.save_organizer(session, organizer)
+        changed = await place_store.save_organizer(session, organizer)
         ids = [organizer.organizer_id]
         relinked = await relink(session, organizer_ids=ids) if changed else 0
         return Ingested("organizer", organizer.organizer_id, relinked=relinked)

@@ -51,7 +51,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries, repository
+from activities.adapters import activity_store, deliveries
 from activities.adapters.deliveries import Delivery, Finished
 from activities.adapters.orm import activities
 from activities.adapters.orm import places as places_table
@@ -249,7 +249,7 @@ async def settle(
                 await deliveries.unclaim(session, sorted(busy))
         ready = [p for p in mine if p.delivery.webhook_id not in busy]
         wanted = await _activity_ids(session, ready)
-        await repository.lock_activities(session, sorted(set().union(*wanted.values())))
+        await activity_store.lock_activities(session, sorted(set().union(*wanted.values())))
         finished = []
         for prepared in batch:
             delivery = prepared.delivery
@@ -457,7 +457,7 @@ async def _activity_ids(session: AsyncSession, batch: Sequence[Prepared]) -> dic
                 if canonical:
                     places.append(canonical)
             need.update(
-                await repository.activity_ids_where(
+                await activity_store.activity_ids_where(
                     session, organizer_ids=organizers, place_ids=places
                 )
             )

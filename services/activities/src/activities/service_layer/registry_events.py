@@ -1,46 +1,15 @@
-"""Keeping this service's copy of registry data, from the registry's events.
-
-The consumer calls `handle_registry_event` inside its transaction (with the inbox row that
-makes redelivery harmless) for the types in `HANDLED_TYPES`; the consumer skips the
-topics' other types (and counts them), and dead-letters unknown ones (ADR 0009).
+"""Keeping this service's copy of registry data, from the registry's events: the use cases
+`service_layer/handlers.py` routes them to.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters import poll_state, registry_copy
 from activities.domain.municipalities import Municipality
 from activities.service_layer.catalogue import relink
-from stemkit.contracts import registry
-from stemkit.contracts.registry import (
-    AcademyProfile,
-    AcademyRegistered,
-    AcademyUpdated,
-    MunicipalityDefined,
-)
-from stemkit.events import CloudEvent
-
-_WANTED: dict[str, type[BaseModel]] = {
-    t.name: t.payload
-    for t in registry.EVENT_TYPES
-    if t.payload in (AcademyRegistered, AcademyUpdated, MunicipalityDefined)
-}
-
-TOPICS = (registry.ACADEMY_TOPIC, registry.MUNICIPALITY_TOPIC)
-HANDLED_TYPES = frozenset(_WANTED)  # the consumer skips (and counts) the topics' other types
-
-
-async def handle_registry_event(session: AsyncSession, event: CloudEvent) -> None:
-    payload_type = _WANTED.get(event.type)
-    if payload_type is None:
-        return
-    payload = payload_type.model_validate(event.data)
-    if isinstance(payload, MunicipalityDefined):
-        await on_municipality_defined(session, payload)
-    elif isinstance(payload, AcademyProfile):
-        await on_academy_profile(session, payload)
+from stemkit.contracts.registry import AcademyProfile, MunicipalityDefined
 
 
 async def on_municipality_defined(session: AsyncSession, event: MunicipalityDefined) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from activities.adapters import repository
+from activities.adapters import activity_store
 from activities.adapters.listing import BadCursor, Filters, list_activities, partner_listed
 from activities.adapters.snapshots import to_snapshot
 from activities.domain.model import Activity
@@ -106,7 +106,7 @@ def read_router(database: Database, stem_labels: Sequence[str] = ()) -> APIRoute
                 status.HTTP_422_UNPROCESSABLE_CONTENT, f"1 to {MAX_BATCH} ids per request"
             )
         async with database.session_factory() as session:
-            batch = await repository.get_activities(session, wanted)
+            batch = await activity_store.get_activities(session, wanted)
         return ActivityBatch(items=[listed(a, partner_listed(a, stem_labels)) for a in batch])
 
     @router.get(
@@ -117,7 +117,7 @@ def read_router(database: Database, stem_labels: Sequence[str] = ()) -> APIRoute
     )
     async def get_activity(activity_id: str) -> ActivitySnapshot:
         async with database.session_factory() as session:
-            found = await repository.get_activities(session, [activity_id.strip().lower()])
+            found = await activity_store.get_activities(session, [activity_id.strip().lower()])
         if not found:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id}")
         return to_snapshot(found[0])

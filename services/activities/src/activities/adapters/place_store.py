@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import organizers, places
-from activities.adapters.repository import dialect_insert
 from activities.domain.model import Location, Organizer, Place
 from stemkit.transaction_memo import memo
 
