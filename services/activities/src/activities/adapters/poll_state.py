@@ -26,6 +26,19 @@ async def cursor(session: AsyncSession, kind: str) -> datetime | None:
     return found
 
 
+@dataclass(frozen=True)
+class Cursor:
+    kind: str
+    cursor: datetime
+    updated_at: datetime
+
+
+async def cursors(session: AsyncSession) -> list[Cursor]:
+    """Every kind's cursor and when the poller last moved it, by kind (for ops)."""
+    rows = await session.execute(select(poll_cursors).order_by(poll_cursors.c.kind))
+    return [Cursor(r.kind, _utc(r.cursor), _utc(r.updated_at)) for r in rows]
+
+
 async def advance(session: AsyncSession, kind: str, to: datetime) -> None:
     """Move the cursor forward (never back)."""
     current = await cursor(session, kind)

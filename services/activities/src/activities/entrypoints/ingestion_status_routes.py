@@ -4,13 +4,12 @@ Search API poller last synced, per kind, and the lag of this service's consumer 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from activities.adapters.orm import poll_cursors
+from activities.adapters import poll_state
 from activities.config import Settings
 from activities.entrypoints.consumer import GROUP
 from stemkit.auth import OPS
@@ -24,10 +23,6 @@ class PollerCursor(BaseModel):
     updated_at: datetime = Field(description="When the poller last moved this cursor")
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
-
-
 def ingestion_status_router(database: Database, settings: Settings) -> APIRouter:
     guard = settings.doorkeeper().require(OPS)
     router = APIRouter(tags=["ops"], dependencies=[guard])
@@ -37,11 +32,8 @@ def ingestion_status_router(database: Database, settings: Settings) -> APIRouter
         """The Search API poller's cursor per kind and when it last moved it (empty: the
         poller has not synced yet, or runs nowhere)."""
         async with database.session_factory() as session:
-            rows = (await session.execute(select(poll_cursors).order_by(poll_cursors.c.kind))).all()
-        return [
-            PollerCursor(kind=r.kind, cursor=_utc(r.cursor), updated_at=_utc(r.updated_at))
-            for r in rows
-        ]
+            found = await poll_state.cursors(session)
+        return [PollerCursor(kind=c.kind, cursor=c.cursor, updated_at=c.updated_at) for c in found]
 
     router.include_router(consumer_lag_router(settings.kafka_bootstrap_servers, GROUP, guard))
     return router

@@ -2,7 +2,7 @@
 theme and age group, in one call (for the gateway's yearly report: a month without any
 activity is a gap in what was ingested, and themes and ages are the evaluation's spread).
 
-A module of its own, read-only, so it stays apart from the listing's hot path.
+The reads are `adapters/calendar_summary.py`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from activities.adapters.orm import activities, activity_occurrences, activity_themes
+from activities.adapters.calendar_summary import listed_sessions, themes_of
 from activities.domain.model import BRUSSELS
 from stemkit.db import Database
 
@@ -54,24 +53,9 @@ def summary_router(database: Database) -> APIRouter:
         # The year's bounds in Brussels time, compared in UTC (as stored; SQLite keeps no zone).
         start = datetime(year, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
         end = datetime(year + 1, 1, 1, tzinfo=BRUSSELS).astimezone(UTC)
-        a, o, t = activities.c, activity_occurrences.c, activity_themes.c
-        occurring = (
-            select(a.activity_id, a.academy_id, a.age_min, a.age_max, o.start)
-            .join(activity_occurrences, o.activity_id == a.activity_id)
-            .where(a.listed.is_(True), o.start >= start, o.start < end)
-        )
         async with database.session_factory() as session:
-            rows = (await session.execute(occurring)).all()
-            ids = sorted({row.activity_id for row in rows})
-            themes: dict[str, list[str]] = {}
-            for chunk in range(0, len(ids), 1000):
-                found = await session.execute(
-                    select(t.activity_id, t.theme_id).where(
-                        t.activity_id.in_(ids[chunk : chunk + 1000])
-                    )
-                )
-                for activity_id, theme_id in found:
-                    themes.setdefault(activity_id, []).append(theme_id)
+            rows = await listed_sessions(session, start, end)
+            themes = await themes_of(session, sorted({row.activity_id for row in rows}))
         months: dict[str, set[str]] = {f"{m:02d}": set() for m in range(1, 13)}
         seen: dict[str, tuple[str | None, int | None, int | None]] = {}
         for row in rows:

@@ -14,10 +14,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from activities.adapters.orm import activities, organizers
-from activities.adapters.orm import webhook_deliveries as deliveries
+from activities.adapters.unknown_organizers import unknown_organizers_of
 from activities.config import Settings
 from stemkit.auth import OPS
 from stemkit.db import Database
@@ -44,34 +42,8 @@ def unknown_organizers_router(database: Database, settings: Settings) -> APIRout
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[UnknownOrganizer]:
         """The last seen first: those that keep sending are on top."""
-        a, d = activities.c, deliveries.c
-        per_activity = (
-            select(
-                d.activity_id,
-                func.count().label("deliveries"),
-                func.max(d.received_at).label("received"),
-            )
-            .group_by(d.activity_id)
-            .subquery()
-        )
-        last_seen = func.max(func.coalesce(per_activity.c.received, a.updated_at))
-        query = (
-            select(
-                a.organizer_id,
-                func.count(a.activity_id).label("activities"),
-                func.coalesce(func.sum(per_activity.c.deliveries), 0).label("deliveries"),
-                last_seen.label("last_seen"),
-                func.max(organizers.c.name).label("name"),
-            )
-            .outerjoin(per_activity, per_activity.c.activity_id == a.activity_id)
-            .outerjoin(organizers, organizers.c.organizer_id == a.organizer_id)
-            .where(a.organizer_id.is_not(None), a.academy_id.is_(None))
-            .group_by(a.organizer_id)
-            .order_by(last_seen.desc(), a.organizer_id)
-            .limit(limit)
-        )
         async with database.session_factory() as session:
-            rows = (await session.execute(query)).all()
+            rows = await unknown_organizers_of(session, limit)
         return [
             UnknownOrganizer(
                 organizer_id=row.organizer_id,
