@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
+from registry.adapters.link_request_store import LinkRequest
 from registry.config import Settings
 from registry.entrypoints.recognition_schemas import ReportIn, ReportOut
 from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
@@ -65,7 +66,7 @@ class LinkRequestOut(BaseModel):
     decided_at: datetime | None
 
     @classmethod
-    def of(cls, found: link_requests.LinkRequest) -> LinkRequestOut:
+    def of(cls, found: LinkRequest) -> LinkRequestOut:
         return cls(**vars(found))
 
 

@@ -5,13 +5,12 @@ reject them. Every step is audited."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.adapters.orm import organizer_link_requests as requests
+from registry.adapters import link_request_store as store
+from registry.adapters.link_request_store import LinkRequest
 from registry.service_layer import audit
 from registry.service_layer.academy_updates import update_academy
 from stemkit.audit import Actor, Change
@@ -19,34 +18,8 @@ from stemkit.audit import Actor, Change
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 
 
-@dataclass(frozen=True)
-class LinkRequest:
-    request_id: str
-    academy_id: str
-    organizer_id: str
-    status: str
-    note: str | None
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-
-
 class NotPending(Exception):
     """The request is unknown or already decided."""
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _of(row: dict[str, object]) -> LinkRequest:
-    found = dict(row)
-    found["requested_at"] = _utc(found["requested_at"])  # type: ignore[arg-type]
-    found["decided_at"] = _utc(found["decided_at"])  # type: ignore[arg-type]
-    return LinkRequest(**found)  # type: ignore[arg-type]
 
 
 def _who(actor: Actor) -> str:
@@ -72,7 +45,7 @@ async def ask(
         decided_by=None,
         decided_at=None,
     )
-    await session.execute(insert(requests).values(**vars(request)))
+    await store.add(session, request)
     change = Change(
         audit.ORGANIZER_LINK,
         organizer_id,
@@ -86,19 +59,11 @@ async def ask(
 
 
 async def of_academy(session: AsyncSession, academy_id: str) -> list[LinkRequest]:
-    rows = await session.execute(
-        select(requests)
-        .where(requests.c.academy_id == academy_id)
-        .order_by(requests.c.requested_at.desc())
-    )
-    return [_of(dict(r)) for r in rows.mappings()]
+    return await store.of_academy(session, academy_id)
 
 
 async def pending(session: AsyncSession) -> list[LinkRequest]:
-    rows = await session.execute(
-        select(requests).where(requests.c.status == PENDING).order_by(requests.c.requested_at)
-    )
-    return [_of(dict(r)) for r in rows.mappings()]
+    return await store.with_status(session, PENDING)
 
 
 async def decide(
@@ -106,14 +71,9 @@ async def decide(
 ) -> LinkRequest:
     """Confirm (link the organizer id to the academy) or reject a pending request; raises
     NotPending, or OrganizerTaken when the id belongs to another academy by now."""
-    row = (
-        (await session.execute(select(requests).where(requests.c.request_id == request_id)))
-        .mappings()
-        .first()
-    )
-    if row is None or row["status"] != PENDING:
+    found = await store.get(session, request_id)
+    if found is None or found.status != PENDING:
         raise NotPending(request_id)
-    found = _of(dict(row))
     if confirm:
         before = await audit.current_academy(session, found.academy_id)
         if before is None:
@@ -126,11 +86,7 @@ async def decide(
             await audit.record_academy_change(session, actor, before, after, why)
     status = CONFIRMED if confirm else REJECTED
     now = datetime.now(UTC)
-    await session.execute(
-        update(requests)
-        .where(requests.c.request_id == request_id)
-        .values(status=status, decided_by=_who(actor), decided_at=now)
-    )
+    await store.set_decided(session, request_id, status, _who(actor), now)
     change = Change(
         audit.ORGANIZER_LINK,
         found.organizer_id,
