@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.schema.query import schema as app_schema
+from gateway.graphql_api.query import schema as app_schema
 from tests.abuse import graphql_queries
 from tests.abuse.conftest import OPS_TOKEN, PARTNER_KEY, SCOPED_TOKENS, UNSCOPED_TOKEN, Platform
 

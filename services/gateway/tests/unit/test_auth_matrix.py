@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.config import Settings
-from gateway.schema.query import schema
+from gateway.graphql_api.query import schema
 
 PARTNER = {
     "activity": '{ activity(id: "act-1") { id } }',

@@ -11,8 +11,8 @@ from graphql import parse, validate
 
 from gateway.adapters.persisted import sha256
 from gateway.embed import CALENDAR, MUNICIPALITIES, OPERATIONS
+from gateway.graphql_api.query import schema
 from gateway.schema.cacheability import cache_tags
-from gateway.schema.query import schema
 
 
 def test_the_operations_are_valid_and_cacheable() -> None:

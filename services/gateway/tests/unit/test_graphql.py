@@ -12,7 +12,7 @@ import pytest
 import strawberry
 
 from gateway.config import Settings
-from gateway.schema.execution import PlainLeafExecution
+from gateway.graphql_api.execution import PlainLeafExecution
 
 
 async def ask(gateway: httpx.AsyncClient, key: str, query: str) -> dict[str, Any]:
@@ -170,7 +170,7 @@ async def test_a_slow_upstream_times_out_only_its_fields(
     assert body["errors"][0]["message"] == "the registry service is unavailable"
 
 
-# The plain-leaf execution (gateway.schema.execution) must answer exactly what graphql-core
+# The plain-leaf execution (gateway.graphql_api.execution) must answer exactly what graphql-core
 # answers, errors included: the same query on one small schema, both ways.
 @strawberry.enum
 class _Colour(Enum):

@@ -208,7 +208,9 @@ async def test_a_partner_sees_only_a_listed_activity_by_id_ops_see_every_one(
     ops_token: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("gateway.schema.query.listed", lambda read: read.activity_id != "act-7")
+    monkeypatch.setattr(
+        "gateway.graphql_api.query.listed", lambda read: read.activity_id != "act-7"
+    )
     query = '{ a: activity(id: "act-7") { id } b: activity(id: "act-1") { id } }'
 
     partner = await ask(gateway, {"X-API-Key": partner_key}, query)

@@ -569,8 +569,8 @@ def test_the_whole_report_costs_its_typical_sizes_and_fits_the_limit() -> None:
 
     from gateway.config import Settings
     from gateway.domain.cost import query_cost
-    from gateway.schema.protection import LIST_SIZES
-    from gateway.schema.query import schema
+    from gateway.graphql_api.protection import LIST_SIZES
+    from gateway.graphql_api.query import schema
     from gateway.schema.report import LIST_SIZES as REPORT_SIZES
 
     assert REPORT_SIZES.items() <= LIST_SIZES.items()
@@ -797,7 +797,7 @@ def _selection(kind: GraphQLObjectType, depth: int = 0) -> str:
 
 
 def _whole_report_query(year: int) -> str:
-    from gateway.schema.query import schema
+    from gateway.graphql_api.query import schema
 
     kind = schema._schema.type_map["YearReport"]
     assert isinstance(kind, GraphQLObjectType)

@@ -13,8 +13,8 @@ from graphql import parse, validate
 
 from gateway.adapters.persisted import load_safelist
 from gateway.entrypoints.cli import sdl
-from gateway.schema.contract import unannounced_breaking_changes
-from gateway.schema.query import schema
+from gateway.graphql_api.contract import unannounced_breaking_changes
+from gateway.graphql_api.query import schema
 
 ROOT = Path(__file__).resolve().parents[4]
 CONTRACT = "contracts/graphql/schema.graphql"

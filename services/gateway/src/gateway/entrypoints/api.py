@@ -34,6 +34,7 @@ from gateway.embed import OPERATIONS as EMBED_OPERATIONS
 from gateway.embed import embed_router
 from gateway.entrypoints.cached_graphql import CachedGraphQL, Feed, Invalidation
 from gateway.entrypoints.limits import BodyLimit
+from gateway.graphql_api.query import make_schema
 from gateway.ops_web import ops_router
 from gateway.ops_web.keys_page import keys_router
 from gateway.ops_web.link_requests_page import link_requests_router
@@ -43,7 +44,6 @@ from gateway.schema.cacheability import TOPICS
 from gateway.schema.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
-from gateway.schema.query import make_schema
 from stemkit.logging import configure_logging
 from stemkit.web import ReadinessCheck, add_platform_routes, stable_operation_id
 

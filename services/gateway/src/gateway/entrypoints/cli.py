@@ -18,7 +18,7 @@ from strawberry.printer import print_schema
 from gateway.adapters.key_store import KeyStore
 from gateway.config import Settings
 from gateway.domain.keys import new_key
-from gateway.schema.query import schema
+from gateway.graphql_api.query import schema
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,6 +11,8 @@ from strawberry.types import ExecutionContext
 
 from gateway.adapters.activities import listed
 from gateway.adapters.upstreams import UpstreamError
+from gateway.graphql_api.execution import PlainLeafExecution
+from gateway.graphql_api.protection import extensions
 from gateway.ops_api import audit as ops_audit
 from gateway.ops_api import dead_letters as ops_dead_letters
 from gateway.ops_api import follow_up as ops_follow_up
@@ -24,11 +26,10 @@ from gateway.partner_api import calendar, partner
 from gateway.partner_api import coverage as reach
 from gateway.partner_api.activity_details import Language
 from gateway.partner_api.types import Academy, Activity, Municipality
+from gateway.reporting.model import YearReport
 from gateway.schema import report as yearly
 from gateway.schema.context import Resolve
-from gateway.schema.execution import PlainLeafExecution
 from gateway.schema.paging import Connection
-from gateway.schema.protection import extensions
 
 
 async def _activity(
@@ -96,7 +97,7 @@ class Query:
     municipality_follow_ups: list[ops_follow_up.MunicipalityFollowUp] | None = (
         ops_follow_up.municipality_follow_ups
     )
-    report: yearly.YearReport | None = yearly.report
+    report: YearReport | None = yearly.report
     audit_trail: list[ops_audit.AuditEntry] | None = ops_audit.audit_trail
 
 
