@@ -302,7 +302,7 @@ def main() -> int:
         for service in ("registry", "activities"):
             run(env, "-m", f"{service}.entrypoints.cli", "migrate")
         run(env, "-m", "registry.entrypoints.cli", "load-reference")
-        run(env, "-m", "registry.entrypoints.cli", "seed-demo")
+        run(env, "-m", "tools.demo", "seed")
         processes = {
             name: start(env, f"{name}.entrypoints.api:create_app", ports[name])
             for name in ("registry", "activities", "gateway")

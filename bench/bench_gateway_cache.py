@@ -210,7 +210,7 @@ def main() -> int:
         for service in ("registry", "activities"):
             base.run(env, "-m", f"{service}.entrypoints.cli", "migrate")
         base.run(env, "-m", "registry.entrypoints.cli", "load-reference")
-        base.run(env, "-m", "registry.entrypoints.cli", "seed-demo")
+        base.run(env, "-m", "tools.demo", "seed")
         processes = {
             name: base.start(env, f"{name}.entrypoints.api:create_app", ports[name])
             for name in ("registry", "activities", "gateway")

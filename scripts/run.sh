@@ -88,7 +88,7 @@ for service in registry activities subsidy; do # one database each: side by side
 done
 for pid in "${migrations[@]}"; do wait "$pid" || exit 1; done
 quietly $PY -m registry.entrypoints.cli load-reference
-quietly $PY -m registry.entrypoints.cli seed-demo
+quietly $PY -m tools.demo seed # the [DEMO] academies (tools/demo)
 
 if [ -n "$keycloak_start" ]; then
   echo "==> waiting for the local Keycloak (the first time: fetching it, ~170 MB)"

@@ -4,7 +4,7 @@
     uv run python tools/demo_activities.py seed-registry          # [DEMO] academies, a history
     uv run python tools/demo_activities.py load [--out FILE]      # both, then the backfill
 
-Synthetic, flagged and named "[DEMO]" like `registry seed-demo`, but in real municipalities
+Synthetic, flagged and named "[DEMO]" like `python -m tools.demo seed`, but in real municipalities
 (the registry's reference data: a postal code of one municipality that kept its NIS code
 through 2025, with a point inside its boundary). Deterministic: the same files every run.
 
@@ -12,7 +12,7 @@ through 2025, with a point inside its boundary). Deterministic: the same files e
   2021, one lapses after 2022), roles per year and voluntary participant reports (some only
   per quarter, some years missing), registered through the registry's own service layer.
 - UiTdatabank event documents (JSON-LD) of those academies in 2019-2025 and of the three
-  `seed-demo` academies with an organizer in 2023-2025, each inside a period in which its
+  tools/demo academies with an organizer in 2023-2025, each inside a period in which its
   academy is recognised. No academy held activities in April-June 2020 (a gap the report
   must show). They go in through the activities backfill (as `python -m
   activities.entrypoints.cli backfill` does), the webhook's code path: one progress bar on a
@@ -40,8 +40,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from shapely.geometry import Point, shape  # type: ignore[import-untyped]
 
-from registry.service_layer.demo import DEMO_ACADEMIES
+if not __package__:  # run as a script: the repository root, for tools.demo
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from stemkit.logging import configure_logging
+from tools.demo.academies import DEMO_ACADEMIES
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "services" / "registry" / "src" / "registry" / "reference_data"
@@ -145,7 +148,7 @@ HISTORY = (
         reports=tuple((y, None, (15 + y - 2021, 18)) for y in range(2021, 2026)),
     ),
 )
-# seed-demo's academies with an organizer, recognised from October 2022: active 2023-2025.
+# tools/demo's academies with an organizer, recognised from October 2022: active 2023-2025.
 SEEDED = tuple(
     (a.name, a.uit_organizer_ids[0], a.home_nis_code[:2])
     for a in DEMO_ACADEMIES
@@ -354,7 +357,7 @@ def write(path: Path) -> int:
 
 
 async def seed_registry() -> list[str]:
-    """Register the history academies that are not there yet (idempotent, like seed-demo)."""
+    """Register the history academies that are not there yet (idempotent, like tools.demo seed)."""
     from registry import bootstrap
     from registry.adapters import academy_store
     from registry.config import Settings

@@ -16,10 +16,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+if not __package__:  # run as a script: the repository root, for tools.demo
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from activities.config import DEV_WEBHOOK_SECRET
 from gateway.config import DEV_PARTNER_KEY
-from registry.service_layer.demo import DEMO_ACADEMIES
 from stemkit.settings import DEV_OPS_TOKEN
+from tools.demo.academies import DEMO_ACADEMIES
 
 READY_URLS = tuple(f"http://127.0.0.1:{port}/healthz" for port in (8000, 8001, 8002, 8003))
 WAIT_SECONDS = 300

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from activities.config import DEV_WEBHOOK_SECRET
-from registry.service_layer.demo import DEMO_ACADEMIES
+from tools.demo.academies import DEMO_ACADEMIES
 from tools.send_webhook import signed_headers
 
 FIXTURE = Path(__file__).resolve().parents[1] / "e2e" / "fixtures" / "academy-event-approved.json"

@@ -39,13 +39,14 @@ from gateway.entrypoints.api import create_app as gateway_app
 from registry.bootstrap import migrate as migrate_registry
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from registry.entrypoints.cli import load_reference_data, seed_demo_academies
+from registry.entrypoints.cli import load_reference_data
 from stemkit.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.identity.test_keycloak_roles import LEUVEN, OPS_CLIENT_SECRET, PASSWORDS
+from tools.demo.academies import seed_demo_academies
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}

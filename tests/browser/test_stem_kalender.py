@@ -116,7 +116,7 @@ def gateway_url(partner_site: tuple[str, type[_Partner]]) -> Iterator[str]:
         for service in ("registry", "activities"):
             cli(f"{service}.entrypoints.cli", "migrate")
         cli("registry.entrypoints.cli", "load-reference")
-        cli("registry.entrypoints.cli", "seed-demo")
+        cli("tools.demo", "seed")
         processes = [
             subprocess.Popen(
                 [

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from registry.service_layer.demo import DEMO_ACADEMIES
+from tools.demo.academies import DEMO_ACADEMIES
 
 REFERENCE = Path(__file__).resolve().parents[2] / "services/registry/src/registry/reference_data"
 
-# The demo seed (registry.service_layer.demo) records, for every academy with an organizer:
+# The demo seed (tools/demo) records, for every academy with an organizer:
 # requested 2022-09-01, provisionally recognised 2022-10-01 (1 year), recognised 2023-10-01
 # (3 years). Occurrences are generated inside this window only, so recognition never
 # filters reach and the tally need not model it.

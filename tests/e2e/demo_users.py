@@ -16,8 +16,8 @@ from typing import Literal
 
 import httpx
 
-from registry.service_layer.demo import DEMO_ACADEMIES
 from tests.e2e.harness import ROOT
+from tools.demo.academies import DEMO_ACADEMIES
 
 REALM_FILE = ROOT / "deploy" / "keycloak" / "stem-realm.json"
 LEUVEN = "bf21f5c6-1387-56cd-ab9a-01ce5f3ef5c2"  # [DEMO] STEM-academie Leuven Codeert

@@ -88,8 +88,11 @@ class Platform:
         return env
 
     def _cli(self, service: str, *args: str) -> None:
+        self._python("-m", f"{service}.entrypoints.cli", *args)
+
+    def _python(self, *args: str) -> None:
         subprocess.run(
-            [sys.executable, "-m", f"{service}.entrypoints.cli", *args],
+            [sys.executable, *args],
             env=self.env(),
             cwd=ROOT,
             check=True,
@@ -125,7 +128,7 @@ class Platform:
         def registry() -> None:
             self._cli("registry", "migrate")
             self._cli("registry", "load-reference")
-            self._cli("registry", "seed-demo")
+            self._python("-m", "tools.demo", "seed")
 
         # The three databases are independent: migrate them side by side.
         with ThreadPoolExecutor(max_workers=3) as pool:

@@ -28,9 +28,9 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import fresh_database
-from registry.service_layer.demo import DEMO_ACADEMIES
 from stemkit.settings import DEV_OPS_TOKEN
 from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
+from tools.demo.academies import DEMO_ACADEMIES
 from tools.demo_activities import HISTORY
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
@@ -173,7 +173,7 @@ async def test_the_report_of_demo_years_matches_figures_from_the_demo_input(
     documents = [json.loads(line) for line in out.read_text().splitlines()]
     want = expected_from(documents)
     uitrollers = {a.academy_id for a in HISTORY if (YEAR, "uitroller") in a.roles}
-    uitrollers |= {a.academy_id for a in DEMO_ACADEMIES[:3]}  # seed-demo: 2023-2025
+    uitrollers |= {a.academy_id for a in DEMO_ACADEMIES[:3]}  # tools.demo seed: 2023-2025
     want_paid = {
         a: Decimal(1500) * len(want.postal_codes[(YEAR, a)])
         for a in uitrollers

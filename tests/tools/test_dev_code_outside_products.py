@@ -1,5 +1,6 @@
 """Stand-ins and demo data live under tools/, not in the product packages (issue 20): no
-service or stemkit source holds them or imports tools, and the tools run from the root."""
+service or stemkit source holds them or imports tools, and the tools run from the root.
+(subsidy's rules/demo_overrides.yaml stays: the service itself reads it in development.)"""
 
 from __future__ import annotations
 
@@ -35,14 +36,32 @@ def test_no_product_module_imports_tools() -> None:
     assert found == []
 
 
-def test_the_standin_runs_as_a_tool_from_the_root() -> None:
+def test_no_product_module_holds_the_demo_academies_or_their_seeding() -> None:
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _modules()
+        if any(word in path.read_text(encoding="utf-8") for word in ("DEMO_ACADEMIES", "seed-demo"))
+    ]
+    assert found == []
+
+
+def _help(module: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "tools.uitdatabank_standin", "--help"],
+        [sys.executable, "-m", module, "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "serve" in done.stdout
-    assert "notify" in done.stdout
+    return done.stdout
+
+
+def test_the_standin_runs_as_a_tool_from_the_root() -> None:
+    shown = _help("tools.uitdatabank_standin")
+    assert "serve" in shown
+    assert "notify" in shown
+
+
+def test_the_demo_seeder_runs_as_a_tool_from_the_root() -> None:
+    assert "seed" in _help("tools.demo")

@@ -12,7 +12,7 @@ from registry.bootstrap import database_url
 from registry.config import Settings
 from registry.entrypoints import cli
 from registry.entrypoints.api import create_app, database_of
-from registry.service_layer.demo import DEMO_ACADEMIES
+from tools.demo.academies import DEMO_ACADEMIES, seed_demo_academies
 
 ORGANIZER = "0f4b8c1e-9a2d-4e6f-8b3c-5d7e9f1a2b3c"
 TOKEN = "t"  # development: any non-empty ops token will do
@@ -24,7 +24,7 @@ async def test_migrate_load_seed_and_register_on_sqlite(tmp_path: Path) -> None:
 
     await asyncio.to_thread(cli.migrate, settings)
     await cli.load_reference_data(settings)
-    await cli.seed_demo_academies(settings)
+    await seed_demo_academies(settings)  # as make run does (tools/demo)
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     try:

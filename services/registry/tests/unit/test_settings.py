@@ -1,31 +1,12 @@
-"""The demo academies are clearly synthetic; settings come from REGISTRY_* variables."""
+"""Settings come from REGISTRY_* variables (the demo academies: tests/tools)."""
 
 from __future__ import annotations
 
 import pytest
 
-from registry.adapters import reference_files
 from registry.bootstrap import database_url
 from registry.config import Settings
-from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
 from stemkit.db import prepare_url
-
-
-def test_there_are_three_to_five_demo_academies_all_labelled() -> None:
-    assert 3 <= len(DEMO_ACADEMIES) <= 5
-    assert all(demo.name.startswith("[DEMO] ") for demo in DEMO_ACADEMIES)
-    assert len({demo.academy_id for demo in DEMO_ACADEMIES}) == len(DEMO_ACADEMIES)
-
-
-def test_the_end_to_end_organizer_belongs_to_a_demo_academy_in_leuven() -> None:
-    owners = [demo for demo in DEMO_ACADEMIES if E2E_ORGANIZER_ID in demo.uit_organizer_ids]
-    assert len(owners) == 1
-    assert owners[0].home_nis_code == "24062"
-
-
-def test_demo_academies_live_in_current_municipalities() -> None:
-    current = {m.nis_code for m in reference_files.municipalities() if m.valid_in(2025)}
-    assert {demo.home_nis_code for demo in DEMO_ACADEMIES} <= current
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,28 +1,52 @@
-"""`cli seed-demo`: the [DEMO] academies, once, with their events; refused before reference."""
+"""`python -m tools.demo seed`: the [DEMO] academies, once, with their events, in the
+registry's database; refused before the reference data."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.adapters.orm import academies
-from registry.bootstrap import database_url
+from registry.bootstrap import MIGRATIONS, database_url, open_database
 from registry.config import Settings
 from registry.entrypoints import cli
 from registry.service_layer.academies import list_academies
-from registry.service_layer.demo import DEMO_ACADEMIES, E2E_ORGANIZER_ID
 from registry.service_layer.recognition import recognised_on
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
+from stemkit.migrations import upgrade_to_head
+from tools.demo import __main__ as demo
+from tools.demo.academies import DEMO_ACADEMIES, E2E_ORGANIZER_ID, seed_demo_academies
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def settings(pg_database_url: str) -> Settings:
+    """Settings of a registry on a fresh, migrated PostgreSQL database."""
+    await asyncio.to_thread(upgrade_to_head, pg_database_url, MIGRATIONS)
+    return Settings(
+        database_url=pg_database_url,
+        ops_token=SecretStr("demo-test-ops-token-at-least-32-chars"),
+        environment="test",
+        kafka_bootstrap_servers="127.0.0.1:1",
+    )
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    database = open_database(settings)
+    yield database.session_factory
+    await database.dispose()
 
 
 async def _academy_events(sessions: async_sessionmaker[AsyncSession]) -> list[CloudEvent]:
@@ -37,8 +61,8 @@ async def test_seeding_twice_adds_the_demo_academies_once(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await cli.load_reference_data(settings)
-    await cli.seed_demo_academies(settings)
-    await cli.seed_demo_academies(settings)
+    await seed_demo_academies(settings)
+    await seed_demo_academies(settings)
 
     async with sessions() as session:
         seeded = await list_academies(session)
@@ -73,8 +97,8 @@ async def test_seeding_before_the_reference_data_fails_and_writes_nothing(
 ) -> None:
     monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url(settings))
 
-    # In a thread: the CLI runs its own event loop.
-    assert await asyncio.to_thread(cli.main, ["seed-demo"]) == 1
+    # In a thread: the command runs its own event loop.
+    assert await asyncio.to_thread(demo.main, ["seed"]) == 1
 
     async with sessions() as session:
         assert await list_academies(session) == []

@@ -1,15 +1,19 @@
-"""Synthetic demo academies for the local run and the end-to-end test. Never real data:
-each is flagged `demo` and its name starts with "[DEMO] "."""
+"""Synthetic demo academies for the local run and the tests. Never real data: each is
+flagged `demo` and its name starts with "[DEMO] ". Their ids are fixed: the coordinators of
+deploy/keycloak/stem-realm.json name them in their `academy_id` claims."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry import bootstrap
 from registry.adapters import academy_store
+from registry.config import Settings
 from registry.domain.academy import Academy
 from registry.domain.profile import RawProfile
 from registry.domain.recognition import Status
@@ -17,6 +21,8 @@ from registry.service_layer import participants
 from registry.service_layer.academies import RegisterAcademy, register_academy
 from registry.service_layer.participants import ReportParticipants
 from registry.service_layer.recognition import Decide, decide, set_role
+
+log = logging.getLogger("tools.demo")
 
 # Fixed, so every run derives the same academy ids and seeding stays idempotent.
 DEMO_NAMESPACE = uuid.UUID("6f1d0c64-3b55-4d43-9a2e-2f8d3c1a7b10")
@@ -63,6 +69,7 @@ _RECOGNISED: tuple[tuple[Status, date], ...] = (
     ("provisionally_recognised", date(2022, 10, 1)),
     ("recognised", date(2023, 10, 1)),
 )
+# The author the seeded decisions have carried since the registry had a seed-demo command.
 DEMO_AUTHOR = "[DEMO] seed-demo"
 
 
@@ -100,3 +107,14 @@ async def seed_demo(session: AsyncSession) -> list[Academy]:
             )
             await participants.report(session, academy.id, report)
     return added
+
+
+async def seed_demo_academies(settings: Settings) -> None:
+    """`seed_demo` in one transaction, on the registry database these settings name."""
+    database = bootstrap.open_database(settings)
+    try:
+        async with database.session_factory.begin() as session:
+            added = await seed_demo(session)
+    finally:
+        await database.dispose()
+    log.info("demo academies seeded", extra={"added": [a.name for a in added]})
