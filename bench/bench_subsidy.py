@@ -36,10 +36,11 @@ from stemkit.kafka import make_producer
 from stemkit.migrations import upgrade_to_head
 from subsidy.adapters import bulk
 from subsidy.adapters.orm import academy_roles, reach_evidence
+from subsidy.adapters.reach_store import proofs_of_year
 from subsidy.adapters.topic_reader import read_topics
 from subsidy.bootstrap import MIGRATIONS
 from subsidy.service_layer.rebuild import rebuild_from_topics
-from subsidy.service_layer.runs import Options, proofs_of_year, run_calculation
+from subsidy.service_layer.runs import Options, run_calculation
 
 ACADEMIES = 600
 ACTIVITIES = 50_000

@@ -146,3 +146,24 @@ async def set_reached(
             )
             .values(reached=reached, changed_at=now)
         )
+
+
+async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
+    e = reach_evidence.c
+    query = select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
+    if session.get_bind().dialect.name == "postgresql":  # tens of thousands of rows: asyncpg
+        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
+        sql = "SELECT academy_id, year, nis_code, postal_code, activity_id FROM reach_evidence"
+        return frozenset(Proof(*r) for r in await driver.fetch(sql + " WHERE year = $1", year))
+    return frozenset(Proof(*row) for row in await session.execute(query.where(e.year == year)))
+
+
+async def years(session: AsyncSession) -> list[int]:
+    """The years any evidence is for."""
+    return list((await session.execute(select(_e.year).distinct())).scalars())
+
+
+async def years_of_academy(session: AsyncSession, academy_id: str) -> set[int]:
+    """The years the academy has evidence of reach in."""
+    rows = await session.execute(select(_e.year).where(_e.academy_id == academy_id).distinct())
+    return {year for (year,) in rows}

@@ -3,17 +3,14 @@
 The consumer applies many events in one transaction (`stemkit.consumer`). What this module
 has read or written in the current transaction is remembered for the rest of it
 (`stemkit.transaction_memo`: a rollback or the next transaction starts afresh): each
-academy's recognition history, until a decision is written, and the years already marked
-dirty.
+academy's recognition history, until a decision is written.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -24,7 +21,6 @@ from stemkit.transaction_memo import forget, memo
 from subsidy.adapters.orm import (
     academies,
     academy_roles,
-    dirty_years,
     municipalities,
     municipality_postal_codes,
     recognition_decisions,
@@ -35,8 +31,6 @@ from subsidy.domain.recognition import Decision, RecognitionHistory, describe
 
 NO_DECISIONS = RecognitionHistory()
 _RECOGNITION = "subsidy.recognition"  # transaction memo names
-_DIRTY = "subsidy.dirty_years"
-MARK_AGAIN_AFTER = 0.25  # seconds; see mark_dirty
 _d = recognition_decisions.c
 _RECOGNITION_OF = select(  # built once: building costs more than sending it
     _d.decision_id, _d.status, _d.decided_on, _d.valid_from, _d.valid_until
@@ -142,21 +136,8 @@ async def replace_postal_codes(session: AsyncSession, nis_code: str, codes: Iter
     await upsert(session, municipality_postal_codes, rows, ["nis_code", "postal_code"])
 
 
-async def mark_dirty(session: AsyncSession, years: Iterable[int]) -> None:
-    """Ask the debounced runner to recalculate these years; `since` is the latest change.
-
-    A year this transaction marked less than `MARK_AGAIN_AFTER` ago is not written again:
-    the consumer applies a chunk of events in one transaction (at most about
-    `stemkit.consumer.CHUNK_SECONDS` long), and the runner sees a mark only when it commits.
-    So `since` may be up to that much older than the transaction's last change, against a
-    quiet time of seconds. (Only a calculation run unmarks a year, in a transaction of its
-    own.)
-    """
-    marked: dict[int, float] = memo(session, _DIRTY)
-    clock = time.monotonic()
-    due = sorted(y for y in set(years) if clock - marked.get(y, -math.inf) >= MARK_AGAIN_AFTER)
-    if not due:
-        return
-    now = datetime.now(UTC)
-    await upsert(session, dirty_years, [{"year": y, "since": now} for y in due], ["year"])
-    marked.update(dict.fromkeys(due, clock))
+async def remove_role(session: AsyncSession, academy_id: str, year: int, role: str) -> None:
+    r = academy_roles.c
+    await session.execute(
+        delete(academy_roles).where(r.academy_id == academy_id, r.year == year, r.role == role)
+    )

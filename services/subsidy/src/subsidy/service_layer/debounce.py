@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subsidy.adapters.orm import dirty_years
+from subsidy.adapters import dirty_years
 from subsidy.domain.calls import calls_of
 from subsidy.service_layer.runs import Options, run_calculation
 
@@ -27,17 +26,14 @@ async def run_due(
     """Run every year that is dirty and quiet; the ids of the new runs."""
     due_before = datetime.now(UTC) - timedelta(seconds=quiet)
     async with sessions() as session:
-        rows = await session.execute(select(dirty_years.c.year, dirty_years.c.since))
         due = sorted(
-            year
-            for year, since in rows
-            if (since if since.tzinfo else since.replace(tzinfo=UTC)) <= due_before
+            year for year, since in await dirty_years.marked(session) if since <= due_before
         )
     runs = []
     for year in due:
         async with sessions.begin() as session:
             if not calls_of(year):
-                await session.execute(delete(dirty_years).where(dirty_years.c.year == year))
+                await dirty_years.clear(session, year)
                 continue
             run = await run_calculation(
                 session, year, Options(strict=False, demo=demo), trigger="debounced"

@@ -17,7 +17,7 @@ from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
 from stemkit.outbox import add_event
 from stemkit.places import Period
-from subsidy.adapters import activity_copy, activity_facts, reach_store
+from subsidy.adapters import activity_copy, activity_facts, dirty_years, reach_store
 from subsidy.adapters import registry_copy as registry
 from subsidy.domain.audience import open_offer
 from subsidy.domain.municipalities import on_session_days
@@ -198,7 +198,7 @@ async def apply_evidence(
     proof_before = await reach_store.proof(session, keys)
     await reach_store.replace_evidence(session, old, new)
     proof_after = _replaced(proof_before, old, new)
-    await registry.mark_dirty(session, {k.year for k in keys})
+    await dirty_years.mark_dirty(session, {k.year for k in keys})
     flips = {}
     for key in sorted(keys):
         after = proof_after.get(key, [])

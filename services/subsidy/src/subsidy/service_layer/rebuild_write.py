@@ -7,11 +7,10 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts.activities import ActivitySnapshot
-from subsidy.adapters import bulk, registry_copy
+from subsidy.adapters import bulk, dirty_years, reach_store, registry_copy
 from subsidy.adapters.orm import (
     academies,
     academy_roles,
@@ -112,8 +111,7 @@ async def replace_state(
         ("academy_id", "year", "nis_code", "reached", "changed_at"),
         [(k.academy_id, k.year, k.nis_code, True, now) for k in keys],
     )
-    years = (await session.execute(select(reach_evidence.c.year).distinct())).scalars()
-    await registry_copy.mark_dirty(session, years)
+    await dirty_years.mark_dirty(session, await reach_store.years(session))
     return proofs
 
 

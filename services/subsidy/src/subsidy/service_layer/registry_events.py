@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts.registry import (
@@ -15,21 +14,15 @@ from stemkit.contracts.registry import (
     RoleAssigned,
     RoleRevoked,
 )
+from subsidy.adapters import dirty_years, reach_store
 from subsidy.adapters import registry_copy as store
 from subsidy.adapters.orm import (
     academies,
     academy_roles,
     municipalities,
-    reach_evidence,
     recognition_decisions,
 )
 from subsidy.service_layer.reach import recompute_academy
-
-
-async def _years_of(session: AsyncSession, academy_id: str) -> set[int]:
-    e = reach_evidence.c
-    rows = await session.execute(select(e.year).where(e.academy_id == academy_id).distinct())
-    return {year for (year,) in rows}
 
 
 async def record_academy(session: AsyncSession, profile: AcademyProfile) -> None:
@@ -43,7 +36,9 @@ async def record_academy(session: AsyncSession, profile: AcademyProfile) -> None
         "fixed_postal_code": fixed.postal_code if fixed else None,
     }
     await store.upsert(session, academies, [row], ["academy_id"])
-    await store.mark_dirty(session, await _years_of(session, profile.academy_id))
+    await dirty_years.mark_dirty(
+        session, await reach_store.years_of_academy(session, profile.academy_id)
+    )
 
 
 async def record_recognition(session: AsyncSession, decision: RecognitionDecided) -> None:
@@ -59,7 +54,9 @@ async def record_recognition(session: AsyncSession, decision: RecognitionDecided
     await recompute_academy(session, decision.academy_id)
     # Each paid line names the decisions in force (Line.recognition): recalculate the years
     # the academy has reach in, even when this decision changed none of it.
-    await store.mark_dirty(session, await _years_of(session, decision.academy_id))
+    await dirty_years.mark_dirty(
+        session, await reach_store.years_of_academy(session, decision.academy_id)
+    )
 
 
 async def record_role(session: AsyncSession, change: RoleAssigned | RoleRevoked) -> None:
@@ -67,13 +64,8 @@ async def record_role(session: AsyncSession, change: RoleAssigned | RoleRevoked)
     if isinstance(change, RoleAssigned):
         await store.upsert(session, academy_roles, [key], list(key))
     else:
-        r = academy_roles.c
-        await session.execute(
-            delete(academy_roles).where(
-                r.academy_id == change.academy_id, r.year == change.year, r.role == change.role
-            )
-        )
-    await store.mark_dirty(session, [change.year])
+        await store.remove_role(session, change.academy_id, change.year, change.role)
+    await dirty_years.mark_dirty(session, [change.year])
 
 
 async def record_municipality(session: AsyncSession, m: MunicipalityDefined) -> None:
@@ -90,4 +82,4 @@ async def record_municipality(session: AsyncSession, m: MunicipalityDefined) -> 
     await store.upsert(session, municipalities, [row], ["nis_code"])
     await store.replace_postal_codes(session, m.nis_code, m.postal_codes)
     last = (m.valid_to or date.today()).year
-    await store.mark_dirty(session, range(m.valid_from.year, last + 1))
+    await dirty_years.mark_dirty(session, range(m.valid_from.year, last + 1))

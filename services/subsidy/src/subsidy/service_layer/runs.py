@@ -8,14 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
 from stemkit.outbox import add_event
-from subsidy.adapters import activity_facts, registry_copy, runs_store
-from subsidy.adapters.orm import dirty_years, reach_evidence
+from subsidy.adapters import activity_facts, dirty_years, registry_copy, runs_store
+from subsidy.adapters.reach_store import proofs_of_year
 from subsidy.domain.calculation import Result, calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.diff import Change, diff, parameter_changes
@@ -33,16 +32,6 @@ class Options:
     allocation: str = "pro_rata"
     strict: bool = True
     demo: bool = False  # add the illustrative demo values (development only)
-
-
-async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
-    e = reach_evidence.c
-    query = select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
-    if session.get_bind().dialect.name == "postgresql":  # tens of thousands of rows: asyncpg
-        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
-        sql = "SELECT academy_id, year, nis_code, postal_code, activity_id FROM reach_evidence"
-        return frozenset(Proof(*r) for r in await driver.fetch(sql + " WHERE year = $1", year))
-    return frozenset(Proof(*row) for row in await session.execute(query.where(e.year == year)))
 
 
 async def _inputs(
@@ -122,7 +111,7 @@ async def run_calculation(
     mark = await runs_store.watermark(session)
     result = await compute(session, year, options)
     run = await runs_store.store_run(session, result, trigger=trigger, mark=mark)
-    await session.execute(delete(dirty_years).where(dirty_years.c.year == year))
+    await dirty_years.clear(session, year)
     await add_event(session, CATALOG, CATALOG.new_event(event_of(run), source=SOURCE))
     return run
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.adapters import activity_facts, registry_copy
+from subsidy.adapters.reach_store import proofs_of_year
 from subsidy.domain.audience import open_offer
 from subsidy.domain.parameters import Used
 from subsidy.domain.reach import Proof
@@ -25,7 +26,6 @@ from subsidy.domain.unrecognised import (
     unrecognised_evidence,
 )
 from subsidy.service_layer.reach import base_parameters, education_only_counts, unrecorded_counts
-from subsidy.service_layer.runs import proofs_of_year
 
 
 async def unrecognised_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:
