@@ -39,7 +39,6 @@ from gateway.adapters.subsidy import (
     RunRead,
 )
 from gateway.adapters.upstreams import UpstreamError
-from gateway.entrypoints import stem
 from gateway.reporting.assemble import YearOutOfRange, build_report
 from gateway.reporting.model import YearReport
 from gateway.reporting.render import SECTION, render
@@ -53,6 +52,7 @@ from gateway.reporting.source import (
     UsedParameterRead,
 )
 from gateway.reporting.tables import tables
+from gateway.stem_cli import main as stem
 
 TODAY = date(2026, 11, 28)
 PLACES = {  # NIS code -> (name, province); Hasselt becomes 71072 in 2025

@@ -1,0 +1,32 @@
+"""The `stem` command is found where the README says (`gateway.stem_cli`), both as the
+installed script and as `python -m gateway.stem_cli`."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+
+def test_the_script_entry_names_a_function_that_exists() -> None:
+    target = tomllib.loads(PYPROJECT.read_text())["project"]["scripts"]["stem"]
+    module, _, function = target.partition(":")
+    assert module.startswith("gateway.stem_cli.")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    # A year before 2019 is refused before any service is read: exit 2, said on stderr.
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.stem_cli", "report", "--year", "2018"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "2018" in done.stderr
