@@ -38,6 +38,9 @@ from stemkit.outbox import add_event
 SUBJECT_HEADER = "X-Stem-Actor-Subject"
 NAME_HEADER = "X-Stem-Actor-Name"
 VIA_HEADER = "X-Stem-Actor-Via"
+# The named person's roles, comma-separated: a service checks them for the writes it lets
+# the gateway make for a person (registry entrypoints/standing_in.py, docs/adr/0021).
+ROLES_HEADER = "X-Stem-Actor-Roles"
 # The gateway's machine credential: the static token's caller, or its client-credentials
 # service account at the provider.
 GATEWAY_NAMES = frozenset({"gateway", "service-account-stem-gateway"})

@@ -17,6 +17,7 @@ from registry.entrypoints.recognition_schemas import (
     RolesOut,
 )
 from registry.entrypoints.schemas import Reason
+from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, recognition
 from stemkit.audit import Actor, Change, actor_dependency
 from stemkit.auth import DECIDE, EDIT, OPS, WRITE
@@ -40,7 +41,9 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
     sessions = database.session_factory
     ops = [settings.doorkeeper().require(WRITE, EDIT)]  # roles: editors (docs/adr/0019)
-    decide = [settings.doorkeeper().require(WRITE, DECIDE)]  # decisions: deciders
+    # Decisions: deciders, or the gateway's /ops page for a decider it names (adr 0021).
+    deciders = settings.doorkeeper().or_standing_in(gateway_naming_one_who_may(WRITE, DECIDE))
+    decide = [deciders.require(WRITE, DECIDE)]
     actor_of = actor_dependency(settings.doorkeeper())
 
     @router.post(
