@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,25 @@ def test_no_product_module_holds_the_demo_academies_or_their_seeding() -> None:
         if any(word in path.read_text(encoding="utf-8") for word in ("DEMO_ACADEMIES", "seed-demo"))
     ]
     assert found == []
+
+
+def test_each_service_wheel_packs_only_its_own_package() -> None:
+    """So a wheel (and the image, which installs it) holds no more than `src/<service>`."""
+    for pyproject in sorted(ROOT.glob("services/*/pyproject.toml")):
+        wheel = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+        assert wheel["targets"]["wheel"]["packages"] == [f"src/{pyproject.parent.name}"]
+
+
+def test_the_image_copies_nothing_from_tools() -> None:
+    lines = (ROOT / "deploy" / "docker" / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    sources = [
+        source
+        for line in lines
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert "libs/stemkit/src" in sources
+    assert [s for s in sources if s in (".", "./") or s.startswith(("tools", "./tools"))] == []
 
 
 def _help(module: str) -> str:
