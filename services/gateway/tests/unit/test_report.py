@@ -571,7 +571,7 @@ def test_the_whole_report_costs_its_typical_sizes_and_fits_the_limit() -> None:
     from gateway.domain.cost import query_cost
     from gateway.graphql_api.protection import LIST_SIZES
     from gateway.graphql_api.query import schema
-    from gateway.schema.report import LIST_SIZES as REPORT_SIZES
+    from gateway.reporting.report_field import LIST_SIZES as REPORT_SIZES
 
     assert REPORT_SIZES.items() <= LIST_SIZES.items()
     cost = query_cost(schema._schema, parse(FULL_REPORT), list_sizes=LIST_SIZES)
@@ -821,7 +821,7 @@ async def test_the_graphql_answer_of_a_realistic_report_is_unchanged(
     year: int, gateway: httpx.AsyncClient, ops_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The richer in-memory port (`FakeSource`) behind the gateway: every field of the answer."""
-    import gateway.schema.report as yearly
+    import gateway.reporting.report_field as yearly
 
     monkeypatch.setattr(yearly, "HttpReportSource", lambda upstreams: FakeSource())
     headers = {"Authorization": f"Bearer {ops_token}"}

@@ -30,8 +30,8 @@ from strawberry.extensions import (
 from gateway.adapters.persisted import sha256
 from gateway.adapters.upstreams import UpstreamError
 from gateway.domain.cost import expanded_size, query_cost
+from gateway.reporting.report_field import LIST_SIZES as REPORT_LIST_SIZES
 from gateway.schema.context import Context
-from gateway.schema.report import LIST_SIZES as REPORT_LIST_SIZES
 
 # Typical sizes of lists without `first` (see gateway.domain.cost).
 LIST_SIZES = {

@@ -26,8 +26,8 @@ from gateway.partner_api import calendar, partner
 from gateway.partner_api import coverage as reach
 from gateway.partner_api.activity_details import Language
 from gateway.partner_api.types import Academy, Activity, Municipality
+from gateway.reporting import report_field as yearly
 from gateway.reporting.model import YearReport
-from gateway.schema import report as yearly
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection
 

@@ -1,10 +1,10 @@
-"""Ops: `report(year)`, the yearly "Stand van zaken" (the same content as `stem report`).
+"""The ops GraphQL field `report(year)`: the yearly "Stand van zaken" (as `stem report`).
 
 It holds participant figures, recognition reviews and subsidies together, so it has a scope
-of its own, `report` (STEM_OPS_TOKEN has it, as every scope). The report is
-assembled whole (`gateway.reporting`), about four upstream reads per year since 2019; its
-lists have typical sizes in `LIST_SIZES` for the static cost. The GraphQL types are the
-report's model itself (`gateway.reporting.model`), so the answer is the assembled report.
+of its own, `report` (STEM_OPS_TOKEN has it, as every scope). The report is assembled whole
+(`assemble`), about four upstream reads per year since 2019; its lists have typical sizes in
+`LIST_SIZES` for the static cost. Its GraphQL types are the report's `model` itself, so the
+answer is the assembled report as it is.
 """
 
 from __future__ import annotations
