@@ -36,6 +36,7 @@ from gateway.entrypoints.cached_graphql import CachedGraphQL, Feed, Invalidation
 from gateway.entrypoints.limits import BodyLimit
 from gateway.graphql_api.query import make_schema
 from gateway.ops_web import ops_router
+from gateway.ops_web.academy_changes_page import academy_changes_router
 from gateway.ops_web.keys_page import keys_router
 from gateway.ops_web.link_requests_page import link_requests_router
 from gateway.ops_web.staff import StaffPages, ops_sessions
@@ -138,6 +139,7 @@ def create_app(
     staff_pages = StaffPages(sessions)  # the /ops pages that change things (issue 21)
     app.include_router(link_requests_router(staff_pages))
     app.include_router(keys_router(store, staff_pages))
+    app.include_router(academy_changes_router(staff_pages))
     app.include_router(academy_router(settings))  # academy self-service (issue 21)
     add_platform_routes(app, SERVICE, _upstream_checks(app))
     if settings.response_cache_seconds > 0:

@@ -30,7 +30,7 @@ from gateway.ops_web.labels import labels, language
 from gateway.ops_web.session import MAX_FORM_BYTES, FormTooLarge, SessionStore
 from gateway.schema.context import Caller
 from stemkit.identity import Principal, static_principal
-from stemkit.scopes import EDIT, KEYS, WRITE
+from stemkit.scopes import DECIDE, EDIT, KEYS, WRITE
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
@@ -42,6 +42,7 @@ SECURITY_HEADERS = {
 }
 LINK_REQUESTS = "link_requests"
 KEYS_DOOR = "keys"
+ACADEMIES_DOOR = "academies"
 SHARED_OPS_TOKEN = static_principal("ops", frozenset())
 
 
@@ -66,6 +67,16 @@ def may_link_organizers(caller: Caller | None) -> bool:
     return found is not None and {WRITE, EDIT} <= found.scopes
 
 
+def may_change_academies(caller: Caller | None) -> bool:
+    """An academy's details and participant reports: editors, as linking an organizer."""
+    return may_link_organizers(caller)
+
+
+def may_decide_recognition(caller: Caller | None) -> bool:
+    found = principal_of(caller)
+    return found is not None and {WRITE, DECIDE} <= found.scopes
+
+
 def may_manage_keys(caller: Caller | None) -> bool:
     found = principal_of(caller)
     return found is not None and KEYS in found.scopes
@@ -73,10 +84,16 @@ def may_manage_keys(caller: Caller | None) -> bool:
 
 def doors(caller: Caller | None) -> list[str]:
     """The change pages the navigation offers this caller: keys only to admins; link
-    requests to every ops reader (they see the list; only editors get the buttons)."""
+    requests to every ops reader (they see the list; only editors get the buttons); the
+    academies' changes to editors and deciders."""
     if caller is None or caller.kind != "ops":
         return []
-    return [LINK_REQUESTS, *([KEYS_DOOR] if may_manage_keys(caller) else [])]
+    changes = may_change_academies(caller) or may_decide_recognition(caller)
+    return [
+        LINK_REQUESTS,
+        *([ACADEMIES_DOOR] if changes else []),
+        *([KEYS_DOOR] if may_manage_keys(caller) else []),
+    ]
 
 
 @dataclass(frozen=True)
