@@ -79,6 +79,25 @@ async def _write_children(session: AsyncSession, activity: Activity, *, new: boo
         )
 
 
+async def held_elsewhere(session: AsyncSession, activity_ids: Collection[str]) -> set[str]:
+    """Lock those of these activities that exist, skipping rows another transaction holds
+    (SKIP LOCKED: never waited for); the ones skipped."""
+    ids = sorted(set(activity_ids))
+    if not ids:
+        return set()
+    a = activities.c
+    existing = set(await session.scalars(select(a.activity_id).where(a.activity_id.in_(ids))))
+    locked = set(
+        await session.scalars(
+            select(a.activity_id)
+            .where(a.activity_id.in_(sorted(existing)))
+            .order_by(a.activity_id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    return existing - locked
+
+
 async def lock_activities(session: AsyncSession, activity_ids: Collection[str]) -> None:
     """Lock these activities (those that exist) in one statement, in id order, and
     remember them for `lock_activity` for the rest of the transaction: the worker does

@@ -100,3 +100,16 @@ def _older(incoming: datetime | None, stored: datetime | None) -> bool:
     if incoming is None or stored is None:
         return False
     return incoming < (_aware(stored) or stored)
+
+
+async def canonical_ids(session: AsyncSession, place_ids: set[str]) -> dict[str, str]:
+    """The stored places among these that are duplicates: place id -> canonical id (read
+    directly, not through the transaction's memo: before the locks, nothing is kept)."""
+    if not place_ids:
+        return {}
+    rows = await session.execute(
+        select(places.c.place_id, places.c.canonical_id).where(
+            places.c.place_id.in_(sorted(place_ids)), places.c.canonical_id.isnot(None)
+        )
+    )
+    return {str(row.place_id): str(row.canonical_id) for row in rows}

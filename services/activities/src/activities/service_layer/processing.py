@@ -48,13 +48,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import activity_store, deliveries
+from activities.adapters import activity_store, advisory_locks, deliveries, place_store
 from activities.adapters.deliveries import Delivery, Finished
-from activities.adapters.orm import activities
-from activities.adapters.orm import places as places_table
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
 from activities.domain.places import read_place
@@ -333,7 +331,7 @@ async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> set[st
     keys = {p.delivery.webhook_id: item_key(i.kind, i.item_id) for p in batch if (i := _item(p))}
     if not keys:
         return set()
-    held_elsewhere = await _try_locks(session, set(keys.values()), shared=False)
+    held_elsewhere = await advisory_locks.try_locks(session, set(keys.values()), shared=False)
     busy = {webhook_id for webhook_id, key in keys.items() if key in held_elsewhere}
     # The places each event reads, hop by hop: a canonical id is read once its place is
     # held, so a concurrent change of that link cannot slip in between.
@@ -346,14 +344,16 @@ async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> set[st
     seen: set[str] = set()
     for _ in range(_MAX_DUPLICATE_HOPS + 1):
         wanted = {item_key("place", i) for ids in places.values() for i in ids}
-        refused = await _try_locks(session, wanted - taken, shared=True)
+        refused = await advisory_locks.try_locks(session, wanted - taken, shared=True)
         taken |= wanted - refused
         for webhook_id, ids in list(places.items()):
             if any(item_key("place", i) in refused for i in ids):
                 busy.add(webhook_id)
                 del places[webhook_id]
         seen |= {i for ids in places.values() for i in ids}
-        canonical = await _canonical_ids(session, {i for ids in places.values() for i in ids})
+        canonical = await place_store.canonical_ids(
+            session, {i for ids in places.values() for i in ids}
+        )
         places = {
             webhook_id: following
             for webhook_id, ids in places.items()
@@ -362,19 +362,6 @@ async def lock_items(session: AsyncSession, batch: Sequence[Prepared]) -> set[st
         if not places:
             break
     return busy
-
-
-async def _try_locks(session: AsyncSession, keys: set[int], *, shared: bool) -> set[int]:
-    """Take these advisory transaction locks without waiting, in key order; the keys
-    another transaction holds (not taken)."""
-    if not keys:
-        return set()
-    take = "pg_try_advisory_xact_lock_shared" if shared else "pg_try_advisory_xact_lock"
-    rows = await session.execute(
-        text(f"SELECT k, {take}(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-        {"keys": sorted(keys)},
-    )
-    return {int(k) for k, got in rows if not got}
 
 
 def _event_place(prepared: Prepared) -> str | None:
@@ -387,19 +374,6 @@ def _event_place(prepared: Prepared) -> str | None:
     except Exception:  # unreadable: quarantined when applied, reads no place
         return None
     return location.place_id if location.kind in ("place", "school") else None
-
-
-async def _canonical_ids(session: AsyncSession, place_ids: set[str]) -> dict[str, str]:
-    """The stored places among these that are duplicates: place id -> canonical id (read
-    directly, not through the transaction's memo: before the locks, nothing is kept)."""
-    if not place_ids:
-        return {}
-    rows = await session.execute(
-        select(places_table.c.place_id, places_table.c.canonical_id).where(
-            places_table.c.place_id.in_(sorted(place_ids)), places_table.c.canonical_id.isnot(None)
-        )
-    )
-    return {str(row.place_id): str(row.canonical_id) for row in rows}
 
 
 def _item(prepared: Prepared) -> Document | Notification | None:
@@ -418,20 +392,7 @@ async def _activities_held_elsewhere(session: AsyncSession, batch: Sequence[Prep
     ids = sorted(set().union(*wanted.values())) if wanted else []
     if not ids:
         return set()
-    existing = set(
-        await session.scalars(
-            select(activities.c.activity_id).where(activities.c.activity_id.in_(ids))
-        )
-    )
-    locked = set(
-        await session.scalars(
-            select(activities.c.activity_id)
-            .where(activities.c.activity_id.in_(sorted(existing)))
-            .order_by(activities.c.activity_id)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    elsewhere = existing - locked
+    elsewhere = await activity_store.held_elsewhere(session, ids)
     return {webhook_id for webhook_id, need in wanted.items() if need & elsewhere}
 
 
