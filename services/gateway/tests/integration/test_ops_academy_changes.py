@@ -113,3 +113,24 @@ async def test_the_editor_and_the_decider_change_and_are_the_authors(platform: P
     assert [
         e["reason"] for e in trail if e["entity"] == "academy" and e["action"] != "registered"
     ] == ["by phone"]
+
+
+async def test_only_the_fields_changed_are_sent(platform: Platform) -> None:
+    """A [DEMO] academy's name, sent back unchanged, would be refused as a new name (the
+    registry allows it only when registering a demo academy): the page sends what changed."""
+    created = await platform.registry.post(
+        "/academies", json={"name": "[DEMO] Codeclub Demo", "demo": True}, headers=OPS
+    )
+    academy = created.json()["id"]
+    editor = await platform.person("Ed Itor", EDITOR)
+    page = await editor.get(f"/ops/academies/{academy}/change")
+    assert 'value="[DEMO] Codeclub Demo"' in page.text
+    form = {"name": "[DEMO] Codeclub Demo", "website": "https://demo.example", "home_nis_code": ""}
+    done = await editor.post(f"/ops/academies/{academy}/details", data=form)
+    assert done.status_code == 303, done.text[:300]
+    trail = (
+        await platform.registry.get("/audit", params={"academy_id": academy}, headers=OPS)
+    ).json()
+    (changed,) = [e for e in trail if e["actor"]["subject"] == "sub-Ed Itor"]
+    assert changed["after"]["website"] == "https://demo.example"
+    assert changed["after"]["name"] == "[DEMO] Codeclub Demo"

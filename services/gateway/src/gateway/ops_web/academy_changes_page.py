@@ -132,12 +132,15 @@ def academy_changes_router(pages: StaffPages) -> APIRouter:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "not your role's change")
         form = await posted_form(request)
         reason = form.get("reason", "")[: forms.MAX_REASON]
+        registry: httpx.AsyncClient = request.app.state.upstreams.registry
         try:
-            body = {
-                "details": forms.details,
-                "participants": forms.participants,
-                "recognition": forms.decision,
-            }[what](form)
+            if what == "details":
+                body = forms.details(form, await _json(registry, f"/academies/{academy_id}"))
+            else:
+                read = forms.participants if what == "participants" else forms.decision
+                body = read(form)
+        except UpstreamError as exc:
+            return pages.render("unavailable.html", signed, 503, reason=str(exc))
         except forms.Unreadable as exc:
             return await show(signed, academy_id, 422, error=f"{exc}: ?", form=form, failed=what)
         path = (
@@ -148,7 +151,6 @@ def academy_changes_router(pages: StaffPages) -> APIRouter:
                 "recognition": "/recognition",
             }[what]
         )
-        registry: httpx.AsyncClient = request.app.state.upstreams.registry
         try:
             answer = await registry.request(
                 "PATCH" if what == "details" else "POST",

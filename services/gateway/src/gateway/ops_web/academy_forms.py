@@ -35,9 +35,15 @@ class Unreadable(ValueError):
     """A form field that is not what the form asks for (a number, say)."""
 
 
-def details(form: Mapping[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = {k: (form.get(k) or None) for k in DETAIL_FIELDS}
-    if body["name"] is None:
+def details(form: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields the person changed: the registry then checks and audits those alone
+    (a [DEMO] academy's name, sent back unchanged, would be refused as a new name)."""
+    body: dict[str, Any] = {
+        k: (form.get(k) or None)
+        for k in DETAIL_FIELDS
+        if k in form and (form.get(k) or None) != current.get(k)
+    }
+    if "name" in body and body["name"] is None:
         body.pop("name")
     return body
 
