@@ -28,8 +28,8 @@ OUTBOX_CHANNEL = "stem_outbox"
 _NOTIFIED = "stemkit.outbox.notified"  # session.info key: the transaction that notified
 
 
-# Built once: a statement with bound parameters and no values of its own is compiled and
-# cache-keyed once per process, not per event (that was a tenth of a writer's CPU per event).
+# Built once, values bound at execution: compiled and cache-keyed once per process, not per
+# event (docs/performance-notes.md, stemkit).
 _STAGE = insert(outbox).values(
     {
         name: bindparam(name, type_=outbox.c[name].type)

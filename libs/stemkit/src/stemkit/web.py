@@ -73,8 +73,8 @@ class RequestMetrics:
     """Counts and times every HTTP request by route template and status.
 
     A plain ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware
-    runs the app in a task group and re-wraps the body stream, which cost the activities
-    webhook a fifth of its CPU (py-spy) for the same two metrics.
+    runs the app in a task group and re-wraps the body stream, a cost the same two metrics
+    do not need (docs/performance-notes.md, stemkit).
     """
 
     def __init__(self, app: ASGIApp, service: str) -> None:

@@ -138,7 +138,7 @@ def _locked(session: AsyncSession) -> dict[str, Activity | None]:
 
 
 # Built once per dialect, with the values given at execution: a statement is compiled and
-# cache-keyed once per process, not once per activity (a tenth of the worker's CPU).
+# cache-keyed once per process, not once per activity (docs/performance-notes.md).
 @cache
 def _insert(dialect: str) -> Insert:
     new = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -8,8 +8,8 @@ flushes under load, no extra wait when idle.
 
 On PostgreSQL the group goes as three arrays through one prepared statement (`unnest`) on
 a connection the writer keeps: no SQL compiled per group (a multi-row VALUES is a new
-statement for every group size), no pool checkout and pre-ping per group. Profiled under
-the bench, those were a seventh of the webhook's CPU. SQLite keeps SQLAlchemy Core.
+statement for every group size), no pool checkout and pre-ping per group (why:
+docs/performance-notes.md, activities). SQLite keeps SQLAlchemy Core.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from stemkit.contracts import activities as contract
 
 def _flat(item: Occurrence | Location | MunicipalityPeriod) -> dict[str, Any]:
     # What `dataclasses.asdict` gives for these flat dataclasses, without its deep copies
-    # (a large share of the worker's CPU per delivery).
+    # (docs/performance-notes.md, activities).
     return {f.name: getattr(item, f.name) for f in fields(item)}
 
 

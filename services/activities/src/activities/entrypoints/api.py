@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=stable_operation_id,
         # The platform's metrics are Prometheus (stemkit.web); no OpenTelemetry provider is
         # set up, yet FastAPI's native telemetry looks the global ones up on every request
-        # (environment reads included): a tenth of the webhook's CPU under py-spy.
+        # (environment reads included; docs/performance-notes.md, activities).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.database = database

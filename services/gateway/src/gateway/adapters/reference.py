@@ -3,8 +3,8 @@
 Municipalities change once in years (mergers), yet every calendar page needs them; keeping
 a year's list for `ttl` seconds saves a registry call per page. Academies (a few dozen,
 renamed rarely) are on every page too: the ones found are kept for `ACADEMY_TTL` seconds,
-which saved the calendar page its second registry call (py-spy: a sixth of the gateway's
-time, and the registry's own work). Unknown ids and failures are never kept, so a new
+which saves the calendar page its second registry call (docs/performance-notes.md,
+gateway). Unknown ids and failures are never kept, so a new
 academy shows at once and an upstream error stays an error. Activities are not cached.
 The gateway stays stateless: a restart loses nothing but these copies.
 """

@@ -50,7 +50,7 @@ from stemkit.web import ReadinessCheck, add_platform_routes, stable_operation_id
 
 # A GraphQL answer allocates tens of thousands of short-lived objects, nearly all freed by
 # reference counting; at the default generation-0 threshold (700) the cyclic collector still
-# ran several times per calendar page: 1.4 of ~11 ms CPU per page (gc.callbacks), 0.4 so.
+# ran several times per calendar page (docs/performance-notes.md, gateway).
 GC_THRESHOLDS = (20_000, 50, 100)
 
 

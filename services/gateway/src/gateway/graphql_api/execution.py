@@ -3,8 +3,8 @@
 A page of 50 activities with their academy and municipality asks ~800 fields, ~600 of them
 plain attributes with a scalar or enum type (`id`, `name`, `start`, `postalCode`, ...). For
 each, graphql-core makes a response path and a resolve info, calls Strawberry's default
-resolver through two wrappers and runs the whole completion chain; py-spy showed that as
-most of the gateway's CPU under the calendar benchmark.
+resolver through two wrappers and runs the whole completion chain: most of the gateway's
+CPU on a calendar page (docs/performance-notes.md, gateway).
 
 For a field whose Strawberry resolver is the default attribute read, asked without
 arguments or directives, and with no schema middleware (extensions with a per-field

@@ -159,7 +159,7 @@ class ActivityStatus(Enum):
     UNAVAILABLE = "unavailable"
 
 
-# By value, without Enum's own lookup (EnumType.__call__ showed in py-spy: 50 rows a page).
+# By value, without Enum's own lookup (`EnumType.__call__`, once per row of a page).
 _STATUSES = {status.value: status for status in ActivityStatus}
 
 
