@@ -16,10 +16,21 @@ import httpx
 from playwright.async_api import Page
 
 from gateway.config import DEV_PARTNER_KEY
-from tests.e2e.demo_users import COORDINATOR_OF, NAMES, VIEWER, DemoUser, Outcome, Tokens
+from tests.e2e.demo_users import (
+    COORDINATOR_OF,
+    LEUVEN,
+    NAMES,
+    VIEWER,
+    DemoUser,
+    Outcome,
+    Tokens,
+)
 
 DASHBOARDS = ("/ops", "/ops/follow-up", "/ops/ingestion", "/ops/audit")
 PARTNER_QUERY = {"query": "{ academies(first: 1) { nodes { id } } }"}
+TRAIL_QUERY = '{ auditTrail(academyId: "LEUVEN") { actor { name } entity } }'.replace(
+    "LEUVEN", LEUVEN
+)
 
 
 @dataclass
@@ -198,10 +209,60 @@ async def report_for_own_academy_only(visit: Visit) -> None:
             assert found == wanted, f"{visit.name}: {academy} 2021 {reports}"
 
 
+async def _academy_form(visit: Visit, form: str, fill: dict[str, str]) -> Outcome:
+    """/ops/academies/{id}/change: the person fills `form` and sends it, and the page says
+    it is done; a person not shown the form has their forged post refused."""
+    page, gateway = visit.page, visit.gateway
+    base = f"/ops/academies/{LEUVEN}"
+    answer = await page.goto(f"{gateway}{base}/change?lang=en")
+    shown = answer is not None and answer.status == 200 and visit.path() == f"{base}/change"
+    if not shown or not await page.locator(f"form#{form}").count():
+        forged = "&".join(f"{k}={v}" for k, v in fill.items() if not k.startswith("#"))
+        return _refused_post(visit, await visit.forged_post(f"{base}/{form}", forged), form)
+    for name, value in fill.items():
+        where = f"form#{form} {name}" if name.startswith("#") else f"form#{form} [name={name}]"
+        if name in {"quarter", "#f-status"}:
+            continue  # selects: the first choice (the whole year; a status allowed now)
+        await page.fill(where, value)
+    await page.click(f"form#{form} button[type=submit]")
+    await page.wait_for_url(f"**{base}/change?done={form}*", timeout=30_000)
+    return "allowed"
+
+
+async def ops_academy_details(visit: Visit) -> Outcome:
+    fill = {"website": f"https://leuven.example.org/{visit.name}", "reason": "by browser"}
+    return await _academy_form(visit, "details", fill)
+
+
+async def ops_academy_participants(visit: Visit) -> Outcome:
+    fill = {"year": "2022", "under_14": "9", "from_14": "6", "#f-report-reason": "by browser"}
+    return await _academy_form(visit, "participants", fill)
+
+
+async def ops_recognition_decision(visit: Visit) -> Outcome:
+    fill = {"decided_on": "2025-06-02", "reason": "by browser", "status": "under_review"}
+    if visit.name != "ops-decider":
+        return await _academy_form(visit, "recognition", fill)
+    outcome = await _academy_form(visit, "recognition", {k: fill[k] for k in fill if k != "status"})
+    async with httpx.AsyncClient(timeout=30) as client:  # the decider is the author
+        answer = await client.post(
+            f"{visit.gateway}/graphql",
+            json={"query": TRAIL_QUERY},
+            headers={"Authorization": f"Bearer {await visit.tokens.of(VIEWER)}"},
+        )
+    trail = answer.json()["data"]["auditTrail"]
+    authors = [e["actor"]["name"] for e in trail if e["entity"] == "recognition"]
+    assert any(name.startswith(visit.name) for name in authors), authors
+    return outcome
+
+
 # action of the table -> how the browser tries it, in this order (sign-in first).
 BROWSER_PROBES: dict[str, Callable[[Visit], Awaitable[Outcome]]] = {
     "browser: /ops sign-in, dashboards and audit trail": ops_sign_in,
     "browser: /ops confirm an organizer link request": ops_link_request,
     "browser: /ops partner keys: make and revoke": ops_partner_keys,
+    "browser: /ops change an academy's details": ops_academy_details,
+    "browser: /ops report an academy's participants": ops_academy_participants,
+    "browser: /ops record a recognition decision": ops_recognition_decision,
     "browser: /academie sign-in, own academy's pages": academy_pages,
 }

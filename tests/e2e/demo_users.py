@@ -64,6 +64,9 @@ MAY: dict[str, frozenset[str]] = {
     "browser: /ops sign-in, dashboards and audit trail": STAFF,
     "browser: /ops confirm an organizer link request": frozenset({EDITOR}),
     "browser: /ops partner keys: make and revoke": frozenset({ADMIN}),
+    "browser: /ops change an academy's details": frozenset({EDITOR}),
+    "browser: /ops report an academy's participants": frozenset({EDITOR}),
+    "browser: /ops record a recognition decision": frozenset({DECIDER}),
     "browser: /academie sign-in, own academy's pages": COORDINATORS,
 }
 
