@@ -16,15 +16,15 @@ from urllib.parse import quote, urlencode
 import httpx
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from gateway.academy_web.not_counted import not_counted
 from gateway.academy_web.signin import COOKIE, Sessions, read_form, sign_in_router, to_login
 from gateway.academy_web.words import LANGUAGES, language, words
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.config import Settings
-from gateway.ops_web.routes import SECURITY_HEADERS
 from gateway.ops_web.session import FormTooLarge
+from gateway.ops_web.staff import SECURITY_HEADERS
 from stemkit.audit import Actor
 from stemkit.identity import COORDINATOR, Principal
 
@@ -42,7 +42,13 @@ def academy_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academie", include_in_schema=False)
     sessions = Sessions(settings.ops_session_idle_seconds, settings.ops_session_max_seconds)
     templates = Environment(
-        loader=PackageLoader("gateway.academy_web", "templates"),
+        # Its own pages first; the sign-in hand-over pages are the /ops ones (one copy).
+        loader=ChoiceLoader(
+            [
+                PackageLoader("gateway.academy_web", "templates"),
+                PackageLoader("gateway.ops_web", "templates"),
+            ]
+        ),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -28,19 +28,11 @@ from gateway.ops_web.provider_signin_routes import provider_signin_router
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
 from gateway.ops_web.session import FormTooLarge, Identify, SessionStore, SignInThrottle
-from gateway.ops_web.staff import doors, ops_sessions
+from gateway.ops_web.staff import SECURITY_HEADERS, doors, ops_sessions
 from gateway.schema.callers import caller_of_principal
 from gateway.schema.context import Guard
 
 STATIC = {"ops.css": "text/css", "ops.js": "text/javascript"}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
-    "img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 Lang = Annotated[str | None, Query(description="nl (default) or en")]
 
