@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from gateway.academy_web.not_counted import not_counted
-from gateway.academy_web.signin import COOKIE, Sessions, read_form, sign_in_router, to_login
+from gateway.academy_web.signin import COOKIE, Sessions, sign_in_router, to_login
 from gateway.academy_web.words import LANGUAGES, language, words
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.config import Settings
-from gateway.ops_web.session import FormTooLarge
+from gateway.ops_web.session import FormTooLarge, read_form
 from gateway.ops_web.staff import SECURITY_HEADERS
 from stemkit.audit import Actor
 from stemkit.identity import COORDINATOR, Principal

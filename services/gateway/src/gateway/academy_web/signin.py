@@ -18,7 +18,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -27,12 +26,11 @@ from gateway.academy_web.words import language, words
 from gateway.config import Settings
 from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn
 from gateway.ops_web.provider_signin_routes import provider_signin_router
-from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of
+from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of, read_form
 from stemkit.auth import TokenRefused, looks_like_jwt
 from stemkit.identity import COORDINATOR, Principal
 
 COOKIE = "stem_academy_session"
-MAX_FORM_BYTES = 4096
 
 # render(template, request, lang, code=..., **values): the academy pages' own renderer
 Render = Callable[..., Response]
@@ -105,19 +103,6 @@ async def provider_coordinator(settings: Settings, token: str) -> Principal | No
     except TokenRefused:
         return None
     return found if COORDINATOR in found.roles and found.academy_id else None
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """A small urlencoded form (at most MAX_FORM_BYTES, read as it streams in)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise FormTooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise FormTooLarge
-    return {k: v[0].strip() for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 def to_login(lang: str) -> Response:

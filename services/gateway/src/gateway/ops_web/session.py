@@ -158,22 +158,27 @@ class FormTooLarge(Exception):
     pass
 
 
-async def posted_token(request: Request) -> str:
-    """The `token` field of the sign-in form (application/x-www-form-urlencoded). A body
-    declared or found over MAX_FORM_BYTES raises FormTooLarge before more is read."""
+async def read_form(request: Request) -> dict[str, str]:
+    """A small urlencoded form, first value per field, stripped. A body declared or found
+    over MAX_FORM_BYTES raises FormTooLarge before more is read."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise FormTooLarge
     body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise FormTooLarge
+    return {k: v[0].strip() for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+async def posted_token(request: Request) -> str:
+    """The `token` field of the sign-in form (application/x-www-form-urlencoded); over
+    MAX_FORM_BYTES raises FormTooLarge."""
     try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_FORM_BYTES:
-                raise FormTooLarge
+        return (await read_form(request)).get("token", "")
     except ClientDisconnect:
         return ""
-    values = parse_qs(body.decode("utf-8", errors="replace"))
-    return (values.get("token") or [""])[0].strip()
 
 
 def keep(response: Response, session_id: str, *, max_age: int, secure: bool) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from gateway.config import Settings
 from gateway.ops_web import palette, session
 from gateway.ops_web.labels import labels, language
-from gateway.ops_web.session import MAX_FORM_BYTES, FormTooLarge, SessionStore
+from gateway.ops_web.session import FormTooLarge, SessionStore
 from gateway.schema.context import Caller
 from stemkit.identity import Principal, static_principal
 from stemkit.scopes import DECIDE, EDIT, KEYS, WRITE
@@ -158,16 +158,7 @@ def refuse_cross_site(request: Request) -> None:
 
 async def posted_form(request: Request) -> dict[str, str]:
     """An urlencoded form of at most MAX_FORM_BYTES (413 past it), first value per field."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "form too large")
-    body = bytearray()
     try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_FORM_BYTES:
-                raise FormTooLarge
+        return await session.read_form(request)
     except FormTooLarge:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "form too large") from None
-    values = parse_qs(body.decode("utf-8", errors="replace"))
-    return {key: found[0].strip() for key, found in values.items()}
