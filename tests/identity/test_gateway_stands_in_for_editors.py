@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from stemkit.audit import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.oidc_client import ClientCredentials
 from tests.identity.test_keycloak_roles import (
     GATEWAY_SECRET,
@@ -21,7 +21,7 @@ from tests.identity.test_keycloak_roles import (
 
 pytestmark = pytest.mark.timeout(180)
 CLI_SECRET = "dev-stem-cli-client-secret-for-make-run-and-tests"  # deploy/keycloak/stem-realm.json
-PERSON = {SUBJECT_HEADER: "sub-ed", NAME_HEADER: "Ed", VIA_HEADER: "oidc"}
+PERSON = {SUBJECT_HEADER: "sub-ed", NAME_HEADER: "Ed", VIA_HEADER: "oidc", ROLES_HEADER: "editor"}
 
 
 async def _ask(api: httpx.AsyncClient, token: str, organizer: str) -> str:

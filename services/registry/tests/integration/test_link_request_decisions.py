@@ -27,7 +27,7 @@ from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
-from stemkit.audit import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts.registry import AcademyUpdated
 from stemkit.db import outbox
 from stemkit.events import CloudEvent
@@ -40,6 +40,7 @@ OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 GATEWAY = {"Authorization": f"Bearer {GATEWAY_TOKEN}"}
 ORGANIZER = "3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98"
 PERSON = {SUBJECT_HEADER: "sub-ed", NAME_HEADER: "Ed%20Itor", VIA_HEADER: "oidc"}
+EDITOR = PERSON | {ROLES_HEADER: "editor"}
 
 
 @dataclass
@@ -102,14 +103,16 @@ async def test_only_editors_or_the_gateway_naming_a_person_decide(registry: Regi
     for refused in (
         GATEWAY,  # the gateway by itself names no one
         {"Authorization": f"Bearer {CLI_TOKEN}"},  # write + decide, no edit
-        {"Authorization": f"Bearer {CLI_TOKEN}"} | PERSON,  # only the gateway may name people
+        {"Authorization": f"Bearer {CLI_TOKEN}"} | EDITOR,  # only the gateway may name people
+        GATEWAY | PERSON,  # naming a person without their roles
+        GATEWAY | PERSON | {ROLES_HEADER: "viewer,decider"},  # whose roles do not allow it
     ):
         answer = await api.post(confirm, headers=refused)
         assert answer.status_code == 403, answer.text
     listed = await api.get("/organizer-link-requests", headers=GATEWAY)
     assert [r["request_id"] for r in listed.json()] == [request_id]  # still pending
 
-    confirmed = await api.post(confirm, params={"reason": "their own"}, headers=GATEWAY | PERSON)
+    confirmed = await api.post(confirm, params={"reason": "their own"}, headers=GATEWAY | EDITOR)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["decided_by"] == "Ed Itor <sub-ed>"
     trail = (await api.get("/audit", params={"academy_id": academy}, headers=OPS)).json()

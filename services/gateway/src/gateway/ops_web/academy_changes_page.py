@@ -27,24 +27,15 @@ from gateway.ops_web.staff import (
     StaffPages,
     may_change_academies,
     may_decide_recognition,
+    person_headers,
     posted_form,
-    principal_of,
     refuse_cross_site,
 )
-from stemkit.audit import ROLES_HEADER, Actor
 
 Lang = Annotated[str | None, Query(description="nl (default) or en")]
 ACADEMY_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 UNAVAILABLE = str(UpstreamError("registry"))
 DONE = {"details", "participants", "recognition"}
-
-
-def _person_headers(signed: Signed) -> dict[str, str]:
-    """Who the registry records: the signed-in person, with the roles it checks."""
-    person = principal_of(signed.caller)
-    assert person is not None  # the role check admitted a principal
-    actor = Actor(subject=person.subject, via=person.via, name=person.name)
-    return actor.headers() | {ROLES_HEADER: ",".join(sorted(person.roles))}
 
 
 async def _json(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
@@ -158,7 +149,7 @@ def academy_changes_router(pages: StaffPages) -> APIRouter:
                 json=body,
                 # A decision carries its reason in the body; the others as the audit's why.
                 params={"reason": reason} if reason and what != "recognition" else None,
-                headers=_person_headers(signed),
+                headers=person_headers(signed),
             )
         except httpx.HTTPError:
             return pages.render("unavailable.html", signed, 503, reason=UNAVAILABLE)

@@ -28,11 +28,10 @@ from gateway.ops_web.staff import (
     Signed,
     StaffPages,
     may_link_organizers,
+    person_headers,
     posted_form,
-    principal_of,
     refuse_cross_site,
 )
-from stemkit.audit import Actor
 
 Lang = Annotated[str | None, Query(description="nl (default) or en")]
 REQUEST_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
@@ -118,15 +117,12 @@ def link_requests_router(pages: StaffPages) -> APIRouter:
         if decision not in {"confirm", "reject"} or not REQUEST_ID.match(request_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND)
         reason = (await posted_form(request)).get("reason", "")[:MAX_REASON]
-        person = principal_of(signed.caller)
-        assert person is not None  # may_link_organizers admitted a principal
-        actor = Actor(subject=person.subject, via=person.via, name=person.name)
         upstreams: Upstreams = request.app.state.upstreams
         try:
             answer = await upstreams.registry.post(
                 f"/organizer-link-requests/{request_id}/{decision}",
                 params={"reason": reason} if reason else None,
-                headers=actor.headers(),
+                headers=person_headers(signed),
             )
         except httpx.HTTPError:
             return pages.render("unavailable.html", signed, 503, reason=UNAVAILABLE)

@@ -29,6 +29,7 @@ from gateway.ops_web import palette, session
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.session import FormTooLarge, SessionStore
 from gateway.schema.context import Caller
+from stemkit.audit import ROLES_HEADER, Actor
 from stemkit.identity import Principal, static_principal
 from stemkit.scopes import DECIDE, EDIT, KEYS, WRITE
 
@@ -60,6 +61,15 @@ def principal_of(caller: Caller | None) -> Principal | None:
     if caller is None or caller.kind != "ops":
         return None
     return caller.principal
+
+
+def person_headers(signed: Signed) -> dict[str, str]:
+    """Who the registry records for a write of these pages: the signed-in person, with the
+    roles it checks (registry/entrypoints/standing_in.py)."""
+    person = principal_of(signed.caller)
+    assert person is not None  # the page's role check admitted a principal
+    actor = Actor(subject=person.subject, via=person.via, name=person.name)
+    return actor.headers() | {ROLES_HEADER: ",".join(sorted(person.roles))}
 
 
 def may_link_organizers(caller: Caller | None) -> bool:

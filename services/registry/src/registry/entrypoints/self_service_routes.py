@@ -18,18 +18,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import HTTPConnection
 
 from registry.adapters.link_request_store import LinkRequest
 from registry.config import Settings
 from registry.entrypoints.recognition_schemas import ReportIn, ReportOut
 from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
+from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
 from stemkit.audit import SUBJECT_HEADER, Actor, Change, actor_dependency, actor_from, is_gateway
 from stemkit.auth import EDIT, OPS, WRITE
 from stemkit.db import Database
-from stemkit.identity import COORDINATOR, Principal, current_principal
+from stemkit.identity import COORDINATOR, current_principal
 from stemkit.uit import normalise_organizer_id
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
@@ -184,21 +184,15 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
     return router
 
 
-def gateway_naming_a_person(principal: Principal, request: HTTPConnection) -> bool:
-    """The gateway's own credential writing for a signed-in person it names (its /ops pages
-    let only editors decide link requests: docs/adr/0021)."""
-    return is_gateway(principal) and bool(request.headers.get(SUBJECT_HEADER))
-
-
 def link_requests_router(database: Database, settings: Settings) -> APIRouter:
     """Ops: the organizer ids coordinators asked to link, and their decision: linking one
     changes an academy, so editors decide (write + edit), directly or through the gateway's
-    /ops page, which names the person (recorded as the actor)."""
+    /ops page, which names the person (recorded as the actor) and their roles (checked)."""
     router = APIRouter(prefix="/organizer-link-requests", tags=["self-service"])
     sessions = database.session_factory
     keys = settings.doorkeeper()
     actor_of = actor_dependency(keys)
-    editors = keys.or_standing_in(gateway_naming_a_person).require(WRITE, EDIT)
+    editors = keys.or_standing_in(gateway_naming_one_who_may(WRITE, EDIT)).require(WRITE, EDIT)
 
     @router.get("", dependencies=[keys.require(OPS)])
     async def list_pending_link_requests() -> list[LinkRequestOut]:
