@@ -380,10 +380,6 @@ def _item(prepared: Prepared) -> Document | Notification | None:
     return prepared.item or prepared.gone
 
 
-def _items(batch: Sequence[Prepared]) -> list[Document | Notification]:
-    return [item for p in batch if (item := _item(p)) is not None]
-
-
 async def _activities_held_elsewhere(session: AsyncSession, batch: Sequence[Prepared]) -> set[str]:
     """Lock the stored activities the deliveries are about or may relink, skipping rows
     another transaction holds (SKIP LOCKED: never waited for); the webhook ids of the
