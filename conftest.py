@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from stemkit.db import make_engine
+from stemkit.storage.db import make_engine
 
 
 def _required_env(name: str) -> str:

@@ -33,12 +33,12 @@ from sqlalchemy import event
 
 from bench.bench_subsidy import fresh_database
 from bench.results import Figure, record
-from stemkit.consumer import BATCH_SIZE, CHUNK_SECONDS, EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Location, Occurrence
 from stemkit.contracts.registry import RecognitionDecided, RoleAssigned
-from stemkit.db import Database
-from stemkit.kafka import make_producer
+from stemkit.eventing.consumer import BATCH_SIZE, CHUNK_SECONDS, EventConsumer
+from stemkit.eventing.kafka import make_producer
+from stemkit.storage.db import Database
 from subsidy.service_layer.handlers import handle_event
 
 EVENTS = int(os.environ.get("BENCH_CONSUMER_EVENTS", "3000"))

@@ -48,7 +48,7 @@ from bench.live_platform import (
     webhook_url,
 )
 from bench.results import Figure, record
-from stemkit.db import make_engine
+from stemkit.storage.db import make_engine
 from tests.e2e.harness import Platform
 
 RATE = float(os.environ.get("BENCH_FRESHNESS_RATE", "100"))

@@ -25,10 +25,10 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bench.results import Figure, record
-from stemkit.db import make_engine, make_session_factory, metadata, outbox
-from stemkit.events import CloudEvent, EventCatalog, EventType
-from stemkit.kafka import KafkaPublisher, make_producer
-from stemkit.relay import OutboxRelay
+from stemkit.eventing import CloudEvent, EventCatalog, EventType
+from stemkit.eventing.kafka import KafkaPublisher, make_producer
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.storage.db import make_engine, make_session_factory, metadata, outbox
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

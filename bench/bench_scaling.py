@@ -47,9 +47,9 @@ from sqlalchemy.engine import make_url
 from bench.bench_consumer import activity, registry_events
 from bench.results import Figure, record
 from stemkit.contracts import CATALOG
-from stemkit.db import Database, make_engine, open_database
-from stemkit.kafka import make_producer
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing.kafka import make_producer
+from stemkit.storage.db import Database, make_engine, open_database
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
 
 EVENTS = int(os.environ.get("BENCH_SCALING_EVENTS", "6000"))
@@ -83,15 +83,15 @@ async def fresh_database(admin_dsn: str, migrations: str) -> AsyncIterator[Datab
 
 def member_consumer(topic: str, group: str, url: str) -> None:
     """One subsidy consumer group member (production defaults) until SIGTERM."""
-    from stemkit.consumer import EventConsumer
-    from stemkit.db import open_database
-    from stemkit.runner import run_until_signal
+    from stemkit.eventing.consumer import EventConsumer
+    from stemkit.eventing.runner import run_until_signal
+    from stemkit.storage.db import open_database
     from subsidy.service_layer.handlers import handle_event
 
-    # why a chunk's message failed (stemkit.consumer says it at INFO): into the members' log
+    # why a chunk's message failed (the consumer loop says it at INFO): into the members' log
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.INFO)
-    chunk_log = logging.getLogger("stemkit.consumer")
+    chunk_log = logging.getLogger("stemkit.eventing.consumer")
     chunk_log.setLevel(logging.INFO)
     chunk_log.addHandler(handler)
 
@@ -124,8 +124,8 @@ class NoFetch:
 def member_worker(url: str) -> None:
     """One delivery worker (the worker's own drain, with its claims) until SIGTERM."""
     from activities.service_layer.processing import drain
-    from stemkit.db import open_database
-    from stemkit.runner import run_until_signal
+    from stemkit.eventing.runner import run_until_signal
+    from stemkit.storage.db import open_database
 
     async def main(stop: asyncio.Event) -> None:
         database = open_database(url)
@@ -281,7 +281,7 @@ async def consumer_run(bootstrap: str, admin_dsn: str, members: int) -> Result:
     finally:
         await admin.delete_topics([topic])
         await admin.close()
-    # stemkit.consumer logs this when a chunk's message fails and is settled on its own,
+    # stemkit.eventing.consumer logs this when a chunk's message fails and is settled on its own,
     # and the handler's error just before
     alone = len(group_members.logged("a message failed in a chunk"))
     causes = Counter(

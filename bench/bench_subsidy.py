@@ -31,9 +31,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.results import Figure, record
-from stemkit.db import Database, make_engine, open_database
-from stemkit.kafka import make_producer
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing.kafka import make_producer
+from stemkit.storage.db import Database, make_engine, open_database
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.adapters import bulk
 from subsidy.adapters.orm import academy_roles, reach_evidence
 from subsidy.adapters.reach_store import proofs_of_year

@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 from standardwebhooks.webhooks import Webhook
 
 from bench.results import Figure, record
-from stemkit.db import make_engine
+from stemkit.storage.db import make_engine
 from tools.flanders import documents, plan, reference
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from activities.config import DEV_WEBHOOK_SECRET
 from gateway.config import DEV_PARTNER_KEY
-from stemkit.db import make_engine
+from stemkit.storage.db import make_engine
 from tests.e2e.harness import SERVICES_WITH_DB, Platform
 from tools.send_webhook import signed_headers
 

@@ -38,7 +38,7 @@ from bench.live_platform import (
     warm_up,
     webhook_url,
 )
-from stemkit.db import open_database
+from stemkit.storage.db import open_database
 
 COUNT = int(os.environ.get("BENCH_PROFILE_DELIVERIES", "300"))
 OUT = Path(os.environ.get("BENCH_PROFILE_OUT", "var/bench-run/worker.prof"))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from stemkit.contracts import CATALOG
-from stemkit.events.schemas import all_schemas
+from stemkit.eventing.schemas import all_schemas
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "contracts" / "events"
 

@@ -36,7 +36,7 @@ from gateway.schema.scopes import ALL_SCOPES
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
 from registry.entrypoints.cli import load_reference_data
-from stemkit.migrations import upgrade_to_head
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stemkit import runner
+from stemkit.eventing import runner
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from stemkit.db import make_engine
+from stemkit.storage.db import make_engine
 from tests.abuse.secret_scan import Leak, forms, scan_files, scan_lines
 from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
 from tools.send_webhook import signed_headers
@@ -65,7 +65,7 @@ def _secrets() -> dict[str, str]:
         "partner key": f"stem_abuse_{secrets.token_urlsafe(24)}",
         "ops token": f"ops-{secrets.token_urlsafe(24)}",
         "scoped ops token": f"ops-scoped-{secrets.token_urlsafe(24)}",
-        # Sent on every upstream request of the gateway (stemkit.auth).
+        # Sent on every upstream request of the gateway (stemkit.access.auth).
         "gateway token": f"gateway-{secrets.token_urlsafe(24)}",
     }
 

@@ -22,7 +22,7 @@ from activities.config import Settings as ActivitiesSettings
 from gateway.config import Settings as GatewaySettings
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.auth import READ, Doorkeeper, require_ops_token
+from stemkit.access.auth import READ, Doorkeeper, require_ops_token
 from stemkit.settings import DEV_OPS_TOKEN, MIN_SECRET_LENGTH
 from subsidy.config import Settings as SubsidySettings
 

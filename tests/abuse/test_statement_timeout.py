@@ -18,7 +18,7 @@ import registry.bootstrap
 import subsidy.bootstrap
 from activities.config import Settings as ActivitiesSettings
 from registry.config import Settings as RegistrySettings
-from stemkit.db import Database, open_database
+from stemkit.storage.db import Database, open_database
 from subsidy.config import Settings as SubsidySettings
 
 pytestmark = [pytest.mark.postgres]

@@ -27,9 +27,9 @@ from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.api import create_app as gateway_app
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.auth import ALL_SCOPES, api_routes
-from stemkit.identity import EDITOR, VIEWER
-from stemkit.oidc_client import ClientCredentials
+from stemkit.access.auth import ALL_SCOPES, api_routes
+from stemkit.access.identity import EDITOR, VIEWER
+from stemkit.access.oidc_client import ClientCredentials
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.abuse.conftest import kafka_from_env

@@ -18,8 +18,8 @@ import activities.bootstrap
 from activities.adapters.listing import Filters, _conditions
 from activities.adapters.orm import activities as activities_table
 from conftest import fresh_database
-from stemkit.db import make_engine
-from stemkit.migrations import upgrade_to_head
+from stemkit.storage.db import make_engine
+from stemkit.storage.migrations import upgrade_to_head
 
 pytestmark = [pytest.mark.postgres]
 

@@ -35,8 +35,8 @@ from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.api import create_app as gateway_app
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.identity import COORDINATOR, DECIDER, EDITOR, ROLE_SCOPES, VIEWER
-from stemkit.oidc import JwksVerifier
+from stemkit.access.identity import COORDINATOR, DECIDER, EDITOR, ROLE_SCOPES, VIEWER
+from stemkit.access.oidc import JwksVerifier
 from stemkit.settings import ServiceSettings
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from stemkit.events.envelope import CloudEvent
+from stemkit.eventing.envelope import CloudEvent
 from tests.chaos import poison
 from tests.chaos.console import say
 
@@ -57,7 +57,7 @@ class DeadLetterSeen:
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     # aiokafka has no public call for a topic's partitions without subscribing (as
-    # stemkit.dead_letters notes); the client's full metadata has them.
+    # stemkit.ops.dead_letters notes); the client's full metadata has them.
     client: Any = consumer._client
     cluster = await client.fetch_all_metadata()
     found: set[int] = cluster.partitions_for_topic(topic) or set()
@@ -125,7 +125,7 @@ async def read_topic(bootstrap: str, topic: str) -> TopicRead:
 
 async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetterSeen]:
     """Every dead letter of `topic`: the original key, who sent it, why, and from where
-    (the headers stemkit.kafka.dead_letter_message writes)."""
+    (the headers stemkit.eventing.kafka.dead_letter_message writes)."""
     found = []
     for record in await read_records(bootstrap, topic):
         headers = {name: (raw or b"").decode("utf-8", "replace") for name, raw in record.headers}

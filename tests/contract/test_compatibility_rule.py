@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from stemkit.events.schemas import breaking_changes
+from stemkit.eventing.schemas import breaking_changes
 
 BASE: dict[str, Any] = {
     "type": "object",

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.subsidy import ReachChanged
-from stemkit.events import CloudEvent, EventCatalog, EventType
-from stemkit.events.envelope import EnvelopeError
+from stemkit.eventing import CloudEvent, EventCatalog, EventType
+from stemkit.eventing.envelope import EnvelopeError
 
 
 def reach_event() -> CloudEvent:

@@ -11,8 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from stemkit.contracts import CATALOG
-from stemkit.events import CloudEvent
-from stemkit.events.schemas import all_schemas, breaking_changes
+from stemkit.eventing import CloudEvent
+from stemkit.eventing.schemas import all_schemas, breaking_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "contracts" / "events"

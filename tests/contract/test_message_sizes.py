@@ -1,4 +1,4 @@
-"""Sizes agree end to end (issue 14): one record limit, `stemkit.kafka.MAX_MESSAGE_BYTES`.
+"""Sizes agree end to end (issue 14): one record limit, `stemkit.eventing.kafka.MAX_MESSAGE_BYTES`.
 
 - the producer refuses a record above it (`max_request_size`), and nothing in the code
   builds a producer any other way or with another limit;
@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from stemkit.kafka import FETCH_MAX_BYTES, MAX_MESSAGE_BYTES, make_consumer, make_producer
+from stemkit.eventing.kafka import FETCH_MAX_BYTES, MAX_MESSAGE_BYTES, make_consumer, make_producer
 from subsidy.adapters import topic_reader
 from tools.infra.topics import TopicSpec, ensure_topics, load_topics
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from stemkit.events.envelope import CloudEvent
-from stemkit.kafka import KafkaPublisher
-from stemkit.relay import OutboxMessage
+from stemkit.eventing.envelope import CloudEvent
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxMessage
 from tools.infra.kafka import SASL_PASSWORD, SASL_USER
 from tools.k8s.inventory import EXTERNAL_GROUP_PREFIX, REPO_ROOT
 from tools.k8s.toolchain import kcat

@@ -31,7 +31,7 @@ from activities.config import DEV_WEBHOOK_SECRET
 from conftest import fresh_database
 from gateway.config import DEV_PARTNER_KEY
 from stemkit.contracts.activities import ACTIVITY_TOPIC
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka_security import connection_options
 from tests.browser.seed import LEUVEN_CODEERT, Planned
 from tests.e2e.harness import SERVICES_WITH_DB, Platform
 from tests.e2e.test_slice import eventually

@@ -34,7 +34,7 @@ from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
 from registry.entrypoints.api import database_of
 from registry.entrypoints.cli import load_reference_data
-from stemkit.oidc_client import ClientCredentials
+from stemkit.access.oidc_client import ClientCredentials
 from tools.demo.academies import seed_demo_academies
 
 LEUVEN = "bf21f5c6-1387-56cd-ab9a-01ce5f3ef5c2"  # [DEMO] STEM-academie Leuven Codeert

@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from stemkit.kafka import make_producer, stop_quietly
+from stemkit.eventing.kafka import make_producer, stop_quietly
 from tools.infra.kafka_cluster import KAFKA_PY, Cluster
 from tools.infra.topics import TopicSpec, ensure_topics
 

@@ -21,9 +21,9 @@ from registry.service_layer.academies import list_academies
 from registry.service_layer.recognition import recognised_on
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import outbox
+from stemkit.storage.migrations import upgrade_to_head
 from tools.demo import __main__ as demo
 from tools.demo.academies import DEMO_ACADEMIES, E2E_ORGANIZER_ID, seed_demo_academies
 

@@ -27,7 +27,7 @@ import jsonschema
 import yaml
 
 from stemkit.contracts import CATALOG
-from stemkit.events.catalog import EventType
+from stemkit.eventing.catalog import EventType
 from tools.infra.topics import TopicSpec
 from tools.k8s.inventory import EXTERNAL_GROUP_PREFIX, EXTERNAL_USER, REPO_ROOT, topics
 

@@ -112,7 +112,7 @@ def secret_ref(name: str, secret: str, key: str, optional: bool = False) -> Doc:
 def env(svc: Service) -> list[Doc]:
     """Secrets only by reference; plain settings come from the ConfigMap (envFrom)."""
     out = [secret_ref("STEM_OPS_TOKEN", "stem-ops-token", "token")]
-    # Each caller's own token (stemkit.auth): every process knows them, for the services
+    # Each caller's own token (stemkit.access.auth): every process knows them, for the services
     # admit the gateway and the CLI by them and the gateway presents its own.
     out.append(secret_ref("STEM_GATEWAY_TOKEN", "stem-service-tokens", "gateway"))
     out.append(secret_ref("STEM_CLI_TOKEN", "stem-service-tokens", "cli"))
@@ -388,7 +388,7 @@ def config_map(svc: Service) -> Doc:
         data.update(
             {
                 "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
-                # Read by every Kafka client of the platform (stemkit.kafka_security).
+                # Read by every Kafka client of the platform (stemkit.eventing.kafka_security).
                 "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
                 "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
                 "KAFKA_SASL_USERNAME": svc.name,
@@ -604,7 +604,7 @@ def service_acls(svc: Service, declared: list[TopicSpec]) -> list[Doc]:
         out += [acl("topic", name, ["Read", "Describe"]) for name in svc.consumer.reads]
         out.append(acl("group", svc.consumer.group, ["Read", "Describe"]))
         # GET /dead-letters reads the service's own dead-letter topic (no group: from the
-        # start, stemkit.dead_letters), so the user may read what it writes there.
+        # start, stemkit.ops.dead_letters), so the user may read what it writes there.
         out.append(acl("topic", svc.consumer.dead_letter_topic, ["Read"]))
     # Read by the API process itself, no group (nothing to commit, no group ACL).
     out += [acl("topic", name, ["Read", "Describe"]) for name in svc.reads_without_group]

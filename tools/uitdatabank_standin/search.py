@@ -12,7 +12,7 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.documents import Kind
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
 from tools.uitdatabank_standin.store import Store, modified
 
 MAX_START, MAX_LIMIT, DEFAULT_LIMIT = 10_000, 2_000, 30

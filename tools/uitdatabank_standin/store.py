@@ -10,7 +10,7 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.documents import KINDS, Kind
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

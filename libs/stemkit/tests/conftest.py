@@ -21,7 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import BrokerControl, effects_metadata, unique_topic
-from stemkit.db import make_engine, make_session_factory, metadata
+from stemkit.storage.db import make_engine, make_session_factory, metadata
 
 Sessions = async_sessionmaker[AsyncSession]
 MakeTopics = Callable[..., Awaitable[list[str]]]
@@ -40,7 +40,7 @@ async def _sessions_for(url: str) -> AsyncIterator[Sessions]:
 
 @pytest.fixture
 async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
-    async for sessions in _sessions_for(f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}"):
+    async for sessions in _sessions_for(f"sqlite+aiosqlite:///{tmp_path / 'stemkit.storage.db'}"):
         yield sessions
 
 
@@ -48,7 +48,7 @@ async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database: a SQLite file, or (marked `postgres`) a new PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}"
+        return f"sqlite+aiosqlite:///{tmp_path / 'stemkit.storage.db'}"
     return str(request.getfixturevalue("pg_database_url"))
 
 

@@ -4,7 +4,7 @@
 
 Environment: `STEM_TEST_RELAY_DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, optional
 `STEM_TEST_RELAY_SERVICE` and `STEM_TEST_METRICS_PORT`; the relay's fault hooks
-(`STEM_RELAY_CRASH_BEFORE_PUBLISH` / `_AFTER_PUBLISH`, see `stemkit.relay`) make it die at
+(`STEM_RELAY_CRASH_BEFORE_PUBLISH` / `_AFTER_PUBLISH`, see `stemkit.eventing.relay`) make it die at
 the chosen point. SIGTERM stops it cleanly (exit code 0).
 """
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import os
 
-from stemkit.db import make_engine, make_session_factory
-from stemkit.kafka import KafkaPublisher
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.eventing.runner import run_until_signal, serve_metrics
 from stemkit.logging import configure_logging
-from stemkit.relay import OutboxRelay
-from stemkit.runner import run_until_signal, serve_metrics
+from stemkit.storage.db import make_engine, make_session_factory
 
 
 async def main(stop: asyncio.Event) -> None:

@@ -22,10 +22,10 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.events.catalog import EventCatalog, EventType
-from stemkit.events.envelope import CloudEvent, Headers
-from stemkit.outbox import add_event
-from stemkit.relay import OutboxMessage, PublishError
+from stemkit.eventing.catalog import EventCatalog, EventType
+from stemkit.eventing.envelope import CloudEvent, Headers
+from stemkit.eventing.outbox import add_event
+from stemkit.eventing.relay import OutboxMessage, PublishError
 
 _REPO = Path(__file__).resolve().parents[3]
 _KAFKA_TOOL = _REPO / "tools" / "infra" / "kafka.py"

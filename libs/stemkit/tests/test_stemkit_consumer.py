@@ -23,10 +23,10 @@ from libs.stemkit.tests.stemkit_support import (
     thing_event,
     unique_topic,
 )
-from stemkit.consumer import EventConsumer, Handler, Outcome
-from stemkit.db import inbox
-from stemkit.events.envelope import CloudEvent, Headers
+from stemkit.eventing.consumer import EventConsumer, Handler, Outcome
+from stemkit.eventing.envelope import CloudEvent, Headers
 from stemkit.logging import configure_logging
+from stemkit.storage.db import inbox
 
 Sessions = async_sessionmaker[AsyncSession]
 CATALOG = thing_catalog(unique_topic())

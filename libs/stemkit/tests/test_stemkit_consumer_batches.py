@@ -37,10 +37,10 @@ from libs.stemkit.tests.stemkit_support import (
     unique_topic,
 )
 from libs.stemkit.tests.test_stemkit_consumer import FakeDeadLetters
-from stemkit.consumer import BATCH_SIZE, EventConsumer, Handler, Outcome
-from stemkit.db import inbox
-from stemkit.events.envelope import CloudEvent, Headers
+from stemkit.eventing.consumer import BATCH_SIZE, EventConsumer, Handler, Outcome
+from stemkit.eventing.envelope import CloudEvent, Headers
 from stemkit.logging import configure_logging
+from stemkit.storage.db import inbox
 
 Sessions = async_sessionmaker[AsyncSession]
 MakeTopics = Callable[..., Awaitable[list[str]]]

@@ -12,8 +12,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import Depends, FastAPI
 from pydantic import SecretStr
 
-from stemkit.auth import require_ops_token
-from stemkit.consumer_lag import consumer_lag_router, group_lag
+from stemkit.access.auth import require_ops_token
+from stemkit.ops.consumer_lag import consumer_lag_router, group_lag
 
 pytestmark = pytest.mark.kafka
 MakeTopics = Callable[..., Awaitable[list[str]]]

@@ -33,8 +33,8 @@ from libs.stemkit.tests.stemkit_support import (
     thing_event,
     unique_topic,
 )
-from stemkit.consumer import REDUCED_VALUE_BYTES, EventConsumer
-from stemkit.events.envelope import Headers
+from stemkit.eventing.consumer import REDUCED_VALUE_BYTES, EventConsumer
+from stemkit.eventing.envelope import Headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

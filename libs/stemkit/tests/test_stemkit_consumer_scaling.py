@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.stemkit.tests.stemkit_support import FakeRecord, thing_catalog, thing_event, unique_topic
 from libs.stemkit.tests.test_stemkit_consumer import FakeDeadLetters
 from libs.stemkit.tests.test_stemkit_consumer_batches import Sessions, make_consumer
-from stemkit.consumer import Outcome
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.eventing.consumer import Outcome
 
 pytestmark = pytest.mark.postgres
 
@@ -49,7 +49,7 @@ async def test_members_crossing_on_shared_rows_do_not_repeat_their_good_work(
     members = [make_consumer(pg_sessions, count_on_shared_row) for _ in range(2)]
     dead = FakeDeadLetters()
 
-    with caplog.at_level(logging.INFO, logger="stemkit.consumer"):
+    with caplog.at_level(logging.INFO, logger="stemkit.eventing.consumer"):
         outcomes = await asyncio.gather(
             *(
                 member.process_chunk(

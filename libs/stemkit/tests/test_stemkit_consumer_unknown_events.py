@@ -27,9 +27,9 @@ from libs.stemkit.tests.stemkit_support import (
     record_effect,
 )
 from libs.stemkit.tests.test_stemkit_consumer import FakeDeadLetters
-from stemkit.consumer import EventConsumer, Outcome
-from stemkit.events.catalog import EventCatalog, EventType
-from stemkit.events.envelope import CloudEvent
+from stemkit.eventing.catalog import EventCatalog, EventType
+from stemkit.eventing.consumer import EventConsumer, Outcome
+from stemkit.eventing.envelope import CloudEvent
 
 Sessions = async_sessionmaker[AsyncSession]
 TOPIC, OTHER_TOPIC = "things.v1", "others.v1"

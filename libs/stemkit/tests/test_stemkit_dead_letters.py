@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from stemkit.dead_letters import read_dead_letters
-from stemkit.kafka import dead_letter_message
+from stemkit.eventing.kafka import dead_letter_message
+from stemkit.ops.dead_letters import read_dead_letters
 
 pytestmark = pytest.mark.kafka
 MakeTopics = Callable[..., Awaitable[list[str]]]

@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from stemkit.auth import DECIDE, EDIT, KEYS, OPS, READ, WRITE, Doorkeeper
-from stemkit.identity import (
+from stemkit.access.auth import DECIDE, EDIT, KEYS, OPS, READ, WRITE, Doorkeeper
+from stemkit.access.identity import (
     ADMIN,
     COORDINATOR,
     DECIDER,

@@ -44,11 +44,11 @@ from libs.stemkit.tests.stemkit_support import (
     thing_catalog,
     thing_event,
 )
-from stemkit.consumer import EventConsumer, Handler
-from stemkit.db import inbox, outbox
-from stemkit.events.envelope import CloudEvent
-from stemkit.kafka import KafkaPublisher
-from stemkit.relay import OutboxRelay
+from stemkit.eventing.consumer import EventConsumer, Handler
+from stemkit.eventing.envelope import CloudEvent
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.storage.db import inbox, outbox
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

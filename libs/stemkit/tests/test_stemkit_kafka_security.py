@@ -15,8 +15,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from stemkit.kafka import make_consumer, make_producer
-from stemkit.kafka_security import KafkaSecurity, connection_options
+from stemkit.eventing.kafka import make_consumer, make_producer
+from stemkit.eventing.kafka_security import KafkaSecurity, connection_options
 from tools.infra.kafka import SASL_PASSWORD, SASL_USER
 
 

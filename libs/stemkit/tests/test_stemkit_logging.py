@@ -18,8 +18,8 @@ from libs.stemkit.tests.stemkit_support import (
     thing_event,
     unique_topic,
 )
-from stemkit.consumer import EventConsumer, Outcome
-from stemkit.events.envelope import Headers
+from stemkit.eventing.consumer import EventConsumer, Outcome
+from stemkit.eventing.envelope import Headers
 from stemkit.logging import configure_logging, event_id_var
 
 CATALOG = thing_catalog(unique_topic())

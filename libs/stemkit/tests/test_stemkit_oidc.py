@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from stemkit.auth import DECIDE, WRITE, Doorkeeper, TokenRefused
-from stemkit.identity import DECIDER, VIEWER, Who
-from stemkit.oidc import JwksVerifier, OidcConfig
+from stemkit.access.auth import DECIDE, WRITE, Doorkeeper, TokenRefused
+from stemkit.access.identity import DECIDER, VIEWER, Who
+from stemkit.access.oidc import JwksVerifier, OidcConfig
 
 ISSUER = "https://idp.example.test/realms/stem"
 AUDIENCE = "stem-platform"

@@ -1,4 +1,4 @@
-"""The ops routes of parked outbox rows (`stemkit.outbox_parked`), on SQLite and PostgreSQL,
+"""The ops routes of parked outbox rows (`stemkit.ops.outbox_parked`), on SQLite and PostgreSQL,
 with a relay whose in-memory publisher refuses one message for what it is; retry and discard
 are audited with the person the doorkeeper admitted (issue 21)."""
 
@@ -15,12 +15,12 @@ from sqlalchemy import MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import add_things, thing_catalog, unique_topic
-from stemkit.audit import Trail, audit_table, entries
-from stemkit.auth import ALL_SCOPES, READ, WRITE, Doorkeeper
+from stemkit.access.auth import ALL_SCOPES, READ, WRITE, Doorkeeper
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
-from stemkit.db import outbox
-from stemkit.outbox_parked import parked_outbox_router
-from stemkit.relay import OutboxMessage, OutboxRelay, PublishError
+from stemkit.eventing.relay import OutboxMessage, OutboxRelay, PublishError
+from stemkit.ops.audit import Trail, audit_table, entries
+from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.storage.db import outbox
 
 Sessions = async_sessionmaker[AsyncSession]
 TOKEN = "ops-secret"

@@ -1,4 +1,4 @@
-"""The one dated resolution of a place to a municipality (`stemkit.places`), on the real
+"""The one dated resolution of a place to a municipality (`stemkit.domain.places`), on the real
 reference data: Statbel's 2025 postal codes and the 2025 mergers."""
 
 from __future__ import annotations
@@ -8,7 +8,14 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from stemkit.places import Area, PlaceFacts, on_day, periods, postal_candidates, resolve_place
+from stemkit.domain.places import (
+    Area,
+    PlaceFacts,
+    on_day,
+    periods,
+    postal_candidates,
+    resolve_place,
+)
 
 REFERENCE = Path(__file__).resolve().parents[3] / "services/registry/src/registry/reference_data"
 

@@ -11,8 +11,8 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 
 from libs.stemkit.tests.stemkit_support import thing_catalog, thing_event, unique_topic
-from stemkit.kafka import KafkaPublisher
-from stemkit.relay import OutboxMessage, PublishError
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxMessage, PublishError
 
 
 class FakeProducer:

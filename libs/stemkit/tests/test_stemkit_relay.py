@@ -26,9 +26,9 @@ from libs.stemkit.tests.stemkit_support import (
     thing_event,
     unique_topic,
 )
-from stemkit.db import outbox
-from stemkit.outbox import add_event
-from stemkit.relay import OutboxMessage, OutboxRelay, PublishError
+from stemkit.eventing.outbox import add_event
+from stemkit.eventing.relay import OutboxMessage, OutboxRelay, PublishError
+from stemkit.storage.db import outbox
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -26,12 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import SOURCE, eventually, read_topic, running
-from stemkit.db import outbox
-from stemkit.events.catalog import EventCatalog, EventType
-from stemkit.kafka import MAX_MESSAGE_BYTES, KafkaPublisher, record_is_at_fault
-from stemkit.outbox import add_event
-from stemkit.outbox_parked import discard_parked, parked_rows, retry_parked
-from stemkit.relay import OutboxRelay
+from stemkit.eventing.catalog import EventCatalog, EventType
+from stemkit.eventing.kafka import MAX_MESSAGE_BYTES, KafkaPublisher, record_is_at_fault
+from stemkit.eventing.outbox import add_event
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.ops.outbox_parked import discard_parked, parked_rows, retry_parked
+from stemkit.storage.db import outbox
 
 pytestmark = [pytest.mark.kafka]
 

@@ -20,7 +20,7 @@ from libs.stemkit.tests.stemkit_support import (
     thing_catalog,
     unique_topic,
 )
-from stemkit.relay import OutboxMessage, OutboxRelay
+from stemkit.eventing.relay import OutboxMessage, OutboxRelay
 
 Sessions = async_sessionmaker[AsyncSession]
 pytestmark = pytest.mark.postgres

@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.config import Settings as RegistrySettings
-from stemkit.db import inbox, outbox
-from stemkit.retention import purge_once, run_retention
+from stemkit.eventing.retention import purge_once, run_retention
+from stemkit.storage.db import inbox, outbox
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime.now(UTC)

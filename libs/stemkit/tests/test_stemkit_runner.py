@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.stemkit.tests.stemkit_support import add_things, eventually, thing_catalog, unique_topic
-from stemkit.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
+from stemkit.eventing.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
 
 RELAY_SCRIPT = Path(__file__).with_name("relay_process.py")
 
@@ -85,7 +85,7 @@ async def test_relay_process_survives_a_dead_broker_serves_metrics_and_stops_on_
     port = _free_port()
     env = {
         **os.environ,
-        "STEM_TEST_RELAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'stemkit.db'}",
+        "STEM_TEST_RELAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'stemkit.storage.db'}",
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{_free_port()}",  # nobody listens there
         "STEM_TEST_RELAY_SERVICE": "runner-test",
         "STEM_TEST_METRICS_PORT": str(port),

@@ -1,4 +1,4 @@
-"""One wiring of a service's own database (stemkit.service_database), used by the three
+"""One wiring of a service's own database (stemkit.storage.service_database), used by the three
 services with a database through their `bootstrap` module: the URL from the settings, the
 engine, and the migrations to head, on a real SQLite file (issue 20)."""
 
@@ -17,7 +17,7 @@ import registry.bootstrap
 import registry.config
 import subsidy.bootstrap
 import subsidy.config
-from stemkit.service_database import ServiceDatabase
+from stemkit.storage.service_database import ServiceDatabase
 
 SERVICES = [
     (registry.bootstrap, registry.config),

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from starlette.requests import HTTPConnection
 
-from stemkit.auth import EDIT, READ, WRITE, Doorkeeper
-from stemkit.identity import Principal
+from stemkit.access.auth import EDIT, READ, WRITE, Doorkeeper
+from stemkit.access.identity import Principal
 
 EDITOR = "stand-in-test-editor-token-0123456789"
 GATEWAY = "stand-in-test-gateway-token-012345678"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.transaction_memo import forget, memo
+from stemkit.storage.transaction_memo import forget, memo
 
 
 async def test_a_memo_lasts_one_transaction_of_the_session(

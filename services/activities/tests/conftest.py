@@ -38,9 +38,9 @@ from activities.service_layer.handlers import handle_event as handle_registry_ev
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
 from stemkit.contracts.registry import MunicipalityDefined
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
+from stemkit.storage.db import outbox
 
 UITDATABANK = Path(__file__).parent / "fixtures" / "uitdatabank"
 SECRET = "whsec_" + base64.b64encode(b"first-secret-for-the-tests-0001").decode()

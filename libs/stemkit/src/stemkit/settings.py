@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from stemkit.auth import ALL_SCOPES, OPS, READ, Doorkeeper
-from stemkit.oidc import JwksVerifier, OidcConfig
+from stemkit.access.auth import ALL_SCOPES, OPS, READ, Doorkeeper
+from stemkit.access.oidc import JwksVerifier, OidcConfig
 
 # Development defaults, printed by `make run`; production refuses them. Each is as long as
 # a real secret must be, so that a test environment (STEM_ENV=test) may use them.
@@ -183,7 +183,7 @@ class ServiceSettings(BaseSettings):
 
 
 # Kafka's default offsets.retention.minutes: the longest a redelivery can come after an
-# event was handled, short of an operator resetting a group's offsets (stemkit.retention).
+# event was handled, short of an operator resetting a group's offsets (stemkit.eventing.retention).
 REDELIVERY_WINDOW = timedelta(days=7)
 
 
@@ -237,13 +237,13 @@ class DatabaseServiceSettings(ServiceSettings):
         default=30,
         ge=0,
         description="Sent outbox rows are purged this many days after sending (0: kept for "
-        "ever); longer than the redelivery window (stemkit.retention)",
+        "ever); longer than the redelivery window (stemkit.eventing.retention)",
     )
     inbox_retention_days: float = Field(
         default=30,
         ge=0,
         description="Inbox rows are purged this many days after handling (0: kept for ever); "
-        "longer than the redelivery window, 7 days (stemkit.retention)",
+        "longer than the redelivery window, 7 days (stemkit.eventing.retention)",
     )
     retention_interval_seconds: float = Field(
         default=3600, gt=0, description="Seconds between the relay's outbox and inbox purges"
@@ -270,5 +270,5 @@ class DatabaseServiceSettings(ServiceSettings):
 
     def database_url_for(self, service: str) -> str:
         """`<SERVICE>_DATABASE_URL` when set, else the embedded SQLite file of `service`.
-        `stemkit.db.prepare_url` makes it ready to open."""
+        `stemkit.storage.db.prepare_url` makes it ready to open."""
         return self.database_url or self.sqlite_url(service)

@@ -1,11 +1,11 @@
-"""The activities database: its URL, engine and migrations, wired by stemkit.service_database."""
+"""The activities database: its URL, engine and migrations (stemkit.storage.service_database)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from activities.config import SERVICE
-from stemkit.service_database import ServiceDatabase
+from stemkit.storage.service_database import ServiceDatabase
 
 MIGRATIONS = str(Path(__file__).parent / "adapters" / "migrations")
 DATABASE = ServiceDatabase(SERVICE, MIGRATIONS)

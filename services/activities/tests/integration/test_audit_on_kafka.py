@@ -22,10 +22,10 @@ from activities.bootstrap import migrate
 from activities.config import Settings
 from activities.entrypoints.api import create_app
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
-from stemkit.db import outbox
-from stemkit.kafka import KafkaPublisher
-from stemkit.relay import OutboxRelay
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxRelay
 from stemkit.settings import DEV_OPS_TOKEN
+from stemkit.storage.db import outbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 

@@ -18,12 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.orm import audit_log
-from stemkit.audit import SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.ops.audit import SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_OPS_TOKEN
+from stemkit.storage.db import outbox
 
 OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 EVENT_ID = "23017cb7-e515-47b4-87c4-780735acc942"  # the fixture document's

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 
 Post = Callable[..., Awaitable[httpx.Response]]
 Events = Callable[[], Awaitable[list[CloudEvent]]]

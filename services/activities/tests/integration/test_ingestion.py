@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.orm import webhook_deliveries
 from stemkit.contracts.registry import MunicipalityDefined
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_OPS_TOKEN
 
 Post = Callable[..., Awaitable[httpx.Response]]

@@ -33,13 +33,13 @@ from activities.entrypoints.api import create_app
 from activities.service_layer import poller
 from activities.service_layer.handlers import handle_event as handle_registry_event
 from activities.service_layer.processing import run_worker
-from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
-from stemkit.events import CloudEvent
-from stemkit.kafka import KafkaPublisher, make_consumer, make_producer
-from stemkit.relay import OutboxRelay
+from stemkit.eventing import CloudEvent
+from stemkit.eventing.consumer import EventConsumer
+from stemkit.eventing.kafka import KafkaPublisher, make_consumer, make_producer
+from stemkit.eventing.relay import OutboxRelay
 from tools.send_webhook import signed_headers
 from tools.uitdatabank_standin.app import create_standin
 from tools.uitdatabank_standin.store import Store

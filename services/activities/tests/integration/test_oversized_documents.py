@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from activities.domain.limits import MAX_OCCURRENCES
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_OPS_TOKEN
 
 Post = Callable[..., Awaitable[httpx.Response]]

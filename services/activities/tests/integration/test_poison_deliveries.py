@@ -22,7 +22,7 @@ from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched, FetchFailed, UitClient
 from activities.domain import documents
 from activities.service_layer import ingestion, processing
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from tools.uitdatabank_standin.app import create_standin
 from tools.uitdatabank_standin.store import Store
 

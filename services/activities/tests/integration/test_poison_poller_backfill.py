@@ -24,7 +24,7 @@ from activities.adapters.uit_client import AnswerTooLarge
 from activities.service_layer import poller
 from activities.service_layer.backfill import backfill, documents
 from stemkit.contracts.registry import AcademyRegistered
-from stemkit.uit import resource_id as real_resource_id
+from stemkit.domain.uit import resource_id as real_resource_id
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "uitdatabank"
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.adapters.uit_client import UitClient
 from activities.service_layer import poller, processing
 from stemkit.contracts.registry import AcademyRegistered
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_OPS_TOKEN
 from tools.uitdatabank_standin.app import create_standin
 from tools.uitdatabank_standin.notify import notification

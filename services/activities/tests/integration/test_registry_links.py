@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityWithdrawn
 from stemkit.contracts.registry import AcademyRegistered, MunicipalityDefined
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 
 Post = Callable[..., Awaitable[httpx.Response]]
 Events = Callable[[], Awaitable[list[CloudEvent]]]

@@ -25,7 +25,7 @@ from activities.config import Settings
 from activities.domain.documents import Document
 from activities.service_layer import catalogue, ingestion, poller, processing
 from activities.service_layer.ingestion import Ingested
-from stemkit.db import open_database
+from stemkit.storage.db import open_database
 
 pytestmark = pytest.mark.postgres
 

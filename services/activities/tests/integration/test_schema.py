@@ -6,7 +6,7 @@ from alembic import command
 
 from activities.bootstrap import MIGRATIONS, database_url
 from activities.config import Settings
-from stemkit.migrations import alembic_config
+from stemkit.storage.migrations import alembic_config
 
 
 def test_migrated_database_matches_the_tables_in_code(settings: Settings) -> None:

@@ -1,5 +1,5 @@
 """Periodic and permanent calendars: the compact form the reader keeps, and the sessions
-`stemkit.calendar_rules` derives from it, on the real UiTdatabank documents of
+`stemkit.domain.calendar_rules` derives from it, on the real UiTdatabank documents of
 ../shared/uitdatabank (issue 15, item 1)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from activities.adapters.snapshots import from_snapshot, to_snapshot
 from activities.domain import calendar, limits
 from activities.domain.reader import UnreadableDocument, read_event
-from stemkit.calendar_rules import MAX_SESSIONS, DayRange, sessions
 from stemkit.contracts.activities import MAX_CALENDAR_RULES, ActivityUpdated
+from stemkit.domain.calendar_rules import MAX_SESSIONS, DayRange, sessions
 
 SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "uitdatabank"
 if not SHARED.is_dir():

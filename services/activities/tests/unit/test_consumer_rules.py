@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from activities.config import Settings
 from activities.entrypoints.consumer import GROUP, registry_consumer
 from libs.stemkit.tests.stemkit_support import FakeRecord
-from stemkit.consumer import Outcome
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
-from stemkit.events.envelope import CloudEvent, Headers
+from stemkit.eventing.consumer import Outcome
+from stemkit.eventing.envelope import CloudEvent, Headers
 
 
 def event(type_name: str, data: dict[str, object]) -> CloudEvent:

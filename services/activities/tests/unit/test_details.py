@@ -14,7 +14,7 @@ from activities.adapters.snapshots import from_snapshot, to_snapshot
 from activities.domain.details import read_details, sanitise, url
 from activities.domain.reader import read_event
 from stemkit.contracts import activity_details as d
-from stemkit.richtext import plain_text
+from stemkit.domain.richtext import plain_text
 
 LoadEvent = Callable[[str], dict[str, Any]]
 

@@ -1,4 +1,4 @@
-"""Resolving a municipality from a postal code, a locality and a day (`stemkit.places`
+"""Resolving a municipality from a postal code, a locality and a day (`stemkit.domain.places`
 through the activities' `resolve`)."""
 
 from __future__ import annotations

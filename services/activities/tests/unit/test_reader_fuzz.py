@@ -30,7 +30,7 @@ from activities.domain.reader import UnreadableDocument
 from activities.service_layer.catalogue import SOURCE
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityUpdated
-from stemkit.kafka import MAX_MESSAGE_BYTES
+from stemkit.eventing.kafka import MAX_MESSAGE_BYTES
 
 ROOT = Path(__file__).resolve().parents[4]  # the checkout; `shared` sits beside it
 SHARED = ROOT.parent / "shared" / "uitdatabank"

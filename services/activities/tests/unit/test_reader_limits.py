@@ -30,7 +30,7 @@ from activities.service_layer.catalogue import SOURCE
 from stemkit.contracts import CATALOG
 from stemkit.contracts import activity_details as d
 from stemkit.contracts.activities import ActivityUpdated
-from stemkit.kafka import MAX_MESSAGE_BYTES
+from stemkit.eventing.kafka import MAX_MESSAGE_BYTES
 
 LoadEvent = Callable[[str], dict[str, Any]]
 

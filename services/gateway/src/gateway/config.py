@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from gateway.oidc_settings import OidcClients
-from stemkit.oidc_client import ClientCredentials
+from stemkit.access.oidc_client import ClientCredentials
 
 SERVICE = "gateway"
 

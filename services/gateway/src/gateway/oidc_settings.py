@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from stemkit.oidc_client import ClientCredentials
+from stemkit.access.oidc_client import ClientCredentials
 from stemkit.settings import ServiceSettings
 
 

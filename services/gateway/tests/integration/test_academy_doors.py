@@ -27,8 +27,8 @@ from gateway.entrypoints.api import create_app as gateway_app
 from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.migrations import upgrade_to_head
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app

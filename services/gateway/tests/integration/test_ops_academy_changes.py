@@ -14,7 +14,7 @@ from services.gateway.tests.integration.test_ops_link_requests_and_keys import (
     Platform,
     platform,
 )
-from stemkit.identity import ADMIN, DECIDER, EDITOR, VIEWER
+from stemkit.access.identity import ADMIN, DECIDER, EDITOR, VIEWER
 
 __all__ = ["platform"]  # the fixture, used by name
 

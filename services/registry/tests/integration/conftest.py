@@ -20,9 +20,9 @@ from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.cli import load_reference_data
 from stemkit.contracts import CATALOG
-from stemkit.events import CloudEvent
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
+from stemkit.storage.migrations import upgrade_to_head
 
 OPS_TOKEN = "registry-test-ops-token-at-least-32-chars"
 # What the gateway presents (read and ops scopes, no write): the test client's default.

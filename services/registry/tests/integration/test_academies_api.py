@@ -15,8 +15,8 @@ from registry.adapters.orm import academies, academy_organizers
 from registry.entrypoints.api import create_app
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, AcademyRegistered
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import outbox
 
 pytestmark = pytest.mark.postgres
 

@@ -17,9 +17,9 @@ from sqlalchemy import delete
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from stemkit.contracts.audit import REGISTRY_AUDIT_TOPIC
-from stemkit.db import outbox
-from stemkit.kafka import KafkaPublisher
-from stemkit.relay import OutboxRelay
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.storage.db import outbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 

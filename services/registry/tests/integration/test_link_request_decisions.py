@@ -27,11 +27,11 @@ from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
-from stemkit.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts.registry import AcademyUpdated
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing import CloudEvent
+from stemkit.ops.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.storage.db import outbox
+from stemkit.storage.migrations import upgrade_to_head
 
 OPS_TOKEN = "registry-link-decisions-ops-token-0123456"
 GATEWAY_TOKEN = "registry-link-decisions-gateway-token-01"

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from registry.adapters.orm import metadata
 from registry.bootstrap import MIGRATIONS
-from stemkit.db import NAMING, make_engine
-from stemkit.db import metadata as platform_metadata
-from stemkit.migrations import upgrade_to_head
+from stemkit.storage.db import NAMING, make_engine
+from stemkit.storage.db import metadata as platform_metadata
+from stemkit.storage.migrations import upgrade_to_head
 
 pytestmark = pytest.mark.postgres
 

@@ -17,8 +17,8 @@ from registry.entrypoints.cli import load_reference_data
 from registry.service_layer.municipalities import valid_in
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import MUNICIPALITY_TOPIC, MunicipalityDefined
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import outbox
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.db import outbox
+from stemkit.storage.db import outbox
 
 pytestmark = pytest.mark.postgres
 

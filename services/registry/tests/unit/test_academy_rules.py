@@ -12,7 +12,7 @@ from registry.domain.academy import (
     normalise_name,
     normalise_organizer_ids,
 )
-from stemkit.uit import normalise_organizer_id
+from stemkit.domain.uit import normalise_organizer_id
 
 ORGANIZER = "5e0b3f9c-5947-46a0-b8f2-a1a5a37f3b83"
 NOW = datetime(2025, 3, 1, tzinfo=UTC)

@@ -104,7 +104,7 @@ def test_before_2025_a_postal_code_of_a_merged_municipality_only_lists_candidate
     gazetteer: Gazetteer,
 ) -> None:
     """The known gap: 54 postal codes do not say which old municipality they were in, except
-    Antwerpen's, which kept its code when it absorbed Borsbeek (`stemkit.places`)."""
+    Antwerpen's, which kept its code when it absorbed Borsbeek (`stemkit.domain.places`)."""
     merged = {row["new_nis_code"] for row in _fusions()}
     postal = reference_files.postal_codes()
     gap = sorted({code for nis in merged for code in postal[nis]})

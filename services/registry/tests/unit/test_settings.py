@@ -6,7 +6,7 @@ import pytest
 
 from registry.bootstrap import database_url
 from registry.config import Settings
-from stemkit.db import prepare_url
+from stemkit.storage.db import prepare_url
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

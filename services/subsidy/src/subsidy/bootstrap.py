@@ -1,10 +1,10 @@
-"""The subsidy database: its URL, engine and migrations, wired by stemkit.service_database."""
+"""The subsidy database: its URL, engine and migrations (stemkit.storage.service_database)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from stemkit.service_database import ServiceDatabase
+from stemkit.storage.service_database import ServiceDatabase
 from subsidy.config import SERVICE
 
 MIGRATIONS = str(Path(__file__).parent / "adapters" / "migrations")

@@ -23,9 +23,9 @@ from stemkit.contracts.activities import (
     Occurrence,
 )
 from stemkit.contracts.registry import RecognitionDecided
-from stemkit.db import make_engine, make_session_factory
-from stemkit.events import CloudEvent
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import make_engine, make_session_factory
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS
 from subsidy.service_layer.handlers import handle_event
 

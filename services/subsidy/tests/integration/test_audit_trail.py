@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import SUBSIDY_AUDIT_TOPIC
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
+from stemkit.storage.db import outbox
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import outbox
 from subsidy.adapters.orm import activities
 from subsidy.views import reach_of
 

@@ -13,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from stemkit.kafka import dead_letter_message
+from stemkit.eventing.kafka import dead_letter_message
 from stemkit.settings import DEV_OPS_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Location, Occurrence
 from stemkit.contracts.registry import RecognitionDecided
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from subsidy.views import reach_of
 
 Audience = Literal["everyone", "members", "education"]

@@ -1,4 +1,4 @@
-"""Many events in one transaction (how the consumer applies a chunk, `stemkit.consumer`)
+"""Many events in one transaction (how the consumer applies a chunk, `stemkit.eventing.consumer`)
 leave the same state and the same outbox as one transaction per event.
 
 The same story is told twice, for two academies, on one database: once an event per
@@ -26,7 +26,7 @@ from stemkit.contracts.activities import (
     Occurrence,
 )
 from stemkit.contracts.registry import RecognitionDecided, RoleAssigned
-from stemkit.db import outbox
+from stemkit.storage.db import outbox
 from subsidy.adapters.orm import activities, dirty_years, reach, reach_evidence
 from subsidy.service_layer.handlers import handle_event
 

@@ -15,13 +15,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, ActivityWithdrawn, Location, Occurrence
 from stemkit.contracts.registry import RecognitionDecided, RoleAssigned
-from stemkit.db import inbox, open_database
-from stemkit.kafka import make_producer
-from stemkit.migrations import upgrade_to_head
+from stemkit.eventing.consumer import EventConsumer
+from stemkit.eventing.kafka import make_producer
+from stemkit.storage.db import inbox, open_database
+from stemkit.storage.migrations import upgrade_to_head
 from subsidy.adapters.orm import calculation_runs
 from subsidy.bootstrap import MIGRATIONS
 from subsidy.service_layer.debounce import run_due

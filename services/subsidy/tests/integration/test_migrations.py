@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData
 
-from stemkit.db import make_engine
-from stemkit.db import metadata as platform_metadata
+from stemkit.storage.db import make_engine
+from stemkit.storage.db import metadata as platform_metadata
 from subsidy.adapters.orm import metadata
 
 

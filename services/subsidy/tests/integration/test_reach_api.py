@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app

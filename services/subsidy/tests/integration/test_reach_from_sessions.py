@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Calendar, Location, Occurrence
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from subsidy.adapters.orm import activity_occurrences
 from subsidy.service_layer.reach import SOURCE
 from subsidy.views import reach_of

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import RecognitionDecided
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from subsidy.adapters.orm import dirty_years
 
 Deliver = Callable[[CloudEvent], Awaitable[None]]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import Centroid, MunicipalityDefined
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app

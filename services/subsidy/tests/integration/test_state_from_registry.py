@@ -20,8 +20,8 @@ from stemkit.contracts.registry import (
     RoleAssigned,
     RoleRevoked,
 )
-from stemkit.db import outbox
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
+from stemkit.storage.db import outbox
 from subsidy.adapters import registry_copy
 from subsidy.service_layer.unrecognised import unrecognised_proofs
 from subsidy.views import reach_of

@@ -12,7 +12,7 @@ import pytest
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Location, Occurrence
 from stemkit.contracts.registry import RecognitionDecided
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app

@@ -15,10 +15,10 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from libs.stemkit.tests.stemkit_support import FakeRecord
-from stemkit.consumer import Outcome
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC
-from stemkit.events.envelope import CloudEvent, Headers
+from stemkit.eventing.consumer import Outcome
+from stemkit.eventing.envelope import CloudEvent, Headers
 from subsidy.config import Settings
 from subsidy.entrypoints.consumer import events_consumer
 

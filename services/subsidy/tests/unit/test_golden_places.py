@@ -1,6 +1,6 @@
 """Golden cases of the dated place -> municipality rule (tests/golden/places/*.yaml).
 
-Each activity's address is resolved by `stemkit.places` on the registry's reference data,
+Each activity's address is resolved by `stemkit.domain.places` on the registry's reference data,
 per period, as the activities service does; the subsidy service then takes each session's
 municipality from the period of its day (`domain.municipalities.on_session_days`). Reach,
 the Uitrollers payment (postal code unit) and the ops flag come out of the same answer.
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stemkit import places
+from stemkit.domain import places
 from subsidy.domain.calculation import calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.municipalities import on_session_days

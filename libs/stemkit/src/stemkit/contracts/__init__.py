@@ -7,7 +7,7 @@ major version (a new type and topic), never an edit.
 """
 
 from stemkit.contracts import activities, audit, registry, subsidy
-from stemkit.events.catalog import EventCatalog
+from stemkit.eventing.catalog import EventCatalog
 
 CATALOG = EventCatalog(
     [*registry.EVENT_TYPES, *activities.EVENT_TYPES, *subsidy.EVENT_TYPES, *audit.EVENT_TYPES]

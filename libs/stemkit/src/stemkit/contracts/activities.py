@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stemkit import calendar_rules
 from stemkit.contracts.activity_details import ActivityDetails
-from stemkit.events.catalog import EventType
+from stemkit.domain import calendar_rules
+from stemkit.eventing.catalog import EventType
 
 ACTIVITY_TOPIC = "stem.activities.activity.v1"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stemkit.events.catalog import EventType
+from stemkit.eventing.catalog import EventType
 
 REGISTRY_AUDIT_TOPIC = "stem.registry.audit.v1"
 SUBSIDY_AUDIT_TOPIC = "stem.subsidy.audit.v1"

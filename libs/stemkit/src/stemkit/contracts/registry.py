@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stemkit.events.catalog import EventType
+from stemkit.eventing.catalog import EventType
 
 ACADEMY_TOPIC = "stem.registry.academy.v1"
 MUNICIPALITY_TOPIC = "stem.registry.municipality.v1"

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stemkit.events.catalog import EventType
+from stemkit.eventing.catalog import EventType
 
 REACH_TOPIC = "stem.subsidy.reach.v1"
 CALCULATION_TOPIC = "stem.subsidy.calculation.v1"

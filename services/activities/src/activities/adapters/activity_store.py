@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.adapters.orm import activities, activity_occurrences, activity_themes
 from activities.adapters.snapshots import from_snapshot, to_snapshot
 from activities.domain.model import Activity
-from stemkit.transaction_memo import memo
+from stemkit.storage.transaction_memo import memo
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

@@ -1,5 +1,5 @@
 """Activities whose coordinates and postal code disagree (issue 15): a period of the
-location's municipality carries a `disagreement` (`stemkit.places`: the address counts,
+location's municipality carries a `disagreement` (`stemkit.domain.places`: the address counts,
 the coordinates lie elsewhere). Read for ops from the stored snapshots, per dialect:
 PostgreSQL walks the JSONB list with `jsonb_array_elements`, SQLite with `json_each`.
 """

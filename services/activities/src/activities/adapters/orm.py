@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from stemkit.audit import audit_table
-from stemkit.db import NAMING
+from stemkit.ops.audit import audit_table
+from stemkit.storage.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
 
@@ -185,5 +185,5 @@ organizer_history = Table(
 )
 
 # Who did what to the quarantine and the parked outbox rows, when, before and after, and why
-# (stemkit.audit; issue 21, ADR 0020).
+# (stemkit.ops.audit; issue 21, ADR 0020).
 audit_log = audit_table(metadata)

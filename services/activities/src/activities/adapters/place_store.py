@@ -1,6 +1,6 @@
 """UiTdatabank places and organizers as their own documents last said.
 
-A place read is remembered for the rest of the transaction (`stemkit.transaction_memo`),
+A place read is remembered for the rest of the transaction (`stemkit.storage.transaction_memo`),
 and a save replaces what is remembered.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import organizers, places
 from activities.domain.model import Location, Organizer, Place
-from stemkit.transaction_memo import memo
+from stemkit.storage.transaction_memo import memo
 
 
 def _known(session: AsyncSession) -> dict[str, Place | None]:

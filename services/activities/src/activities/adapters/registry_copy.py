@@ -1,6 +1,6 @@
 """This service's own copy of the registry's municipalities and academy organizers.
 
-Lookups are remembered for the rest of the transaction (`stemkit.transaction_memo`);
+Lookups are remembered for the rest of the transaction (`stemkit.storage.transaction_memo`);
 every write here forgets them, so a transaction that changes the copy (the registry
 events' handlers) never reads its own old rows from memory.
 """
@@ -22,7 +22,7 @@ from activities.adapters.orm import (
     municipality_postal_codes,
 )
 from activities.domain.municipalities import BoundaryIndex, Municipality
-from stemkit.transaction_memo import forget, memo
+from stemkit.storage.transaction_memo import forget, memo
 
 # The boundary index last built in this process, with the copy's version it was built from.
 _index_cache: tuple[str, BoundaryIndex] | None = None
@@ -113,7 +113,7 @@ async def _municipalities_with_postal_code(
     session: AsyncSession, postal_code: str
 ) -> list[Municipality]:
     """Those the (2025) postal code table lists, and those merged into them: before a
-    merger the postal code stands for one of the old municipalities (`stemkit.places`)."""
+    merger the postal code stands for one of the old municipalities (`stemkit.domain.places`)."""
     listed = select(municipality_postal_codes.c.nis_code).where(
         municipality_postal_codes.c.postal_code == postal_code
     )

@@ -4,7 +4,7 @@ Every calendar type: single and multiple from `subEvent` (older documents have o
 top-level dates), periodic as one range, permanent without dates. Dates without a zone
 are Brussels time. Periodic and permanent ones also keep their compact calendar (`rules`:
 the period, `openingHours`, `openingHoursClosedDays`, `openingHoursAdjustedDays`), from
-which `stemkit.calendar_rules.sessions` derives the days they are held.
+which `stemkit.domain.calendar_rules.sessions` derives the days they are held.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from typing import Any
 
 from activities.domain import jsonld
 from activities.domain.model import BRUSSELS, Occurrence, Status
-from stemkit.calendar_rules import WEEKDAYS, AdjustedDays, CalendarRules, DayRange, WeeklyHours
+from stemkit.domain.calendar_rules import (
+    WEEKDAYS,
+    AdjustedDays,
+    CalendarRules,
+    DayRange,
+    WeeklyHours,
+)
 
 FOREVER = datetime(2100, 1, 1, tzinfo=UTC)  # UiTdatabank's "no end" (docs/exceptions.md)
 # Courses (Lessenreeks) and camps leave calendars when they start, not when they end.

@@ -17,7 +17,7 @@ from activities.domain import jsonld
 from activities.domain.model import Activity, Organizer, Place
 from activities.domain.places import UnreadablePlace, read_organizer, read_place
 from activities.domain.reader import UnreadableDocument, read_event
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
 
 Kind = Literal["event", "place", "organizer"]
 KINDS: tuple[Kind, ...] = ("event", "place", "organizer")

@@ -3,7 +3,7 @@
 Far above what academies publish (a weekly course has ~40 dates, a name ~60 characters,
 an event one type and a theme or two), and low enough that the event of the largest
 activity the reader can produce stays under half of the producer's `max_request_size`
-(`stemkit.kafka.MAX_MESSAGE_BYTES`), even when every character is one JSON writes as a
+(`stemkit.eventing.kafka.MAX_MESSAGE_BYTES`), even when every character is one JSON writes as a
 12-byte escaped surrogate pair (tests/unit/test_reader_limits.py builds it). A document
 beyond a limit is quarantined with the reason: dropping dates or cutting a name would
 publish an activity that is not the one UiTdatabank holds. Lengths are in characters
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from activities.domain.model import Activity, Location
-from stemkit.calendar_rules import MAX_SESSIONS
 from stemkit.contracts.activities import MAX_CALENDAR_RULES
+from stemkit.domain.calendar_rules import MAX_SESSIONS
 
 MAX_OCCURRENCES = MAX_SESSIONS  # distinct dates (subEvents) of one activity (2,000)
 MAX_TERMS = 50  # term ids of one domain (theme, eventtype)

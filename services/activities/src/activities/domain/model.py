@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from stemkit.calendar_rules import CalendarRules
 from stemkit.contracts.activity_details import ActivityDetails
+from stemkit.domain.calendar_rules import CalendarRules
 
 Status = Literal["available", "temporarily_unavailable", "unavailable"]
 Audience = Literal["everyone", "members", "education"]
@@ -33,7 +33,7 @@ class Occurrence:
 @dataclass(frozen=True)
 class MunicipalityPeriod:
     """The location's municipality from `first` to `last` (None: open ended), by the dated
-    rule of `stemkit.places`; `disagreement` when the coordinates lie elsewhere."""
+    rule of `stemkit.domain.places`; `disagreement` when the coordinates lie elsewhere."""
 
     first: date | None
     last: date | None

@@ -3,7 +3,7 @@ reference data.
 
 The registry publishes each municipality with its validity in time, its successor after a
 merger, its postal codes (Statbel's 2025 table), a centroid and its boundary (a GeoJSON
-polygon of its own period). The rule and its precedence are `stemkit.places` (shared with
+polygon of its own period). The rule and its precedence are `stemkit.domain.places` (shared with
 the subsidy service and the registry): the address first, on the session's day (before
 2025 a merged municipality's postal code stands for the old municipalities, the locality
 name picks one), then the coordinates (`BoundaryIndex`, an STRtree), and a disagreement
@@ -22,7 +22,7 @@ from shapely import STRtree  # type: ignore[import-untyped]
 from shapely.geometry import Point, shape  # type: ignore[import-untyped]
 
 from activities.domain.model import Location, MunicipalityPeriod
-from stemkit import places
+from stemkit.domain import places
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def resolve(
     day: date,
     boundaries: BoundaryIndex | None = None,
 ) -> tuple[str | None, str | None]:
-    """(NIS code, None) or (None, why not) on `day` (`stemkit.places.resolve_place`).
+    """(NIS code, None) or (None, why not) on `day` (`stemkit.domain.places.resolve_place`).
     `candidates`: the municipalities of the postal code in any period."""
     found = resolve_on(location, candidates, day, boundaries)
     return found.nis_code, found.reason

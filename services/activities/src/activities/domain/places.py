@@ -12,7 +12,7 @@ from typing import Any
 
 from activities.domain import jsonld, limits
 from activities.domain.model import Location, LocationKind, Organizer, Place
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
 
 NIL_PLACE = "00000000-0000-0000-0000-000000000000"
 SCHOOL_PLACES = frozenset(

@@ -14,7 +14,7 @@ from typing import Any, cast
 from activities.domain import calendar, details, jsonld, limits
 from activities.domain.model import PUBLIC_WORKFLOW, Activity, Audience
 from activities.domain.places import organizer_id_of, read_location
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
 
 AUDIENCES = frozenset({"everyone", "members", "education"})
 

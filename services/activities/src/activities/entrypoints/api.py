@@ -20,16 +20,16 @@ from activities.entrypoints.summary_routes import summary_router
 from activities.entrypoints.unknown_organizers_routes import unknown_organizers_router
 from activities.entrypoints.webhook_routes import webhook_router
 from activities.service_layer.audit import TRAIL
-from stemkit.audit import audit_router
-from stemkit.auth import OPS, READ, WRITE, check_every_door
-from stemkit.logging import configure_logging
-from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import (
+from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,
     docs_only_in_development,
     stable_operation_id,
 )
+from stemkit.logging import configure_logging
+from stemkit.ops.audit import audit_router
+from stemkit.ops.outbox_parked import parked_outbox_router
 
 # Public, each with its own check: the UiTdatabank webhook verifies its signature.
 SIGNED_PATHS = ("/webhooks/uitdatabank",)
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         **docs_only_in_development(settings.environment),
         generate_unique_id_function=stable_operation_id,
-        # The platform's metrics are Prometheus (stemkit.web); no OpenTelemetry provider is
+        # The platform's metrics are Prometheus (stemkit.http.standard_routes); no OpenTelemetry
+        # provider is
         # set up, yet FastAPI's native telemetry looks the global ones up on every request
         # (environment reads included; docs/performance-notes.md, activities).
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
     add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # The webhook checks its own signature (Standard Webhooks); every other route asks for a
-    # token with its scope (stemkit.auth).
+    # token with its scope (stemkit.access.auth).
     app.include_router(webhook_router(database, settings, intake))
     read = [settings.doorkeeper().require(READ)]
     app.include_router(read_router(database, settings.stem_labels), dependencies=read)

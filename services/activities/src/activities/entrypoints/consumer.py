@@ -18,11 +18,11 @@ from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings, UitdatabankSettings
 from activities.entrypoints.background import run_background
 from activities.service_layer.handlers import HANDLED_TYPES, handle_event
-from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
+from stemkit.eventing.consumer import EventConsumer
+from stemkit.eventing.runner import run_until_signal, serve_metrics
 from stemkit.logging import configure_logging
-from stemkit.runner import run_until_signal, serve_metrics
 
 TOPICS = (ACADEMY_TOPIC, MUNICIPALITY_TOPIC)
 GROUP = "activities"

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from activities.config import Settings
 from activities.entrypoints.consumer import DEAD_LETTER_TOPIC
-from stemkit.auth import OPS
-from stemkit.dead_letters import dead_letter_router
+from stemkit.access.auth import OPS
+from stemkit.ops.dead_letters import dead_letter_router
 
 
 def dead_letters_router(settings: Settings) -> APIRouter:

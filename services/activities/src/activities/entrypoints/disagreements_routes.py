@@ -1,6 +1,6 @@
 """Ops read of the places whose coordinates and postal code disagree (tag "ops", a token
 with the ops scope; issue 15). The address decides the municipality for reach and payment
-alike (`stemkit.places`); the coordinates lying elsewhere are flagged on the location's
+alike (`stemkit.domain.places`); the coordinates lying elsewhere are flagged on the location's
 periods, and ops see them here (and on the gateway's /ops ingestion page) to correct the
 place in UiTdatabank."""
 
@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from activities.adapters.disagreements import disagreements
 from activities.config import Settings
-from stemkit.auth import OPS
-from stemkit.db import Database
+from stemkit.access.auth import OPS
+from stemkit.storage.db import Database
 
 
 class Disagreement(BaseModel):

@@ -1,6 +1,6 @@
 """Ops reads of the ingestion's health (tag "ops", a token with the ops scope): when the
 Search API poller last synced, per kind, and the lag of this service's consumer group
-(`stemkit.consumer_lag`). The gateway's ops pages show both."""
+(`stemkit.ops.consumer_lag`). The gateway's ops pages show both."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from activities.adapters import poll_state
 from activities.config import Settings
 from activities.entrypoints.consumer import GROUP
-from stemkit.auth import OPS
-from stemkit.consumer_lag import consumer_lag_router
-from stemkit.db import Database
+from stemkit.access.auth import OPS
+from stemkit.ops.consumer_lag import consumer_lag_router
+from stemkit.storage.db import Database
 
 
 class PollerCursor(BaseModel):

@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 
 from activities.adapters import not_counted
 from activities.config import Settings
-from stemkit.auth import OPS
-from stemkit.db import Database
+from stemkit.access.auth import OPS
+from stemkit.storage.db import Database
 
 AcademyId = Annotated[str, Query(min_length=1, max_length=64, description="The academy")]
 Limit = Annotated[int, Query(ge=1, le=500)]

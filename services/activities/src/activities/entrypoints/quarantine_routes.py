@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from activities.adapters import deliveries
 from activities.config import Settings
 from activities.service_layer.audit import replay_quarantined
-from stemkit.audit import MAX_TEXT, Actor, request_actor
-from stemkit.auth import OPS, WRITE
-from stemkit.db import Database
+from stemkit.access.auth import OPS, WRITE
+from stemkit.ops.audit import MAX_TEXT, Actor, request_actor
+from stemkit.storage.db import Database
 
 
 class QuarantinedItem(BaseModel):

@@ -14,7 +14,7 @@ from activities.adapters.listing import BadCursor, Filters, list_activities, par
 from activities.adapters.snapshots import to_snapshot
 from activities.domain.model import Activity
 from stemkit.contracts.activities import ActivitySnapshot
-from stemkit.db import Database
+from stemkit.storage.db import Database
 
 MAX_BATCH = 100
 MAX_PAGE = 200

@@ -1,6 +1,6 @@
 """The outbox relay: `python -m activities.entrypoints.relay` (outbox -> Kafka).
 
-Run exactly one per database (see `stemkit.relay`).
+Run exactly one per database (see `stemkit.eventing.relay`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from functools import partial
 
 from activities.bootstrap import open_database
 from activities.config import SERVICE, Settings
-from stemkit.processes import run_relay
+from stemkit.eventing.processes import run_relay
 
 
 def main() -> None:

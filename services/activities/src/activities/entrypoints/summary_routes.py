@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from activities.adapters.calendar_summary import listed_sessions, themes_of
 from activities.domain.model import BRUSSELS
-from stemkit.db import Database
+from stemkit.storage.db import Database
 
 
 class CalendarSummary(BaseModel):

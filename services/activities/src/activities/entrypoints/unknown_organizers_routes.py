@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from activities.adapters.unknown_organizers import unknown_organizers_of
 from activities.config import Settings
-from stemkit.auth import OPS
-from stemkit.db import Database
+from stemkit.access.auth import OPS
+from stemkit.storage.db import Database
 
 
 class UnknownOrganizer(BaseModel):

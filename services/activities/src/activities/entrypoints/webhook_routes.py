@@ -20,8 +20,8 @@ from activities.adapters import deliveries
 from activities.adapters.intake import Intake
 from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
 from activities.config import Settings
-from stemkit.db import Database
 from stemkit.logging import event_id_var
+from stemkit.storage.db import Database
 
 DELIVERIES = Counter(
     "stem_activities_webhook_deliveries_total",

@@ -1,6 +1,6 @@
 """The activities service's audit trail (issue 21, ADR 0020): what people do to the
 quarantine and to the parked outbox rows, with who, when, before, after and why, in the
-change's own transaction (`stemkit.audit`; its events on stem.activities.audit.v1).
+change's own transaction (`stemkit.ops.audit`; its events on stem.activities.audit.v1).
 
 The UiTdatabank webhook, the poller and the backfill are the document flow, not a person's
 write: they are not audited here (the deliveries and the activity events keep that trail).
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.adapters import deliveries
 from activities.adapters.orm import audit_log
 from activities.config import SERVICE
-from stemkit.audit import Actor, Change, Trail
+from stemkit.ops.audit import Actor, Change, Trail
 
 TRAIL = Trail(audit_log, SERVICE)
 QUARANTINE = "quarantine"  # entity_id: the delivery's webhook id

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.adapters import deliveries
 from activities.adapters.deliveries import Delivery, readable
 from activities.service_layer.processing import Fetcher, database_answers, process, reason
-from stemkit.consumer import is_transient
+from stemkit.eventing.consumer import is_transient
 
 Progress = Callable[[int, int, Counter[str]], None]
 

@@ -19,7 +19,7 @@ from activities.domain.municipalities import periods, resolve_on
 from activities.domain.reader import read_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
-from stemkit.outbox import add_event
+from stemkit.eventing.outbox import add_event
 
 SOURCE = "/stem/activities"
 MAX_DUPLICATE_HOPS = 3  # a place's duplicateOf links followed at most

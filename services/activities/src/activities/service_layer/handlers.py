@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.service_layer import registry_events as registry
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import AcademyRegistered, AcademyUpdated, MunicipalityDefined
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 
 UseCase = Callable[[AsyncSession, Any], Awaitable[None]]
 # Type names come from the contracts, so they are spelled in one place only.

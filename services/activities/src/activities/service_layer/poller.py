@@ -52,8 +52,8 @@ from activities.adapters import deliveries, leases, poll_state
 from activities.adapters.uit_client import AnswerTooLarge
 from activities.domain import jsonld
 from activities.domain.documents import Kind
-from stemkit.runner import sleep_or_stop
-from stemkit.uit import resource_id
+from stemkit.domain.uit import resource_id
+from stemkit.eventing.runner import sleep_or_stop
 
 log = logging.getLogger(__name__)
 

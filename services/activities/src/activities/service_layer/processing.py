@@ -59,10 +59,10 @@ from activities.domain.places import read_place
 from activities.domain.reader import UnreadableDocument, read_event
 from activities.service_layer.catalogue import MAX_DUPLICATE_HOPS as _MAX_DUPLICATE_HOPS
 from activities.service_layer.ingestion import gone, ingest
-from stemkit.consumer import is_transient
-from stemkit.outbox import CommitNotifications
-from stemkit.runner import sleep_or_stop
-from stemkit.transaction_memo import forget_all
+from stemkit.eventing.consumer import is_transient
+from stemkit.eventing.outbox import CommitNotifications
+from stemkit.eventing.runner import sleep_or_stop
+from stemkit.storage.transaction_memo import forget_all
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import deliveries
-from stemkit.runner import sleep_or_stop
+from stemkit.eventing.runner import sleep_or_stop
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Who: a `Principal` with the coordinator role and an `academy_id`, in a server-si
 opened by signing in (academy_web.signin). The pages never
 take an academy from the request: every read and write is for the session's academy. Reads
 use the gateway's own credential; writes go to the registry's self-service routes, which the
-gateway may use only naming the person and their academy (stemkit.audit, registry).
+gateway may use only naming the person and their academy (stemkit.ops.audit, registry).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.config import Settings
 from gateway.ops_web.session import FormTooLarge, read_form
 from gateway.ops_web.staff import SECURITY_HEADERS
-from stemkit.audit import Actor
-from stemkit.identity import COORDINATOR, Principal
+from stemkit.access.identity import COORDINATOR, Principal
+from stemkit.ops.audit import Actor
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
 FIRST_YEAR = 2019

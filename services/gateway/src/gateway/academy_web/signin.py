@@ -27,8 +27,8 @@ from gateway.config import Settings
 from gateway.ops_web.provider_signin import Door, ProviderSignIn, SignedIn
 from gateway.ops_web.provider_signin_routes import provider_signin_router
 from gateway.ops_web.session import FormTooLarge, SignInThrottle, address_of, read_form
-from stemkit.auth import TokenRefused, looks_like_jwt
-from stemkit.identity import COORDINATOR, Principal
+from stemkit.access.auth import TokenRefused, looks_like_jwt
+from stemkit.access.identity import COORDINATOR, Principal
 
 COOKIE = "stem_academy_session"
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from stemkit.kafka import FETCH_MAX_BYTES, MAX_MESSAGE_BYTES, stop_quietly
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka import FETCH_MAX_BYTES, MAX_MESSAGE_BYTES, stop_quietly
+from stemkit.eventing.kafka_security import connection_options
 
 log = logging.getLogger(__name__)
 

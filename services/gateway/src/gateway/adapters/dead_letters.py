@@ -1,7 +1,7 @@
 """`GET /dead-letters?limit=` of the activities and subsidy services, as the gateway uses it.
 
 Not one upstream's own API but the platform route every consumer service mounts from
-`stemkit.dead_letters` (ops scope), so one module reads it for all of them.
+`stemkit.ops.dead_letters` (ops scope), so one module reads it for all of them.
 """
 
 from __future__ import annotations

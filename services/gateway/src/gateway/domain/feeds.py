@@ -3,7 +3,7 @@
 iCalendar: one VEVENT per session with a stable UID, so calendar apps update rather than
 duplicate; a periodic course with weekly hours is one VEVENT per weekly slot with an RRULE
 (its closed days as EXDATE) in Europe/Brussels time (with its VTIMEZONE), or, when some
-days have other hours, one VEVENT per session expanded by `stemkit.calendar_rules`. Each
+days have other hours, one VEVENT per session expanded by `stemkit.domain.calendar_rules`. Each
 carries URL, DESCRIPTION, LOCATION and GEO when known. DTSTAMP is the activity's own
 `modified`, so the same data gives the same bytes, and so the same ETag.
 
@@ -25,9 +25,9 @@ from icalendar import Calendar, Event, vRecur
 
 from gateway.adapters.activities import ActivityRead
 from gateway.adapters.registry import AcademyRead
-from stemkit import calendar_rules
 from stemkit.contracts.activity_details import ActivityDetails, Localised
-from stemkit.richtext import plain_text
+from stemkit.domain import calendar_rules
+from stemkit.domain.richtext import plain_text
 
 PRODID = "-//VLAIO//STEM-kalender//NL"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -45,8 +45,8 @@ from gateway.schema.cacheability import TOPICS
 from gateway.schema.callers import API_KEY_HEADER, identify, partner_keys, require_caller
 from gateway.schema.context import Caller, Context, Guard
 from gateway.schema.loaders import make_loaders
+from stemkit.http.standard_routes import ReadinessCheck, add_platform_routes, stable_operation_id
 from stemkit.logging import configure_logging
-from stemkit.web import ReadinessCheck, add_platform_routes, stable_operation_id
 
 # A GraphQL answer allocates tens of thousands of short-lived objects, nearly all freed by
 # reference counting; at the default generation-0 threshold (700) the cyclic collector still

@@ -1,6 +1,6 @@
 """Ops: activities whose coordinates lie in another municipality than their address (scope
 quarantine, with the rest of the ingestion; issue 15). The address counts for reach and
-payment alike (`stemkit.places`); ops correct the place in UiTdatabank."""
+payment alike (`stemkit.domain.places`); ops correct the place in UiTdatabank."""
 
 from __future__ import annotations
 

@@ -34,9 +34,9 @@ import jwt
 from fastapi import Request
 
 from gateway.config import Settings
-from stemkit.auth import TokenRefused
-from stemkit.identity import Principal
-from stemkit.oidc import JwksVerifier
+from stemkit.access.auth import TokenRefused
+from stemkit.access.identity import Principal
+from stemkit.access.oidc import JwksVerifier
 
 PENDING_SECONDS = 600.0
 MAX_PENDING = 10_000

@@ -4,7 +4,7 @@ plumbing those pages share: the session lookup, rendering in the ops layout, for
 Roles come from the person's principal (the provider's roles, docs/adr/0019); the shared
 development ops token stands for every staff role (`static:ops`, as at the services); an
 extra `GATEWAY_OPS_TOKEN_SCOPES` token is a reader only. What a role may do is what its
-service scopes allow (`stemkit.identity.ROLE_SCOPES`): linking an organizer changes an
+service scopes allow (`stemkit.access.identity.ROLE_SCOPES`): linking an organizer changes an
 academy (`write` + `edit`: editors); partner keys need `keys` (admins).
 
 Form posts are protected against cross-site request forgery as every /ops form is: the
@@ -29,9 +29,9 @@ from gateway.ops_web import palette, session
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.session import FormTooLarge, SessionStore
 from gateway.schema.context import Caller
-from stemkit.audit import ROLES_HEADER, Actor
-from stemkit.identity import Principal, static_principal
-from stemkit.scopes import DECIDE, EDIT, KEYS, WRITE
+from stemkit.access.identity import Principal, static_principal
+from stemkit.access.scopes import DECIDE, EDIT, KEYS, WRITE
+from stemkit.ops.audit import ROLES_HEADER, Actor
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "

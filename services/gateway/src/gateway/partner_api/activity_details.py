@@ -21,7 +21,7 @@ import strawberry
 
 from gateway.domain import calendar_summary
 from stemkit.contracts import activity_details as d
-from stemkit.richtext import plain_text
+from stemkit.domain.richtext import plain_text
 
 
 @strawberry.enum(description="A language of UiTdatabank texts")

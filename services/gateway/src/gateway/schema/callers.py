@@ -23,8 +23,8 @@ from gateway.config import Settings
 from gateway.domain import keys
 from gateway.schema.context import Caller
 from gateway.schema.scopes import ALL_SCOPES
-from stemkit.auth import TokenRefused, TokenVerifier, looks_like_jwt
-from stemkit.identity import OPS_ROLES, Principal, static_principal
+from stemkit.access.auth import TokenRefused, TokenVerifier, looks_like_jwt
+from stemkit.access.identity import OPS_ROLES, Principal, static_principal
 
 API_KEY_HEADER = "X-API-Key"
 

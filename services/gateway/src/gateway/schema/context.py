@@ -13,7 +13,7 @@ from gateway.adapters.persisted import QueryCache
 from gateway.adapters.reference import AcademyCache, MunicipalityCache
 from gateway.domain.bucket import Buckets
 from gateway.schema.loaders import Loaders
-from stemkit.identity import Principal
+from stemkit.access.identity import Principal
 
 
 @dataclass(frozen=True)

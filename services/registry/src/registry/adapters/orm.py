@@ -1,6 +1,6 @@
 """The registry's tables (SQLAlchemy Core) on its own MetaData.
 
-The outbox and inbox live on `stemkit.db.metadata`; Alembic migrates both together.
+The outbox and inbox live on `stemkit.storage.db.metadata`; Alembic migrates both together.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlalchemy import (
     false,
 )
 
-from stemkit.audit import audit_table
-from stemkit.db import NAMING
+from stemkit.ops.audit import audit_table
+from stemkit.storage.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
 
@@ -168,7 +168,7 @@ municipality_follow_ups = Table(
 )
 Index("ix_municipality_follow_ups_year", municipality_follow_ups.c.year)
 
-# Who changed what, when, before and after, and why (stemkit.audit; issue 21).
+# Who changed what, when, before and after, and why (stemkit.ops.audit; issue 21).
 audit_log = audit_table(metadata)
 
 # Organizer ids an academy's coordinator asked to link (issue 21): pending until ops confirm

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from registry.domain.errors import InvalidInput
 from registry.domain.profile import Profile, RawProfile, check_nis_code, parse_profile
-from stemkit.uit import normalise_organizer_id
+from stemkit.domain.uit import normalise_organizer_id
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from registry.domain.municipality import Municipality
-from stemkit import places
+from stemkit.domain import places
 
 Locator = places.Locator
 
@@ -109,7 +109,7 @@ class Gazetteer:
         locate: Locator | None = None,
     ) -> PostalAnswer:
         """The municipality of a postal code on a day, by the rule every service uses
-        (`stemkit.places.resolve_place`).
+        (`stemkit.domain.places.resolve_place`).
 
         Postal codes did not change in 2025, so the 2025 table also holds before 2025, except
         for the postal codes of the 13 merged municipalities: before 2025 the table cannot say

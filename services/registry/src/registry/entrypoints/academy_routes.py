@@ -22,9 +22,9 @@ from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit
 from registry.service_layer.academy_updates import update_academy as update
 from registry.service_layer.recognition import recognised_ids
-from stemkit.audit import Actor, actor_dependency
-from stemkit.auth import EDIT, WRITE
-from stemkit.db import Database
+from stemkit.access.auth import EDIT, WRITE
+from stemkit.ops.audit import Actor, actor_dependency
+from stemkit.storage.db import Database
 
 MAX_BATCH = 100
 MAX_PAGE = 500

@@ -24,17 +24,17 @@ from registry.entrypoints.self_service_routes import link_requests_router, self_
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.audit import Trail, audit_router
-from stemkit.auth import OPS, READ, WRITE, check_every_door
-from stemkit.db import Database
-from stemkit.logging import configure_logging
-from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import (
+from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,
     docs_only_in_development,
     stable_operation_id,
 )
+from stemkit.logging import configure_logging
+from stemkit.ops.audit import Trail, audit_router
+from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.storage.db import Database
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # Before the academies' routes, so /academies/import is not read as an academy id.
     # Every route asks for a token with the read scope at least; writes and internal reads
-    # add theirs (stemkit.auth).
+    # add theirs (stemkit.access.auth).
     read = [settings.doorkeeper().require(READ)]
     app.include_router(import_router(database, settings), dependencies=read)
     app.include_router(academies_router(database, settings), dependencies=read)

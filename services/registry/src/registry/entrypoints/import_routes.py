@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from registry.config import Settings
 from registry.entrypoints.recognition_routes import UNAUTHORISED
 from registry.service_layer.importing import COLUMNS, ImportRefused, ImportResult, import_academies
-from stemkit.auth import EDIT, WRITE
-from stemkit.db import Database
+from stemkit.access.auth import EDIT, WRITE
+from stemkit.storage.db import Database
 
 MAX_BYTES = 5 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from registry.domain.municipality import FIRST_YEAR
 from registry.entrypoints.schemas import MunicipalityOut
 from registry.service_layer import municipalities
-from stemkit.db import Database
+from stemkit.storage.db import Database
 
 
 def municipalities_router(database: Database) -> APIRouter:

@@ -1,6 +1,6 @@
 """The outbox relay: `python -m registry.entrypoints.relay` (outbox -> Kafka) until SIGTERM.
 
-Run exactly one per database (see `stemkit.relay`). The registry has no consumer: it reads
+Run exactly one per database (see `stemkit.eventing.relay`). The registry has no consumer: it reads
 no other service's events.
 """
 
@@ -10,7 +10,7 @@ from functools import partial
 
 from registry.bootstrap import open_database
 from registry.config import SERVICE, Settings
-from stemkit.processes import run_relay
+from stemkit.eventing.processes import run_relay
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, 
 from registry.entrypoints.schemas import Reason
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, participants
-from stemkit.audit import Actor, Change, actor_dependency
-from stemkit.auth import EDIT, OPS, WRITE
-from stemkit.db import Database
+from stemkit.access.auth import EDIT, OPS, WRITE
+from stemkit.ops.audit import Actor, Change, actor_dependency
+from stemkit.storage.db import Database
 
 
 def _figures(report: Report | None) -> dict[str, Any] | None:

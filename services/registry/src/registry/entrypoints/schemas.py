@@ -28,7 +28,7 @@ from registry.domain.profile import (
     normalise_enterprise_number,
     raw_profile,
 )
-from stemkit.uit import normalise_organizer_id
+from stemkit.domain.uit import normalise_organizer_id
 
 
 def _real_name(raw: str) -> str:

@@ -5,7 +5,7 @@ academy, and the ops side of the organizer ids they ask to link.
 - a coordinator principal (the provider's access token, role `coordinator`) whose
   `academy_id` is the path's academy, or
 - the gateway's own credential acting for a signed-in coordinator: it names the person
-  (`X-Stem-Actor-*`, stemkit.audit) and their academy (`X-Stem-Actor-Academy`), which must
+  (`X-Stem-Actor-*`, stemkit.ops.audit) and their academy (`X-Stem-Actor-Academy`), which must
   be the path's academy.
 Anyone else, ops included (they have the ordinary routes), is refused (403). Every change is
 audited with the coordinator as actor.
@@ -26,11 +26,18 @@ from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
-from stemkit.audit import SUBJECT_HEADER, Actor, Change, actor_dependency, actor_from, is_gateway
-from stemkit.auth import EDIT, OPS, WRITE
-from stemkit.db import Database
-from stemkit.identity import COORDINATOR, current_principal
-from stemkit.uit import normalise_organizer_id
+from stemkit.access.auth import EDIT, OPS, WRITE
+from stemkit.access.identity import COORDINATOR, current_principal
+from stemkit.domain.uit import normalise_organizer_id
+from stemkit.ops.audit import (
+    SUBJECT_HEADER,
+    Actor,
+    Change,
+    actor_dependency,
+    actor_from,
+    is_gateway,
+)
+from stemkit.storage.db import Database
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
 AcademyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from registry.domain.recognition import Status
 from registry.service_layer import recognition
 from stemkit.contracts.registry import Role
-from stemkit.db import Database
+from stemkit.storage.db import Database
 
 MAX_BATCH = 100
 

@@ -18,7 +18,7 @@ from registry.domain.academy import Academy, InvalidAcademy
 from registry.domain.profile import RawProfile
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import AcademyProfile, AcademyRegistered, FixedLocation
-from stemkit.outbox import add_event
+from stemkit.eventing.outbox import add_event
 
 EVENT_SOURCE = f"/stem/{SERVICE}"
 

@@ -1,5 +1,5 @@
 """The registry's audit trail: each write records its actor, before, after and reason in
-`audit_log`, in the write's own transaction (stemkit.audit; issue 21)."""
+`audit_log`, in the write's own transaction (stemkit.ops.audit; issue 21)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from registry.adapters.orm import audit_log
 from registry.config import SERVICE
 from registry.domain.academy import Academy
 from registry.service_layer.academies import profile_payload
-from stemkit import audit
-from stemkit.audit import Actor, Change
 from stemkit.contracts.registry import AcademyProfile
+from stemkit.ops import audit
+from stemkit.ops.audit import Actor, Change
 
 ACADEMY = "academy"
 ORGANIZER_LINK = "organizer_link"

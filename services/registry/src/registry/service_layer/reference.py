@@ -14,7 +14,7 @@ from registry.domain.municipality import Municipality
 from registry.service_layer.academies import EVENT_SOURCE
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import Centroid, MunicipalityDefined
-from stemkit.outbox import add_event
+from stemkit.eventing.outbox import add_event
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The years to calculate again (`dirty_years`): marked by every change to the reach or
 its inputs, read and cleared by the debounced runner and by a calculation run.
 
-What this transaction marked is remembered for the rest of it (`stemkit.transaction_memo`),
+What this transaction marked is remembered for the rest of it (`stemkit.storage.transaction_memo`),
 so a chunk of events marks each year once.
 """
 
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.transaction_memo import memo
+from stemkit.storage.transaction_memo import memo
 from subsidy.adapters.orm import dirty_years
 from subsidy.adapters.registry_copy import upsert
 
@@ -28,7 +28,8 @@ async def mark_dirty(session: AsyncSession, years: Iterable[int]) -> None:
 
     A year this transaction marked less than `MARK_AGAIN_AFTER` ago is not written again:
     the consumer applies a chunk of events in one transaction (at most about
-    `stemkit.consumer.CHUNK_SECONDS` long), and the runner sees a mark only when it commits.
+    `stemkit.eventing.consumer.CHUNK_SECONDS` long), and the runner sees a mark only when it
+    commits.
     So `since` may be up to that much older than the transaction's last change, against a
     quiet time of seconds. (Only a calculation run unmarks a year, in a transaction of its
     own.)

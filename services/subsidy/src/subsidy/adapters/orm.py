@@ -26,8 +26,8 @@ from sqlalchemy import (
     Text,
 )
 
-from stemkit.audit import audit_table
-from stemkit.db import NAMING
+from stemkit.ops.audit import audit_table
+from stemkit.storage.db import NAMING
 
 metadata = MetaData(naming_convention=NAMING)
 
@@ -168,5 +168,5 @@ dirty_years = Table(
     Column("since", DateTime(timezone=True), nullable=False),
 )
 
-# Who changed what, when, before and after, and why (stemkit.audit; issue 21).
+# Who changed what, when, before and after, and why (stemkit.ops.audit; issue 21).
 audit_log = audit_table(metadata)

@@ -1,8 +1,8 @@
 """The subsidy service's copy of the registry: academies, recognition, roles, municipalities.
 
-The consumer applies many events in one transaction (`stemkit.consumer`). What this module
+The consumer applies many events in one transaction (`stemkit.eventing.consumer`). What this module
 has read or written in the current transaction is remembered for the rest of it
-(`stemkit.transaction_memo`: a rollback or the next transaction starts afresh): each
+(`stemkit.storage.transaction_memo`: a rollback or the next transaction starts afresh): each
 academy's recognition history, until a decision is written.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.transaction_memo import forget, memo
+from stemkit.storage.transaction_memo import forget, memo
 from subsidy.adapters.orm import (
     academies,
     academy_roles,

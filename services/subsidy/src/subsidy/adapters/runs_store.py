@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.db import inbox
+from stemkit.storage.db import inbox
 from subsidy.adapters.orm import calculation_runs, parameter_overrides
 from subsidy.domain.calculation import Result
 from subsidy.domain.parameters import Override

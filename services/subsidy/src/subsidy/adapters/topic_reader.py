@@ -7,7 +7,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka_security import connection_options
 
 FETCH = {
     "fetch_max_bytes": 64 * 1024 * 1024,

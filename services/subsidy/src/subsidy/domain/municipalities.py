@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from stemkit.places import Period, on_day, valid_on
+from stemkit.domain.places import Period, on_day, valid_on
 from subsidy.domain.reach import OccurrenceFacts
 
 
@@ -87,7 +87,7 @@ def on_session_days(
     occurrences: Sequence[OccurrenceFacts], periods: Sequence[Period]
 ) -> tuple[OccurrenceFacts, ...]:
     """Each session in the municipality of its own day: the location's period that holds
-    the day (`stemkit.places`: a pre-2025 Galmaarden address is 23023 in 2022, 23106 from
+    the day (`stemkit.domain.places`: a pre-2025 Galmaarden address is 23023 in 2022, 23106 from
     2025). A day no period resolves has no municipality, so it proves no reach."""
     out = []
     for o in occurrences:

@@ -1,6 +1,6 @@
 """The sessions of a periodic or permanent activity, as the reach rule counts them.
 
-The compact calendar of the activity event (`stemkit.calendar_rules`, the same rule the
+The compact calendar of the activity event (`stemkit.domain.calendar_rules`, the same rule the
 activities service keeps) is expanded into one `OccurrenceFacts` per day a session is
 held, so reach per year comes from the sessions held in that year: a weekly course from
 September 2022 to June 2023 reaches both years (issue 15, item 1). Rules (README "Reach"):
@@ -13,7 +13,7 @@ September 2022 to June 2023 reaches both years (issue 15, item 1). Rules (README
 - permanent without opening hours: no session, so no reach (listed, not counted): the
   document states no day anything is held, and counting every day of every year would
   let one document prove reach for ever;
-- at most `stemkit.calendar_rules.MAX_SESSIONS`, the latest kept.
+- at most `stemkit.domain.calendar_rules.MAX_SESSIONS`, the latest kept.
 
 A dated occurrence (UiT `single`/`multiple` subEvent) that runs over several days, a camp
 from Monday to Friday, is a session on each of its days (`subevent_days`): five dagdelen,
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from stemkit.calendar_rules import MAX_SESSIONS, CalendarRules, DayRange, sessions
+from stemkit.domain.calendar_rules import MAX_SESSIONS, CalendarRules, DayRange, sessions
 from subsidy.domain.reach import BRUSSELS, OccurrenceFacts, brussels_day
 
 FIRST_REPORTED_YEAR = 2019  # reach.FORMULAS starts in 2019

@@ -8,18 +8,18 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, status
 
-from stemkit.audit import Trail, audit_router
-from stemkit.auth import OPS, READ, WRITE, check_every_door
-from stemkit.consumer_lag import consumer_lag_router
-from stemkit.dead_letters import dead_letter_router
-from stemkit.logging import configure_logging
-from stemkit.outbox_parked import parked_outbox_router
-from stemkit.web import (
+from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,
     docs_only_in_development,
     stable_operation_id,
 )
+from stemkit.logging import configure_logging
+from stemkit.ops.audit import Trail, audit_router
+from stemkit.ops.consumer_lag import consumer_lag_router
+from stemkit.ops.dead_letters import dead_letter_router
+from stemkit.ops.outbox_parked import parked_outbox_router
 from subsidy import views
 from subsidy.adapters.orm import audit_log
 from subsidy.bootstrap import open_database

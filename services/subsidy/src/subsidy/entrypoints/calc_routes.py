@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from stemkit import audit
-from stemkit.audit import Actor, Change, actor_dependency
-from stemkit.auth import DECIDE, OPS, WRITE
+from stemkit.access.auth import DECIDE, OPS, WRITE
+from stemkit.ops import audit
+from stemkit.ops.audit import Actor, Change, actor_dependency
 from subsidy.adapters import runs_store
 from subsidy.adapters.orm import audit_log
 from subsidy.config import SERVICE, Settings

@@ -13,12 +13,12 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.consumer import EventConsumer
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
+from stemkit.eventing.consumer import EventConsumer
+from stemkit.eventing.runner import run_until_signal, serve_metrics, sleep_or_stop
 from stemkit.logging import configure_logging
-from stemkit.runner import run_until_signal, serve_metrics, sleep_or_stop
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
 from subsidy.service_layer.debounce import run_due

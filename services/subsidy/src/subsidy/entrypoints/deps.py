@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stemkit.db import Database
+from stemkit.storage.db import Database
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:

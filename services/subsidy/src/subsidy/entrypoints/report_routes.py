@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from stemkit.auth import OPS
+from stemkit.access.auth import OPS
 from subsidy import reports
 from subsidy.config import Settings
 from subsidy.domain.calls import calls_of

@@ -22,7 +22,7 @@ from stemkit.contracts.registry import (
     RoleAssigned,
     RoleRevoked,
 )
-from stemkit.events import CloudEvent
+from stemkit.eventing import CloudEvent
 from subsidy.service_layer import registry_events as registry
 from subsidy.service_layer.reach import record_activity, withdraw_activity
 

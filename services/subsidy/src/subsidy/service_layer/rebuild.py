@@ -22,7 +22,7 @@ from typing import Any
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
-from stemkit.db import Database
+from stemkit.storage.db import Database
 from subsidy.adapters.topic_reader import read_topics
 from subsidy.service_layer import rebuild_write
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
-from stemkit.outbox import add_event
+from stemkit.eventing.outbox import add_event
 from subsidy.adapters import activity_facts, dirty_years, registry_copy, runs_store
 from subsidy.adapters.reach_store import proofs_of_year
 from subsidy.domain.calculation import Result, calculate

@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-12-01 23:00:00.000000
 
 Postal codes are published for the 2025 NIS codes only; before 2025 a merged municipality's
-postal code stands for the municipalities merged into it (`stemkit.places`), which this
+postal code stands for the municipalities merged into it (`stemkit.domain.places`), which this
 column finds. Rows copied before it have no successor until the registry's municipality
 events are read again: the registry announces them all again with
 `registry load-reference --announce-all`.

@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-12-02 04:00:00.000000
 
 Who did what to the quarantine and the parked outbox rows, when, before and after, and
-why (`stemkit.audit`); the same table the registry and the subsidy service keep.
+why (`stemkit.ops.audit`); the same table the registry and the subsidy service keep.
 """
 
 from collections.abc import Sequence

@@ -60,7 +60,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_postal_codes_nis_code"), "postal_codes", ["nis_code"])
 
-    # The platform's outbox and inbox (stemkit.db), as of this revision.
+    # The platform's outbox and inbox (stemkit.storage.db), as of this revision.
     op.create_table(
         "outbox",
         sa.Column(

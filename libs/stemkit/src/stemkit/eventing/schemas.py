@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stemkit.events.catalog import EventCatalog, EventType
+from stemkit.eventing.catalog import EventCatalog, EventType
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -5,19 +5,19 @@ hand them to the `Publisher`, and set `sent_at` on the rows the broker acknowled
 failure: the acknowledged prefix only, plus `attempts`/`last_error` on the rest). A row is
 never skipped: the next sweep starts again at the first unacknowledged row, so events that
 share a key keep their order. A crash between the broker's ack and the commit re-sends the
-batch on restart; consumers dedupe by event id (`stemkit.consumer`).
+batch on restart; consumers dedupe by event id (`stemkit.eventing.consumer`).
 
 A row that can never be sent as it is (`PublishError.unsendable`: bigger than
-`stemkit.kafka.MAX_MESSAGE_BYTES`, an envelope that is no record, a broker refusing that
+`stemkit.eventing.kafka.MAX_MESSAGE_BYTES`, an envelope that is no record, a broker refusing that
 record) is parked instead: `parked_at` and `parked_reason` set, logged once, counted in
 `stem_outbox_parked`, and the sweep goes on with the rows behind it. Rows with the same topic
 and key as a parked row are parked behind it ("held"), so that a key's events never overtake
-each other; ops put a parked row back in line or discard it (`stemkit.outbox_parked`,
+each other; ops put a parked row back in line or discard it (`stemkit.ops.outbox_parked`,
 ADR 0008). Errors of the broker or the connection (down, leader elections, timeouts) are
 never the row's fault: the row stays first in line and the sweep is retried with backoff.
 
 Between sweeps that found nothing the relay waits `idle_interval`. On PostgreSQL it also
-LISTENs on `stemkit.outbox.OUTBOX_CHANNEL`, which every transaction that stages an event
+LISTENs on `stemkit.eventing.outbox.OUTBOX_CHANNEL`, which every transaction that stages an event
 NOTIFYs at commit: it sweeps as soon as something is committed, and polls only every
 `listen_idle_interval` as a safety net (a lost listening connection falls back to polling
 at `idle_interval` until it is back). After a notification it waits `coalesce` (50 ms) so
@@ -52,11 +52,11 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.db import outbox
-from stemkit.events.envelope import CloudEvent
+from stemkit.eventing.envelope import CloudEvent
+from stemkit.eventing.outbox import CommitNotifications
+from stemkit.eventing.runner import Backoff, sleep_or_stop
 from stemkit.logging import event_id_var
-from stemkit.outbox import CommitNotifications
-from stemkit.runner import Backoff, sleep_or_stop
+from stemkit.storage.db import outbox
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ HELD_BEHIND = "held behind seq"
 
 # One advisory lock key per database: "the outbox relay of this database".
 RELAY_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"stemkit.outbox.relay").digest()[:8], "big", signed=True
+    hashlib.sha256(b"stemkit.eventing.outbox.relay").digest()[:8], "big", signed=True
 )
 
 

@@ -12,9 +12,9 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stemkit.db import Database, database_reachable
-from stemkit.health import BrokerProbe
-from stemkit.nul_guard import RefuseNul
+from stemkit.http.health import BrokerProbe
+from stemkit.http.nul_guard import RefuseNul
+from stemkit.storage.db import Database, database_reachable
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 

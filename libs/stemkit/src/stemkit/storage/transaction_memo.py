@@ -1,7 +1,7 @@
 """Reads remembered for the rest of one database transaction.
 
 The activities delivery worker settles a batch of deliveries in one transaction, and a
-consumer a chunk of events (`stemkit.consumer`): mostly of the same few organizers,
+consumer a chunk of events (`stemkit.eventing.consumer`): mostly of the same few organizers,
 places or academies, each read once per transaction instead of once per item. Tied to
 the transaction, not the session: a session used again after a commit or a rollback
 starts afresh. The adapter that writes a remembered row updates or forgets it itself.

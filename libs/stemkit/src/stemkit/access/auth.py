@@ -8,10 +8,10 @@ own (/healthz, /readyz, /metrics) and the signed webhook names the scope it need
 FastAPI's `Security`; `check_every_door` refuses to build an app with a route that does not.
 See docs/adr/0010-service-credentials.md.
 
-Besides the static tokens, a Doorkeeper given a `TokenVerifier` (stemkit.oidc) accepts the
+Besides the static tokens, a Doorkeeper given a `TokenVerifier` (stemkit.access.oidc) accepts the
 OpenID Connect provider's access tokens: the roles in the token grant the scopes
-(stemkit.identity). The admitted `Principal` is put on `request.state.principal` for
-`stemkit.identity.current_principal`. See docs/adr/0019-people-roles-oidc.md. In
+(stemkit.access.identity). The admitted `Principal` is put on `request.state.principal` for
+`stemkit.access.identity.current_principal`. See docs/adr/0019-people-roles-oidc.md. In
 production with a provider no static token is given to a Doorkeeper at all
 (`ServiceSettings.static_tokens_accepted`, docs/adr/0021). A door may also admit a stand-in
 without the scopes (`or_standing_in`): the gateway writing for a person it names.
@@ -32,8 +32,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from pydantic import SecretStr
 from starlette.requests import HTTPConnection
 
-from stemkit.identity import Principal, static_principal
-from stemkit.scopes import ALL_SCOPES, DECIDE, EDIT, KEYS, OPS, READ, WRITE
+from stemkit.access.identity import Principal, static_principal
+from stemkit.access.scopes import ALL_SCOPES, DECIDE, EDIT, KEYS, OPS, READ, WRITE
 
 __all__ = [
     "ALL_SCOPES",

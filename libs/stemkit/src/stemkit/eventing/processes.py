@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from stemkit.consumer import EventConsumer, Handler
-from stemkit.db import Database
-from stemkit.kafka import KafkaPublisher
+from stemkit.eventing.consumer import EventConsumer, Handler
+from stemkit.eventing.kafka import KafkaPublisher
+from stemkit.eventing.relay import OutboxRelay
+from stemkit.eventing.retention import run_retention
+from stemkit.eventing.runner import run_until_signal, serve_metrics
 from stemkit.logging import configure_logging
-from stemkit.relay import OutboxRelay
-from stemkit.retention import run_retention
-from stemkit.runner import run_until_signal, serve_metrics
 from stemkit.settings import DatabaseServiceSettings, ServiceSettings
+from stemkit.storage.db import Database
 
 
 def run_relay(
@@ -26,7 +26,7 @@ def run_relay(
     metrics_port: int | None,
 ) -> None:
     """Publish the service's outbox until SIGTERM, and purge its sent outbox rows and old
-    inbox rows now and then (`stemkit.retention`). Run exactly one per database."""
+    inbox rows now and then (`stemkit.eventing.retention`). Run exactly one per database."""
     configure_logging(f"{service}-relay", settings.log_level)
     serve_metrics(metrics_port)
 

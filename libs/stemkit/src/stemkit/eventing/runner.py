@@ -1,6 +1,6 @@
 """Running the long-lived loops of a service (outbox relay, event consumer) as processes.
 
-`stemkit.processes.run_relay` and `run_consumer` build on these, so a service's
+`stemkit.eventing.processes.run_relay` and `run_consumer` build on these, so a service's
 `entrypoints/relay.py` or `entrypoints/consumer.py` is one call. `run_until_signal(main)`
 runs `async def main(stop)` until a signal; `serve_metrics(port)` exposes `/metrics`.
 

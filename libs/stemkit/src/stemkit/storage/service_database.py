@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stemkit import db
-from stemkit.migrations import upgrade_to_head
 from stemkit.settings import DatabaseServiceSettings
+from stemkit.storage import db
+from stemkit.storage.migrations import upgrade_to_head
 
 
 @dataclass(frozen=True)

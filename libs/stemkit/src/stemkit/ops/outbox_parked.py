@@ -1,7 +1,7 @@
 """Parked outbox rows, for ops: list them, put one back in line, or discard one (ADR 0008).
 
-The relay (`stemkit.relay`) parks a row that can never be sent as it is, and parks behind it
-("held") the later rows with the same topic and key. Here:
+The relay (`stemkit.eventing.relay`) parks a row that can never be sent as it is, and parks
+behind it ("held") the later rows with the same topic and key. Here:
 
 - `GET /outbox/parked?limit=`: the parked rows, oldest first, each with its reason and,
   when it is held, the row it waits behind (`blocked_by`);
@@ -10,8 +10,8 @@ The relay (`stemkit.relay`) parks a row that can never be sent as it is, and par
 - `POST /outbox/parked/{seq}/discard`: the row is deleted (its event is never sent; the
   log keeps its id and reason) and the rows held behind it go back in line.
 
-All behind the guard the service gives (its doorkeeper, `stemkit.auth`). Retry and discard
-are audited (`stemkit.audit`, the service's own trail): who, the row before, what became of
+All behind the guard the service gives (its doorkeeper, `stemkit.access.auth`). Retry and discard
+are audited (`stemkit.ops.audit`, the service's own trail): who, the row before, what became of
 it, and the optional `?reason=`, in the transaction of the change. The relay updates
 `stem_outbox_parked` at its next sweep.
 """
@@ -29,9 +29,9 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.audit import Actor, Change, Reason, Trail, request_actor
-from stemkit.db import outbox
-from stemkit.relay import HELD_BEHIND
+from stemkit.eventing.relay import HELD_BEHIND
+from stemkit.ops.audit import Actor, Change, Reason, Trail, request_actor
+from stemkit.storage.db import outbox
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 
-from stemkit.events.catalog import ContractViolation, UnknownEventType
-from stemkit.events.envelope import EnvelopeError, Headers
-from stemkit.kafka_security import connection_options
-from stemkit.relay import OutboxMessage, PublishError
+from stemkit.eventing.catalog import ContractViolation, UnknownEventType
+from stemkit.eventing.envelope import EnvelopeError, Headers
+from stemkit.eventing.kafka_security import connection_options
+from stemkit.eventing.relay import OutboxMessage, PublishError
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ grants service scopes (`ROLE_SCOPES`), and every route names the scopes it needs
   change their own academy (`academy_id`) only.
 
 In a route: `who: Who` (`Annotated[Principal, Depends(current_principal)]`), after the
-route's doorkeeper (`stemkit.auth.Doorkeeper`), which puts the principal on the request.
+route's doorkeeper (`stemkit.access.auth.Doorkeeper`), which puts the principal on the request.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, status
 from starlette.requests import HTTPConnection
 
-from stemkit.scopes import DECIDE, EDIT, KEYS, OPS, READ, WRITE
+from stemkit.access.scopes import DECIDE, EDIT, KEYS, OPS, READ, WRITE
 
 VIEWER = "viewer"
 EDITOR = "editor"

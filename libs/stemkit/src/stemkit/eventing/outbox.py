@@ -1,7 +1,7 @@
 """Adding events to the transactional outbox, inside the caller's own transaction.
 
 The state change and its event commit together or not at all; the relay
-(`stemkit.relay`) publishes committed rows later, so a broker outage delays events and
+(`stemkit.eventing.relay`) publishes committed rows later, so a broker outage delays events and
 loses none. On PostgreSQL the transaction also NOTIFYs `OUTBOX_CHANNEL`: delivered at
 commit (never for a rolled-back one, once per transaction however many events), it wakes
 the relay at once instead of at its next poll.
@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from stemkit.db import outbox
-from stemkit.events.catalog import EventCatalog
-from stemkit.events.envelope import CloudEvent
-from stemkit.runner import sleep_or_stop
+from stemkit.eventing.catalog import EventCatalog
+from stemkit.eventing.envelope import CloudEvent
+from stemkit.eventing.runner import sleep_or_stop
+from stemkit.storage.db import outbox
 
 log = logging.getLogger(__name__)
 
 OUTBOX_CHANNEL = "stem_outbox"
-_NOTIFIED = "stemkit.outbox.notified"  # session.info key: the transaction that notified
+_NOTIFIED = "stemkit.eventing.outbox.notified"  # session.info key: the transaction that notified
 
 
 # Built once, values bound at execution: compiled and cache-keyed once per process, not per

@@ -2,9 +2,9 @@
 at the start of the read, without a consumer group (nothing is committed, nothing is moved),
 the documents newest first.
 
-A dead letter is the JSON document `stemkit.kafka.dead_letter_message` writes (the consumer,
-the time, the attempts, the reason and the original record). A value that is not a JSON
-object is returned as `{"unparseable": <its text>}`, so one odd record hides no others.
+A dead letter is the JSON document `stemkit.eventing.kafka.dead_letter_message` writes (the
+consumer, the time, the attempts, the reason and the original record). A value that is not a
+JSON object is returned as `{"unparseable": <its text>}`, so one odd record hides no others.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import APIRouter, HTTPException, Query, params, status
 from pydantic import BaseModel
 
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka_security import connection_options
 
 MAX_LIMIT = 500
 READ_TIMEOUT_SECONDS = 10.0
@@ -107,7 +107,7 @@ async def read_dead_letters(
 
 def dead_letter_router(bootstrap_servers: str, topic: str, guard: params.Depends) -> APIRouter:
     """`GET /dead-letters?limit=`: the service's dead letters, newest first, behind `guard`
-    (the service's credential check, `stemkit.auth`)."""
+    (the service's credential check, `stemkit.access.auth`)."""
     router = APIRouter(tags=["ops"], dependencies=[guard])
 
     @router.get("/dead-letters")

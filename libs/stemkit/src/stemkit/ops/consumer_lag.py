@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, HTTPException, params, status
 from pydantic import BaseModel
 
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka_security import connection_options
 
 READ_TIMEOUT_SECONDS = 10.0
 
@@ -76,7 +76,7 @@ async def group_lag(
 
 def consumer_lag_router(bootstrap_servers: str, group: str, guard: params.Depends) -> APIRouter:
     """`GET /consumer-lag`: the lag of the service's consumer group, behind `guard` (the
-    service's credential check, `stemkit.auth`)."""
+    service's credential check, `stemkit.access.auth`)."""
     router = APIRouter(tags=["ops"], dependencies=[guard])
 
     @router.get("/consumer-lag")

@@ -61,7 +61,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
     # A row that can never be sent (or waits behind one with its key) is parked: skipped by
-    # the relay until ops retry it (stemkit.relay, ADR 0008).
+    # the relay until ops retry it (stemkit.eventing.relay, ADR 0008).
     Column("parked_at", DateTime(timezone=True), nullable=True),
     Column("parked_reason", Text, nullable=True),
 )

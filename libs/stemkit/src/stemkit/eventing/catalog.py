@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from stemkit.events.envelope import TYPE_PATTERN, CloudEvent
+from stemkit.eventing.envelope import TYPE_PATTERN, CloudEvent
 
 SCHEMA_URI = "urn:stem-platform:contracts:events:{type}"
 

@@ -1,7 +1,7 @@
 """Access tokens of the OpenID Connect provider, checked here: signature against the issuer's
 JWKS, issuer, audience, expiry; roles and academy from the claims (docs/adr/0019).
 
-`JwksVerifier` is a `stemkit.auth.TokenVerifier`. Its keys come from the issuer's JWKS
+`JwksVerifier` is a `stemkit.access.auth.TokenVerifier`. Its keys come from the issuer's JWKS
 (`jwks_uri` of `<issuer>/.well-known/openid-configuration`, or `STEM_OIDC_JWKS_URL`), are
 kept for `cache_seconds`, and are fetched again when a token names a key id not among them
 (the provider rotated its keys) — at most once per `min_refetch_seconds`, so that tokens
@@ -21,8 +21,8 @@ import httpx
 import jwt
 from jwt import PyJWK
 
-from stemkit.auth import TokenRefused
-from stemkit.identity import ROLES, Principal
+from stemkit.access.auth import TokenRefused
+from stemkit.access.identity import ROLES, Principal
 
 ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}

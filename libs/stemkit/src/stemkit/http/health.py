@@ -7,7 +7,7 @@ import time
 
 from aiokafka import AIOKafkaClient
 
-from stemkit.kafka_security import connection_options
+from stemkit.eventing.kafka_security import connection_options
 
 
 class BrokerProbe:

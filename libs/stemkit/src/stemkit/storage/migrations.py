@@ -18,8 +18,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from stemkit.db import make_engine
-from stemkit.db import metadata as platform_metadata
+from stemkit.storage.db import make_engine
+from stemkit.storage.db import metadata as platform_metadata
 
 
 def alembic_config(url: str, script_location: str) -> Config:

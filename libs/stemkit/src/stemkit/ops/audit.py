@@ -27,12 +27,12 @@ from fastapi import APIRouter, Query, Request, Security, params
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.auth import Doorkeeper
+from stemkit.access.auth import Doorkeeper
+from stemkit.access.identity import COORDINATOR, Principal, current_principal
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import PAYLOAD_OF_SERVICE
 from stemkit.contracts.audit import Actor as ActorModel
-from stemkit.identity import COORDINATOR, Principal, current_principal
-from stemkit.outbox import add_event
+from stemkit.eventing.outbox import add_event
 
 # Headers the gateway sets when it writes for a signed-in person (percent-encoded UTF-8).
 SUBJECT_HEADER = "X-Stem-Actor-Subject"
@@ -218,7 +218,7 @@ async def record(
 @dataclass(frozen=True)
 class Trail:
     """One service's trail: its `audit_log` table and its name (the event's type and topic),
-    for code shared by the services, e.g. `stemkit.outbox_parked`."""
+    for code shared by the services, e.g. `stemkit.ops.outbox_parked`."""
 
     table: Table
     service: str

@@ -16,7 +16,7 @@ rest of the chunk goes on, so no good message runs twice (ADR 0018). If anything
 chunk raises (or a handler on SQLite), the whole chunk is rolled back and its messages are
 settled one at a time, each in its own transaction (`batch_size=1` does that always): a handler
 that raises (anything) is retried `max_attempts` times with exponential backoff; then the
-message goes to the dead-letter topic (see `stemkit.kafka.dead_letter_message`), its offset
+message goes to the dead-letter topic (see `stemkit.eventing.kafka.dead_letter_message`), its offset
 is committed without an inbox row, and the next message is handled. So a poison message
 dead-letters only itself. A record that `read` rejects (not a CloudEvent, whatever went
 wrong reading it; with a catalogue, an unknown type or version, or data that fails its
@@ -53,19 +53,19 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from stemkit.db import inbox
-from stemkit.events.catalog import ContractViolation, EventCatalog, UnknownEventType
-from stemkit.events.envelope import TYPE_PATTERN, CloudEvent, EnvelopeError, Headers
-from stemkit.kafka import (
+from stemkit.eventing.catalog import ContractViolation, EventCatalog, UnknownEventType
+from stemkit.eventing.envelope import TYPE_PATTERN, CloudEvent, EnvelopeError, Headers
+from stemkit.eventing.kafka import (
     KafkaRecord,
     dead_letter_message,
     make_consumer,
     make_producer,
     stop_quietly,
 )
+from stemkit.eventing.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
 from stemkit.logging import event_id_var
-from stemkit.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
-from stemkit.transaction_memo import forget_all
+from stemkit.storage.db import inbox
+from stemkit.storage.transaction_memo import forget_all
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Who may call a service: service credentials, OpenID Connect tokens, identities, scopes."""

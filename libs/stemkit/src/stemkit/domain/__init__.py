@@ -1,0 +1,1 @@
+"""Domain rules every service reads alike: places through time, calendars, UiT ids, rich text."""

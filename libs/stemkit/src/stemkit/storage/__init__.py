@@ -1,0 +1,1 @@
+"""Database plumbing: engines, migrations, a service's database, transaction-scoped memos."""
