@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import HTTPException, Request, Response, status
+from fastapi import HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -41,6 +41,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+Lang = Annotated[str | None, Query(description="nl (default) or en")]
 LINK_REQUESTS = "link_requests"
 KEYS_DOOR = "keys"
 ACADEMIES_DOOR = "academies"
@@ -116,7 +117,7 @@ class Signed:
 
 
 class StaffPages:
-    """Rendering and sessions for the ops change pages (the same layout as routes.py's)."""
+    """Rendering in the ops layout and the session lookup, for every /ops page."""
 
     def __init__(self, sessions: SessionStore) -> None:
         self.sessions = sessions
@@ -137,8 +138,24 @@ class StaffPages:
         return RedirectResponse(f"/ops/login{suffix}", status.HTTP_303_SEE_OTHER)
 
     def render(self, name: str, signed: Signed, code: int = 200, **values: Any) -> Response:
-        lang, request = signed.lang, signed.request
+        return self._html(name, signed.request, signed.lang, signed.caller, code, values)
 
+    def render_page(
+        self, name: str, request: Request, lang: str, code: int = 200, **values: Any
+    ) -> Response:
+        """A page that may be asked without a session (sign-in, sign-out)."""
+        caller = self.sessions.caller(request.cookies.get(session.COOKIE, ""))
+        return self._html(name, request, lang, caller, code, values)
+
+    def _html(
+        self,
+        name: str,
+        request: Request,
+        lang: str,
+        caller: Caller | None,
+        code: int,
+        values: dict[str, Any],
+    ) -> Response:
         def link(path: str, **params: Any) -> str:
             given = {k: v for k, v in params.items() if v is not None}
             if lang != "nl":
@@ -153,7 +170,7 @@ class StaffPages:
             other_language_url=f"{request.url.path}?{urlencode(switch)}",
             palette=palette,
             path=request.url.path,
-            doors=doors(signed.caller),
+            doors=doors(caller),
             **values,
         )
         return HTMLResponse(html, status_code=code, headers=SECURITY_HEADERS)
