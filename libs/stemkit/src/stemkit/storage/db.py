@@ -42,7 +42,16 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-metadata = MetaData(naming_convention=NAMING)
+
+
+def service_metadata() -> MetaData:
+    """A new MetaData with the naming convention every service's tables share: each
+    service's `adapters/orm.py` puts its tables on one."""
+    return MetaData(naming_convention=NAMING)
+
+
+# The platform's own tables, the same in every service's database.
+metadata = service_metadata()
 
 # BIGINT autoincrement on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")

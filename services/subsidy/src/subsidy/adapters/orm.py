@@ -11,161 +11,150 @@ values), `calculation_runs` (immutable), `dirty_years` (what the debounced runne
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+import sqlalchemy as sa
 
 from stemkit.ops.audit import audit_table
-from stemkit.storage.db import NAMING
+from stemkit.storage.db import service_metadata
 
-metadata = MetaData(naming_convention=NAMING)
+metadata = service_metadata()
 
-activities = Table(
+activities = sa.Table(
     "activities",
     metadata,
-    Column("activity_id", String(64), primary_key=True),
-    Column("academy_id", String(64), nullable=True),
-    Column("nis_code", String(5), nullable=True),
-    Column("public", Boolean, nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("withdrawn", Boolean, nullable=False, comment="left the STEM-kalender"),
-    Column("modified", DateTime(timezone=True), nullable=False, comment="UiTdatabank modified"),
-    Column("postal_code", String(4), nullable=True),
-    Column("theme_ids", Text, nullable=True, comment="JSON list of UiTdatabank theme ids"),
-    Column("age_min", Integer, nullable=True),
-    Column("age_max", Integer, nullable=True),
-    Column("audience", String(16), nullable=True, comment="UiT audienceType; null: everyone"),
+    sa.Column("activity_id", sa.String(64), primary_key=True),
+    sa.Column("academy_id", sa.String(64), nullable=True),
+    sa.Column("nis_code", sa.String(5), nullable=True),
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False, comment="left the STEM-kalender"),
+    sa.Column(
+        "modified", sa.DateTime(timezone=True), nullable=False, comment="UiTdatabank modified"
+    ),
+    sa.Column("postal_code", sa.String(4), nullable=True),
+    sa.Column("theme_ids", sa.Text, nullable=True, comment="JSON list of UiTdatabank theme ids"),
+    sa.Column("age_min", sa.Integer, nullable=True),
+    sa.Column("age_max", sa.Integer, nullable=True),
+    sa.Column("audience", sa.String(16), nullable=True, comment="UiT audienceType; null: everyone"),
 )
-Index("ix_activities_academy_id", activities.c.academy_id)
+sa.Index("ix_activities_academy_id", activities.c.academy_id)
 
-activity_occurrences = Table(
+activity_occurrences = sa.Table(
     "activity_occurrences",
     metadata,
-    Column(
+    sa.Column(
         "activity_id",
-        String(64),
-        ForeignKey("activities.activity_id", ondelete="CASCADE"),
+        sa.String(64),
+        sa.ForeignKey("activities.activity_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("seq", Integer, primary_key=True),
-    Column("day", Date, nullable=False, comment="start date in Brussels time"),
-    Column("status", String(32), nullable=True),
-    Column("nis_code", String(5), nullable=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, comment="start date in Brussels time"),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("nis_code", sa.String(5), nullable=True),
 )
 
-reach = Table(
+reach = sa.Table(
     "reach",
     metadata,
-    Column("academy_id", String(64), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("nis_code", String(5), primary_key=True),
-    Column("reached", Boolean, nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
+    sa.Column("academy_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("nis_code", sa.String(5), primary_key=True),
+    sa.Column("reached", sa.Boolean, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-reach_evidence = Table(
+reach_evidence = sa.Table(
     "reach_evidence",
     metadata,
-    Column("academy_id", String(64), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("nis_code", String(5), primary_key=True),
-    Column("postal_code", String(4), primary_key=True, comment="'' when unknown"),
-    Column("activity_id", String(64), primary_key=True),
+    sa.Column("academy_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("nis_code", sa.String(5), primary_key=True),
+    sa.Column("postal_code", sa.String(4), primary_key=True, comment="'' when unknown"),
+    sa.Column("activity_id", sa.String(64), primary_key=True),
 )
-Index("ix_reach_evidence_activity_id", reach_evidence.c.activity_id)
-Index("ix_reach_evidence_year", reach_evidence.c.year)
+sa.Index("ix_reach_evidence_activity_id", reach_evidence.c.activity_id)
+sa.Index("ix_reach_evidence_year", reach_evidence.c.year)
 
-academies = Table(
+academies = sa.Table(
     "academies",
     metadata,
-    Column("academy_id", String(64), primary_key=True),
-    Column("name", String(255), nullable=False),
-    Column("demo", Boolean, nullable=False),
-    Column("home_nis_code", String(5), nullable=True),
-    Column("fixed_nis_code", String(5), nullable=True),
-    Column("fixed_postal_code", String(4), nullable=True),
+    sa.Column("academy_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("demo", sa.Boolean, nullable=False),
+    sa.Column("home_nis_code", sa.String(5), nullable=True),
+    sa.Column("fixed_nis_code", sa.String(5), nullable=True),
+    sa.Column("fixed_postal_code", sa.String(4), nullable=True),
 )
 
-recognition_decisions = Table(
+recognition_decisions = sa.Table(
     "recognition_decisions",
     metadata,
-    Column("decision_id", String(64), primary_key=True),
-    Column("academy_id", String(64), nullable=False, index=True),
-    Column("status", String(32), nullable=False),
-    Column("decided_on", Date, nullable=False),
-    Column("valid_from", Date, nullable=False),
-    Column("valid_until", Date, nullable=True),
+    sa.Column("decision_id", sa.String(64), primary_key=True),
+    sa.Column("academy_id", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=True),
 )
 
-academy_roles = Table(
+academy_roles = sa.Table(
     "academy_roles",
     metadata,
-    Column("academy_id", String(64), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("role", String(32), primary_key=True),
+    sa.Column("academy_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("role", sa.String(32), primary_key=True),
 )
 
-municipalities = Table(
+municipalities = sa.Table(
     "municipalities",
     metadata,
-    Column("nis_code", String(5), primary_key=True),
-    Column("name_nl", String(128), nullable=False),
-    Column("province_nl", String(64), nullable=False),
-    Column("valid_from", Date, nullable=False),
-    Column("valid_to", Date, nullable=True),
-    Column("merged_into_nis", String(5), nullable=True),
-    Column("latitude", Float, nullable=True),
-    Column("longitude", Float, nullable=True),
+    sa.Column("nis_code", sa.String(5), primary_key=True),
+    sa.Column("name_nl", sa.String(128), nullable=False),
+    sa.Column("province_nl", sa.String(64), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date, nullable=True),
+    sa.Column("merged_into_nis", sa.String(5), nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
 )
 
-municipality_postal_codes = Table(
+municipality_postal_codes = sa.Table(
     "municipality_postal_codes",
     metadata,
-    Column("nis_code", String(5), primary_key=True),
-    Column("postal_code", String(4), primary_key=True),
+    sa.Column("nis_code", sa.String(5), primary_key=True),
+    sa.Column("postal_code", sa.String(4), primary_key=True),
 )
 
-parameter_overrides = Table(
+parameter_overrides = sa.Table(
     "parameter_overrides",
     metadata,
-    Column("override_id", String(36), primary_key=True),
-    Column("name", String(255), nullable=False),
-    Column("effective_from", Date, nullable=False),
-    Column("value", Text, nullable=False, comment="JSON"),
-    Column("author", String(255), nullable=False),
-    Column("decided_on", Date, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    sa.Column("override_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("effective_from", sa.Date, nullable=False),
+    sa.Column("value", sa.Text, nullable=False, comment="JSON"),
+    sa.Column("author", sa.String(255), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-calculation_runs = Table(
+calculation_runs = sa.Table(
     "calculation_runs",
     metadata,
-    Column("run_id", String(36), primary_key=True),
-    Column("year", Integer, nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("trigger", String(32), nullable=False, comment="api | debounced"),
-    Column("rules_version", String(64), nullable=False),
-    Column("watermark", String(128), nullable=False, comment="input state the run saw"),
-    Column("result", Text, nullable=False, comment="the whole result, JSON"),
+    sa.Column("run_id", sa.String(36), primary_key=True),
+    sa.Column("year", sa.Integer, nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("trigger", sa.String(32), nullable=False, comment="api | debounced"),
+    sa.Column("rules_version", sa.String(64), nullable=False),
+    sa.Column("watermark", sa.String(128), nullable=False, comment="input state the run saw"),
+    sa.Column("result", sa.Text, nullable=False, comment="the whole result, JSON"),
 )
 
-dirty_years = Table(
+dirty_years = sa.Table(
     "dirty_years",
     metadata,
-    Column("year", Integer, primary_key=True),
-    Column("since", DateTime(timezone=True), nullable=False),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Who changed what, when, before and after, and why (stemkit.ops.audit; issue 21).
