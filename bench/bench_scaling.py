@@ -297,7 +297,7 @@ async def consumer_run(bootstrap: str, admin_dsn: str, members: int) -> Result:
 
 
 async def worker_run(admin_dsn: str, members: int) -> Result:
-    from activities.adapters import deliveries
+    from activities.adapters import delivery_store as deliveries
     from activities.adapters.orm import webhook_deliveries as deliveries_table
     from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
     from bench.live_platform import delivery

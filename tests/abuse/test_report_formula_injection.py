@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.adapters.orm import activities as activities_table
 from activities.adapters.uit_client import Fetched
 from activities.service_layer import processing

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.adapters.intake import Intake
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.adapters.uit_client import Fetched
 from activities.service_layer import processing
 from activities.service_layer.handlers import handle_event as handle_registry_event

@@ -17,7 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from sqlalchemy import delete
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store
 from activities.bootstrap import migrate
 from activities.config import Settings
 from activities.entrypoints.api import create_app
@@ -68,7 +68,7 @@ async def test_the_audit_event_is_on_the_audit_topic(
     database = app.state.database
     try:
         async with database.session_factory.begin() as session:  # as the worker quarantines
-            await deliveries.record(session, webhook_id, "{}", "poller", error="no name")
+            await delivery_store.record(session, webhook_id, "{}", "poller", error="no name")
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://activities"
         ) as api:

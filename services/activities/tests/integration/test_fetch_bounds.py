@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store
 from activities.adapters.uit_client import FetchFailed, FetchRefused, UitClient, http_client
 from activities.service_layer import processing
 
@@ -213,7 +213,7 @@ async def test_the_worker_quarantines_a_notification_that_redirects_off_host(
 
     assert await processing.drain(sessions, uit) == ["quarantined"]
     async with sessions() as session:
-        [item] = await deliveries.quarantined(session, limit=10, after=None)
+        [item] = await delivery_store.quarantined(session, limit=10, after=None)
     assert item.attempts == 0
     assert "host 'localhost' is not an allowed UiTdatabank host" in (item.error or "")
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select, text
 
-from activities.adapters.deliveries import RECEIVED
+from activities.adapters.delivery_store import RECEIVED
 from activities.adapters.intake import Intake
 from activities.adapters.orm import webhook_deliveries
 from activities.bootstrap import migrate, open_database

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries
-from activities.adapters.deliveries import Delivery
+from activities.adapters import delivery_store
+from activities.adapters.delivery_store import Delivery
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched, FetchFailed, UitClient
 from activities.domain import documents
@@ -77,7 +77,7 @@ async def row(sessions: async_sessionmaker[AsyncSession], webhook_id: str) -> An
 
 async def quarantine(sessions: async_sessionmaker[AsyncSession]) -> list[Delivery]:
     async with sessions() as session:
-        return await deliveries.quarantined(session, limit=100, after=None)
+        return await delivery_store.quarantined(session, limit=100, after=None)
 
 
 async def quarantine_holds(sessions: async_sessionmaker[AsyncSession], n: int) -> bool:
@@ -235,14 +235,14 @@ async def test_a_delivery_whose_failure_cannot_even_be_recorded_does_not_hold_up
     sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = deliveries.lock_many
+    real = delivery_store.lock_many
 
     async def lock_many(session: AsyncSession, webhook_ids: list[str], **claim: Any) -> set[str]:
         if "msg_stuck" in webhook_ids:
             raise ValueError("this row cannot be written")
         return await real(session, webhook_ids, **claim)
 
-    monkeypatch.setattr(deliveries, "lock_many", lock_many)
+    monkeypatch.setattr(delivery_store, "lock_many", lock_many)
     other = load_event("original")
     other["@id"] = "https://io.uitdatabank.be/event/00000000-0000-4000-8000-000000000001"
     await post_document(load_event("original"), process=False, msg_id="msg_stuck")

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters.deliveries import PROCESSED, QUARANTINED, RECEIVED
+from activities.adapters.delivery_store import PROCESSED, QUARANTINED, RECEIVED
 from activities.adapters.orm import webhook_deliveries
 from activities.config import Settings
 from activities.service_layer.retention import purge_once, run_purger

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import activity_store, deliveries, leases, place_store
+from activities.adapters import activity_store, delivery_store, leases, place_store
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched
 from activities.bootstrap import migrate
@@ -62,16 +62,16 @@ def place(load_place: Load, n: int) -> dict[str, Any]:
 
 async def stored(
     sessions: async_sessionmaker[AsyncSession], webhook_id: str, body: Any
-) -> deliveries.Delivery:
+) -> delivery_store.Delivery:
     async with sessions.begin() as session:
-        assert await deliveries.record(session, webhook_id, json.dumps(body), "webhook")
+        assert await delivery_store.record(session, webhook_id, json.dumps(body), "webhook")
     async with sessions() as session:
         row = (
             await session.execute(
                 select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id)
             )
         ).one()
-    return deliveries.Delivery(
+    return delivery_store.Delivery(
         webhook_id=row.webhook_id, body=row.body, attempts=row.attempts, status=row.status
     )
 
@@ -122,7 +122,7 @@ async def test_two_workers_claim_disjoint_batches(
     assert first and second  # both did work
     assert set(uit.fetched.values()) == {1}  # every notification fetched once
     async with pg_sessions() as session:
-        assert await deliveries.count(session, deliveries.PROCESSED) == 12
+        assert await delivery_store.count(session, delivery_store.PROCESSED) == 12
 
 
 async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
@@ -178,7 +178,7 @@ async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
     # A later round settles them (the first batch has committed).
     assert await processing._settle_batch(pg_sessions, second) == ["processed"] * 3
     async with pg_sessions() as session:
-        assert await deliveries.count(session, deliveries.PROCESSED) == 6
+        assert await delivery_store.count(session, delivery_store.PROCESSED) == 6
 
 
 async def test_a_failing_delivery_does_not_run_the_good_ones_of_its_batch_twice(
@@ -213,7 +213,7 @@ async def test_a_failing_delivery_does_not_run_the_good_ones_of_its_batch_twice(
             ).all()
         )
         assert statuses == {"msg_1": 0, "msg_2": 1, "msg_3": 0}
-        assert await deliveries.count(session, deliveries.PROCESSED) == 2
+        assert await delivery_store.count(session, delivery_store.PROCESSED) == 2
 
 
 async def test_of_two_pollers_only_the_lease_holder_polls_and_the_other_takes_over(

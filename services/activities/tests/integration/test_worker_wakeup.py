@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store
 from activities.service_layer.processing import run_worker
 
 Post = Callable[..., Awaitable[httpx.Response]]
@@ -24,9 +24,9 @@ async def _processed(sessions: async_sessionmaker[AsyncSession], within: float) 
     started = time.monotonic()
     while time.monotonic() - started < within:
         async with sessions() as session:
-            if await deliveries.count(session, deliveries.PROCESSED) and not await deliveries.count(
-                session, deliveries.RECEIVED
-            ):
+            if await delivery_store.count(
+                session, delivery_store.PROCESSED
+            ) and not await delivery_store.count(session, delivery_store.RECEIVED):
                 return time.monotonic() - started
         await asyncio.sleep(0.02)
     raise AssertionError(f"not processed within {within} s")
@@ -54,7 +54,7 @@ async def test_a_stored_delivery_wakes_the_sleeping_worker(
         async with sessions.begin() as session:  # as the poller and the backfill store them
             other = load_event("original")
             other["@id"] = "https://io.uitdatabank.be/event/00000000-0000-4000-8000-0000000000f1"
-            await deliveries.record(session, "poller-1", json.dumps(other), "poller")
+            await delivery_store.record(session, "poller-1", json.dumps(other), "poller")
         took = await _processed(sessions, within=10)
         assert took < 5
     finally:

@@ -20,7 +20,7 @@ import jwt
 import pytest
 from pydantic import SecretStr
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
 from activities.config import Settings as ActivitiesSettings
 from activities.entrypoints.api import create_app as activities_app

@@ -2,14 +2,12 @@
 
 Each request waits until its row is committed (the 202 means durable), but the requests
 that arrive while a group is being written are written together next: one
-INSERT ... ON CONFLICT DO NOTHING RETURNING, autocommitted, instead of a transaction per
-delivery. That is group commit done by the application: fewer round trips and WAL
-flushes under load, no extra wait when idle.
+INSERT ... ON CONFLICT DO NOTHING RETURNING (`delivery_store.insert_received`),
+autocommitted, instead of a transaction per delivery. That is group commit done by the
+application: fewer round trips and WAL flushes under load, no extra wait when idle.
 
-On PostgreSQL the group goes as three arrays through one prepared statement (`unnest`) on
-a connection the writer keeps: no SQL compiled per group (a multi-row VALUES is a new
-statement for every group size), no pool checkout and pre-ping per group (why:
-docs/performance-notes.md, activities). SQLite keeps SQLAlchemy Core.
+On PostgreSQL the group goes through one prepared statement on a connection the writer
+keeps (`delivery_store.insert_received_prepared`); elsewhere through SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -19,29 +17,13 @@ import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from activities.adapters.deliveries import DELIVERIES_CHANNEL, RECEIVED
-from activities.adapters.orm import webhook_deliveries as deliveries
+from activities.adapters import delivery_store
 
 MAX_GROUP = 200
 
 _Item = tuple[str, str, str, "asyncio.Future[bool]"]
-
-# Column names from the table, so a rename breaks this loudly rather than silently.
-_C = deliveries.c
-# The same statement NOTIFYs the delivery worker (one notification per commit however
-# many rows: PostgreSQL folds identical ones), so it need not poll; none when every row
-# was a duplicate.
-INSERT_GROUP = (
-    f"WITH stored AS (INSERT INTO {deliveries.name} ({_C.webhook_id.name}, "
-    f"{_C.received_at.name}, {_C.body.name}, {_C.status.name}, {_C.source.name}) "
-    "SELECT id, $2::timestamptz, body, $4::text, source "
-    "FROM unnest($1::text[], $3::text[], $5::text[]) AS d(id, body, source) "
-    f"ON CONFLICT ({_C.webhook_id.name}) DO NOTHING RETURNING {_C.webhook_id.name}) "
-    f"SELECT {_C.webhook_id.name}, pg_notify('{DELIVERIES_CHANNEL}', '') FROM stored"
-)
 
 
 class Intake:
@@ -110,37 +92,11 @@ class Intake:
             self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         raw = await self._connection.get_raw_connection()
         driver: Any = raw.driver_connection  # asyncpg.Connection
-        records = await driver.fetch(
-            INSERT_GROUP,
-            list(rows),
-            now,
-            [body for body, _ in rows.values()],
-            RECEIVED,
-            [source for _, source in rows.values()],
-        )
-        return {record[0] for record in records}
+        return await delivery_store.insert_received_prepared(driver, rows, now)
 
     async def _insert_core(self, rows: dict[str, tuple[str, str]], now: datetime) -> set[str]:
-        values = [
-            {
-                "webhook_id": webhook_id,
-                "received_at": now,
-                "body": body,
-                "status": RECEIVED,
-                "source": source,
-            }
-            for webhook_id, (body, source) in rows.items()
-        ]
-        statement = (
-            sqlite.insert(deliveries)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["webhook_id"])
-            .returning(deliveries.c.webhook_id)
-        )
-        async with self._engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            result = await autocommit.execute(statement)
-            return set(result.scalars())
+        async with self._engine.begin() as connection:
+            return await delivery_store.insert_received(connection, rows, now)
 
     async def _drop_connection(self, *, broken: bool = False) -> None:
         connection, self._connection = self._connection, None

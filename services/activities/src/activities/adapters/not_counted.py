@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters.deliveries import QUARANTINED
+from activities.adapters.delivery_store import QUARANTINED
 from activities.adapters.orm import academy_organizers, activities, activity_occurrences
 from activities.adapters.orm import webhook_deliveries as deliveries
 from activities.domain.model import BRUSSELS

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.config import Settings
 from activities.service_layer.audit import replay_quarantined
 from stemkit.access.auth import OPS, WRITE

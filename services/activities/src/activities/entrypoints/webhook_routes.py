@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import Counter
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store as deliveries
 from activities.adapters.intake import Intake
 from activities.adapters.webhook_signature import InvalidSignature, SignatureVerifier
 from activities.config import Settings

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store
 from activities.adapters.orm import audit_log
 from activities.config import SERVICE
-from stemkit.ops.audit import Actor, Change, Trail
+from stemkit.access.actor import Actor
+from stemkit.ops.audit import Change, Trail
 
 TRAIL = Trail(audit_log, SERVICE)
 QUARANTINE = "quarantine"  # entity_id: the delivery's webhook id
@@ -24,16 +25,16 @@ async def replay_quarantined(
 ) -> int:
     """Put quarantined deliveries (these, or all) back in the queue, each replay audited;
     how many. Only the deliveries read here are replayed, so none goes without its row."""
-    found = await deliveries.quarantined_for_replay(session, webhook_ids)
-    replayed = await deliveries.replay(session, [d.webhook_id for d in found])
+    found = await delivery_store.quarantined_for_replay(session, webhook_ids)
+    replayed = await delivery_store.replay(session, [d.webhook_id for d in found])
     for delivery in found:
         before = {
-            "status": deliveries.QUARANTINED,
+            "status": delivery_store.QUARANTINED,
             "error": delivery.error,
             "attempts": delivery.attempts,
             "source": delivery.source,
         }
-        after = {"status": deliveries.RECEIVED, "attempts": 0}
+        after = {"status": delivery_store.RECEIVED, "attempts": 0}
         change = Change(QUARANTINE, delivery.webhook_id, "replayed", None, before, after, reason)
         await TRAIL.record(session, actor, change)
     return replayed

@@ -20,8 +20,8 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries
-from activities.adapters.deliveries import Delivery, readable
+from activities.adapters import delivery_store
+from activities.adapters.delivery_store import Delivery, readable
 from activities.service_layer.processing import Fetcher, database_answers, process, reason
 from stemkit.eventing.consumer import is_transient
 
@@ -53,13 +53,13 @@ async def _store(sessions: async_sessionmaker[AsyncSession], key: str, body: str
     copy went to quarantine instead, with the reason."""
     try:
         async with sessions.begin() as session:
-            return await deliveries.record(session, key, body, "backfill")
+            return await delivery_store.record(session, key, body, "backfill")
     except Exception as exc:
         if is_transient(exc) and not await database_answers(sessions):
             raise
         refused = f"not stored as received: {reason(exc)}"
     async with sessions.begin() as session:
-        await deliveries.record(session, key, readable(body), "backfill", error=refused)
+        await delivery_store.record(session, key, readable(body), "backfill", error=refused)
     return None
 
 

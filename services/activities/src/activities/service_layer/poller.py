@@ -48,7 +48,7 @@ from typing import Any, Protocol
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries, leases, poll_state
+from activities.adapters import delivery_store, leases, poll_state
 from activities.adapters.uit_client import AnswerTooLarge
 from activities.domain import jsonld
 from activities.domain.documents import Kind
@@ -217,7 +217,7 @@ async def _record(
         for member in members:
             body = json.dumps(member)  # parsed from JSON: it serialises again
             key, changed = _keyed(kind, member, body)
-            if await deliveries.record(session, key, body, "poller"):
+            if await delivery_store.record(session, key, body, "poller"):
                 recorded += 1
             if changed is not None:
                 last = changed if last is None else max(last, changed)
@@ -236,7 +236,7 @@ async def _record_too_large(
     where = {"kind": kind, "modifiedFrom": window_start.isoformat(), "start": start}
     key = f"poll:{kind}:too-large:{window_start.isoformat()}:{start}"
     async with sessions.begin() as session:
-        await deliveries.record(session, key[:255], json.dumps(where), "poller", error=error)
+        await delivery_store.record(session, key[:255], json.dumps(where), "poller", error=error)
 
 
 def _keyed(kind: Kind, member: Any, body: str) -> tuple[str, datetime | None]:

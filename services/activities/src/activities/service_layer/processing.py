@@ -23,7 +23,7 @@ delivery whose failure cannot even be written is left for the next round (outcom
 deliveries `received`, and the next run does them again; the version rules make that
 harmless.
 
-Replicas (ADR 0018): a worker claims its batch (`deliveries.claim`, SKIP LOCKED, for
+Replicas (ADR 0018): a worker claims its batch (`delivery_store.claim`, SKIP LOCKED, for
 `CLAIM_LEASE`) before fetching, so two workers never fetch or settle the same delivery;
 a batch never waits for another worker's locks (item advisory locks and activity rows are
 taken without waiting; a delivery whose item or activity another worker holds is left for
@@ -51,8 +51,8 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import activity_store, advisory_locks, deliveries, place_store
-from activities.adapters.deliveries import Delivery, Finished
+from activities.adapters import activity_store, advisory_locks, delivery_store, place_store
+from activities.adapters.delivery_store import Delivery, Finished
 from activities.adapters.uit_client import Fetched, FetchFailed, FetchRefused
 from activities.domain.documents import Document, Notification, classify
 from activities.domain.places import read_place
@@ -187,12 +187,12 @@ async def _apply(session: AsyncSession, prepared: Prepared) -> Finished | None:
     delivery, error = prepared.delivery, prepared.error
     if prepared.retry is not None:
         if prepared.outage:
-            await deliveries.retry_later(
+            await delivery_store.retry_later(
                 session, delivery.webhook_id, prepared.retry, OUTAGE_RETRY_DELAY, count=False
             )
             return None
         delay = min(MAX_RETRY_DELAY, 5.0 * 2**delivery.attempts)
-        await deliveries.retry_later(session, delivery.webhook_id, prepared.retry, delay)
+        await delivery_store.retry_later(session, delivery.webhook_id, prepared.retry, delay)
         return None
     if prepared.gone is not None:
         await gone(session, prepared.gone.kind, prepared.gone.item_id)
@@ -232,9 +232,9 @@ async def settle(
         postgres = session.get_bind().dialect.name == "postgresql"
         ids = [p.delivery.webhook_id for p in batch]
         locked = (
-            await deliveries.lock_many(session, ids, claimed_by=worker)
+            await delivery_store.lock_many(session, ids, claimed_by=worker)
             if worker is not None
-            else await deliveries.lock_many(session, ids)
+            else await delivery_store.lock_many(session, ids)
         )
         mine = [p for p in batch if p.delivery.webhook_id in locked]
         busy: set[str] = set()
@@ -244,7 +244,7 @@ async def settle(
                 session, [p for p in mine if p.delivery.webhook_id not in busy]
             )
             if busy:
-                await deliveries.unclaim(session, sorted(busy))
+                await delivery_store.unclaim(session, sorted(busy))
         ready = [p for p in mine if p.delivery.webhook_id not in busy]
         wanted = await _activity_ids(session, ready)
         await activity_store.lock_activities(session, sorted(set().union(*wanted.values())))
@@ -267,7 +267,7 @@ async def settle(
                 continue
             finished.append(done)
             outcomes.append((delivery, "quarantined" if done.error else "processed", done.error))
-        await deliveries.finish_many(session, finished)
+        await delivery_store.finish_many(session, finished)
     for delivery, outcome, error in outcomes:  # counted once committed
         if outcome == "quarantined":
             QUARANTINED.labels(delivery.source or "unknown").inc()
@@ -439,7 +439,7 @@ async def drain(
 ) -> list[str]:
     """Claim the deliveries due now (one batch) and process them; the outcome of each."""
     async with sessions.begin() as session:
-        due = await deliveries.claim(session, worker, batch, lease=CLAIM_LEASE)
+        due = await delivery_store.claim(session, worker, batch, lease=CLAIM_LEASE)
     if not due:
         return []
     fetches = asyncio.Semaphore(CONCURRENT_FETCHES)
@@ -521,7 +521,7 @@ async def measure_backlog(sessions: async_sessionmaker[AsyncSession]) -> float:
     """Set (and return) the age of the oldest due, unsettled delivery: how long work has
     waited since it became due (received, or its retry time came)."""
     async with sessions() as session:
-        since = await deliveries.oldest_due(session)
+        since = await delivery_store.oldest_due(session)
     age = 0.0 if since is None else max(0.0, (datetime.now(UTC) - since).total_seconds())
     BACKLOG_OLDEST_AGE.set(age)
     return age
@@ -543,7 +543,7 @@ async def run_worker(
     it looks every `safety_poll` seconds anyway (retries that came due, a lost
     notification). Elsewhere, or while it cannot listen, it polls every `idle` seconds.
     """
-    notifications = CommitNotifications.of(sessions, deliveries.DELIVERIES_CHANNEL)
+    notifications = CommitNotifications.of(sessions, delivery_store.DELIVERIES_CHANNEL)
     rounds, measured = 0, 0.0
     try:
         while not stop.is_set():
@@ -556,7 +556,9 @@ async def run_worker(
                 )
                 if rounds % 50 == 0:
                     async with sessions() as session:
-                        QUARANTINE_SIZE.set(await deliveries.count(session, deliveries.QUARANTINED))
+                        QUARANTINE_SIZE.set(
+                            await delivery_store.count(session, delivery_store.QUARANTINED)
+                        )
             except Exception:
                 log.exception("delivery worker: round failed, trying again")
                 found = 0

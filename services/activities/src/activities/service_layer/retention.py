@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.adapters import deliveries
+from activities.adapters import delivery_store
 from stemkit.eventing.runner import sleep_or_stop
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def purge_once(
     total = 0
     while True:
         async with sessions() as session, session.begin():
-            purged = await deliveries.purge_processed(session, before, batch)
+            purged = await delivery_store.purge_processed(session, before, batch)
         PURGED.inc(purged)
         total += purged
         if purged < batch:

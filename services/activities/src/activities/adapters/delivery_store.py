@@ -1,5 +1,7 @@
-"""The delivery queue: every document or notification received, by webhook, poller or
-backfill, kept raw until it is processed, and kept after that when it is quarantined.
+"""The delivery store: every document or notification received, by webhook, poller or
+backfill, kept raw until it is processed, and kept after that when it is quarantined. The
+one module that writes the `webhook_deliveries` table (and reads it, but for the cross-table
+reads `not_counted` and `unknown_organizers`).
 
 Statuses: received (waiting, maybe with a `next_attempt_at`), processed, quarantined.
 Processed ones are purged after the retention (`purge_processed`); the others are kept.
@@ -9,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from activities.adapters.activity_store import dialect_insert
 from activities.adapters.orm import webhook_deliveries as deliveries
@@ -55,6 +59,64 @@ async def record(
     if stored and session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_notify(DELIVERIES_CHANNEL, "")))  # at commit
     return stored
+
+
+async def insert_received(
+    connection: AsyncConnection, rows: dict[str, tuple[str, str]], now: datetime
+) -> set[str]:
+    """The webhook's group (`adapters.intake`): store these deliveries (id -> body, source)
+    as received in one INSERT ... ON CONFLICT DO NOTHING RETURNING; the ids stored (the
+    others were stored before). On PostgreSQL the delivery worker is notified at commit
+    (one notification per commit: PostgreSQL folds identical ones); none when every row
+    was a duplicate."""
+    values = [
+        {"webhook_id": webhook_id, "received_at": now, "body": body, "status": RECEIVED}
+        | {"source": source}
+        for webhook_id, (body, source) in rows.items()
+    ]
+    statement = (
+        _insert_for(connection.dialect.name, deliveries)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["webhook_id"])
+        .returning(deliveries.c.webhook_id)
+    )
+    stored = set((await connection.execute(statement)).scalars())
+    if stored and connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_notify(DELIVERIES_CHANNEL, "")))
+    return stored
+
+
+def _insert_for(dialect: str, table: Any) -> Any:
+    # ON CONFLICT is dialect-specific in SQLAlchemy: a functional need, not a speed-up.
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+# The same group through one prepared statement on asyncpg: three arrays (`unnest`), so
+# no SQL is compiled per group size and the NOTIFY rides in the same statement.
+_C = deliveries.c
+INSERT_GROUP = (
+    f"WITH stored AS (INSERT INTO {deliveries.name} ({_C.webhook_id.name}, "
+    f"{_C.received_at.name}, {_C.body.name}, {_C.status.name}, {_C.source.name}) "
+    "SELECT id, $2::timestamptz, body, $4::text, source "
+    "FROM unnest($1::text[], $3::text[], $5::text[]) AS d(id, body, source) "
+    f"ON CONFLICT ({_C.webhook_id.name}) DO NOTHING RETURNING {_C.webhook_id.name}) "
+    f"SELECT {_C.webhook_id.name}, pg_notify('{DELIVERIES_CHANNEL}', '') FROM stored"
+)
+
+
+async def insert_received_prepared(
+    driver: Any, rows: dict[str, tuple[str, str]], now: datetime
+) -> set[str]:
+    """`insert_received` on a raw asyncpg connection (`driver`), autocommitted."""
+    records = await driver.fetch(
+        INSERT_GROUP,
+        list(rows),
+        now,
+        [body for body, _ in rows.values()],
+        RECEIVED,
+        [source for _, source in rows.values()],
+    )
+    return {record[0] for record in records}
 
 
 async def status_of(session: AsyncSession, webhook_id: str) -> str | None:
