@@ -34,7 +34,7 @@ from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
-from stemkit.ops.audit import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.access.actor import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
 from stemkit.storage.migrations import upgrade_to_head
 from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS

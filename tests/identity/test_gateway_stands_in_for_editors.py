@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from stemkit.access.actor import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.access.oidc_client import ClientCredentials
-from stemkit.ops.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from tests.identity.test_keycloak_roles import (
     GATEWAY_SECRET,
     LEUVEN,

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from stemkit.access.actor import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.access.oidc_client import ClientCredentials
-from stemkit.ops.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from tests.identity.test_gateway_stands_in_for_editors import CLI_SECRET
 from tests.identity.test_keycloak_roles import (
     GATEWAY_SECRET,

@@ -18,10 +18,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters.orm import audit_log
+from stemkit.access.actor import SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
 from stemkit.eventing import CloudEvent
-from stemkit.ops.audit import SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_OPS_TOKEN
 from stemkit.storage.db import outbox
 

@@ -21,10 +21,10 @@ from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.cli import load_reference_data
+from stemkit.access.actor import SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts import CATALOG
 from stemkit.contracts.audit import REGISTRY_AUDIT_TOPIC
 from stemkit.eventing import CloudEvent
-from stemkit.ops.audit import SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from stemkit.storage.db import outbox
 from stemkit.storage.migrations import upgrade_to_head

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
-from stemkit.ops.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.access.actor import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.storage.migrations import upgrade_to_head
 
 OPS_TOKEN = "registry-stand-in-writes-ops-token-012345"

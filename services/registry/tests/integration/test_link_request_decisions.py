@@ -27,9 +27,9 @@ from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
+from stemkit.access.actor import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.contracts.registry import AcademyUpdated
 from stemkit.eventing import CloudEvent
-from stemkit.ops.audit import NAME_HEADER, ROLES_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.storage.db import outbox
 from stemkit.storage.migrations import upgrade_to_head
 

@@ -19,7 +19,7 @@ from registry.bootstrap import MIGRATIONS
 from registry.config import Settings
 from registry.entrypoints.api import create_app, database_of
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
-from stemkit.ops.audit import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
+from stemkit.access.actor import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_GATEWAY_TOKEN
 from stemkit.storage.migrations import upgrade_to_head
 

@@ -29,8 +29,10 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stemkit.access.actor import Actor, request_actor
 from stemkit.eventing.relay import HELD_BEHIND
-from stemkit.ops.audit import Actor, Change, Reason, Trail, request_actor
+from stemkit.ops.audit import Change, Trail
+from stemkit.ops.audit_routes import Reason
 from stemkit.storage.db import outbox
 
 log = logging.getLogger(__name__)

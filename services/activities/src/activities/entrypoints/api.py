@@ -28,7 +28,7 @@ from stemkit.http.standard_routes import (
     stable_operation_id,
 )
 from stemkit.logging import configure_logging
-from stemkit.ops.audit import audit_router
+from stemkit.ops.audit_routes import audit_router
 from stemkit.ops.outbox_parked import parked_outbox_router
 
 # Public, each with its own check: the UiTdatabank webhook verifies its signature.

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from activities.adapters import delivery_store as deliveries
 from activities.config import Settings
 from activities.service_layer.audit import replay_quarantined
+from stemkit.access.actor import Actor, request_actor
 from stemkit.access.auth import OPS, WRITE
-from stemkit.ops.audit import MAX_TEXT, Actor, request_actor
+from stemkit.ops.audit import MAX_TEXT
 from stemkit.storage.db import Database
 
 

@@ -25,8 +25,8 @@ from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.config import Settings
 from gateway.ops_web.session import FormTooLarge, read_form
 from gateway.ops_web.staff import SECURITY_HEADERS
+from stemkit.access.actor import Actor
 from stemkit.access.identity import COORDINATOR, Principal
-from stemkit.ops.audit import Actor
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"
 FIRST_YEAR = 2019

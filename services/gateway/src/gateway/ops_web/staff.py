@@ -29,9 +29,9 @@ from gateway.ops_web import palette, session
 from gateway.ops_web.labels import labels, language
 from gateway.ops_web.session import FormTooLarge, SessionStore
 from gateway.schema.context import Caller
+from stemkit.access.actor import ROLES_HEADER, Actor
 from stemkit.access.identity import Principal, static_principal
 from stemkit.access.scopes import DECIDE, EDIT, KEYS, WRITE
-from stemkit.ops.audit import ROLES_HEADER, Actor
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "

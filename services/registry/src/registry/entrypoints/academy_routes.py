@@ -22,8 +22,8 @@ from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit
 from registry.service_layer.academy_updates import update_academy as update
 from registry.service_layer.recognition import recognised_ids
+from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import EDIT, WRITE
-from stemkit.ops.audit import Actor, actor_dependency
 from stemkit.storage.db import Database
 
 MAX_BATCH = 100

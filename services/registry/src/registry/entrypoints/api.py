@@ -32,7 +32,8 @@ from stemkit.http.standard_routes import (
     stable_operation_id,
 )
 from stemkit.logging import configure_logging
-from stemkit.ops.audit import Trail, audit_router
+from stemkit.ops.audit import Trail
+from stemkit.ops.audit_routes import audit_router
 from stemkit.ops.outbox_parked import parked_outbox_router
 from stemkit.storage.db import Database
 

@@ -14,8 +14,9 @@ from registry.config import Settings
 from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
 from registry.entrypoints.recognition_routes import UNAUTHORISED, Responses
 from registry.service_layer import audit, follow_up
+from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import EDIT, WRITE
-from stemkit.ops.audit import Actor, Change, actor_dependency
+from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
 
 NisCode = Annotated[str, Path(pattern=r"^\d{5}$", description="NIS code, 5 digits")]

@@ -19,9 +19,10 @@ from registry.entrypoints.recognition_schemas import (
 from registry.entrypoints.schemas import Reason
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, recognition
+from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import DECIDE, EDIT, OPS, WRITE
 from stemkit.contracts.registry import Role
-from stemkit.ops.audit import Actor, Change, actor_dependency
+from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
 
 Responses = dict[int | str, dict[str, Any]]

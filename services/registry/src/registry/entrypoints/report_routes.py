@@ -13,8 +13,9 @@ from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, 
 from registry.entrypoints.schemas import Reason
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, participants
+from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import EDIT, OPS, WRITE
-from stemkit.ops.audit import Actor, Change, actor_dependency
+from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
 
 

@@ -26,17 +26,11 @@ from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
+from stemkit.access.actor import SUBJECT_HEADER, Actor, actor_dependency, actor_from, is_gateway
 from stemkit.access.auth import EDIT, OPS, WRITE
 from stemkit.access.identity import COORDINATOR, current_principal
 from stemkit.domain.uit import normalise_organizer_id
-from stemkit.ops.audit import (
-    SUBJECT_HEADER,
-    Actor,
-    Change,
-    actor_dependency,
-    actor_from,
-    is_gateway,
-)
+from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
 
 ACADEMY_HEADER = "X-Stem-Actor-Academy"

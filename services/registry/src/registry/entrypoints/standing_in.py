@@ -10,9 +10,9 @@ from urllib.parse import unquote
 
 from starlette.requests import HTTPConnection
 
+from stemkit.access.actor import ROLES_HEADER, SUBJECT_HEADER, is_gateway
 from stemkit.access.auth import StandIn
 from stemkit.access.identity import ROLE_SCOPES, Principal
-from stemkit.ops.audit import ROLES_HEADER, SUBJECT_HEADER, is_gateway
 
 
 def gateway_naming_one_who_may(*scopes: str) -> StandIn:

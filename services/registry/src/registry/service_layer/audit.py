@@ -12,9 +12,10 @@ from registry.adapters.orm import audit_log
 from registry.config import SERVICE
 from registry.domain.academy import Academy
 from registry.service_layer.academies import profile_payload
+from stemkit.access.actor import Actor
 from stemkit.contracts.registry import AcademyProfile
 from stemkit.ops import audit
-from stemkit.ops.audit import Actor, Change
+from stemkit.ops.audit import Change
 
 ACADEMY = "academy"
 ORGANIZER_LINK = "organizer_link"

@@ -13,7 +13,8 @@ from registry.adapters import link_request_store as store
 from registry.adapters.link_request_store import LinkRequest
 from registry.service_layer import audit
 from registry.service_layer.academy_updates import update_academy
-from stemkit.ops.audit import Actor, Change
+from stemkit.access.actor import Actor
+from stemkit.ops.audit import Change
 
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 

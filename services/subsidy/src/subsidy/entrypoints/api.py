@@ -16,7 +16,8 @@ from stemkit.http.standard_routes import (
     stable_operation_id,
 )
 from stemkit.logging import configure_logging
-from stemkit.ops.audit import Trail, audit_router
+from stemkit.ops.audit import Trail
+from stemkit.ops.audit_routes import audit_router
 from stemkit.ops.consumer_lag import consumer_lag_router
 from stemkit.ops.dead_letters import dead_letter_router
 from stemkit.ops.outbox_parked import parked_outbox_router

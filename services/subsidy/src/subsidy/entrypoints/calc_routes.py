@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
+from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import DECIDE, OPS, WRITE
 from stemkit.ops import audit
-from stemkit.ops.audit import Actor, Change, actor_dependency
+from stemkit.ops.audit import Change
 from subsidy.adapters import runs_store
 from subsidy.adapters.orm import audit_log
 from subsidy.config import SERVICE, Settings
