@@ -92,7 +92,7 @@ async def test_no_principal_without_a_valid_token(token: str | None) -> None:
 def test_production_refuses_the_shared_ops_token_at_every_service() -> None:
     """The shared ops token is for development and tests (docs/adr/0019): a service in
     production admits it nowhere; the machines' tokens still work."""
-    from stemkit.settings import DatabaseServiceSettings
+    from stemkit.database_settings import DatabaseServiceSettings
 
     real = {
         "ops_token": SecretStr("production-ops-token-0123456789abcdefgh"),

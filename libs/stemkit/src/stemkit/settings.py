@@ -1,6 +1,7 @@
 """Settings every service shares, read from the environment (pydantic-settings).
 
-Each service subclasses `ServiceSettings` (`DatabaseServiceSettings` when it has a database)
+Each service subclasses `ServiceSettings` (`stemkit.database_settings.DatabaseServiceSettings`
+when it has a database; the identity provider's settings: `stemkit.access.oidc_settings`)
 with its own `env_prefix` (e.g. `ACTIVITIES_`), so `ACTIVITIES_DATABASE_URL` points the
 activities service at its database; the Kafka address is shared by all:
 `KAFKA_BOOTSTRAP_SERVERS`.
@@ -9,14 +10,12 @@ activities service at its database; the Kafka address is shared by all:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Literal
 
-from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
-from stemkit.access.auth import ALL_SCOPES, OPS, READ, Doorkeeper
-from stemkit.access.oidc import JwksVerifier, OidcConfig
+from stemkit.access.oidc_settings import OidcSettings
 
 # Development defaults, printed by `make run`; production refuses them. Each is as long as
 # a real secret must be, so that a test environment (STEM_ENV=test) may use them.
@@ -46,7 +45,7 @@ def check_secrets(
             raise ValueError(f"{name} must be set to a real secret in production")
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(OidcSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     kafka_bootstrap_servers: str = Field(
@@ -85,40 +84,6 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("STEM_CLI_TOKEN", "cli_token"),
         description="The token the `stem` CLI presents to the services",
     )
-    # The OpenID Connect provider (docs/adr/0019): unset, only the static tokens are known.
-    oidc_issuer: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("STEM_OIDC_ISSUER", "oidc_issuer"),
-        description="Issuer URL of the OpenID Connect provider whose access tokens are "
-        "accepted (its /.well-known/openid-configuration names the JWKS)",
-    )
-    oidc_audience: str = Field(
-        default="stem-platform",
-        validation_alias=AliasChoices("STEM_OIDC_AUDIENCE", "oidc_audience"),
-        description="The audience (`aud`) an access token must name",
-    )
-    oidc_jwks_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("STEM_OIDC_JWKS_URL", "oidc_jwks_url"),
-        description="The provider's JWKS, when not the one its discovery document names",
-    )
-    oidc_roles_claim: str = Field(
-        default="realm_access.roles",
-        validation_alias=AliasChoices("STEM_OIDC_ROLES_CLAIM", "oidc_roles_claim"),
-        description="Dot paths (comma separated) of the token claims holding the roles, e.g. "
-        "`realm_access.roles` or `resource_access.stem-platform.roles`",
-    )
-    oidc_academy_claim: str = Field(
-        default="academy_id",
-        validation_alias=AliasChoices("STEM_OIDC_ACADEMY_CLAIM", "oidc_academy_claim"),
-        description="The claim naming a coordinator's academy",
-    )
-    _verifier: JwksVerifier | None = PrivateAttr(default=None)
-
-    @field_validator("oidc_issuer", "oidc_jwks_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _real_secrets(self) -> ServiceSettings:
@@ -132,25 +97,6 @@ class ServiceSettings(BaseSettings):
         ):
             raise ValueError("STEM_OIDC_ISSUER must be an https URL in production")
         return self
-
-    def oidc(self) -> OidcConfig | None:
-        """The provider's settings; None when no issuer is configured."""
-        if not self.oidc_issuer:
-            return None
-        return OidcConfig(
-            issuer=self.oidc_issuer,
-            audience=self.oidc_audience,
-            jwks_url=self.oidc_jwks_url,
-            roles_claims=tuple(p.strip() for p in self.oidc_roles_claim.split(",") if p.strip()),
-            academy_claim=self.oidc_academy_claim,
-        )
-
-    def token_verifier(self) -> JwksVerifier | None:
-        """This process's verifier of the provider's tokens (one, so one key cache)."""
-        config = self.oidc()
-        if config is not None and self._verifier is None:
-            self._verifier = JwksVerifier(config)
-        return self._verifier
 
     @property
     def ops_token_accepted(self) -> bool:
@@ -180,95 +126,3 @@ class ServiceSettings(BaseSettings):
     def sqlite_url(self, service: str) -> str:
         """The embedded default: one SQLite file per service under `data_dir`."""
         return f"sqlite+aiosqlite:///{self.data_dir}/{service}.db"
-
-
-# Kafka's default offsets.retention.minutes: the longest a redelivery can come after an
-# event was handled, short of an operator resetting a group's offsets (stemkit.eventing.retention).
-REDELIVERY_WINDOW = timedelta(days=7)
-
-
-class DatabaseServiceSettings(ServiceSettings):
-    """The settings of a service with its own database and an API behind the gateway
-    (registry, activities, subsidy; the gateway has neither)."""
-
-    caller_scopes: dict[str, list[str]] = Field(
-        default_factory=lambda: {"gateway": [READ, OPS], "cli": [READ, OPS]},
-        description="Scopes of the gateway's and the stem CLI's tokens, JSON: {\"gateway\": "
-        '["read", "ops"], "cli": ["read", "ops"]}; scopes: read, ops, write; the ops token has all',
-    )
-
-    @field_validator("caller_scopes")
-    @classmethod
-    def _known_callers_and_scopes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for caller, scopes in value.items():
-            if caller not in {"gateway", "cli"}:
-                raise ValueError(f"unknown caller {caller!r}: gateway or cli (ops has every scope)")
-            if unknown := set(scopes) - ALL_SCOPES:
-                raise ValueError(f"unknown scopes {sorted(unknown)}: {sorted(ALL_SCOPES)}")
-        return value
-
-    def doorkeeper(self) -> Doorkeeper:
-        """The callers this service admits: the provider's access tokens (by their roles)
-        when an issuer is configured; ops with every scope (not in production), the gateway
-        and the CLI with theirs (a caller left out of `caller_scopes` is refused); no static
-        token at all in production with a provider."""
-        callers: dict[str, tuple[SecretStr, frozenset[str]]] = {}
-        if not self.static_tokens_accepted:  # production with a provider: its tokens only
-            return Doorkeeper(callers, self.token_verifier())
-        if self.ops_token_accepted:
-            callers["ops"] = (self.ops_token, ALL_SCOPES)
-        for name, token in (("gateway", self.gateway_token), ("cli", self.cli_token)):
-            if name in self.caller_scopes:
-                callers[name] = (token, frozenset(self.caller_scopes[name]))
-        return Doorkeeper(callers, self.token_verifier())
-
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL (postgresql:// gets asyncpg); default: SQLite under "
-        "STEM_DATA_DIR",
-    )
-    database_statement_timeout: float = Field(
-        default=4.0,
-        ge=0,
-        description="Seconds PostgreSQL lets one statement run before cancelling it (0: no "
-        "limit); below the gateway's GATEWAY_UPSTREAM_TIMEOUT (5 s). SQLite: not applied",
-    )
-    outbox_retention_days: float = Field(
-        default=30,
-        ge=0,
-        description="Sent outbox rows are purged this many days after sending (0: kept for "
-        "ever); longer than the redelivery window (stemkit.eventing.retention)",
-    )
-    inbox_retention_days: float = Field(
-        default=30,
-        ge=0,
-        description="Inbox rows are purged this many days after handling (0: kept for ever); "
-        "longer than the redelivery window, 7 days (stemkit.eventing.retention)",
-    )
-    retention_interval_seconds: float = Field(
-        default=3600, gt=0, description="Seconds between the relay's outbox and inbox purges"
-    )
-
-    @model_validator(mode="after")
-    def _retention_outlives_redelivery(self) -> DatabaseServiceSettings:
-        kept = (("OUTBOX", self.outbox_retention_days), ("INBOX", self.inbox_retention_days))
-        for name, days in kept:
-            if days and timedelta(days=days) <= REDELIVERY_WINDOW:
-                raise ValueError(
-                    f"<SERVICE>_{name}_RETENTION_DAYS {days:g} is within the redelivery window "
-                    f"({REDELIVERY_WINDOW.days} days): an event handed over again would be "
-                    "taken for new; choose more days, or 0 to keep rows for ever"
-                )
-        return self
-
-    def retentions(self) -> dict[str, timedelta | None]:
-        """How long sent outbox rows and inbox rows are kept; None: for ever."""
-        return {
-            "outbox": timedelta(days=self.outbox_retention_days) or None,
-            "inbox": timedelta(days=self.inbox_retention_days) or None,
-        }
-
-    def database_url_for(self, service: str) -> str:
-        """`<SERVICE>_DATABASE_URL` when set, else the embedded SQLite file of `service`.
-        `stemkit.storage.db.prepare_url` makes it ready to open."""
-        return self.database_url or self.sqlite_url(service)

@@ -11,7 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from activities.domain.limits import MAX_LABEL_CHARS
-from stemkit.settings import DatabaseServiceSettings
+from stemkit.database_settings import DatabaseServiceSettings
 
 SERVICE = "activities"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from stemkit.settings import DatabaseServiceSettings
+from stemkit.database_settings import DatabaseServiceSettings
 
 SERVICE = "subsidy"
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from stemkit.database_settings import DatabaseServiceSettings
 from stemkit.eventing.consumer import EventConsumer, Handler
 from stemkit.eventing.kafka import KafkaPublisher
 from stemkit.eventing.relay import OutboxRelay
 from stemkit.eventing.retention import run_retention
 from stemkit.eventing.runner import run_until_signal, serve_metrics
 from stemkit.logging import configure_logging
-from stemkit.settings import DatabaseServiceSettings, ServiceSettings
+from stemkit.settings import ServiceSettings
 from stemkit.storage.db import Database
 
 

@@ -27,8 +27,8 @@ from prometheus_client import Counter
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from stemkit.database_settings import REDELIVERY_WINDOW
 from stemkit.eventing.runner import sleep_or_stop
-from stemkit.settings import REDELIVERY_WINDOW
 from stemkit.storage.db import inbox, outbox
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stemkit.settings import DatabaseServiceSettings
+from stemkit.database_settings import DatabaseServiceSettings
 from stemkit.storage import db
 from stemkit.storage.migrations import upgrade_to_head
 
