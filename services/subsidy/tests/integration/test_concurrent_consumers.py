@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stemkit.eventing import CloudEvent
 from stemkit.storage.db import outbox
 from subsidy.adapters.orm import activities
-from subsidy.views import reach_of
+from subsidy.adapters.reach_of_academies import reach_of
 
 Deliver = Callable[[CloudEvent], Awaitable[None]]
 EventFactory = Callable[..., CloudEvent]

@@ -15,7 +15,7 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Location, Occurrence
 from stemkit.contracts.registry import RecognitionDecided
 from stemkit.eventing import CloudEvent
-from subsidy.views import reach_of
+from subsidy.adapters.reach_of_academies import reach_of
 
 Audience = Literal["everyone", "members", "education"]
 Deliver = Callable[[CloudEvent], Awaitable[None]]

@@ -23,11 +23,11 @@ from stemkit.eventing.kafka import make_producer
 from stemkit.storage.db import inbox, open_database
 from stemkit.storage.migrations import upgrade_to_head
 from subsidy.adapters.orm import calculation_runs
+from subsidy.adapters.reach_of_academies import reach_of
 from subsidy.bootstrap import MIGRATIONS
 from subsidy.service_layer.debounce import run_due
 from subsidy.service_layer.handlers import handle_event
 from subsidy.service_layer.rebuild import rebuild_from_topics
-from subsidy.views import reach_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 

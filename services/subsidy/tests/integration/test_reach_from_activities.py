@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.eventing import CloudEvent
 from stemkit.storage.db import outbox
-from subsidy.views import ReachView, reach_of
+from subsidy.adapters.reach_of_academies import ReachView, reach_of
 
 # Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
 pytestmark = pytest.mark.usefixtures("recognised")

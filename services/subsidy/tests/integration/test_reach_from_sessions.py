@@ -14,8 +14,8 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, Calendar, Location, Occurrence
 from stemkit.eventing import CloudEvent
 from subsidy.adapters.orm import activity_occurrences
+from subsidy.adapters.reach_of_academies import reach_of
 from subsidy.service_layer.reach import SOURCE
-from subsidy.views import reach_of
 
 pytestmark = pytest.mark.usefixtures("recognised")
 

@@ -14,9 +14,9 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import Centroid, MunicipalityDefined
 from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
+from subsidy.adapters.reach_of_academies import reach_of
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
-from subsidy.views import reach_of
 
 # Reach for subsidy needs a recognition in force (issue 15): acad-1 and acad-2 have one.
 pytestmark = pytest.mark.usefixtures("recognised")

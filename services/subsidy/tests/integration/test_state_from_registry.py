@@ -23,8 +23,8 @@ from stemkit.contracts.registry import (
 from stemkit.eventing import CloudEvent
 from stemkit.storage.db import outbox
 from subsidy.adapters import registry_copy
+from subsidy.adapters.reach_of_academies import reach_of
 from subsidy.service_layer.unrecognised import unrecognised_proofs
-from subsidy.views import reach_of
 
 Sessions = async_sessionmaker[AsyncSession]
 Deliver = Callable[[CloudEvent], Awaitable[None]]

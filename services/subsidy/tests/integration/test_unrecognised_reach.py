@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.eventing import CloudEvent
 from stemkit.settings import DEV_GATEWAY_TOKEN
+from subsidy.adapters.reach_of_academies import reach_of
 from subsidy.config import Settings
 from subsidy.entrypoints.api import create_app
-from subsidy.views import reach_of
 
 Deliver = Callable[[CloudEvent], Awaitable[None]]
 EventFactory = Callable[..., CloudEvent]

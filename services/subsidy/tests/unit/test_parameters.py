@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from stemkit.domain.age_groups import age_group
 from subsidy.domain.allocation import in_order, pro_rata
 from subsidy.domain.parameters import Override, UnknownParameter, load_parameters
-from subsidy.reports import age_group
 
 PARAMS = load_parameters()
 

@@ -88,3 +88,19 @@ async def save_activity(
                 for n, o in enumerate(facts.occurrences)
             ],
         )
+
+
+async def themes_and_ages(
+    session: AsyncSession, activity_ids: list[str]
+) -> list[tuple[list[str], int | None, int | None]]:
+    """Theme ids, lowest and highest age of each activity asked (in chunks: bounded IN lists)."""
+    a = activities.c
+    found: list[tuple[list[str], int | None, int | None]] = []
+    for start in range(0, len(activity_ids), 1000):
+        rows = await session.execute(
+            select(a.theme_ids, a.age_min, a.age_max).where(
+                a.activity_id.in_(activity_ids[start : start + 1000])
+            )
+        )
+        found += [(json.loads(t or "[]"), low, high) for t, low, high in rows]
+    return found

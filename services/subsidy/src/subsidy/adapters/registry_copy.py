@@ -141,3 +141,9 @@ async def remove_role(session: AsyncSession, academy_id: str, year: int, role: s
     await session.execute(
         delete(academy_roles).where(r.academy_id == academy_id, r.year == year, r.role == role)
     )
+
+
+async def academy_names(session: AsyncSession) -> dict[str, str]:
+    """Every academy's name, by id."""
+    rows = await session.execute(select(academies.c.academy_id, academies.c.name))
+    return dict(rows.tuples().all())

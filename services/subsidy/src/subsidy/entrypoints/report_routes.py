@@ -1,26 +1,45 @@
-"""Read API for the evaluation questions (see `subsidy.reports`)."""
+"""Read API for the evaluation questions: coverage (`service_layer/coverage_report.py`),
+spread (`service_layer/spread.py`), the calls of a year and the subsidies paid
+(`service_layer/subsidies.py`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
 
 from stemkit.access.auth import OPS
-from subsidy import reports
 from subsidy.config import Settings
 from subsidy.domain.calls import calls_of
 from subsidy.domain.coverage import YearComparison
 from subsidy.entrypoints.deps import SessionDep
+from subsidy.service_layer import coverage_report as reports
+from subsidy.service_layer.coverage_report import (
+    CoverageView,
+    MunicipalityReachView,
+    NotReachedView,
+)
+from subsidy.service_layer.spread import SpreadView, spread_of
+from subsidy.service_layer.subsidies import SubsidyView
+from subsidy.service_layer.subsidies import subsidies as subsidies_of
 
 YearQuery = Annotated[int, Query(ge=2019, le=2100)]
+
+
+class CallView(BaseModel):
+    call_id: str
+    year: int
+    role: str
+    source: str  # the source ids of subsidy-rules.md
+    formula: str  # the formula, as its docstring states it
 
 
 def report_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["reports"])
 
     @router.get("/coverage")
-    async def coverage(session: SessionDep, year: YearQuery) -> reports.CoverageView:
+    async def coverage(session: SessionDep, year: YearQuery) -> CoverageView:
         """Municipalities reached / total in a year, per province, with the lists (the
         municipalities of that year)."""
         return await reports.coverage_of(session, year)
@@ -30,7 +49,7 @@ def report_router(settings: Settings) -> APIRouter:
         session: SessionDep,
         year: YearQuery,
         nearest: Annotated[int, Query(ge=0, le=10)] = 3,
-    ) -> list[reports.NotReachedView]:
+    ) -> list[NotReachedView]:
         """Municipalities not reached, per province, with the nearest academies active that
         year (distance between municipality centroids)."""
         return await reports.not_reached(session, year, nearest)
@@ -40,7 +59,7 @@ def report_router(settings: Settings) -> APIRouter:
         session: SessionDep,
         year: YearQuery,
         province: Annotated[str | None, Query(description="e.g. Antwerpen")] = None,
-    ) -> list[reports.MunicipalityReachView]:
+    ) -> list[MunicipalityReachView]:
         """Every municipality of the year (optionally of one province) with the academies
         that reached it; an empty list: not reached."""
         return await reports.reached_by(session, year, province)
@@ -57,16 +76,16 @@ def report_router(settings: Settings) -> APIRouter:
         return await reports.changes_between(session, from_year, to_year, boundaries_of)
 
     @router.get("/spread")
-    async def spread(session: SessionDep, year: YearQuery) -> reports.SpreadView:
+    async def spread(session: SessionDep, year: YearQuery) -> SpreadView:
         """Themes and age groups (under 14, 14 and over) of the activities that prove reach."""
-        return await reports.spread_of(session, year)
+        return await spread_of(session, year)
 
     @router.get("/calls")
-    async def calls(year: YearQuery) -> list[reports.CallView]:
+    async def calls(year: YearQuery) -> list[CallView]:
         """The subsidy calls known for a year, with the role each pays; empty: no call is
         known (2022 and from 2024), so that year's subsidies cannot be calculated."""
         return [
-            reports.CallView(
+            CallView(
                 call_id=c.call_id,
                 year=c.year,
                 role=c.role,
@@ -82,9 +101,9 @@ def report_router(settings: Settings) -> APIRouter:
         year: YearQuery,
         role: str | None = None,
         academy_id: str | None = None,
-    ) -> list[reports.SubsidyView]:
+    ) -> list[SubsidyView]:
         """Subsidies per academy, role and call, from the year's latest stored run."""
-        found = await reports.subsidies(session, year, role, academy_id)
+        found = await subsidies_of(session, year, role, academy_id)
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no calculation run for {year} yet")
         return found

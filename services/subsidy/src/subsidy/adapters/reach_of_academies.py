@@ -1,4 +1,4 @@
-"""Read side: reach per academy (and year) for the API and the gateway."""
+"""Reach per academy (and year), read from the evidence: `GET /reach` and the gateway."""
 
 from __future__ import annotations
 

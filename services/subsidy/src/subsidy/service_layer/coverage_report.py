@@ -1,21 +1,18 @@
-"""Read side for the evaluation questions: coverage, not reached (with the nearest active
-academies), newly reached and dropped, spread of themes and age groups, subsidies per role."""
+"""Coverage reads for the evaluation questions (Q1): reached / total per province, not
+reached with the nearest active academies, reached by which academies, newly reached and
+dropped. Each counts the proofs its year's coverage rule counts (`coverage_basis`)."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
-from decimal import Decimal
+from collections import defaultdict
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.adapters import registry_copy, runs_store
-from subsidy.adapters.orm import academies, activities
+from subsidy.adapters import registry_copy
 from subsidy.domain.coverage import YearComparison, compare, coverage, reached_in
 from subsidy.domain.reach import Proof
-from subsidy.service_layer.unrecognised import coverage_basis
+from subsidy.service_layer.unrecognised import CoverageBasis, coverage_basis
 
 
 class ProvinceView(BaseModel):
@@ -69,29 +66,13 @@ class MunicipalityReachView(BaseModel):
     academy_ids: list[str]  # the academies that reached it that year; empty: not reached
 
 
-class SpreadView(BaseModel):
-    year: int
-    activities: int
-    themes: dict[str, int]
-    age_groups: dict[str, int]  # under_14, 14_and_over, both, unknown
-
-
-class CallView(BaseModel):
-    call_id: str
-    year: int
-    role: str
-    source: str  # the source ids of subsidy-rules.md
-    formula: str  # the formula, as its docstring states it
-
-
-class SubsidyView(BaseModel):
-    run_id: str
-    year: int
-    academy_id: str
-    role: str
-    call_id: str
-    paid_eur: Decimal
-    illustrative: bool
+def _rule_text(basis: CoverageBasis) -> str:
+    """The coverage rules applied, each with its value, status and sources."""
+    return "; ".join(
+        f"{r.name} = {r.value} ({r.status}; sources {r.reference})"
+        for r in (basis.rule, basis.traject_rule)
+        if r is not None
+    )
 
 
 async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
@@ -100,7 +81,6 @@ async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
     reached = reached_in(basis.proofs, year, gazetteer)
     apart_places = reached_in(basis.apart, year, gazetteer)
     recognised_places = reached_in(basis.proofs - basis.apart, year, gazetteer)
-    rule = basis.rule
     provinces = [
         ProvinceView(
             province=p.province,
@@ -117,11 +97,7 @@ async def coverage_of(session: AsyncSession, year: int) -> CoverageView:
         total=sum(p.total for p in provinces),
         provinces=provinces,
         academies_counted="network" if basis.network else "recognised",
-        rule="; ".join(
-            f"{r.name} = {r.value} ({r.status}; sources {r.reference})"
-            for r in (rule, basis.traject_rule)
-            if r is not None
-        ),
+        rule=_rule_text(basis),
         unrecognised=UnrecognisedView(
             activities=len({p.activity_id for p in basis.apart}),
             academy_ids=sorted({p.academy_id for p in basis.apart}),
@@ -143,7 +119,7 @@ async def not_reached(session: AsyncSession, year: int, nearest: int) -> list[No
     active: dict[str, set[str]] = defaultdict(set)  # academies with reach that year
     for proof in proofs:
         active[proof.academy_id].add(gazetteer.on_boundaries_of(proof.nis_code, year))
-    names = dict((await session.execute(select(academies.c.academy_id, academies.c.name))).all())
+    names = await registry_copy.academy_names(session)
     out = []
     for m in gazetteer.of_year(year):
         if m.nis_code in reached:
@@ -192,60 +168,3 @@ async def changes_between(
     earlier = reached_in(await counted_proofs(session, from_year), from_year, gazetteer)
     later = reached_in(await counted_proofs(session, to_year), to_year, gazetteer)
     return compare(earlier, later, (from_year, to_year), gazetteer, boundaries_of=boundaries_of)
-
-
-def age_group(age_min: int | None, age_max: int | None) -> str:
-    """under_14, 14_and_over, both (the range spans 14) or unknown (no range given)."""
-    if age_min is None and age_max is None:
-        return "unknown"
-    if age_max is not None and age_max < 14:
-        return "under_14"
-    if age_min is not None and age_min >= 14:
-        return "14_and_over"
-    return "both"
-
-
-async def spread_of(session: AsyncSession, year: int) -> SpreadView:
-    ids = sorted({p.activity_id for p in await counted_proofs(session, year)})
-    a = activities.c
-    themes: Counter[str] = Counter()
-    ages: Counter[str] = Counter()
-    for start in range(0, len(ids), 1000):
-        rows = await session.execute(
-            select(a.theme_ids, a.age_min, a.age_max).where(
-                a.activity_id.in_(ids[start : start + 1000])
-            )
-        )
-        for theme_ids, age_min, age_max in rows:
-            themes.update(json.loads(theme_ids or "[]") or ["(none)"])
-            ages[age_group(age_min, age_max)] += 1
-    return SpreadView(
-        year=year, activities=len(ids), themes=dict(themes.most_common()), age_groups=dict(ages)
-    )
-
-
-async def subsidies(
-    session: AsyncSession, year: int, role: str | None, academy_id: str | None
-) -> list[SubsidyView] | None:
-    """Per academy, role and call, from the latest stored run of the year (None: no run)."""
-    run = await runs_store.latest_run(session, year)
-    if run is None:
-        return None
-    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    for line in run.result.lines():
-        if (role is None or line.role == role) and (
-            academy_id is None or line.academy_id == academy_id
-        ):
-            totals[(line.academy_id, line.role, line.call_id)] += line.paid
-    return [
-        SubsidyView(
-            run_id=run.run_id,
-            year=year,
-            academy_id=k[0],
-            role=k[1],
-            call_id=k[2],
-            paid_eur=v,
-            illustrative=run.result.illustrative,
-        )
-        for k, v in sorted(totals.items())
-    ]
