@@ -26,7 +26,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from stemkit.eventing.kafka import FETCH_MAX_BYTES, MAX_MESSAGE_BYTES, stop_quietly
+from stemkit.eventing.kafka import (
+    FETCH_MAX_BYTES,
+    MAX_MESSAGE_BYTES,
+    cluster_metadata,
+    stop_quietly,
+)
 from stemkit.eventing.kafka_security import connection_options
 
 log = logging.getLogger(__name__)
@@ -124,9 +129,7 @@ class ChangeFeed:
     async def _partitions(self, consumer: Any) -> list[TopicPartition]:
         # The whole cluster's metadata: a consumer without subscription keeps none of its
         # own (`partitions_for_topic` answers None before a subscription).
-        metadata = await asyncio.wait_for(
-            consumer._client.fetch_all_metadata(), self.broker_timeout
-        )
+        metadata = await asyncio.wait_for(cluster_metadata(consumer), self.broker_timeout)
         found: list[TopicPartition] = []
         for topic in self.topics:
             numbers = metadata.partitions_for_topic(topic)
