@@ -1,8 +1,8 @@
 """Profile of the freshness bench's slowest stage: the activities delivery worker
 (stored delivery -> activity in the calendar), under cProfile, on the real platform.
 
-The platform starts as in bench/bench_freshness.py; then its activities consumer (which
-runs the worker) is stopped, BENCH_PROFILE_DELIVERIES deliveries (default 300) are sent
+The platform starts as in bench/bench_freshness.py; then its activities worker process
+is stopped, BENCH_PROFILE_DELIVERIES deliveries (default 300) are sent
 through the webhook and stored, and this process drains them with the worker's own code
 (`activities.service_layer.processing.drain`) under cProfile. Prints deliveries/s, CPU
 ms per delivery, the SQL statements per delivery and the top functions; the .prof file
@@ -48,7 +48,7 @@ async def main() -> int:
     async with running_platform("profile-logs") as platform:
         await wait_for_reference_data(platform)
         await warm_up(platform)
-        worker = platform.processes["activities-consumer"]
+        worker = platform.processes["activities-worker"]
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
         http = RawHttp("127.0.0.1", platform.ports["activities"])

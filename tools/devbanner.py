@@ -35,7 +35,8 @@ BANNER = f"""
  registry   API docs  http://127.0.0.1:8001/docs
  activities API docs  http://127.0.0.1:8002/docs      webhook POST /webhooks/uitdatabank
  subsidy    API docs  http://127.0.0.1:8003/docs
- metrics              http://127.0.0.1:800X/metrics; relays 910X, consumers 911X
+ metrics              http://127.0.0.1:800X/metrics; relays 910X, consumers 911X,
+                      activities worker 9122
  ops bearer token     {DEV_OPS_TOKEN}
  webhook secret       {DEV_WEBHOOK_SECRET}
 

@@ -25,20 +25,12 @@ from pathlib import Path
 
 from tests.chaos.console import say
 from tests.chaos.stalls import Window
-from tests.e2e.harness import ROOT, Platform
+from tests.e2e.harness import PROCESSES as PLATFORM_PROCESSES
+from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
 from tools.infra.kafka_cluster import Cluster
 
-PROCESSES = (
-    "gateway",
-    "registry",
-    "activities",
-    "subsidy",
-    "registry-relay",
-    "activities-relay",
-    "activities-consumer",
-    "subsidy-relay",
-    "subsidy-consumer",
-)
+# Every process of the platform (the Procfile's), each killed once with SIGKILL.
+PROCESSES = ("gateway", *SERVICES_WITH_DB, *PLATFORM_PROCESSES)
 
 
 KAFKA_START_TIMEOUT = 240  # seconds

@@ -34,8 +34,9 @@ from tests.chaos.console import say
 INTERVAL = 0.5
 MAX_UNEXPLAINED = 10.0
 # After a process is started again: Python start-up and, for a consumer, the group
-# coordinator's wait for the killed member's session to time out (10 s) and the rejoin.
-GRACE = {"consumer": 25.0, "other": 15.0}
+# coordinator's wait for the killed member's session to time out (10 s) and the rejoin; for
+# the worker, the killed one's claims running out (processing.CLAIM_LEASE, 15 s).
+GRACE = {"consumer": 25.0, "worker": 25.0, "other": 15.0}
 
 DELIVERIES = """
 SELECT count(*) FILTER (WHERE status = 'received'
@@ -51,7 +52,7 @@ FROM outbox
 """
 # The processes and outages that explain a stall of each stage.
 CAUSES = {
-    "delivery worker": {"activities-consumer", "postgres"},
+    "delivery worker": {"activities-worker", "postgres"},
     "registry relay": {"registry-relay", "kafka", "postgres"},
     "activities relay": {"activities-relay", "kafka", "postgres"},
     "subsidy relay": {"subsidy-relay", "kafka", "postgres"},
@@ -230,7 +231,7 @@ class StallWatch:
                 what = cause_of(fault.what)
                 if what not in CAUSES.get(stall.stage, set()):
                     continue
-                grace = GRACE["consumer" if what.endswith("consumer") else "other"]
+                grace = GRACE.get(what.rsplit("-", 1)[-1], GRACE["other"])
                 if what in ("kafka", "postgres"):  # every client reconnects
                     grace = GRACE["consumer"]
                 overlap = min(end, fault.end + grace) - max(stall.start, fault.start)

@@ -13,7 +13,7 @@ from collections import Counter
 from tests.chaos.faults import BROKER_FAULTS, PROCESSES, fault_plan
 from tests.chaos.stalls import Stall, StallWatch, Window, cause_of
 from tests.e2e.balancer import RoundRobin
-from tests.e2e.harness import free_port
+from tests.e2e.harness import ROOT, free_port
 
 
 def test_the_cluster_plan_kills_a_replica_of_every_process_and_hits_each_broker_once() -> None:
@@ -35,7 +35,7 @@ def test_the_single_node_plan_is_unchanged_by_the_cluster_options() -> None:
 
 
 def test_a_replica_or_a_broker_fault_explains_what_its_process_or_kafka_would() -> None:
-    assert cause_of("activities-consumer#2") == "activities-consumer"
+    assert cause_of("activities-worker#2") == "activities-worker"
     assert cause_of("kafka:controller") == "kafka"
     watch = StallWatch("unused:9092", {})
     watch.stalls = [
@@ -43,9 +43,24 @@ def test_a_replica_or_a_broker_fault_explains_what_its_process_or_kafka_would() 
         Stall("delivery worker", 300.0, 5.0, None),
     ]
     judged = watch.judged(
-        [Window("kafka:leader", 95.0, 105.0), Window("activities-consumer#2", 298.0, 299.0)]
+        [Window("kafka:leader", 95.0, 105.0), Window("activities-worker#2", 298.0, 299.0)]
     )
-    assert [s.explained_by for s in judged] == ["kafka:leader", "activities-consumer#2"]
+    assert [s.explained_by for s in judged] == ["kafka:leader", "activities-worker#2"]
+
+
+def test_the_delivery_worker_is_its_own_process_in_the_plan() -> None:
+    """ADR 0024: the worker is killed on its own, and only its faults (or PostgreSQL's)
+    explain a stall of the delivery worker; a killed consumer no longer does."""
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    assert sorted(PROCESSES) == sorted(line.partition(":")[0] for line in procfile)
+    assert "activities-worker" in PROCESSES
+    watch = StallWatch("unused:9092", {})
+    watch.stalls = [Stall("delivery worker", 300.0, 5.0, None)]
+    # killed 20 s before the stall began: within the worker's grace (its claims run out)
+    worker = watch.judged([Window("activities-worker", 270.0, 280.0)])
+    assert [s.explained_by for s in worker] == ["activities-worker"]
+    consumer = watch.judged([Window("activities-consumer", 298.0, 299.0)])
+    assert [s.explained_by for s in consumer] == [None]
 
 
 async def test_the_balancer_spreads_connections_and_skips_a_replica_that_is_down() -> None:

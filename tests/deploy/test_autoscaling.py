@@ -53,6 +53,38 @@ def test_the_consumer_scales_on_its_group_lag_not_on_cpu(svc: Service) -> None:
     ]
 
 
+def test_the_activities_worker_scales_on_the_delivery_backlog() -> None:
+    """ADR 0024: the worker is no consumer (no group lag); with Prometheus
+    (components/monitoring) KEDA scales it on the age of the oldest due delivery, and
+    without it (base) it runs one replica, never on CPU."""
+    activities = next(s for s in SERVICES if s.name == "activities")
+    assert "activities-worker" not in by_kind(activities, "HorizontalPodAutoscaler")
+    assert "activities-worker" not in by_kind(activities, "ScaledObject")
+    [worker] = [
+        d
+        for d in docs(BASE / "activities.yaml")
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "activities-worker"
+    ]
+    assert worker["spec"]["replicas"] == 1
+    monitoring = K8S_DIR / "components" / "monitoring"
+    component = yaml.safe_load((monitoring / "kustomization.yaml").read_text())
+    assert "keda-delivery-backlog.yaml" in component["resources"]
+    [scaled] = docs(monitoring / "keda-delivery-backlog.yaml")
+    assert scaled["kind"] == "ScaledObject"
+    assert scaled["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "activities-worker",
+    }
+    assert scaled["spec"]["minReplicaCount"] == 1
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["type"] == "prometheus"
+    assert "stem_activities_delivery_backlog_oldest_age_seconds" in trigger["metadata"]["query"]
+    # the consumer keeps its one trigger, on its group's lag
+    consumer = by_kind(activities, "ScaledObject")["activities-consumer"]
+    assert [t["type"] for t in consumer["spec"]["triggers"]] == ["kafka"]
+
+
 def test_the_apis_keep_their_cpu_hpa() -> None:
     for svc in SERVICES:
         assert svc.name in by_kind(svc, "HorizontalPodAutoscaler")

@@ -118,6 +118,41 @@ def test_every_procfile_process_has_a_deployment() -> None:
     assert len(deployments) == len(procfile)
 
 
+@pytest.mark.parametrize(
+    "svc", [s for s in SERVICES if s.worker_metrics_port], ids=lambda s: s.name
+)
+def test_worker_metrics_ports_match_the_code(svc: Service) -> None:
+    settings = importlib.import_module(f"{svc.name}.config").Settings()
+    assert settings.worker_metrics_port == svc.worker_metrics_port
+
+
+def test_the_procfile_and_the_e2e_platform_run_the_same_processes() -> None:
+    """`make run`, the e2e/chaos Platform and deploy/k8s (above) run one list of processes."""
+    from tests.e2e.harness import PROCESSES, SERVICES_WITH_DB
+
+    procfile = (REPO_ROOT / "Procfile").read_text().splitlines()
+    names = sorted(line.partition(":")[0].strip() for line in procfile)
+    assert names == sorted(["gateway", *SERVICES_WITH_DB, *PROCESSES])
+
+
+def test_the_activities_worker_runs_apart_from_the_consumer() -> None:
+    """ADR 0024: the delivery worker is a Deployment of its own, and the one that may call
+    UiTdatabank; the consumer reads Kafka and its database only."""
+    deployments = {
+        d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["command"]
+        for d in docs(BASE / "activities.yaml")
+        if d["kind"] == "Deployment"
+    }
+    assert deployments["activities-worker"] == ["python", "-m", "activities.entrypoints.worker"]
+    assert deployments["activities-consumer"] == ["python", "-m", "activities.entrypoints.consumer"]
+    internet = [
+        d["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for d in docs(BASE / "network-policies" / "activities.yaml")
+        if d["metadata"]["name"].endswith("-internet-https")
+    ]
+    assert internet == ["worker"]
+
+
 def test_pods_are_hardened_and_probed() -> None:
     for svc in SERVICES:
         for d in docs(BASE / f"{svc.name}.yaml"):

@@ -6,8 +6,8 @@ For the chaos suite (tests/chaos) a process can be killed with SIGKILL and start
 on the same ports (`kill`, `restart`, `exited`); `extra_env` adds settings (the poller).
 `replicas=2` starts two of every process (the second named `<process>#2`): two of each API
 behind a loopback round-robin balancer on the service's port (tests/e2e/balancer.py), and
-two of each relay and consumer process (consumer groups of two members, two delivery
-workers, two pollers of which the lease holder polls).
+two of each relay, consumer and worker process (consumer groups of two members, two
+delivery workers, two pollers of which the lease holder polls).
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ from stemkit.settings import DEV_CLI_TOKEN, DEV_OPS_TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 SERVICES_WITH_DB = ("registry", "activities", "subsidy")
+# The processes beside the APIs, as the Procfile names them (`<service>-<role>`: runs
+# `python -m <service>.entrypoints.<role>`, /metrics on `<SERVICE>_<ROLE>_METRICS_PORT`).
+PROCESSES = (
+    "registry-relay",
+    "activities-relay",
+    "activities-consumer",
+    "activities-worker",
+    "subsidy-relay",
+    "subsidy-consumer",
+)
 
 
 def free_port() -> int:
@@ -116,13 +126,7 @@ class Platform:
     def start(self) -> None:
         for service in ("gateway", *SERVICES_WITH_DB):
             self.ports[service] = free_port()
-        for process in (
-            "registry-relay",
-            "activities-relay",
-            "activities-consumer",
-            "subsidy-relay",
-            "subsidy-consumer",
-        ):
+        for process in PROCESSES:
             self.metrics_ports[process] = free_port()
 
         def registry() -> None:

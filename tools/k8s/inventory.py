@@ -41,6 +41,9 @@ class Service:
     database: bool = True
     relay_metrics_port: int | None = None
     consumer: Consumer | None = None
+    # A process of its own that works from the service's database only (activities'
+    # delivery worker, purge and poller, ADR 0024): its /metrics port.
+    worker_metrics_port: int | None = None
     # Reachable from the ingress controller (else only from the gateway).
     public_paths: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -87,14 +90,15 @@ SERVICES: tuple[Service, ...] = (
             reads=("stem.registry.academy.v1", "stem.registry.municipality.v1"),
             dead_letter_topic="stem.activities.dlq.v1",
         ),
+        worker_metrics_port=9122,
         public_paths=("/webhooks/uitdatabank",),
         secret_env={"ACTIVITIES_WEBHOOK_SECRETS": ("activities-webhook", "secrets")},
         optional_secret_env={
             "ACTIVITIES_UITDATABANK_CLIENT_ID": ("activities-uitdatabank", "client-id")
         },
-        # The consumer process also runs the delivery worker (fetches a notification's
-        # document) and the Search API poller: both call UiTdatabank.
-        internet_https=("consumer",),
+        # The worker process fetches a notification's document and runs the Search API
+        # poller: both call UiTdatabank.
+        internet_https=("worker",),
         extra_env={
             "ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS": "300",
             # The defaults, spelled out so an operator sees where to change them.

@@ -10,7 +10,7 @@ their processes):
 - `base/kafka/topics.yaml`: one Strimzi `KafkaTopic` per declared topic;
 - `base/kafka/users.yaml`: one `KafkaUser` per service (writes only the topics it owns, reads
   only what its consumer reads) and the external subscriber (reads only public topics);
-- `base/<service>.yaml`: ServiceAccount, ConfigMap, Deployments (API, relay, consumer),
+- `base/<service>.yaml`: ServiceAccount, ConfigMap, Deployments (API, relay, consumer, worker),
   Services, HPAs (APIs, on CPU), KEDA ScaledObjects (consumers, on their group's lag) with
   their TriggerAuthentication, PodDisruptionBudgets and the migration Job of each service;
 - `base/network-policies/<service>.yaml`: who may reach each service, and what it
@@ -399,6 +399,8 @@ def config_map(svc: Service) -> Doc:
         data[f"{svc.env_prefix}_RELAY_METRICS_PORT"] = str(svc.relay_metrics_port)
     if svc.consumer is not None:
         data[f"{svc.env_prefix}_CONSUMER_METRICS_PORT"] = str(svc.consumer.metrics_port)
+    if svc.worker_metrics_port is not None:
+        data[f"{svc.env_prefix}_WORKER_METRICS_PORT"] = str(svc.worker_metrics_port)
     data.update(svc.extra_env)
     return {
         "apiVersion": "v1",
@@ -454,8 +456,8 @@ def api(svc: Service) -> list[Doc]:
 
 
 def metrics_probes() -> Doc:
-    # The relay and consumer serve only Prometheus metrics (no /healthz): the process is
-    # alive while its metrics port answers.
+    # The relay, consumer and worker serve only Prometheus metrics (no /healthz): the
+    # process is alive while its metrics port answers.
     return {
         "readinessProbe": http_probe("/metrics", "metrics", 10, 3),
         "livenessProbe": http_probe("/metrics", "metrics", 20, 3),
@@ -502,6 +504,26 @@ def consumer(svc: Service, partitions: dict[str, int]) -> list[Doc]:
     ]
 
 
+def worker(svc: Service) -> list[Doc]:
+    assert svc.worker_metrics_port is not None
+    c = container(
+        svc,
+        "worker",
+        ["python", "-m", f"{svc.name}.entrypoints.worker"],
+        [{"name": "metrics", "containerPort": svc.worker_metrics_port, "protocol": "TCP"}],
+        metrics_probes(),
+        resources("50m", "128Mi", "500m", "384Mi"),
+    )
+    # One replica here; components/monitoring scales it on the age of the oldest due
+    # delivery (KEDA, Prometheus). Replicas are safe: they share the due deliveries by
+    # claim and one of them polls, by lease (ADR 0018), so a rolling update may overlap.
+    return [
+        deployment(svc, "worker", 1, pod_spec(svc, [c])),
+        k8s_service(svc, "worker", "metrics", svc.worker_metrics_port),
+        pdb(svc, "worker", {"maxUnavailable": 1}),
+    ]
+
+
 def migrate_job(svc: Service) -> Doc:
     c = container(
         svc,
@@ -541,6 +563,8 @@ def service_manifests(svc: Service, partitions: dict[str, int]) -> list[Doc]:
         docs += relay(svc)
     if svc.consumer is not None:
         docs += consumer(svc, partitions)
+    if svc.worker_metrics_port is not None:
+        docs += worker(svc)
     if svc.database:
         docs.append(migrate_job(svc))
     return docs
@@ -766,6 +790,8 @@ def service_monitors() -> list[Doc]:
             comps.append(("relay", "metrics"))
         if svc.consumer is not None:
             comps.append(("consumer", "metrics"))
+        if svc.worker_metrics_port is not None:
+            comps.append(("worker", "metrics"))
         for component, port in comps:
             name = svc.name if component == "api" else f"{svc.name}-{component}"
             docs.append(

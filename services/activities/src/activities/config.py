@@ -69,6 +69,9 @@ class Settings(DatabaseServiceSettings):
     )
     relay_metrics_port: int = Field(default=9102, description="Prometheus port of the relay")
     consumer_metrics_port: int = Field(default=9112, description="Prometheus port of the consumer")
+    worker_metrics_port: int = Field(
+        default=9122, description="Prometheus port of the worker (deliveries, purge, poller)"
+    )
 
     def delivery_retention(self) -> timedelta | None:
         """How long processed deliveries are kept; None: for ever."""

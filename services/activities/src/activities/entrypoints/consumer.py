@@ -1,11 +1,9 @@
 """The consumer process: `python -m activities.entrypoints.consumer`.
 
-Two loops in one process, so that the platform runs no extra process:
-- registry events -> this service's copies (municipalities, academy organizers), and
-  re-resolving the stored activities they concern (group `activities`);
-- the delivery worker: stored webhook, poller and backfill deliveries -> activities,
-  and the purge of processed deliveries past `ACTIVITIES_DELIVERY_RETENTION_DAYS` (and the
-  Search API poller, when `ACTIVITIES_UITDATABANK_POLL_INTERVAL_SECONDS` is set).
+Registry events -> this service's copies (municipalities, academy organizers), and
+re-resolving the stored activities they concern (group `activities`). The delivery worker,
+the purge and the poller run in a process of their own: `entrypoints/worker.py` (ADR 0024).
+/metrics on ACTIVITIES_CONSUMER_METRICS_PORT.
 """
 
 from __future__ import annotations
@@ -15,8 +13,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.bootstrap import open_database
-from activities.config import SERVICE, Settings, UitdatabankSettings
-from activities.entrypoints.background import run_background
+from activities.config import SERVICE, Settings
 from activities.service_layer.handlers import HANDLED_TYPES, handle_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
@@ -56,16 +53,7 @@ def main() -> None:
         database = open_database(settings)
         consumer = registry_consumer(settings, database.session_factory)
         try:
-            await asyncio.gather(
-                consumer.run(stop),
-                run_background(
-                    UitdatabankSettings(),
-                    database.session_factory,
-                    stop,
-                    retention=settings.delivery_retention(),
-                    purge_interval=settings.delivery_purge_interval_seconds,
-                ),
-            )
+            await consumer.run(stop)
         finally:
             await database.dispose()
 
