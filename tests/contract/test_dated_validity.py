@@ -1,5 +1,5 @@
 """Every service dates its copy of the registry's municipalities by the one rule,
-`stemkit.domain.places.valid_on` (valid_to inclusive), not by a rule of its own."""
+`stemkit.domain.validity.valid_on` (valid_to inclusive), not by a rule of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Protocol
 
 from activities.domain.municipalities import Municipality as ActivitiesMunicipality
 from registry.domain.municipality import Municipality as RegistryMunicipality
-from stemkit.domain.places import valid_on
+from stemkit.domain.validity import valid_on
 from subsidy.domain.municipalities import Municipality as SubsidyMunicipality
 
 FROM, TO = date(2019, 1, 1), date(2024, 12, 31)

@@ -8,14 +8,8 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from stemkit.domain.places import (
-    Area,
-    PlaceFacts,
-    on_day,
-    periods,
-    postal_candidates,
-    resolve_place,
-)
+from stemkit.domain.place_periods import on_day, periods
+from stemkit.domain.places import Area, PlaceFacts, postal_candidates, resolve_place
 
 REFERENCE = Path(__file__).resolve().parents[3] / "services/registry/src/registry/reference_data"
 

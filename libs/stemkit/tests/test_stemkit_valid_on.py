@@ -1,4 +1,4 @@
-"""The one dated-validity rule (`stemkit.domain.places.valid_on`): valid from `valid_from` up to
+"""The one dated-validity rule (`stemkit.domain.validity.valid_on`): valid from `valid_from` up to
 and including `valid_to`; no `valid_to` is still valid. Municipalities, postal codes and
 boundaries of every service are dated by it."""
 
@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from stemkit.domain.places import Area, valid_during, valid_on
+from stemkit.domain.places import Area
+from stemkit.domain.validity import valid_during, valid_on
 
 FROM, TO = date(2019, 1, 1), date(2024, 12, 31)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stemkit.domain import places
+from stemkit.domain import place_periods, places
 from subsidy.domain.calculation import calculate
 from subsidy.domain.calls import AcademyFacts
 from subsidy.domain.municipalities import on_session_days
@@ -60,7 +60,7 @@ def _postal_table() -> dict[str, frozenset[str]]:
     return {code: frozenset(nis) for code, nis in table.items()}
 
 
-def _periods(address: Mapping[str, Any]) -> tuple[places.Period, ...]:
+def _periods(address: Mapping[str, Any]) -> tuple[place_periods.Period, ...]:
     listed = _postal_table().get(str(address.get("postal_code")), frozenset())
     candidates = places.postal_candidates([a for a in _areas() if a.nis_code in listed], _areas())
     inside: Mapping[str, str] = address.get("coordinates_in", {})
@@ -70,7 +70,7 @@ def _periods(address: Mapping[str, Any]) -> tuple[places.Period, ...]:
 
     point = (50.8, 4.0) if inside else (None, None)  # where: `coordinates_in` says
     place = places.PlaceFacts(address.get("postal_code"), address.get("locality"), *point)
-    return places.periods(place, candidates, locate if inside else None, every=_areas())
+    return place_periods.periods(place, candidates, locate if inside else None, every=_areas())
 
 
 def _history(academy: Mapping[str, Any]) -> RecognitionHistory:

@@ -21,7 +21,8 @@ Precedence (docs/service-skeleton.md, "Places and municipalities"):
 The address wins over the coordinates because the address is what the organizer published
 and what the Uitrollers call pays for (a postal code): reach and payment then rest on the
 same answer. When the coordinates lie in another municipality than the address says, the
-answer carries a `disagreement` for ops to look at.
+answer carries a `disagreement` for ops to look at. The answer per period of the reference
+data is `stemkit.domain.place_periods`; the dated-validity rule, `stemkit.domain.validity`.
 """
 
 from __future__ import annotations
@@ -30,22 +31,12 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from stemkit.domain.validity import valid_on
 
 # Locate a (longitude, latitude) on a day: the NIS code of the municipality there, or None.
 Locator = Callable[[float, float, date], str | None]
-
-
-def valid_on(valid_from: date, valid_to: date | None, day: date) -> bool:
-    """The one dated-validity rule: from `valid_from` up to and including `valid_to`
-    (None: still valid)."""
-    return valid_from <= day and (valid_to is None or day <= valid_to)
-
-
-def valid_during(valid_from: date, valid_to: date | None, first: date, last: date) -> bool:
-    """Valid on at least one day from `first` up to and including `last`, by the same rule
-    (a municipality that ceased mid-year counts in that year)."""
-    return valid_from <= last and (valid_to is None or first <= valid_to)
 
 
 @dataclass(frozen=True)
@@ -77,20 +68,6 @@ class Resolution:
     by: str | None = None  # postal_code, locality, coordinates, centroid
     reason: str | None = None  # why none, when nis_code is None
     disagreement: str | None = None  # the coordinates lie in another municipality
-
-
-@dataclass(frozen=True)
-class Period:
-    """The municipality of a place from `first` to `last` (None: open ended)."""
-
-    first: date | None
-    last: date | None
-    nis_code: str | None
-    by: str | None = None
-    disagreement: str | None = None
-
-    def holds(self, day: date) -> bool:
-        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
 
 
 def postal_candidates(listed: Iterable[Area], every: Iterable[Area]) -> list[Area]:
@@ -195,48 +172,6 @@ def _by_name(locality: str, day: date, every: Sequence[Area]) -> str | None:
             break
         area = successor
     return area.nis_code if area.valid_on(day) or day < area.valid_from else None
-
-
-def periods(
-    place: PlaceFacts,
-    candidates: Sequence[Area],
-    locate: Locator | None = None,
-    change_days: Iterable[date] = (),
-    every: Sequence[Area] = (),
-) -> tuple[Period, ...]:
-    """The place's municipality per period: resolved on the first day of each period
-    between the days the municipalities changed (their `valid_from` and the day after
-    their `valid_to`), neighbours with the same answer joined. Consumers pick the period
-    that holds a session's day, so the session's date picks the municipality."""
-    edges = set(change_days)
-    for c in (*candidates, *every):
-        edges.add(c.valid_from)
-        if c.valid_to is not None:
-            edges.add(c.valid_to + timedelta(days=1))
-    starts = sorted(edges)
-    if not starts:
-        return ()
-    out: list[Period] = []
-    # The first period also holds the days before the reference data starts.
-    for i, first in enumerate(starts):
-        last = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else None
-        found = resolve_place(place, first, candidates, locate, every)
-        period = Period(
-            None if i == 0 else first, last, found.nis_code, found.by, found.disagreement
-        )
-        if out and (out[-1].nis_code, out[-1].by, out[-1].disagreement) == (
-            period.nis_code,
-            period.by,
-            period.disagreement,
-        ):
-            out[-1] = Period(out[-1].first, last, period.nis_code, period.by, period.disagreement)
-        else:
-            out.append(period)
-    return tuple(out)
-
-
-def on_day(found: Sequence[Period], day: date) -> Period | None:
-    return next((p for p in found if p.holds(day)), None)
 
 
 def _nearest(candidates: Sequence[Area], place: PlaceFacts) -> str | None:

@@ -22,7 +22,7 @@ from shapely import STRtree  # type: ignore[import-untyped]
 from shapely.geometry import Point, shape  # type: ignore[import-untyped]
 
 from activities.domain.model import Location, MunicipalityPeriod
-from stemkit.domain import places
+from stemkit.domain import place_periods, places, validity
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Municipality:
     merged_into_nis: str | None = None  # the successor after a merger
 
     def valid_on(self, day: date) -> bool:
-        return places.valid_on(self.valid_from, self.valid_to, day)
+        return validity.valid_on(self.valid_from, self.valid_to, day)
 
     def area(self) -> places.Area:
         return places.Area(
@@ -73,7 +73,7 @@ class BoundaryIndex:
         return len(self._municipalities)
 
     def change_days(self) -> set[date]:
-        """The days a boundary starts or ends being valid (the periods of `places.periods`)."""
+        """The days a boundary starts or ends being valid (`place_periods.periods`)."""
         return {m.valid_from for m in self._municipalities} | {
             date.fromordinal(m.valid_to.toordinal() + 1)
             for m in self._municipalities
@@ -162,7 +162,9 @@ def periods(
         return ()
     locate = boundaries.locate if boundaries is not None and len(boundaries) else None
     change_days = boundaries.change_days() if boundaries is not None else set()
-    found = places.periods(_facts(location), [c.area() for c in candidates], locate, change_days)
+    found = place_periods.periods(
+        _facts(location), [c.area() for c in candidates], locate, change_days
+    )
     return tuple(
         MunicipalityPeriod(p.first, p.last, p.nis_code, p.by, p.disagreement) for p in found
     )

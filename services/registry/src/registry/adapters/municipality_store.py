@@ -29,7 +29,7 @@ async def all_rows(session: AsyncSession) -> list[Municipality]:
 
 async def valid_in(session: AsyncSession, year: int) -> list[Municipality]:
     """The municipalities valid on at least one day of `year`: the SQL form of
-    `stemkit.domain.places.valid_during` (as Municipality.valid_in)."""
+    `stemkit.domain.validity.valid_during` (as Municipality.valid_in)."""
     first, last = year_bounds(year)
     rows = await session.execute(
         select(*_COLUMNS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from stemkit.domain.places import valid_during, valid_on
+from stemkit.domain.validity import valid_during, valid_on
 
 # The reference data starts on 2019-01-01 ("valid on that day", not a creation date), so a
 # year before it would look empty rather than unknown.

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from stemkit.domain.places import Period, on_day, valid_on
+from stemkit.domain.place_periods import Period, on_day
+from stemkit.domain.validity import valid_on
 from subsidy.domain.reach import OccurrenceFacts
 
 

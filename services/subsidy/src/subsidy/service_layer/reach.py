@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
-from stemkit.domain.places import Period
+from stemkit.domain.place_periods import Period
 from stemkit.eventing.outbox import add_event
 from subsidy.adapters import activity_copy, activity_facts, dirty_years, reach_store
 from subsidy.adapters import registry_copy as registry
