@@ -9,7 +9,7 @@ deliveries at BENCH_MEMORY_RATE/s (default 100) and, at the same time, GraphQL c
 pages of 50 activities with their academy and municipality from 4 concurrent clients;
 the peak of samples every 0.5 s. A process's RSS includes any child it forked (none do).
 
-Target: idle <= 150 MB per service process (each API, relay and consumer). Baseline for
+Target: idle <= 150 MB per service process (each API, relay, consumer and worker). Baseline for
 the load figure: the same process idle.
 
     make bench        # or, with a broker and database running:
