@@ -6,33 +6,20 @@ services' own routes."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
-from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
-from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.browser.not_counted_seed import YEAR, organizer, seed
+from tests.browser.service_apps import ServiceApps
 
 OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 TOKEN_A = "dev-coordinator-token-of-academy-a-for-tests"
@@ -49,53 +36,23 @@ class Platform:
 
 
 @pytest.fixture
-async def platform(tmp_path: Path) -> AsyncIterator[Platform]:
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",
-    }
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
-    for url, migrations in (
-        (urls["r"], REGISTRY_MIGRATIONS),
-        (urls["a"], ACTIVITIES_MIGRATIONS),
-        (urls["s"], SUBSIDY_MIGRATIONS),
-    ):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        registry = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(apps["registry"]), base_url="http://registry"
-            )
+async def platform(services: ServiceApps) -> AsyncIterator[Platform]:
+    registry = await services.client("registry")
+    own = (await registry.post("/academies", json={"name": "Codeclub A"}, headers=OPS)).json()
+    other = (
+        await registry.post(
+            "/academies",
+            json={"name": "Robotclub B", "website": "https://b-secret.example"},
+            headers=OPS,
         )
-        own = (await registry.post("/academies", json={"name": "Codeclub A"}, headers=OPS)).json()
-        other = (
-            await registry.post(
-                "/academies",
-                json={"name": "Robotclub B", "website": "https://b-secret.example"},
-                headers=OPS,
-            )
-        ).json()
-        settings = GatewaySettings(
-            environment="development",
-            dev_coordinator_tokens={TOKEN_A: own["id"], TOKEN_NONE: ""},
-            gateway_token=SecretStr(DEV_GATEWAY_TOKEN),
-        )
-        gateway = gateway_app(
-            settings,
-            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
-        )
-        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://gw")
-        )
-        yield Platform(client, registry, own["id"], other["id"], apps)
+    ).json()
+    settings = GatewaySettings(
+        environment="development",
+        dev_coordinator_tokens={TOKEN_A: own["id"], TOKEN_NONE: ""},
+        gateway_token=SecretStr(DEV_GATEWAY_TOKEN),
+    )
+    client = await services.gateway_client(settings)
+    yield Platform(client, registry, own["id"], other["id"], services.apps)
 
 
 async def test_a_coordinator_reports_and_keeps_their_own_academy(platform: Platform) -> None:

@@ -7,12 +7,9 @@ with that person, among every service's newest changes."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,19 +18,9 @@ import pytest
 from pydantic import SecretStr
 
 from activities.adapters import delivery_store as deliveries
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
-from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
-from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.service_apps import ServiceApps
 
 EDITOR, EDITOR_PASSWORD = "ops-editor", "ops-editor-demo-password"  # the realm's demo editor
 
@@ -74,46 +61,18 @@ async def person_token(issuer: str) -> str:
 
 
 @pytest.fixture
-async def platform(issuer: str, tmp_path: Path) -> AsyncIterator[Platform]:
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",  # the outbox is not relayed here
-        "oidc_issuer": issuer,
-    }
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
-    for url, migrations in (
-        (urls["r"], REGISTRY_MIGRATIONS),
-        (urls["a"], ACTIVITIES_MIGRATIONS),
-        (urls["s"], SUBSIDY_MIGRATIONS),
-    ):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        activities = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(apps["activities"]),
-                base_url="http://activities",
-                timeout=30,
-            )
-        )
-        settings = GatewaySettings(
-            environment="development", gateway_token=SecretStr(DEV_GATEWAY_TOKEN)
-        )
-        gateway = gateway_app(
-            settings,
-            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
-        )
-        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://gw")
-        )
-        yield Platform(client, activities, apps["activities"])
+def service_settings(issuer: str) -> dict[str, Any]:
+    return {"oidc_issuer": issuer}
+
+
+@pytest.fixture
+async def platform(services: ServiceApps) -> AsyncIterator[Platform]:
+    activities = await services.client("activities", timeout=30)
+    settings = GatewaySettings(
+        environment="development", gateway_token=SecretStr(DEV_GATEWAY_TOKEN)
+    )
+    client = await services.gateway_client(settings)
+    yield Platform(client, activities, services.apps["activities"])
 
 
 async def test_ops_audit_shows_a_quarantine_replay_with_the_person(

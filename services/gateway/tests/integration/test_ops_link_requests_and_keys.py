@@ -7,37 +7,25 @@ with the person's principal); the sign-in itself is tested in test_provider_sign
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
 from gateway.ops_web.session import COOKIE
 from gateway.schema.context import Caller
 from gateway.schema.scopes import ALL_SCOPES
-from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
-from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from stemkit.access.identity import ADMIN, DECIDER, EDITOR, VIEWER, Principal
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.service_apps import ServiceApps
 
 OPS = {"Authorization": f"Bearer {DEV_OPS_TOKEN}"}
 COORDINATOR_TOKEN = "dev-coordinator-token-of-the-link-academy"
@@ -77,45 +65,19 @@ class Platform:
 
 
 @pytest.fixture
-async def platform(tmp_path: Path) -> AsyncIterator[Platform]:
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",
-    }
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
-    for url, migrations in (
-        (urls["r"], REGISTRY_MIGRATIONS),
-        (urls["a"], ACTIVITIES_MIGRATIONS),
-        (urls["s"], SUBSIDY_MIGRATIONS),
-    ):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        registry = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(apps["registry"]), base_url="http://registry"
-            )
-        )
-        created = await registry.post("/academies", json={"name": "Codeclub Koppel"}, headers=OPS)
-        academy = created.json()["id"]
-        settings = GatewaySettings(
-            environment="development",
-            data_dir=str(tmp_path),
-            dev_coordinator_tokens={COORDINATOR_TOKEN: academy},
-            gateway_token=SecretStr(DEV_GATEWAY_TOKEN),
-            response_cache_seconds=0,
-        )
-        gateway = gateway_app(
-            settings, transports={name: httpx.ASGITransport(app) for name, app in apps.items()}
-        )
-        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
-        yield Platform(gateway, registry, academy, tmp_path, stack)
+async def platform(services: ServiceApps, tmp_path: Path) -> AsyncIterator[Platform]:
+    registry = await services.client("registry")
+    created = await registry.post("/academies", json={"name": "Codeclub Koppel"}, headers=OPS)
+    academy = created.json()["id"]
+    settings = GatewaySettings(
+        environment="development",
+        data_dir=str(tmp_path),
+        dev_coordinator_tokens={COORDINATOR_TOKEN: academy},
+        gateway_token=SecretStr(DEV_GATEWAY_TOKEN),
+        response_cache_seconds=0,
+    )
+    gateway = await services.gateway(settings)
+    yield Platform(gateway, registry, academy, tmp_path, services.stack)
 
 
 async def _ask_to_link(platform: Platform) -> str:

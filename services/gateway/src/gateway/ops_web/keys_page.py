@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from gateway.adapters.key_store import KeyStore
 from gateway.domain.keys import PartnerKey, new_key
 from gateway.ops_web.staff import (
+    Lang,
     Signed,
     StaffPages,
     may_manage_keys,
@@ -27,7 +27,6 @@ from gateway.ops_web.staff import (
     refuse_cross_site,
 )
 
-Lang = Annotated[str | None, Query(description="nl (default) or en")]
 MAX_NAME = 200
 KEY_ID = re.compile(r"^[0-9a-f]{8}$")
 

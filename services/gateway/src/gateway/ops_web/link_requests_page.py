@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from gateway.adapters.registry import academies_by_id
 from gateway.adapters.upstreams import UpstreamError, Upstreams
 from gateway.ops_web.staff import (
+    Lang,
     Signed,
     StaffPages,
     may_link_organizers,
@@ -33,7 +34,6 @@ from gateway.ops_web.staff import (
     refuse_cross_site,
 )
 
-Lang = Annotated[str | None, Query(description="nl (default) or en")]
 REQUEST_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 MAX_REASON = 2000
 UNAVAILABLE = str(UpstreamError("registry"))
