@@ -20,11 +20,13 @@ from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.municipality_routes import municipalities_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
+from registry.entrypoints.role_routes import role_router
 from registry.entrypoints.self_service_routes import link_requests_router, self_service_router
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
-from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.access.auth import OPS, READ, WRITE
+from stemkit.access.door_check import check_every_door
 from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(municipalities_router(database), dependencies=read)
     app.include_router(lookup_router(), dependencies=read)
     app.include_router(recognition_router(database, settings), dependencies=read)
+    app.include_router(role_router(database, settings), dependencies=read)
     app.include_router(standing_router(database), dependencies=read)
     app.include_router(report_router(database, settings), dependencies=read)
     app.include_router(follow_up_router(database, settings), dependencies=read)

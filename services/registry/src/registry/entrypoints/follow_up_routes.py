@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.config import Settings
 from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
-from registry.entrypoints.recognition_routes import UNAUTHORISED, Responses
+from registry.entrypoints.schemas import UNAUTHORISED, Responses
 from registry.service_layer import audit, follow_up
 from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import EDIT, WRITE

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from registry.config import Settings
-from registry.entrypoints.recognition_routes import UNAUTHORISED
+from registry.entrypoints.schemas import UNAUTHORISED
 from registry.service_layer.importing import COLUMNS, ImportRefused, ImportResult, import_academies
 from stemkit.access.auth import EDIT, WRITE
 from stemkit.storage.db import Database

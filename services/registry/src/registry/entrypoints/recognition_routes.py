@@ -1,34 +1,28 @@
-"""HTTP routes of recognition decisions, their queries, and roles per year."""
+"""HTTP routes of recognition decisions and their queries (the roles per year:
+`role_routes.py`)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from registry.config import Settings
-from registry.domain.recognition import TRANSITIONS
+from registry.domain.recognition import TRANSITIONS, Decision
 from registry.entrypoints.recognition_schemas import (
     DecisionIn,
     DecisionOut,
     RecognitionOut,
     Refused,
-    RolesOut,
 )
-from registry.entrypoints.schemas import Reason
+from registry.entrypoints.schemas import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, recognition
 from stemkit.access.actor import Actor, actor_dependency
-from stemkit.access.auth import DECIDE, EDIT, OPS, WRITE
-from stemkit.contracts.registry import Role
+from stemkit.access.auth import DECIDE, OPS, WRITE
 from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
-
-Responses = dict[int | str, dict[str, Any]]
-UNAUTHORISED: Responses = {401: {"description": "No valid ops bearer token"}}
-NOT_FOUND: Responses = {404: {"description": "No such academy"}}
-Year = Annotated[int, Path(ge=2019, le=2100)]
 
 
 def author_of(actor: Actor) -> str:
@@ -38,10 +32,25 @@ def author_of(actor: Actor) -> str:
     return actor.subject[:200]
 
 
+def decision_change(before: Decision | None, decision: Decision, stated: str | None) -> Change:
+    """The audit trail's entry of a decision: the status it follows, and the decision."""
+    return Change(
+        audit.RECOGNITION,
+        decision.decision_id,
+        "decided",
+        academy_id=decision.academy_id,
+        before={k: vars(before)[k] for k in ("status", "valid_from", "valid_until")}
+        if before
+        else None,
+        after=vars(decision),
+        reason=decision.reason,
+        note=f"author given in the request: {stated}" if stated else None,
+    )
+
+
 def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
     sessions = database.session_factory
-    ops = [settings.doorkeeper().require(WRITE, EDIT)]  # roles: editors (docs/adr/0019)
     # Decisions: deciders, or the gateway's /ops page for a decider it names (adr 0021).
     deciders = settings.doorkeeper().or_standing_in(gateway_naming_one_who_may(WRITE, DECIDE))
     decide = [deciders.require(WRITE, DECIDE)]
@@ -69,23 +78,8 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions.begin() as session:
             decisions = await recognition.history(session, wanted)
             decision = await recognition.decide(session, wanted, command)
-            before = vars(decisions[-1]) if decisions else None
-            await audit.record(
-                session,
-                actor,
-                Change(
-                    audit.RECOGNITION,
-                    decision.decision_id,
-                    "decided",
-                    academy_id=wanted,
-                    before={k: before[k] for k in ("status", "valid_from", "valid_until")}
-                    if before
-                    else None,
-                    after=vars(decision),
-                    reason=decision.reason,
-                    note=f"author given in the request: {stated}" if stated else None,
-                ),
-            )
+            change = decision_change(decisions[-1] if decisions else None, decision, stated)
+            await audit.record(session, actor, change)
         return DecisionOut.of(decision)
 
     @router.get("/academies/{academy_id}/recognition", responses=NOT_FOUND)
@@ -116,63 +110,5 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions() as session:
             found = await recognition.reviews_due(session, before)
         return [DecisionOut.of(d) for d in found]
-
-    @router.get("/academies/{academy_id}/roles", responses=NOT_FOUND)
-    async def list_roles(academy_id: str) -> RolesOut:
-        async with sessions() as session:
-            if await recognition.history(session, academy_id.lower()) is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
-            roles = await recognition.roles_of(session, academy_id.lower())
-        return RolesOut.of(academy_id.lower(), roles)
-
-    async def set_role(
-        academy_id: str, year: int, role: Role, actor: Actor, reason: str | None, *, held: bool
-    ) -> RolesOut:
-        wanted = academy_id.lower()
-        async with sessions.begin() as session:
-            before = await recognition.roles_of(session, wanted)
-            roles = await recognition.set_role(session, wanted, year, role, held=held)
-            if roles != before:
-                await audit.record(
-                    session,
-                    actor,
-                    Change(
-                        audit.ROLE,
-                        f"{wanted}/{year}/{role}",
-                        "assigned" if held else "revoked",
-                        academy_id=wanted,
-                        before={"held": not held, "year": year, "role": role},
-                        after={"held": held, "year": year, "role": role},
-                        reason=reason,
-                    ),
-                )
-        return RolesOut.of(wanted, roles)
-
-    role_path = "/academies/{academy_id}/roles/{year}/{role}"
-    role_answers = {**UNAUTHORISED, **NOT_FOUND}
-
-    @router.put(role_path, dependencies=ops, responses=role_answers)
-    async def assign_role(
-        academy_id: str,
-        year: Year,
-        role: Role,
-        actor: Actor = Depends(actor_of),  # noqa: B008
-        reason: Reason = None,
-    ) -> RolesOut:
-        """The academy holds the role in that year (ops; idempotent). Announces `RoleAssigned`
-        when it is new; audited."""
-        return await set_role(academy_id, year, role, actor, reason, held=True)
-
-    @router.delete(role_path, dependencies=ops, responses=role_answers)
-    async def revoke_role(
-        academy_id: str,
-        year: Year,
-        role: Role,
-        actor: Actor = Depends(actor_of),  # noqa: B008
-        reason: Reason = None,
-    ) -> RolesOut:
-        """The academy no longer holds the role (ops; idempotent). Announces `RoleRevoked`
-        when it held it; audited."""
-        return await set_role(academy_id, year, role, actor, reason, held=False)
 
     return router

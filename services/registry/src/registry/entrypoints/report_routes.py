@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from registry.config import Settings
 from registry.domain.participants import Report
-from registry.entrypoints.recognition_routes import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.recognition_schemas import CompletenessOut, ReportIn, ReportOut
-from registry.entrypoints.schemas import Reason
+from registry.entrypoints.schemas import NOT_FOUND, UNAUTHORISED, Reason
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, participants
 from stemkit.access.actor import Actor, actor_dependency

@@ -48,6 +48,10 @@ Email = Annotated[str, AfterValidator(check_email)]
 Partnership = Annotated[str, AfterValidator(check_partnership)]
 
 
+Responses = dict[int | str, dict[str, Any]]
+UNAUTHORISED: Responses = {401: {"description": "No valid ops bearer token"}}
+NOT_FOUND: Responses = {404: {"description": "No such academy"}}
+
 # Why a change was made, in the actor's words: kept in the audit trail (issue 21).
 Reason = Annotated[
     str | None, Query(max_length=2000, description="Why: kept in the audit trail with the change")
