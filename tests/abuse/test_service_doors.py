@@ -26,7 +26,8 @@ from activities.entrypoints.api import SIGNED_PATHS
 from activities.entrypoints.api import create_app as activities_app
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.access.auth import ALL_SCOPES, PLATFORM_PATHS, Doorkeeper, api_routes
+from stemkit.access.auth import ALL_SCOPES, Doorkeeper
+from stemkit.access.door_check import PLATFORM_PATHS, api_routes
 from subsidy.config import Settings as SubsidySettings
 from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.abuse.conftest import kafka_from_env

@@ -27,7 +27,8 @@ from gateway.config import Settings as GatewaySettings
 from gateway.entrypoints.api import create_app as gateway_app
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.api import create_app as registry_app
-from stemkit.access.auth import ALL_SCOPES, api_routes
+from stemkit.access.auth import ALL_SCOPES
+from stemkit.access.door_check import api_routes
 from stemkit.access.identity import EDITOR, VIEWER
 from stemkit.access.oidc_client import ClientCredentials
 from subsidy.config import Settings as SubsidySettings

@@ -5,7 +5,8 @@ Each caller of the registry, activities and subsidy services has its own bearer 
 gateway (`STEM_GATEWAY_TOKEN`) and the `stem` CLI (`STEM_CLI_TOKEN`); each service says
 which scopes each caller has (`<SERVICE>_CALLER_SCOPES`). Every route but the platform's
 own (/healthz, /readyz, /metrics) and the signed webhook names the scope it needs, with
-FastAPI's `Security`; `check_every_door` refuses to build an app with a route that does not.
+FastAPI's `Security`; `stemkit.access.door_check.check_every_door` refuses to build an app
+with a route that does not.
 See docs/adr/0010-service-credentials.md.
 
 Besides the static tokens, a Doorkeeper given a `TokenVerifier` (stemkit.access.oidc) accepts the
@@ -23,11 +24,9 @@ import copy
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from fastapi import FastAPI, Header, HTTPException, Security, params, status
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi import Header, HTTPException, Security, params, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from pydantic import SecretStr
 from starlette.requests import HTTPConnection
@@ -47,11 +46,7 @@ __all__ = [
     "Doorkeeper",
     "TokenRefused",
     "TokenVerifier",
-    "check_every_door",
 ]
-
-# The routes every service serves to anyone: probes and Prometheus.
-PLATFORM_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _bearer = HTTPBearer(
     auto_error=False,  # we answer 401 ourselves, with one message for every refusal
@@ -183,41 +178,3 @@ def require_ops_token(token: SecretStr) -> Callable[[str | None], None]:
 
     check.__stem_door__ = True  # type: ignore[attr-defined]
     return check
-
-
-def _guarded(dependant: Dependant) -> bool:
-    for sub in dependant.dependencies:
-        call: Any = sub.call
-        if isinstance(call, Doorkeeper) or getattr(call, "__stem_door__", False):
-            return True
-        if _guarded(sub):
-            return True
-    return False
-
-
-def api_routes(app: FastAPI) -> list[tuple[str, set[str], Dependant]]:
-    """(path, methods, dependant) of every API route of `app`, routers included (FastAPI
-    keeps included routers nested; their dependencies are merged into each route's)."""
-    found = []
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            found.append((context.path or "", set(context.methods or ()), context.dependant))
-    return found
-
-
-def unguarded_routes(app: FastAPI, public: Iterable[str] = ()) -> list[str]:
-    """`METHOD /path` of every API route that neither is public nor asks for a credential."""
-    open_paths = PLATFORM_PATHS | set(public)
-    return [
-        f"{','.join(sorted(methods))} {path}"
-        for path, methods, dependant in api_routes(app)
-        if path not in open_paths and not _guarded(dependant)
-    ]
-
-
-def check_every_door(app: FastAPI, public: Iterable[str] = ()) -> None:
-    """Refuse to start a service with a route that nobody guards (a route added without its
-    scope): public are the platform's routes and the paths given (the signed webhook)."""
-    forgotten = unguarded_routes(app, public)
-    if forgotten:
-        raise RuntimeError(f"routes without a credential check: {', '.join(forgotten)}")

@@ -20,7 +20,8 @@ from activities.entrypoints.summary_routes import summary_router
 from activities.entrypoints.unknown_organizers_routes import unknown_organizers_router
 from activities.entrypoints.webhook_routes import webhook_router
 from activities.service_layer.audit import TRAIL
-from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.access.auth import OPS, READ, WRITE
+from stemkit.access.door_check import check_every_door
 from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,

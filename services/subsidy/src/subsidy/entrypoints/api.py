@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from stemkit.access.auth import OPS, READ, WRITE, check_every_door
+from stemkit.access.auth import OPS, READ, WRITE
+from stemkit.access.door_check import check_every_door
 from stemkit.http.standard_routes import (
     add_platform_routes,
     database_and_broker_checks,
