@@ -7,13 +7,14 @@ kept for `cache_seconds`, and are fetched again when a token names a key id not 
 (the provider rotated its keys) — at most once per `min_refetch_seconds`, so that tokens
 with made-up key ids cannot make us hammer the provider. Only asymmetric algorithms are
 accepted, and only the one the key itself is for: no `none`, no HMAC with a public key.
+Who the token stands for is read from its claims by `stemkit.access.oidc_claims`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ import jwt
 from jwt import PyJWK
 
 from stemkit.access.auth import TokenRefused
-from stemkit.access.identity import ROLES, Principal
+from stemkit.access.identity import Principal
+from stemkit.access.oidc_claims import principal_from_claims
 
 ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -45,42 +47,6 @@ class OidcConfig:
     @property
     def discovery_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
-
-
-def claim_at(claims: dict[str, Any], path: str) -> Any:
-    """The value at a dot path (`realm_access.roles`); None when any step is missing."""
-    found: Any = claims
-    for step in path.split("."):
-        if not isinstance(found, dict):
-            return None
-        found = found.get(step)
-    return found
-
-
-def roles_in(claims: dict[str, Any], paths: Iterable[str]) -> frozenset[str]:
-    """The platform's roles found at the claim paths; other roles of the provider ignored."""
-    found: set[str] = set()
-    for path in paths:
-        value = claim_at(claims, path)
-        if isinstance(value, list):
-            found |= {role for role in value if isinstance(role, str)}
-        elif isinstance(value, str):  # some providers put a space separated string
-            found |= set(value.split())
-    return frozenset(found & ROLES)
-
-
-def principal_from_claims(claims: dict[str, Any], config: OidcConfig) -> Principal:
-    academy = claim_at(claims, config.academy_claim)
-    if isinstance(academy, list):  # a user attribute may come as a one-element list
-        academy = academy[0] if len(academy) == 1 else None
-    name = claims.get("preferred_username") or claims.get("name") or claims.get("azp")
-    return Principal(
-        subject=str(claims["sub"]),
-        name=str(name or claims["sub"]),
-        roles=roles_in(claims, config.roles_claims),
-        academy_id=str(academy) if isinstance(academy, str) and academy else None,
-        via="oidc",
-    )
 
 
 class JwksVerifier:
@@ -192,4 +158,6 @@ class JwksVerifier:
         # Keycloak marks its access tokens `typ: Bearer`; an ID or refresh token is no access.
         if claims.get("typ", "Bearer") not in {"Bearer", "at+jwt"}:
             raise TokenRefused("not an access token")
-        return principal_from_claims(claims, self.config)
+        return principal_from_claims(
+            claims, roles_claims=self.config.roles_claims, academy_claim=self.config.academy_claim
+        )
