@@ -52,44 +52,33 @@ def _text(value: str | None) -> str | None:
     return stripped or None
 
 
-def check_follow_up(
-    nis_code: str,
-    year: int,
-    reason: str,
-    explanation: str | None,
-    initiative: str | None,
-    no_initiative_reason: str | None,
-    author: str,
-    today: date,
-) -> None:
-    """Raises InvalidInput naming each bad field. That the municipality exists in the year
-    is the service layer's check (it needs the reference data)."""
+def _place_errors(nis_code: str, year: int, today: date) -> dict[str, str]:
+    """That the municipality exists in the year is the service layer's check (it needs the
+    reference data); here only the shape of the code and the years allowed."""
     errors: dict[str, str] = {}
     if not NIS_CODE.fullmatch(nis_code):
         errors["nis_code"] = "a NIS code: 5 digits"
     last = today.year + YEARS_AHEAD
     if not FIRST_YEAR <= year <= last:
         errors["year"] = f"a year from {FIRST_YEAR} to {last}"
+    return errors
+
+
+def _text_errors(reason: str, texts: dict[str, str | None]) -> dict[str, str]:
+    """The reason is one of the list; the texts fit and agree with it and with each other."""
+    errors: dict[str, str] = {}
     if reason not in set(Reason):
         errors["reason"] = f"one of {', '.join(Reason)}"
-    texts = {
-        "explanation": explanation,
-        "initiative": initiative,
-        "no_initiative_reason": no_initiative_reason,
-    }
     for field, value in texts.items():
         if value is not None and len(value) > TEXT_MAX:
             errors[field] = f"at most {TEXT_MAX} characters"
-    if reason == Reason.OTHER and _text(explanation) is None:
+    if reason == Reason.OTHER and _text(texts["explanation"]) is None:
         errors.setdefault("explanation", "say what the reason is when it is 'other'")
-    if _text(initiative) and _text(no_initiative_reason):
+    if _text(texts["initiative"]) and _text(texts["no_initiative_reason"]):
         errors.setdefault(
             "no_initiative_reason", "give the initiative planned or why there is none, not both"
         )
-    if not _text(author) or len(author) > AUTHOR_MAX:
-        errors["author"] = f"who records it: 1 to {AUTHOR_MAX} characters"
-    if errors:
-        raise InvalidInput(errors)
+    return errors
 
 
 def follow_up(
@@ -102,17 +91,18 @@ def follow_up(
     author: str,
     recorded_at: datetime,
 ) -> FollowUp:
-    """A checked follow-up, its texts stripped (blank is none)."""
-    check_follow_up(
-        nis_code,
-        year,
-        reason,
-        explanation,
-        initiative,
-        no_initiative_reason,
-        author,
-        recorded_at.date(),
-    )
+    """A checked follow-up, its texts stripped (blank is none). Raises InvalidInput naming
+    each bad field."""
+    texts = {
+        "explanation": explanation,
+        "initiative": initiative,
+        "no_initiative_reason": no_initiative_reason,
+    }
+    errors = _place_errors(nis_code, year, recorded_at.date()) | _text_errors(reason, texts)
+    if not _text(author) or len(author) > AUTHOR_MAX:
+        errors["author"] = f"who records it: 1 to {AUTHOR_MAX} characters"
+    if errors:
+        raise InvalidInput(errors)
     return FollowUp(
         nis_code=nis_code,
         year=year,

@@ -10,22 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, get_args
+from typing import get_args
 
 from registry.domain.errors import InvalidInput
 from registry.domain.recognition_terms import last_day, terms_on
+from stemkit.contracts.registry import RecognitionStatus
 
-Status = Literal[
-    "requested",
-    "provisionally_recognised",
-    "recognised",
-    "renewal_due",
-    "under_review",
-    "renewed",
-    "suspended",
-    "withdrawn",
-    "expired",
-]
+Status = RecognitionStatus  # the contract's list, written once
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 _ENDINGS: tuple[Status, ...] = ("suspended", "withdrawn", "expired")
