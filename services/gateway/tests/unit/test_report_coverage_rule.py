@@ -4,7 +4,7 @@ its status and source) and the activities counted apart for lack of recognition 
 from __future__ import annotations
 
 from gateway.adapters.subsidy import CoverageRead, ProvinceCoverageRead, UnrecognisedRead
-from gateway.reporting.assemble import _reach
+from gateway.reporting.reach import reach_of as _reach
 
 
 def _coverage(counted: str) -> CoverageRead:
