@@ -13,8 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.adapters.orm import activities, activity_occurrences, activity_themes
-from activities.adapters.snapshots import from_snapshot, to_snapshot
+from activities.adapters.snapshots import from_snapshot
 from activities.domain.model import Activity
+from stemkit.contracts.activities import ActivitySnapshot
 from stemkit.storage.transaction_memo import memo
 
 
@@ -31,11 +32,13 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if c.isprintable() and not unicodedata.combining(c))
 
 
-def _columns(activity: Activity) -> dict[str, Any]:
+def _columns(activity: Activity, snapshot: ActivitySnapshot) -> dict[str, Any]:
+    """The row of an activity: its snapshot (the one its event carries) and the columns
+    the reads filter on."""
     location = activity.location
     first = activity.occurrences[0].start if activity.occurrences else None
     return {
-        "snapshot": to_snapshot(activity).model_dump(mode="json"),
+        "snapshot": snapshot.model_dump(mode="json"),
         "organizer_id": activity.organizer_id,
         "postal_code": location.postal_code,
         "modified": activity.modified,
@@ -149,11 +152,14 @@ def _insert(dialect: str) -> Insert:
 _UPDATE = update(activities).where(activities.c.activity_id == bindparam("b_activity_id"))
 
 
-async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
-    """Insert a new activity; False when another transaction inserted it first."""
+async def insert_activity(
+    session: AsyncSession, activity: Activity, snapshot: ActivitySnapshot
+) -> bool:
+    """Insert a new activity (`snapshot`: `to_snapshot(activity)`); False when another
+    transaction inserted it first."""
     result = await session.execute(
         _insert(session.get_bind().dialect.name),
-        {"activity_id": activity.activity_id, **_columns(activity)},
+        {"activity_id": activity.activity_id, **_columns(activity, snapshot)},
     )
     inserted = bool(getattr(result, "rowcount", 0))
     _locked(session).pop(activity.activity_id, None)  # read as stored, when asked again
@@ -162,8 +168,12 @@ async def insert_activity(session: AsyncSession, activity: Activity) -> bool:
     return inserted
 
 
-async def update_activity(session: AsyncSession, activity: Activity) -> None:
-    await session.execute(_UPDATE, {"b_activity_id": activity.activity_id, **_columns(activity)})
+async def update_activity(
+    session: AsyncSession, activity: Activity, snapshot: ActivitySnapshot
+) -> None:
+    """Write a stored activity as it is now (`snapshot`: `to_snapshot(activity)`)."""
+    row = _columns(activity, snapshot)
+    await session.execute(_UPDATE, {"b_activity_id": activity.activity_id, **row})
     _locked(session).pop(activity.activity_id, None)  # read as stored, when asked again
     await _write_children(session, activity, new=False)
 

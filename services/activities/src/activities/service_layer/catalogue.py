@@ -18,7 +18,12 @@ from activities.domain.model import Activity, Change, Location, change_of
 from activities.domain.municipalities import periods, resolve_on
 from activities.domain.reader import read_event
 from stemkit.contracts import CATALOG
-from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
+from stemkit.contracts.activities import (
+    ActivityPublished,
+    ActivitySnapshot,
+    ActivityUpdated,
+    ActivityWithdrawn,
+)
 from stemkit.eventing.outbox import add_event
 
 SOURCE = "/stem/activities"
@@ -86,15 +91,25 @@ async def _current_place(session: AsyncSession, location: Location) -> Location:
 
 
 async def store(session: AsyncSession, activity: Activity) -> Change:
+    """Store the activity and stage its event, deciding against the stored version. It
+    is turned into its published snapshot once, for the row and the event alike, and only
+    when one of them is written."""
+    snapshot: ActivitySnapshot | None = None
     stored = await activity_store.lock_activity(session, activity.activity_id)
-    if stored is None and not await activity_store.insert_activity(session, activity):
-        # A concurrent transaction inserted it first and has committed: decide against it.
-        stored = await activity_store.lock_activity(session, activity.activity_id)
+    if stored is None:
+        snapshot = to_snapshot(activity)
+        if not await activity_store.insert_activity(session, activity, snapshot):
+            # A concurrent transaction inserted it first and has committed: decide against it.
+            stored = await activity_store.lock_activity(session, activity.activity_id)
     change = change_of(stored, activity)
-    if stored is not None and change != "stale" and stored != activity:
-        await activity_store.update_activity(session, activity)
-    if change in ("published", "updated", "withdrawn"):
-        await _announce(session, activity, change)
+    rewrite = stored is not None and change != "stale" and stored != activity
+    announce = change in ("published", "updated", "withdrawn")
+    if rewrite or announce:
+        snapshot = snapshot or to_snapshot(activity)
+        if rewrite:
+            await activity_store.update_activity(session, activity, snapshot)
+        if announce:
+            await _announce(session, activity, change, snapshot)
     return change
 
 
@@ -134,7 +149,9 @@ async def relink(
     return changed
 
 
-async def _announce(session: AsyncSession, activity: Activity, change: Change) -> None:
+async def _announce(
+    session: AsyncSession, activity: Activity, change: Change, snapshot: ActivitySnapshot
+) -> None:
     if change == "withdrawn":
         payload: Any = ActivityWithdrawn(
             activity_id=activity.activity_id,
@@ -143,5 +160,5 @@ async def _announce(session: AsyncSession, activity: Activity, change: Change) -
         )
     else:
         kind = ActivityPublished if change == "published" else ActivityUpdated
-        payload = kind.model_validate(to_snapshot(activity).model_dump())
+        payload = kind.model_validate(snapshot.model_dump())
     await add_event(session, CATALOG, CATALOG.new_event(payload, source=SOURCE))
