@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.adapters.academy_store import Filters
 from registry.config import Settings
@@ -29,6 +30,7 @@ from stemkit.storage.db import Database
 MAX_BATCH = 100
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
+Sessions = async_sessionmaker[AsyncSession]
 PAGE_HEADERS = {
     "X-Next-Cursor": {
         "description": "Cursor of the next page; absent on the last page",
@@ -40,7 +42,13 @@ PAGE_HEADERS = {
 
 def academies_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/academies", tags=["academies"])
-    sessions = database.session_factory
+    _add_writes(router, database.session_factory, settings)
+    _add_reads(router, database.session_factory)
+    return router
+
+
+def _add_writes(router: APIRouter, sessions: Sessions, settings: Settings) -> None:
+    """Register (editors) and change (editors, or the gateway naming one)."""
     ops = [settings.doorkeeper().require(WRITE, EDIT)]  # editors (docs/adr/0019)
     # A change may also come from the gateway's /ops page for an editor it names (0021).
     editors = settings.doorkeeper().or_standing_in(gateway_naming_one_who_may(WRITE, EDIT))
@@ -101,6 +109,10 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no academy {academy_id}")
         return AcademyOut.of(academy)
 
+
+def _add_reads(router: APIRouter, sessions: Sessions) -> None:
+    """One academy, a batch of them (the gateway) or one page by name."""
+
     @router.get("/{academy_id}", responses={404: {"description": "No such academy"}})
     async def get_academy(academy_id: str) -> AcademyOut:
         async with sessions() as session:
@@ -132,14 +144,7 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
         cursor is in the `X-Next-Cursor` header (and a `Link: rel="next"`), absent on the last.
         """
         if ids is not None:
-            wanted = [i for i in ids.split(",") if i.strip()]
-            if len(wanted) > MAX_BATCH:
-                raise RequestValidationError(
-                    [{"type": "too_long", "loc": ("query", "ids"), "msg": f"at most {MAX_BATCH}"}]
-                )
-            async with sessions() as session:
-                found = await academies.get_academies(session, wanted)
-            return [AcademyOut.of(a) for a in found]
+            return await _batch(sessions, ids)
         async with sessions() as session:
             only = None if recognised_on is None else await recognised_ids(session, recognised_on)
             filters = Filters(name_contains, home_nis_code, stem_partnership, demo, only)
@@ -151,4 +156,14 @@ def academies_router(database: Database, settings: Settings) -> APIRouter:
             response.headers["Link"] = f'</academies?cursor={following}&limit={limit}>; rel="next"'
         return [AcademyOut.of(a) for a in page]
 
-    return router
+
+async def _batch(sessions: Sessions, ids: str) -> list[AcademyOut]:
+    """The academies asked, in the order asked, unknown ones left out."""
+    wanted = [i for i in ids.split(",") if i.strip()]
+    if len(wanted) > MAX_BATCH:
+        raise RequestValidationError(
+            [{"type": "too_long", "loc": ("query", "ids"), "msg": f"at most {MAX_BATCH}"}]
+        )
+    async with sessions() as session:
+        found = await academies.get_academies(session, wanted)
+    return [AcademyOut.of(a) for a in found]

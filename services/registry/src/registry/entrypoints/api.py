@@ -16,12 +16,13 @@ from registry.domain.recognition import TransitionRefused
 from registry.entrypoints.academy_routes import academies_router
 from registry.entrypoints.follow_up_routes import follow_up_router
 from registry.entrypoints.import_routes import import_router
+from registry.entrypoints.link_request_routes import link_requests_router
 from registry.entrypoints.lookup_routes import lookup_router
 from registry.entrypoints.municipality_routes import municipalities_router
 from registry.entrypoints.recognition_routes import recognition_router
 from registry.entrypoints.report_routes import report_router
 from registry.entrypoints.role_routes import role_router
-from registry.entrypoints.self_service_routes import link_requests_router, self_service_router
+from registry.entrypoints.self_service_routes import self_service_router
 from registry.entrypoints.standing_routes import standing_router
 from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.config import Settings
 from registry.domain.participants import Report
@@ -23,6 +24,28 @@ def _figures(report: Report | None) -> dict[str, Any] | None:
         return None
     keep = ("report_id", "year", "quarter", "participants", "under_14", "from_14", "reported_on")
     return {k: getattr(report, k) for k in keep}
+
+
+async def _superseded(session: AsyncSession, found: Report) -> Report | None:
+    """The report a correction supersedes (None: not a correction)."""
+    if not found.supersedes:
+        return None
+    history = await participants.reports_of(session, found.academy_id, found.year, True)
+    return next((r for r in history or [] if r.report_id == found.supersedes), None)
+
+
+def _report_change(
+    earlier: Report | None, found: Report, academy_id: str, reason: str | None
+) -> Change:
+    return Change(
+        audit.PARTICIPANT_REPORT,
+        found.report_id,
+        "corrected" if found.supersedes else "reported",
+        academy_id=academy_id,
+        before=_figures(earlier),
+        after=_figures(found),
+        reason=reason,
+    )
 
 
 def report_router(database: Database, settings: Settings) -> APIRouter:
@@ -52,23 +75,8 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
         wanted = academy_id.lower()
         async with sessions.begin() as session:
             found = await participants.report(session, wanted, command)
-            earlier = None
-            if found.supersedes:
-                history = await participants.reports_of(session, wanted, found.year, True)
-                earlier = next((r for r in history or [] if r.report_id == found.supersedes), None)
-            await audit.record(
-                session,
-                actor,
-                Change(
-                    audit.PARTICIPANT_REPORT,
-                    found.report_id,
-                    "corrected" if found.supersedes else "reported",
-                    academy_id=wanted,
-                    before=_figures(earlier),
-                    after=_figures(found),
-                    reason=reason,
-                ),
-            )
+            earlier = await _superseded(session, found)
+            await audit.record(session, actor, _report_change(earlier, found, wanted, reason))
         return ReportOut.of(found)
 
     @router.get("/academies/{academy_id}/participant-reports", responses=NOT_FOUND)

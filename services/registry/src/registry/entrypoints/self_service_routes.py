@@ -1,5 +1,5 @@
 """Academy self-service (issue 21): what a coordinator may see and change of their own
-academy, and the ops side of the organizer ids they ask to link.
+academy (the ops side of the organizer ids they ask to link: `link_request_routes.py`).
 
 `/self-service/academies/{academy_id}/...` admits only
 - a coordinator principal (the provider's access token, role `coordinator`) whose
@@ -13,21 +13,19 @@ audited with the coordinator as actor.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from registry.adapters.link_request_store import LinkRequest
 from registry.config import Settings
+from registry.domain.participants import Report
+from registry.entrypoints.link_request_routes import LinkRequestIn, LinkRequestOut
 from registry.entrypoints.recognition_schemas import ReportIn, ReportOut
 from registry.entrypoints.schemas import AcademyOut, Email, Reason, Website
-from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import academies, audit, link_requests, participants
 from registry.service_layer.academy_updates import update_academy
-from stemkit.access.actor import SUBJECT_HEADER, Actor, actor_dependency, actor_from, is_gateway
-from stemkit.access.auth import EDIT, OPS, WRITE
+from stemkit.access.actor import SUBJECT_HEADER, Actor, actor_from, is_gateway
 from stemkit.access.identity import COORDINATOR, current_principal
 from stemkit.domain.uit import normalise_organizer_id
 from stemkit.ops.audit import Change
@@ -44,31 +42,6 @@ class ProfileIn(BaseModel):
 
     website: Website | None = None
     contact_email: Email | None = None
-
-
-class LinkRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    organizer_id: Annotated[str, Field(min_length=1, max_length=300)] = Field(
-        description="A UiTdatabank organizer id or URI"
-    )
-    note: str | None = Field(default=None, max_length=2000, description="For ops")
-
-
-class LinkRequestOut(BaseModel):
-    request_id: str
-    academy_id: str
-    organizer_id: str
-    status: str = Field(description="pending, confirmed or rejected")
-    note: str | None
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-
-    @classmethod
-    def of(cls, found: LinkRequest) -> LinkRequestOut:
-        return cls(**vars(found))
 
 
 class SelfServiceOut(BaseModel):
@@ -90,6 +63,20 @@ def coordinator_actor(request: Request, academy_id: AcademyId) -> Actor:
 
 
 Coordinator = Annotated[Actor, Depends(coordinator_actor)]
+
+
+def report_change(found: Report, academy_id: str, reason: str | None) -> Change:
+    """The audit trail's entry of a participant report (a correction when it supersedes)."""
+    figures = {k: getattr(found, k) for k in ("year", "quarter", "participants")}
+    figures |= {"under_14": found.under_14, "from_14": found.from_14}
+    return Change(
+        audit.PARTICIPANT_REPORT,
+        found.report_id,
+        "corrected" if found.supersedes else "reported",
+        academy_id=academy_id,
+        after=figures | {"supersedes": found.supersedes},
+        reason=reason,
+    )
 
 
 def self_service_router(database: Database, settings: Settings) -> APIRouter:
@@ -168,65 +155,8 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
         command = participants.ReportParticipants(**body.model_dump())
         async with sessions.begin() as session:
             found = await participants.report(session, wanted, command)
-            figures = {k: getattr(found, k) for k in ("year", "quarter", "participants")}
-            figures |= {"under_14": found.under_14, "from_14": found.from_14}
-            action = "corrected" if found.supersedes else "reported"
-            change = Change(
-                audit.PARTICIPANT_REPORT,
-                found.report_id,
-                action,
-                academy_id=wanted,
-                after=figures | {"supersedes": found.supersedes},
-                reason=reason,
-            )
+            change = report_change(found, wanted, reason)
             await audit.record(session, actor, change)
         return ReportOut.of(found)
-
-    return router
-
-
-def link_requests_router(database: Database, settings: Settings) -> APIRouter:
-    """Ops: the organizer ids coordinators asked to link, and their decision: linking one
-    changes an academy, so editors decide (write + edit), directly or through the gateway's
-    /ops page, which names the person (recorded as the actor) and their roles (checked)."""
-    router = APIRouter(prefix="/organizer-link-requests", tags=["self-service"])
-    sessions = database.session_factory
-    keys = settings.doorkeeper()
-    actor_of = actor_dependency(keys)
-    editors = keys.or_standing_in(gateway_naming_one_who_may(WRITE, EDIT)).require(WRITE, EDIT)
-
-    @router.get("", dependencies=[keys.require(OPS)])
-    async def list_pending_link_requests() -> list[LinkRequestOut]:
-        async with sessions() as session:
-            return [LinkRequestOut.of(r) for r in await link_requests.pending(session)]
-
-    async def decide(request_id: str, actor: Actor, reason: str | None, confirm: bool) -> Any:
-        try:
-            async with sessions.begin() as session:
-                found = await link_requests.decide(
-                    session, request_id, confirm=confirm, actor=actor, reason=reason
-                )
-        except link_requests.NotPending as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, "no pending request") from exc
-        return LinkRequestOut.of(found)
-
-    @router.post("/{request_id}/confirm", dependencies=[editors])
-    async def confirm_link_request(
-        request_id: str,
-        actor: Actor = Depends(actor_of),  # noqa: B008
-        reason: Reason = None,
-    ) -> LinkRequestOut:
-        """Link the organizer id to the academy (409 when no longer pending); audited."""
-        found: LinkRequestOut = await decide(request_id, actor, reason, True)
-        return found
-
-    @router.post("/{request_id}/reject", dependencies=[editors])
-    async def reject_link_request(
-        request_id: str,
-        actor: Actor = Depends(actor_of),  # noqa: B008
-        reason: Reason = None,
-    ) -> LinkRequestOut:
-        found: LinkRequestOut = await decide(request_id, actor, reason, False)
-        return found
 
     return router
