@@ -7,45 +7,21 @@ activities and subsidy apps (SQLite, in process): no broker is needed for these 
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import async_playwright, expect
 
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
-from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
-from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from stemkit.settings import DEV_OPS_TOKEN
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
 from tests.browser.not_counted_seed import YEAR, Seeded, seed
+from tests.browser.service_apps import ServiceApps
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS
 
 TOKEN = "dev-coordinator-token-for-the-browser-test"
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -55,54 +31,18 @@ class Site:
 
 
 @pytest.fixture
-async def site_with_activities(tmp_path: Path) -> AsyncIterator[Site]:
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",
-    }
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
-    for url, migrations in (
-        (urls["r"], REGISTRY_MIGRATIONS),
-        (urls["a"], ACTIVITIES_MIGRATIONS),
-        (urls["s"], SUBSIDY_MIGRATIONS),
-    ):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        registry = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(apps["registry"]), base_url="http://registry"
-            )
-        )
-        created = await registry.post(
-            "/academies",
-            json={"name": "Codeclub Browser"},
-            headers={"Authorization": f"Bearer {DEV_OPS_TOKEN}"},
-        )
-        academy = created.json()["id"]
-        seeded = await seed(apps["activities"], apps["subsidy"], academy, "Codeclub Browser")
-        gateway = gateway_app(
-            GatewaySettings(environment="development", dev_coordinator_tokens={TOKEN: academy}),
-            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
-        )
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_level="warning")
-        )
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event)
-            await asyncio.sleep(0.05)
-        try:
-            yield Site(f"http://127.0.0.1:{port}", seeded)
-        finally:
-            server.should_exit = True
-            await task
+async def site_with_activities(services: ServiceApps) -> AsyncIterator[Site]:
+    registry = await services.client("registry")
+    created = await registry.post(
+        "/academies",
+        json={"name": "Codeclub Browser"},
+        headers={"Authorization": f"Bearer {DEV_OPS_TOKEN}"},
+    )
+    academy = created.json()["id"]
+    apps = services.apps
+    seeded = await seed(apps["activities"], apps["subsidy"], academy, "Codeclub Browser")
+    settings = GatewaySettings(environment="development", dev_coordinator_tokens={TOKEN: academy})
+    yield Site(await services.serve(settings), seeded)
 
 
 async def test_a_coordinator_uses_the_pages_with_a_keyboard_and_no_violations(

@@ -16,34 +16,19 @@ password again (before sign-out it does not: the control); the pages pass axe-co
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from pydantic import SecretStr
 
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
-from registry.bootstrap import migrate as migrate_registry
 from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from registry.entrypoints.cli import load_reference_data
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.service_apps import PrepareRegistry, ServiceApps
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.identity.test_keycloak_roles import LEUVEN, OPS_CLIENT_SECRET, PASSWORDS
 from tools.demo.academies import seed_demo_academies
@@ -53,61 +38,29 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 WAIT = 60_000  # ms: Keycloak on a loaded machine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+@pytest.fixture
+def prepare_registry() -> PrepareRegistry:
+    async def reference_and_demo(registry_settings: RegistrySettings) -> None:
+        await load_reference_data(registry_settings)
+        await seed_demo_academies(registry_settings)  # [DEMO] Leuven is coordinator-leuven's
+
+    return reference_and_demo
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[str]:
+async def site(services: ServiceApps, tmp_path: Path) -> AsyncIterator[str]:
     issuer = os.environ.get("STEM_TEST_OIDC_ISSUER")
     if not issuer:
         pytest.fail("STEM_TEST_OIDC_ISSUER is not set: run with `make test`", pytrace=False)
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",  # the outbox is not relayed here
-    }
-    registry_settings = RegistrySettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/r.db", **common
+    settings = GatewaySettings(
+        environment="development",
+        kafka_bootstrap_servers="127.0.0.1:1",
+        data_dir=str(tmp_path / "gateway"),
+        oidc_issuer=issuer,
+        ops_oidc_client_secret=SecretStr(OPS_CLIENT_SECRET),
+        response_cache_seconds=0,
     )
-    await asyncio.to_thread(migrate_registry, registry_settings)
-    await load_reference_data(registry_settings)
-    await seed_demo_academies(registry_settings)  # [DEMO] Leuven is coordinator-leuven's
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("a", "s")}
-    for url, migrations in ((urls["a"], ACTIVITIES_MIGRATIONS), (urls["s"], SUBSIDY_MIGRATIONS)):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(registry_settings),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        gateway = gateway_app(
-            GatewaySettings(
-                **common,
-                data_dir=str(tmp_path / "gateway"),
-                oidc_issuer=issuer,
-                ops_oidc_client_secret=SecretStr(OPS_CLIENT_SECRET),
-                response_cache_seconds=0,
-            ),
-            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
-        )
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_level="warning")
-        )
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event)
-            await asyncio.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            await task
+    yield await services.serve(settings)
 
 
 @pytest.fixture

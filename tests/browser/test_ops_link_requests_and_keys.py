@@ -9,40 +9,25 @@ activities and subsidy apps (SQLite, in process): no broker is needed for these 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pydantic import SecretStr
 
-from activities.bootstrap import MIGRATIONS as ACTIVITIES_MIGRATIONS
-from activities.config import Settings as ActivitiesSettings
-from activities.entrypoints.api import create_app as activities_app
 from gateway.config import Settings as GatewaySettings
-from gateway.entrypoints.api import create_app as gateway_app
-from registry.bootstrap import MIGRATIONS as REGISTRY_MIGRATIONS
-from registry.config import Settings as RegistrySettings
-from registry.entrypoints.api import create_app as registry_app
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
 from stemkit.access.actor import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
-from stemkit.storage.migrations import upgrade_to_head
-from subsidy.bootstrap import MIGRATIONS as SUBSIDY_MIGRATIONS
-from subsidy.config import Settings as SubsidySettings
-from subsidy.entrypoints.api import create_app as subsidy_app
+from tests.browser.service_apps import ServiceApps
 from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.browser.test_ops_sign_in import WCAG_AA
-from tests.e2e.harness import free_port
 from tests.identity.test_keycloak_roles import OPS_CLIENT_SECRET, PASSWORDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -60,71 +45,34 @@ class Site:
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
+async def site(services: ServiceApps, tmp_path: Path) -> AsyncIterator[Site]:
     issuer = os.environ.get("STEM_TEST_OIDC_ISSUER")
     if not issuer:
         pytest.fail("STEM_TEST_OIDC_ISSUER is not set: run with `make test`", pytrace=False)
-    common: dict[str, Any] = {
-        "environment": "development",
-        "kafka_bootstrap_servers": "127.0.0.1:1",
-    }
-    urls = {name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("r", "a", "s")}
-    for url, migrations in (
-        (urls["r"], REGISTRY_MIGRATIONS),
-        (urls["a"], ACTIVITIES_MIGRATIONS),
-        (urls["s"], SUBSIDY_MIGRATIONS),
-    ):
-        await asyncio.to_thread(upgrade_to_head, url, migrations)
-    apps = {
-        "registry": registry_app(RegistrySettings(database_url=urls["r"], **common)),
-        "activities": activities_app(ActivitiesSettings(database_url=urls["a"], **common)),
-        "subsidy": subsidy_app(SubsidySettings(database_url=urls["s"], **common)),
-    }
-    async with AsyncExitStack() as stack:
-        for app in apps.values():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        registry = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(apps["registry"]), base_url="http://registry"
-            )
-        )
-        created = await registry.post("/academies", json={"name": "Codeclub Keten"}, headers=OPS)
-        academy = created.json()["id"]
-        # The coordinator's request, as the gateway's /academie/profiel sends it.
-        asked = await registry.post(
-            f"/self-service/academies/{academy}/organizer-link-requests",
-            json={"organizer_id": ORGANIZER, "note": "ons eigen account"},
-            headers={
-                "Authorization": f"Bearer {DEV_GATEWAY_TOKEN}",
-                SUBJECT_HEADER: "sub-coordinator",
-                NAME_HEADER: "Co%20Ordinator",
-                VIA_HEADER: "oidc",
-                ACADEMY_HEADER: academy,
-            },
-        )
-        assert asked.status_code == 201, asked.text
-        gateway = gateway_app(
-            GatewaySettings(
-                environment="development",
-                data_dir=str(tmp_path),
-                oidc_issuer=issuer,
-                ops_oidc_client_secret=SecretStr(OPS_CLIENT_SECRET),
-                response_cache_seconds=0,
-            ),
-            transports={name: httpx.ASGITransport(app) for name, app in apps.items()},
-        )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_level="warning")
-        )
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event)
-            await asyncio.sleep(0.05)
-        try:
-            yield Site(f"http://127.0.0.1:{port}", registry, academy)
-        finally:
-            server.should_exit = True
-            await task
+    registry = await services.client("registry")
+    created = await registry.post("/academies", json={"name": "Codeclub Keten"}, headers=OPS)
+    academy = created.json()["id"]
+    # The coordinator's request, as the gateway's /academie/profiel sends it.
+    asked = await registry.post(
+        f"/self-service/academies/{academy}/organizer-link-requests",
+        json={"organizer_id": ORGANIZER, "note": "ons eigen account"},
+        headers={
+            "Authorization": f"Bearer {DEV_GATEWAY_TOKEN}",
+            SUBJECT_HEADER: "sub-coordinator",
+            NAME_HEADER: "Co%20Ordinator",
+            VIA_HEADER: "oidc",
+            ACADEMY_HEADER: academy,
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    settings = GatewaySettings(
+        environment="development",
+        data_dir=str(tmp_path),
+        oidc_issuer=issuer,
+        ops_oidc_client_secret=SecretStr(OPS_CLIENT_SECRET),
+        response_cache_seconds=0,
+    )
+    yield Site(await services.serve(settings), registry, academy)
 
 
 @pytest.fixture
