@@ -54,28 +54,31 @@ class FollowUpOut(BaseModel):
         return cls(**vars(found))
 
 
+def _state(found: FollowUp | None) -> dict[str, object] | None:
+    """A follow-up as the audit trail keeps it."""
+    return None if found is None else dict(vars(found))
+
+
+async def _audited(
+    session: AsyncSession,
+    actor: Actor,
+    key: tuple[str, int],
+    before: FollowUp | None,
+    after: FollowUp | None,
+    why: str | None,
+) -> None:
+    action = "removed" if after is None else "recorded"
+    entity_id = f"{key[0]}/{key[1]}"
+    change = Change(audit.FOLLOW_UP, entity_id, action, None, _state(before), _state(after), why)
+    await audit.record(session, actor, change)
+
+
 def follow_up_router(database: Database, settings: Settings) -> APIRouter:
     # Reads need the read scope the app asks of every route; writes add the write scope.
     router = APIRouter(tags=["municipalities"])
     sessions = database.session_factory
     write = [settings.doorkeeper().require(WRITE, EDIT)]
     actor_of = actor_dependency(settings.doorkeeper())
-
-    def state(found: FollowUp | None) -> dict[str, object] | None:
-        return None if found is None else dict(vars(found))
-
-    async def audited(
-        session: AsyncSession,
-        actor: Actor,
-        key: tuple[str, int],
-        before: FollowUp | None,
-        after: FollowUp | None,
-        why: str | None,
-    ) -> None:
-        action = "removed" if after is None else "recorded"
-        entity_id = f"{key[0]}/{key[1]}"
-        change = Change(audit.FOLLOW_UP, entity_id, action, None, state(before), state(after), why)
-        await audit.record(session, actor, change)
 
     @router.put(
         "/municipalities/{nis_code}/follow-up/{year}",
@@ -95,7 +98,7 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions.begin() as session:
             before = await follow_up.get(session, nis_code, year)
             found = await follow_up.record(session, nis_code, year, command)
-            await audited(session, actor, (nis_code, year), before, found, found.explanation)
+            await _audited(session, actor, (nis_code, year), before, found, found.explanation)
         return FollowUpOut.of(found)
 
     @router.get("/municipalities/{nis_code}/follow-up/{year}", responses=NONE_RECORDED)
@@ -122,7 +125,7 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
             before = await follow_up.get(session, nis_code, year)
             removed = await follow_up.remove(session, nis_code, year)
             if removed:
-                await audited(session, actor, (nis_code, year), before, None, reason)
+                await _audited(session, actor, (nis_code, year), before, None, reason)
         if not removed:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no follow-up of {nis_code} {year}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,11 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from registry.adapters import boundaries, reference_files
 from registry.domain.municipality import FIRST_YEAR
-from registry.entrypoints.schemas import BoundariesOut, MunicipalityOut, PostalAnswerOut
+from registry.entrypoints.municipality_schemas import (
+    BoundariesOut,
+    MunicipalityOut,
+    PostalAnswerOut,
+)
 
 On = Annotated[date | None, Query(description="The day the answer holds for (default: today, UTC)")]
 Longitude = Annotated[float, Query(ge=2.0, le=6.5, description="WGS84 longitude")]
@@ -38,6 +42,13 @@ def _boundaries_body(year: int, tolerance: float) -> bytes:
 
 def lookup_router() -> APIRouter:
     router = APIRouter(tags=["municipalities"])
+    _add_municipality_lookups(router)
+    _add_place_lookups(router)
+    return router
+
+
+def _add_municipality_lookups(router: APIRouter) -> None:
+    """A municipality by NIS code on a day, the mergers both ways, the year's boundaries."""
     gazetteer = reference_files.gazetteer
 
     # Before /municipalities/{nis_code}, which would take "boundaries" for a NIS code.
@@ -84,6 +95,11 @@ def lookup_router() -> APIRouter:
         """The municipalities merged into this one on 1 January 2025 (empty if none)."""
         return [MunicipalityOut.of(m) for m in gazetteer().predecessors(nis_code)]
 
+
+def _add_place_lookups(router: APIRouter) -> None:
+    """The municipality of a postal code or of a point, on a day."""
+    gazetteer = reference_files.gazetteer
+
     @router.get("/postal-codes/{postal_code}")
     async def lookup_postal_code(
         postal_code: str,
@@ -112,5 +128,3 @@ def lookup_router() -> APIRouter:
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "the point is not in Flanders")
         return MunicipalityOut.of(found)
-
-    return router

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from registry.domain.municipality import FIRST_YEAR
-from registry.entrypoints.schemas import MunicipalityOut
+from registry.entrypoints.municipality_schemas import MunicipalityOut
 from registry.service_layer import municipalities
 from stemkit.storage.db import Database
 

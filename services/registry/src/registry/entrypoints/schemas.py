@@ -1,8 +1,10 @@
-"""The HTTP API's request and response bodies (not the event contracts, not the tables)."""
+"""The HTTP API's shared request and response bodies and answers: academies, `Reason`, the
+401/404 answers (the municipalities' bodies: `municipality_schemas.py`; not the event
+contracts, not the tables)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -16,8 +18,6 @@ from pydantic import (
 )
 
 from registry.domain.academy import NAME_MAX, Academy, normalise_name
-from registry.domain.gazetteer import PostalAnswer
-from registry.domain.municipality import Municipality
 from registry.domain.profile import (
     RawProfile,
     check_email,
@@ -169,68 +169,6 @@ class AcademyOut(BaseModel):
         )
 
 
-class MunicipalityOut(BaseModel):
-    nis_code: str
-    name_nl: str
-    province_nl: str
-    valid_from: date
-    valid_to: date | None = Field(description="Last day valid; null while valid")
-    merged_into_nis: str | None = Field(description="Successor after a merger")
-
-    @classmethod
-    def of(cls, m: Municipality) -> MunicipalityOut:
-        return cls(
-            nis_code=m.nis_code,
-            name_nl=m.name_nl,
-            province_nl=m.province_nl,
-            valid_from=m.valid_from,
-            valid_to=m.valid_to,
-            merged_into_nis=m.merged_into_nis,
-        )
-
-
-class BoundaryPropertiesOut(BaseModel):
-    nis_code: str
-    name_nl: str
-    province_nl: str
-
-
-class BoundaryFeatureOut(BaseModel):
-    type: str = Field(description='"Feature"')
-    properties: BoundaryPropertiesOut
-    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon, WGS84")
-
-
-class BoundariesOut(BaseModel):
-    """A year's municipality boundaries for a map (GeoJSON FeatureCollection)."""
-
-    type: str = Field(description='"FeatureCollection"')
-    year: int
-    features: list[BoundaryFeatureOut]
-
-
 class Conflict(BaseModel):
     detail: str
     taken: dict[str, str] = Field(description="organizer id -> the academy it belongs to")
-
-
-class PostalAnswerOut(BaseModel):
-    postal_code: str
-    on: date
-    municipality: MunicipalityOut | None = Field(description="Set when the answer is certain")
-    candidates: list[MunicipalityOut] = Field(description="Where the postal code may lie")
-    resolved_by: str | None = Field(
-        default=None, description='"coordinates" or "locality" when they settled it'
-    )
-    note: str | None = None
-
-    @classmethod
-    def of(cls, answer: PostalAnswer) -> PostalAnswerOut:
-        return cls(
-            postal_code=answer.postal_code,
-            on=answer.on,
-            municipality=MunicipalityOut.of(answer.municipality) if answer.municipality else None,
-            candidates=[MunicipalityOut.of(m) for m in answer.candidates],
-            resolved_by=answer.resolved_by,
-            note=answer.note,
-        )

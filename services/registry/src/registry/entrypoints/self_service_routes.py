@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.config import Settings
 from registry.domain.participants import Report
@@ -63,6 +64,7 @@ def coordinator_actor(request: Request, academy_id: AcademyId) -> Actor:
 
 
 Coordinator = Annotated[Actor, Depends(coordinator_actor)]
+Sessions = async_sessionmaker[AsyncSession]
 
 
 def report_change(found: Report, academy_id: str, reason: str | None) -> Change:
@@ -86,8 +88,13 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
         tags=["self-service"],
         dependencies=[settings.doorkeeper().require()],
     )
-    sessions = database.session_factory
+    _add_academy_routes(router, database.session_factory)
+    _add_report_routes(router, database.session_factory)
+    return router
 
+
+def _add_academy_routes(router: APIRouter, sessions: Sessions) -> None:
+    """The coordinator's academy: read it, keep its profile, ask to link an organizer id."""
     only_theirs = [Depends(coordinator_actor)]
 
     @router.get("", dependencies=only_theirs)
@@ -134,6 +141,11 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
             )
         return LinkRequestOut.of(found)
 
+
+def _add_report_routes(router: APIRouter, sessions: Sessions) -> None:
+    """The academy's participant reports: read them, report (or correct) a period."""
+    only_theirs = [Depends(coordinator_actor)]
+
     @router.get("/participant-reports", dependencies=only_theirs)
     async def list_own_participant_reports(
         academy_id: AcademyId,
@@ -158,5 +170,3 @@ def self_service_router(database: Database, settings: Settings) -> APIRouter:
             change = report_change(found, wanted, reason)
             await audit.record(session, actor, change)
         return ReportOut.of(found)
-
-    return router
