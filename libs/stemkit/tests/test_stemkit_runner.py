@@ -9,15 +9,28 @@ import socket
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.stemkit.tests.stemkit_support import add_things, eventually, thing_catalog, unique_topic
+from libs.stemkit.tests.stemkit_support import (
+    add_things,
+    effect_rows,
+    eventually,
+    produce,
+    thing_catalog,
+    thing_event,
+    unique_topic,
+)
 from stemkit.eventing.runner import Backoff, Stopped, cancel_on_stop, sleep_or_stop
 
 RELAY_SCRIPT = Path(__file__).with_name("relay_process.py")
+CONSUMER_SCRIPT = Path(__file__).with_name("consumer_process.py")
+REPO = Path(__file__).resolve().parents[3]
+MakeTopics = Callable[..., Awaitable[list[str]]]
 
 
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
@@ -119,3 +132,50 @@ async def test_relay_process_survives_a_dead_broker_serves_metrics_and_stops_on_
     log = stderr.decode()
     assert "stopped cleanly" in log
     assert '"service": "runner-test"' in log  # JSON log lines
+
+
+@pytest.mark.kafka
+async def test_a_consumer_started_by_run_consumer_handles_events_beside_its_loops_and_stops(
+    tmp_path: Path,
+    sqlite_sessions: async_sessionmaker[AsyncSession],
+    kafka_bootstrap_servers: str,
+    make_topics: MakeTopics,
+) -> None:
+    """`run_consumer`, the one way a service starts its consumer: the consumer it is given
+    applies the topic's events, the loops beside it run on the same database, and SIGTERM
+    stops both cleanly."""
+    [topic] = await make_topics(1, partitions=1)
+    catalog = thing_catalog(topic)
+    events = [thing_event(catalog, "k", n) for n in (1, 2)]
+    await produce(kafka_bootstrap_servers, topic, [e.to_kafka() for e in events])
+    marker = tmp_path / "beside"
+    env = {
+        **os.environ,
+        "STEM_TEST_CONSUMER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'stemkit.storage.db'}",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
+        "STEM_TEST_TOPIC": topic,
+        "STEM_TEST_GROUP": f"runner-{uuid.uuid4().hex[:8]}",
+        "STEM_TEST_MARK": str(marker),
+        "PYTHONPATH": str(REPO),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(CONSUMER_SCRIPT), env=env, stderr=asyncio.subprocess.PIPE, cwd=REPO
+    )
+    try:
+
+        async def both_handled() -> bool:
+            return len(await effect_rows(sqlite_sessions)) == 2
+
+        await eventually(both_handled, 60)
+        assert marker.read_text() == "running"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, stderr.decode()
+    assert [row[0] for row in await effect_rows(sqlite_sessions)] == [e.id for e in events]
+    assert marker.read_text() == "stopped"
+    assert "stopped cleanly" in stderr.decode()
+    assert '"service": "runner-test-consumer"' in stderr.decode()

@@ -1,16 +1,19 @@
 """The relay and consumer processes of a service, the same for every service.
 
 A service's `entrypoints/relay.py` and `entrypoints/consumer.py` only say what is theirs
-(which database, which topics, which handler) and call these.
+(which database; for a consumer, how to build its `EventConsumer` and which loops run
+beside it) and call these: the one way to start either process.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stemkit.database_settings import DatabaseServiceSettings
-from stemkit.eventing.consumer import EventConsumer, Handler
+from stemkit.eventing.consumer import EventConsumer
 from stemkit.eventing.kafka import KafkaPublisher
 from stemkit.eventing.relay import OutboxRelay
 from stemkit.eventing.retention import run_retention
@@ -57,33 +60,32 @@ def run_relay(
     run_until_signal(relay)
 
 
+ConsumerFactory = Callable[[async_sessionmaker[AsyncSession]], EventConsumer]
+SideJob = Callable[[Database, asyncio.Event], Awaitable[None]]
+"""A loop that runs in the consumer's process, on its database, until `stop` is set."""
+
+
 def run_consumer(
     service: str,
     settings: ServiceSettings,
     open_database: Callable[[], Database],
     metrics_port: int | None,
+    consumer: ConsumerFactory,
     *,
-    group: str,
-    topics: Sequence[str],
-    handler: Handler,
-    dead_letter_topic: str,
+    beside: Sequence[SideJob] = (),
 ) -> None:
-    """Apply other services' events to this service's state until SIGTERM."""
+    """Apply other services' events to this service's state until SIGTERM: the consumer
+    that `consumer(session_factory)` builds, and the `beside` loops of the same process
+    (e.g. work the events leave to be done later), all on one database."""
     configure_logging(f"{service}-consumer", settings.log_level)
     serve_metrics(metrics_port)
 
     async def consume(stop: asyncio.Event) -> None:
         database = open_database()
-        consumer = EventConsumer(
-            name=group,
-            topics=topics,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            session_factory=database.session_factory,
-            handler=handler,
-            dead_letter_topic=dead_letter_topic,
-        )
+        jobs: list[Awaitable[None]] = [consumer(database.session_factory).run(stop)]
+        jobs += [job(database, stop) for job in beside]
         try:
-            await consumer.run(stop)
+            await asyncio.gather(*jobs)
         finally:
             await database.dispose()
 

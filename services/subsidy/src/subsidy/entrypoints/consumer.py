@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,8 +18,9 @@ from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ACTIVITY_TOPIC
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.eventing.consumer import EventConsumer
-from stemkit.eventing.runner import run_until_signal, serve_metrics, sleep_or_stop
-from stemkit.logging import configure_logging
+from stemkit.eventing.processes import run_consumer
+from stemkit.eventing.runner import sleep_or_stop
+from stemkit.storage.db import Database
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
 from subsidy.service_layer.debounce import run_due
@@ -48,29 +50,26 @@ def events_consumer(
     )
 
 
+async def debounced(settings: Settings, database: Database, stop: asyncio.Event) -> None:
+    """Beside the consumer: recalculate the years whose inputs have been quiet long enough."""
+    demo = settings.environment == "development"
+    while not await sleep_or_stop(stop, POLL_SECONDS):
+        try:
+            await run_due(database.session_factory, quiet=QUIET_SECONDS, demo=demo)
+        except Exception:
+            log.exception("debounced calculation failed; retrying")
+
+
 def main() -> None:
     settings = Settings()
-    configure_logging(f"{SERVICE}-consumer", settings.log_level)
-    serve_metrics(settings.consumer_metrics_port)
-
-    async def consume(stop: asyncio.Event) -> None:
-        database = open_database(settings)
-        consumer = events_consumer(settings, database.session_factory)
-
-        async def debounced() -> None:
-            demo = settings.environment == "development"
-            while not await sleep_or_stop(stop, POLL_SECONDS):
-                try:
-                    await run_due(database.session_factory, quiet=QUIET_SECONDS, demo=demo)
-                except Exception:
-                    log.exception("debounced calculation failed; retrying")
-
-        try:
-            await asyncio.gather(consumer.run(stop), debounced())
-        finally:
-            await database.dispose()
-
-    run_until_signal(consume)
+    run_consumer(
+        SERVICE,
+        settings,
+        partial(open_database, settings),
+        settings.consumer_metrics_port,
+        partial(events_consumer, settings),
+        beside=[partial(debounced, settings)],
+    )
 
 
 if __name__ == "__main__":
