@@ -19,7 +19,7 @@ from stemkit.access.auth import ALL_SCOPES, READ, WRITE, Doorkeeper
 from stemkit.contracts.audit import ACTIVITIES_AUDIT_TOPIC
 from stemkit.eventing.relay import OutboxMessage, OutboxRelay, PublishError
 from stemkit.ops.audit import Trail, audit_table, entries
-from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.ops.outbox_parked_routes import parked_outbox_router
 from stemkit.storage.db import outbox
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -30,7 +30,7 @@ from stemkit.http.standard_routes import (
 )
 from stemkit.logging import configure_logging
 from stemkit.ops.audit_routes import audit_router
-from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.ops.outbox_parked_routes import parked_outbox_router
 
 # Public, each with its own check: the UiTdatabank webhook verifies its signature.
 SIGNED_PATHS = ("/webhooks/uitdatabank",)

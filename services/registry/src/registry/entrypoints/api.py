@@ -37,7 +37,7 @@ from stemkit.http.standard_routes import (
 from stemkit.logging import configure_logging
 from stemkit.ops.audit import Trail
 from stemkit.ops.audit_routes import audit_router
-from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.ops.outbox_parked_routes import parked_outbox_router
 from stemkit.storage.db import Database
 
 

@@ -20,7 +20,7 @@ from stemkit.ops.audit import Trail
 from stemkit.ops.audit_routes import audit_router
 from stemkit.ops.consumer_lag import consumer_lag_router
 from stemkit.ops.dead_letters import dead_letter_router
-from stemkit.ops.outbox_parked import parked_outbox_router
+from stemkit.ops.outbox_parked_routes import parked_outbox_router
 from subsidy.adapters.orm import audit_log
 from subsidy.bootstrap import open_database
 from subsidy.config import SERVICE, Settings
