@@ -1,6 +1,7 @@
 """The ops dashboard's read pages: /ops (reach: map and tables), /ops/municipality/{nis}
 (a municipality's detail, for the map's script), /ops/follow-up, /ops/ingestion and
-/ops/audit. What each shows is built in views.py and audit_page.py."""
+/ops/audit. What each shows is built in
+reach_view.py, follow_up_view.py, ingestion_view.py and audit_page.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, date, datetime
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from gateway.adapters.upstreams import UpstreamError
-from gateway.ops_web import audit_page, views
+from gateway.ops_web import audit_page, follow_up_view, ingestion_view, reach_view, views
 from gateway.ops_web.labels import labels
 from gateway.ops_web.queries import Executor
 from gateway.ops_web.reads import FIRST_YEAR, Maps
@@ -53,8 +54,10 @@ def dashboard_router(pages: StaffPages, executor: Executor, upstream_token: str)
             return pages.to_login(lang)
         chosen = _year_of(year)
         try:
-            shown = await views.reach_page(page, executor, maps, chosen, _today())
-            detail = await views.municipality_detail(page, executor, chosen, nis) if nis else None
+            shown = await reach_view.reach_page(page, executor, maps, chosen, _today())
+            detail = (
+                await reach_view.municipality_detail(page, executor, chosen, nis) if nis else None
+            )
         except UpstreamError as exc:
             return render("unavailable.html", page, code=503, reason=str(exc))
         return render("reach.html", page, detail=detail, **shown)
@@ -67,7 +70,7 @@ def dashboard_router(pages: StaffPages, executor: Executor, upstream_token: str)
         page = page_of(request, lang)
         if page is None:
             return Response(status_code=status.HTTP_401_UNAUTHORIZED)
-        detail = await views.municipality_detail(page, executor, _year_of(year), nis_code)
+        detail = await reach_view.municipality_detail(page, executor, _year_of(year), nis_code)
         if detail is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such municipality that year")
         return render("detail.html", page, detail=detail)
@@ -77,7 +80,7 @@ def dashboard_router(pages: StaffPages, executor: Executor, upstream_token: str)
         page = page_of(request, lang)
         if page is None:
             return pages.to_login(lang)
-        shown = await views.follow_up_page(page, executor, _year_of(year), _today())
+        shown = await follow_up_view.follow_up_page(page, executor, _year_of(year), _today())
         return render("follow_up.html", page, **shown)
 
     @router.get("/ingestion")
@@ -85,7 +88,7 @@ def dashboard_router(pages: StaffPages, executor: Executor, upstream_token: str)
         page = page_of(request, lang)
         if page is None:
             return pages.to_login(lang)
-        shown = await views.ingestion_page(page, executor, upstream_token)
+        shown = await ingestion_view.ingestion_page(page, executor, upstream_token)
         return render("ingestion.html", page, **shown)
 
     @router.get("/audit")
