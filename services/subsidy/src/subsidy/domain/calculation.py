@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
-from subsidy.domain.calls import AcademyFacts, calls_of
+from subsidy.domain.calls import AcademyFacts, Call, Claim, calls_of
 from subsidy.domain.parameters import ParameterSet, UnknownParameter, Used
 from subsidy.domain.reach import Proof
 from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, Traject, describe, payable
@@ -106,6 +106,71 @@ def rules_version(params: ParameterSet) -> str:
     return f"{RULES_CODE}+{params.version}"
 
 
+def _calls_asked(year: int, call_ids: Iterable[str] | None) -> list[Call]:
+    """The year's calls, or those of them asked; NoCall for one not of the year, or none."""
+    calls = calls_of(year)
+    if call_ids is not None:
+        wanted = set(call_ids)
+        calls = [c for c in calls if c.call_id in wanted]
+        if unknown := wanted - {c.call_id for c in calls}:
+            raise NoCall(f"no call {', '.join(sorted(unknown))} in {year}")
+    if not calls:
+        raise NoCall(f"no subsidy call is known for {year} (subsidy-rules.md §4, item 8)")
+    return calls
+
+
+def _of_year(proofs: Iterable[Proof], year: int) -> frozenset[Proof]:
+    proofs = proofs if isinstance(proofs, frozenset) else frozenset(proofs)
+    years = {p.year for p in proofs}
+    return proofs if years <= {year} else frozenset(p for p in proofs if p.year == year)
+
+
+def _paying(
+    call: Call,
+    of_year: frozenset[Proof],
+    trajecten: Mapping[str, Traject],
+    params: ParameterSet,
+    on: date,
+) -> tuple[frozenset[Proof], str | None]:
+    """The proofs a call pays for (a traject call: only those of a claimed traject), and who
+    claims a co-organised traject."""
+    if not call.per_traject:
+        return of_year, None
+    claimed_by = _claimed_by(params, on)
+    minimum = int(params.get(MIN_SESSIONS, on))
+    return payable(of_year, trajecten, minimum, claimed_by), claimed_by
+
+
+def _line(
+    call: Call,
+    claim: Claim,
+    share: Decimal,
+    academies: Mapping[str, AcademyFacts],
+    trajecten: Mapping[str, Traject],
+    claimed_by: str | None,
+) -> Line:
+    """One claim as paid, with what it rests on (a traject call: the trajecten too)."""
+    c = claim
+    return Line(
+        call.call_id,
+        c.academy_id,
+        call.role,
+        c.unit,
+        c.place,
+        c.amount,
+        share,
+        (*c.parameters, *_traject_parameters(trajecten, c.activity_ids))
+        if call.per_traject
+        else c.parameters,
+        c.activity_ids,
+        c.note,
+        _recognition(academies, c.academy_id),
+        tuple(describe(trajecten[a], claimed_by) for a in c.activity_ids)
+        if call.per_traject
+        else (),
+    )
+
+
 def calculate(
     year: int,
     academies: Mapping[str, AcademyFacts],
@@ -120,28 +185,15 @@ def calculate(
     """Calculate the year's calls. `trajecten`: each proving activity's sessions (an
     activity missing pays no call that needs a traject). `strict`: refuse when any needs an
     unknown parameter; otherwise leave such calls out and list them as skipped."""
-    calls = calls_of(year)
-    if call_ids is not None:
-        wanted = set(call_ids)
-        calls = [c for c in calls if c.call_id in wanted]
-        if unknown := wanted - {c.call_id for c in calls}:
-            raise NoCall(f"no call {', '.join(sorted(unknown))} in {year}")
-    if not calls:
-        raise NoCall(f"no subsidy call is known for {year} (subsidy-rules.md §4, item 8)")
+    calls = _calls_asked(year, call_ids)
     allocate = ALLOCATIONS[allocation]
     params = params.fresh()
     on = date(year, 1, 1)
-    proofs = proofs if isinstance(proofs, frozenset) else frozenset(proofs)
-    years = {p.year for p in proofs}
-    of_year = proofs if years <= {year} else frozenset(p for p in proofs if p.year == year)
+    of_year = _of_year(proofs, year)
     results, skipped, missing = [], [], set()
     for call in calls:
         try:
-            paying, claimed_by = of_year, None
-            if call.per_traject:
-                claimed_by = _claimed_by(params, on)
-                minimum = int(params.get(MIN_SESSIONS, on))
-                paying = payable(of_year, trajecten, minimum, claimed_by)
+            paying, claimed_by = _paying(call, of_year, trajecten, params, on)
             claims = call.formula(academies, paying, params, on)
             budget = Decimal(params.get(call.budget, on)) if call.budget else None
         except UnknownParameter as exc:
@@ -150,24 +202,7 @@ def calculate(
             continue
         paid = allocate([c.amount for c in claims], budget)
         lines = tuple(
-            Line(
-                call.call_id,
-                c.academy_id,
-                call.role,
-                c.unit,
-                c.place,
-                c.amount,
-                share,
-                (*c.parameters, *_traject_parameters(trajecten, c.activity_ids))
-                if call.per_traject
-                else c.parameters,
-                c.activity_ids,
-                c.note,
-                _recognition(academies, c.academy_id),
-                tuple(describe(trajecten[a], claimed_by) for a in c.activity_ids)
-                if call.per_traject
-                else (),
-            )
+            _line(call, c, share, academies, trajecten, claimed_by)
             for c, share in zip(claims, paid, strict=True)
         )
         results.append(
