@@ -14,6 +14,11 @@ bench's own client included), which reads right on a loaded machine too.
 
     make bench        # or: python bench/bench_gateway.py
     BENCH_SECONDS=10 BENCH_CONCURRENCY=16 python bench/bench_gateway.py
+
+BENCH_WITHOUT="leaves gc" (bypasses of bench/without_bypass.py; "leaves,gc" is one gateway
+with both off) starts one more gateway per word with those bypasses switched off; each takes
+its turns with the others (printed, every turn; not recorded), so a bypass is judged side
+by side in the same run.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +59,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 # machine's load during the run (the bench before it winding down) falls on both alike.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+WITHOUT = os.environ.get("BENCH_WITHOUT", "").split()  # one more gateway per word
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "200"))
 PAGE = 50
 DOCUMENT = (
@@ -130,11 +137,12 @@ async def seed_activities(env: dict[str, str], academies: list[dict[str, Any]]) 
     await database.dispose()
 
 
-def start(env: dict[str, str], app: str, port: int) -> subprocess.Popen[bytes]:
+def start(env: dict[str, str], app: str, port: int, without: str = "") -> subprocess.Popen[bytes]:
+    launcher = ["bench.without_bypass", without] if without else ["uvicorn"]
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
+        *launcher,
         "--factory",
         app,
         "--port",
@@ -191,22 +199,30 @@ async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -
             response = await client.get(direct_url, params={"limit": PAGE}, headers=AS_THE_GATEWAY)
             assert response.status_code == 200 and len(response.json()["items"]) == PAGE
 
-        async def through_gateway() -> None:
-            response = await client.post(gateway_url, json=body, headers=headers)
+        async def page(url: str) -> None:
+            response = await client.post(url, json=body, headers=headers)
             answer = response.json()
             assert "errors" not in answer, answer
             nodes = answer["data"]["activities"]["nodes"]
             assert len(nodes) == PAGE and all(n["academy"] and n["municipality"] for n in nodes)
 
-        for warm in (direct, through_gateway):
+        async def through_gateway() -> None:
+            await page(gateway_url)
+
+        sides = {"direct": direct, "gateway": through_gateway}
+        for off in WITHOUT:
+            sides[f"without {off}"] = partial(page, f"http://127.0.0.1:{ports[off]}/graphql")
+        for warm in sides.values():
             for _ in range(20):
                 await warm()
-        sides = {"direct": direct, "gateway": through_gateway}
         latencies: dict[str, list[float]] = {name: [] for name in sides}
         elapsed = dict.fromkeys(sides, 0.0)
         spent = {name: dict.fromkeys(processes, 0.0) for name in sides}
-        for _ in range(ROUNDS):
-            for name, send in sides.items():
+        for turn in range(ROUNDS):
+            order = list(sides.items())
+            if WITHOUT and turn % 2:  # A B C, C B A, ...: a drift of load favours none
+                order.reverse()
+            for name, send in order:
                 before = cpu_seconds(processes)
                 found, took = await load(send, SECONDS / ROUNDS)
                 after = cpu_seconds(processes)
@@ -214,6 +230,12 @@ async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -
                 elapsed[name] += took
                 for k in after:
                     spent[name][k] += after[k] - before[k]
+                if WITHOUT:  # every turn, to judge a bypass on more than the best of them
+                    used = {k: (after[k] - before[k]) * 1000 / len(found) for k in after}
+                    print(
+                        f"  turn {name:>20s} {len(found) / took:7.1f} req/s   CPU ms per request: "
+                        + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+                    )
         results = {}
         cpu = {}
         for name in sides:
@@ -227,6 +249,10 @@ async def measure(ports: dict[str, int], processes: dict[str, psutil.Process]) -
             print(f"         CPU ms per request: {per_process}")
     ratio = results["gateway"][0] / results["direct"][0]
     print(f"gateway / direct: {ratio:.2f} (target >= {TARGET})")
+    for off in WITHOUT:
+        other = results[f"without {off}"][0] / results["direct"][0]
+        print(f"gateway without {off} / direct: {other:.2f}")
+        del results[f"without {off}"], cpu[f"without {off}"]
     _record(ratio, results, cpu)
 
 
@@ -285,7 +311,7 @@ def _record(
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
-        ports = {name: free_port() for name in ("registry", "activities", "gateway")}
+        ports = {name: free_port() for name in ("registry", "activities", "gateway", *WITHOUT)}
         env = {
             **os.environ,
             "STEM_DATA_DIR": folder,
@@ -307,6 +333,9 @@ def main() -> int:
             name: start(env, f"{name}.entrypoints.api:create_app", ports[name])
             for name in ("registry", "activities", "gateway")
         }
+        for off in WITHOUT:
+            app = "gateway.entrypoints.api:create_app"
+            processes[off] = start(env, app, ports[off], off)
         try:
             asyncio.run(prepare_and_measure(env, ports, processes))
         finally:

@@ -12,6 +12,10 @@
 
     make bench        # or, with a broker and database running:
     KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_subsidy
+
+BENCH_WITHOUT="raw_fetch copy" (bench/without_bypass.py) adds turns with those PostgreSQL
+paths switched off, alternating with turns as is (BENCH_ROUNDS each; printed, not
+recorded): calculations for raw_fetch, whole rebuilds on fresh databases for copy.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.results import Figure, record
+from bench.without_bypass import switched_off
 from stemkit.eventing.kafka import make_producer
 from stemkit.storage.db import Database, make_engine, open_database
 from stemkit.storage.migrations import upgrade_to_head
@@ -46,7 +51,8 @@ ACADEMIES = 600
 ACTIVITIES = 50_000
 EVENTS = int(os.environ.get("BENCH_SUBSIDY_EVENTS", "1000000"))
 VERSIONS = 5
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WITHOUT = os.environ.get("BENCH_WITHOUT", "").split()
 TYPE = "be.vlaio.stem.activity.updated.v1"
 
 
@@ -88,6 +94,8 @@ async def calculation(admin_dsn: str) -> None:
             async with database.session_factory.begin() as session:
                 run = await run_calculation(session, 2023, Options(strict=False))
             runs.append(time.perf_counter() - started)
+        if "raw_fetch" in WITHOUT:
+            await side_by_side_calculation(database)
         paid = sum(run.result.per_academy().values())
         seconds, read_seconds = statistics.median(runs), statistics.median(reads)
         record(
@@ -110,6 +118,36 @@ async def calculation(admin_dsn: str) -> None:
             f"{statistics.median(reads):.3f} s; paid {paid:,} EUR",
             flush=True,
         )
+
+
+async def side_by_side_calculation(database: Database) -> None:
+    """Full-year runs alternating between as is and without the raw asyncpg read."""
+    for turn in range(ROUNDS):
+        for off in ([], ["raw_fetch"])[:: -1 if turn % 2 else 1]:  # A B, B A
+            with switched_off(off):
+                started = time.perf_counter()
+                async with database.session_factory.begin() as session:
+                    await run_calculation(session, 2023, Options(strict=False))
+                took = time.perf_counter() - started
+            name = "without raw_fetch" if off else "as is"
+            print(f"  turn {turn + 1} calculation {name:>18s}: {took:.3f} s", flush=True)
+
+
+async def side_by_side_rebuild(admin_dsn: str, bootstrap: str, topic: str) -> None:
+    """Whole rebuilds of the same topic, alternating between as is and without COPY."""
+    for turn in range(ROUNDS):
+        for off in ([], ["copy"])[:: -1 if turn % 2 else 1]:  # A B, B A
+            async with fresh_database(admin_dsn) as database:
+                with switched_off(off):
+                    started = time.perf_counter()
+                    stats = await rebuild_from_topics(database, bootstrap, [topic])
+                    took = time.perf_counter() - started
+            name = "without copy" if off else "as is"
+            print(
+                f"  turn {turn + 1} rebuild {name:>13s}: {took:.1f} s, "
+                f"write {stats.write_seconds:.2f} s, read+fold {stats.read_seconds:.1f} s",
+                flush=True,
+            )
 
 
 def activity_value(n: int, version: int) -> bytes:
@@ -208,6 +246,8 @@ async def rebuild(admin_dsn: str, bootstrap: str) -> None:
             f"write {stats.write_seconds:.1f} s",
             flush=True,
         )
+        if "copy" in WITHOUT:
+            await side_by_side_rebuild(admin_dsn, bootstrap, topic)
     finally:
         await admin.delete_topics([topic])
         await admin.close()

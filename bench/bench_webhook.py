@@ -18,6 +18,11 @@ Each figure is also recorded (bench.results) next to the bare endpoint's, with t
 
     make bench        # or, with a database running:
     STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_webhook
+
+BENCH_WITHOUT=direct_route (bypasses of bench/without_bypass.py) then starts a second app
+with them switched off on the same database and alternates closed-loop turns of signed
+deliveries between the two (BENCH_ROUNDS each; printed per turn, not recorded), so a
+bypass is judged side by side in the same run.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from sqlalchemy.engine import make_url
 from standardwebhooks.webhooks import Webhook
 
 from bench.results import Figure, record
+from bench.without_bypass import SWITCHES
 from stemkit.storage.db import make_engine
 from tools.flanders import documents, plan, reference
 
@@ -57,6 +63,9 @@ TARGET_RATE = 1000  # deliveries/s, closed loop (issue #4)
 TARGET_P99_MS = 50  # at RATE/s
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-of-thirty-two-bytes").decode()
 DATA = os.environ.get("BENCH_DATA", "flanders")  # or "fixture"
+# The launcher's switches named in BENCH_WITHOUT (other words are other benches').
+WITHOUT = ",".join(w for w in os.environ.get("BENCH_WITHOUT", "").split() if w in SWITCHES)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 
 Request = bytes
 
@@ -189,7 +198,7 @@ async def stored(url: str) -> int:
     return int(count or 0)
 
 
-def start_app(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_app(url: str, port: int, without: str = "") -> subprocess.Popen[bytes]:
     env = os.environ | {
         "ACTIVITIES_DATABASE_URL": url,
         "ACTIVITIES_WEBHOOK_SECRETS": SECRET,
@@ -199,10 +208,11 @@ def start_app(url: str, port: int) -> subprocess.Popen[bytes]:
     subprocess.run(
         [sys.executable, "-m", "activities.entrypoints.cli", "migrate"], env=env, check=True
     )
+    launcher = ["bench.without_bypass", without] if without else ["uvicorn"]
     uvicorn = [
         sys.executable,
         "-m",
-        "uvicorn",
+        *launcher,
         "--factory",
         "activities.entrypoints.api:create_app",
     ]
@@ -233,6 +243,34 @@ async def wait_up(port: int) -> None:
         except OSError:
             await asyncio.sleep(0.1)
     raise SystemExit("the app did not start")
+
+
+async def side_by_side(url: str, app: subprocess.Popen[bytes], port: int) -> None:
+    """Closed-loop turns of signed deliveries, alternating between `app` and a second app
+    with the bypasses of WITHOUT switched off (same database, same machine load)."""
+    other_port = free_port()
+    other = start_app(url, other_port, WITHOUT)
+    try:
+        await wait_up(other_port)
+        await closed_loop(other_port, signed_requests(500, other_port), 202)
+        sides = {"as is": (app, port), f"without {WITHOUT}": (other, other_port)}
+        cpu: dict[str, list[float]] = {name: [] for name in sides}
+        for turn in range(ROUNDS):
+            order = list(sides.items())[:: -1 if turn % 2 else 1]  # A B, B A: drift favours none
+            for name, (process, at) in order:
+                requests = signed_requests(DELIVERIES // 2, at)
+                rate, latencies, used = await measured(process, at, requests, 202)
+                cpu[name].append(used)
+                print(
+                    f"  turn {turn + 1} {name:>22s} {rate:6.0f}/s  p99 {pct(latencies, 0.99):6.2f}"
+                    f" ms  app CPU per delivery {used:4.0f} us"
+                )
+        for name, turns in cpu.items():
+            median = statistics.median(turns)
+            print(f"{name:>22s}: app CPU per delivery, median of turns {median:.0f} us")
+    finally:
+        other.terminate()
+        other.wait(10)
 
 
 def line(name: str, rate: float | None, latencies: list[float]) -> str:
@@ -280,6 +318,8 @@ async def main() -> None:
         bare_paced = await open_loop(port, bare_requests(paced, port), 200)
         hook_paced = await open_loop(port, signed_requests(paced, port), 202)
         count = await stored(url)
+        if WITHOUT:
+            await side_by_side(url, app, port)
     finally:
         app.terminate()
         app.wait(10)
