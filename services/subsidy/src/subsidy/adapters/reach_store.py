@@ -55,6 +55,7 @@ async def _insert_ignore(
     The rows are parameters, not part of the statement (`.values(rows)` is compiled anew
     each time): one cached statement, sent with all rows in one go, in their order.
     """
+    # Functional, not a speed-up: ON CONFLICT is only in the dialects' own insert constructs.
     dialect = session.get_bind().dialect.name
     stmt = _INSERT_IGNORE.get((dialect, table))
     if stmt is None:
