@@ -8,7 +8,7 @@ the purge and the poller run in a process of their own: `entrypoints/worker.py` 
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,8 +18,7 @@ from activities.service_layer.handlers import HANDLED_TYPES, handle_event
 from stemkit.contracts import CATALOG
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
 from stemkit.eventing.consumer import EventConsumer
-from stemkit.eventing.runner import run_until_signal, serve_metrics
-from stemkit.logging import configure_logging
+from stemkit.eventing.processes import run_consumer
 
 TOPICS = (ACADEMY_TOPIC, MUNICIPALITY_TOPIC)
 GROUP = "activities"
@@ -46,18 +45,13 @@ def registry_consumer(
 
 def main() -> None:
     settings = Settings()
-    configure_logging(f"{SERVICE}-consumer", settings.log_level)
-    serve_metrics(settings.consumer_metrics_port)
-
-    async def consume(stop: asyncio.Event) -> None:
-        database = open_database(settings)
-        consumer = registry_consumer(settings, database.session_factory)
-        try:
-            await consumer.run(stop)
-        finally:
-            await database.dispose()
-
-    run_until_signal(consume)
+    run_consumer(
+        SERVICE,
+        settings,
+        partial(open_database, settings),
+        settings.consumer_metrics_port,
+        partial(registry_consumer, settings),
+    )
 
 
 if __name__ == "__main__":
