@@ -7,99 +7,27 @@ evidence, the reach state and the `ReachChanged` events in the outbox commit tog
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivitySnapshot, ActivityWithdrawn
 from stemkit.contracts.subsidy import ReachChanged
-from stemkit.domain.place_periods import Period
 from stemkit.eventing.outbox import add_event
 from subsidy.adapters import activity_copy, activity_facts, dirty_years, reach_store
 from subsidy.adapters import registry_copy as registry
-from subsidy.domain.audience import open_offer
-from subsidy.domain.municipalities import on_session_days
-from subsidy.domain.parameters import ParameterSet, load_parameters
 from subsidy.domain.reach import (
     NO_POSTAL_CODE,
     ActivityFacts,
-    OccurrenceFacts,
     Proof,
     ReachKey,
-    brussels_day,
-    evidence,
 )
 from subsidy.domain.recognition import RecognitionHistory
-from subsidy.domain.sessions import session_occurrences, subevent_days
+from subsidy.service_layer.reach_facts import facts_of, proofs_of
 
 SOURCE = "/stem/subsidy"
-UNRECORDED = "stem/reach/unrecorded_recognition_counts"
-EDUCATION_ONLY = "stem/reach/education_only_counts"
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def base_parameters() -> ParameterSet:
-    """The parameter files, read once per process (they change with a deployment only)."""
-    return load_parameters()
-
-
-@lru_cache(maxsize=256)
-def unrecorded_counts(year: int) -> bool:
-    """The dated rule for academies without any recognition decision (see the parameter)."""
-    return bool(base_parameters().lookup(UNRECORDED, date(year, 1, 1)).value)
-
-
-def _occurrences(
-    snapshot: ActivitySnapshot, through_year: int | None
-) -> tuple[OccurrenceFacts, ...]:
-    """The days of its dates (a multi-day one: each day), or for a periodic or permanent
-    activity the days its sessions are held (`domain.sessions`: the compact calendar
-    expanded by the rule both services share)."""
-    if snapshot.calendar is None:  # a multi-day occurrence (a camp): a session per day
-        return subevent_days((o.start, o.end, o.status, o.nis_code) for o in snapshot.occurrences)
-    ranges = {o.nis_code for o in snapshot.occurrences}
-    return session_occurrences(
-        snapshot.calendar.rules(),
-        through_year=through_year or datetime.now(UTC).year,
-        available_from=None
-        if snapshot.available_from is None
-        else brussels_day(snapshot.available_from),
-        nis_code=ranges.pop() if len(ranges) == 1 else None,
-    )
-
-
-def facts_of(snapshot: ActivitySnapshot, through_year: int | None = None) -> ActivityFacts:
-    occurrences = _occurrences(snapshot, through_year)
-    nis_code = snapshot.location.nis_code
-    if snapshot.location.periods:  # the session's date picks the municipality
-        periods = [Period(**p.model_dump()) for p in snapshot.location.periods]
-        occurrences, nis_code = on_session_days(occurrences, periods), None
-    return ActivityFacts(
-        activity_id=snapshot.activity_id,
-        academy_id=snapshot.academy_id,
-        nis_code=nis_code,
-        postal_code=snapshot.location.postal_code,
-        public=snapshot.public,
-        status=snapshot.status,
-        occurrences=occurrences,
-        theme_ids=tuple(snapshot.theme_ids),
-        age_min=snapshot.age_min,
-        age_max=snapshot.age_max,
-        audience=snapshot.audience,
-    )
-
-
-@lru_cache(maxsize=256)
-def education_only_counts(year: int) -> bool:
-    """The dated rule for school-only (`audienceType: education`) activities."""
-    return bool(base_parameters().lookup(EDUCATION_ONLY, date(year, 1, 1)).value)
-
-
-def proofs_of(facts: ActivityFacts, history: RecognitionHistory) -> frozenset[Proof]:
-    return open_offer(facts, evidence(facts, history, unrecorded_counts), education_only_counts)
 
 
 def _is_stale(stored: activity_copy.StoredActivity | None, modified: datetime) -> bool:

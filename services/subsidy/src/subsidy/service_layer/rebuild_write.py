@@ -25,7 +25,7 @@ from subsidy.adapters.orm import (
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, ReachKey, brussels_day
 from subsidy.domain.recognition import RecognitionHistory
 from subsidy.service_layer.handlers import ROUTES
-from subsidy.service_layer.reach import facts_of, proofs_of
+from subsidy.service_layer.reach_facts import facts_of, proofs_of
 
 CHUNK = 20_000
 Rows = list[tuple[object, ...]]

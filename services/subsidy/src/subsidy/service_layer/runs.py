@@ -21,7 +21,7 @@ from subsidy.domain.diff import Change, diff, parameter_changes
 from subsidy.domain.parameters import Override, ParameterSet
 from subsidy.domain.reach import Proof
 from subsidy.domain.trajecten import Traject
-from subsidy.service_layer.reach import base_parameters
+from subsidy.service_layer.reach_facts import base_parameters
 
 SOURCE = "/stem/subsidy"
 

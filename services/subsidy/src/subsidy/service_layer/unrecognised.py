@@ -25,7 +25,11 @@ from subsidy.domain.unrecognised import (
     coverage_proofs,
     unrecognised_evidence,
 )
-from subsidy.service_layer.reach import base_parameters, education_only_counts, unrecorded_counts
+from subsidy.service_layer.reach_facts import (
+    base_parameters,
+    education_only_counts,
+    unrecorded_counts,
+)
 
 
 async def unrecognised_proofs(session: AsyncSession, year: int) -> frozenset[Proof]:

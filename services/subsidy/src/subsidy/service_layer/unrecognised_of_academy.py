@@ -14,7 +14,7 @@ from subsidy.domain.audience import open_offer
 from subsidy.domain.reach import NO_DECISIONS, ActivityFacts, qualifying_rule
 from subsidy.domain.recognition import RecognitionHistory
 from subsidy.domain.unrecognised import unrecognised_evidence
-from subsidy.service_layer.reach import education_only_counts, unrecorded_counts
+from subsidy.service_layer.reach_facts import education_only_counts, unrecorded_counts
 
 
 @dataclass(frozen=True)
