@@ -5,11 +5,13 @@ source's import statements, inside functions too (no import runs)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "stemkit"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 # package (or top-level module) -> the stemkit packages it may import besides itself
 ALLOWED: dict[str, set[str]] = {
@@ -107,6 +109,32 @@ def test_a_forbidden_import_is_named(tmp_path: Path) -> None:
         "extras.py: package 'extras' has no rule in this test",
         "storage/db.py imports stemkit.http",
     ]
+
+
+def readme_rules(text: str) -> dict[str, set[str]]:
+    """The README's "Packages" table: package -> the packages its "may import" cell names
+    (`eventing/kafka_security.py` names eventing)."""
+    section = text.split("## Packages", 1)[1].split("\n## ", 1)[0]
+    rules = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        named = {re.split(r"[/.]", name)[0] for name in re.findall(r"`([^`]+)`", cells[2])}
+        for package in re.findall(r"`([^`]+)`", cells[0]):
+            rules[re.split(r"[/.]", package)[0]] = named
+    return rules
+
+
+def test_the_readme_states_the_same_rule() -> None:
+    assert readme_rules(README.read_text(encoding="utf-8")) == ALLOWED
+
+
+def test_the_readme_table_is_read() -> None:
+    text = "## Packages\n\n| package | holds | may import |\n|---|---|---|\n"
+    text += "| `http/` | routes | `storage/`, `eventing/kafka_security.py` |\n"
+    text += "| `logging.py` | logs | nothing of ours |\n\n## Next\n| `x/` | a | `y/` |\n"
+    assert readme_rules(text) == {"http": {"storage", "eventing"}, "logging": set()}
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
