@@ -6,11 +6,7 @@ other types and dead-letters unknown ones (ADR 0009).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.contracts import CATALOG
 from stemkit.contracts.activities import ActivityPublished, ActivityUpdated, ActivityWithdrawn
@@ -22,11 +18,10 @@ from stemkit.contracts.registry import (
     RoleAssigned,
     RoleRevoked,
 )
-from stemkit.eventing import CloudEvent
+from stemkit.eventing.dispatch import EventDispatch, UseCase
 from subsidy.service_layer import registry_events as registry
 from subsidy.service_layer.reach import record_activity, withdraw_activity
 
-UseCase = Callable[[AsyncSession, Any], Awaitable[None]]
 # Type names come from the contracts, so they are spelled in one place only.
 _USE_CASES: dict[type[BaseModel], UseCase] = {
     ActivityPublished: record_activity,
@@ -39,13 +34,7 @@ _USE_CASES: dict[type[BaseModel], UseCase] = {
     RoleRevoked: registry.record_role,
     MunicipalityDefined: registry.record_municipality,
 }
-ROUTES = {t.name: (t.payload, use) for t in CATALOG.all() if (use := _USE_CASES.get(t.payload))}
-HANDLED_TYPES = frozenset(ROUTES)  # the consumer skips (and counts) the topics' other types
-
-
-async def handle_event(session: AsyncSession, event: CloudEvent) -> None:
-    """Called by the consumer loop inside a database transaction, once per event."""
-    route = ROUTES.get(event.type)
-    if route is not None:
-        payload, use_case = route
-        await use_case(session, payload.model_validate(event.data))
+_DISPATCH = EventDispatch(CATALOG, _USE_CASES)
+ROUTES = _DISPATCH.routes
+HANDLED_TYPES = _DISPATCH.handled_types  # the consumer skips (and counts) the topics' other types
+handle_event = _DISPATCH.handle_event  # called by the consumer loop in its transaction
