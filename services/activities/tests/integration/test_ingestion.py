@@ -234,7 +234,7 @@ async def test_a_failure_while_processing_rolls_back_and_is_retried_later(
     sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from activities.service_layer import ingestion, processing
+    from activities.service_layer import ingestion, settling
 
     real = ingestion.ingest
     # PostgreSQL: in the batch (its savepoint is rolled back, ADR 0018). SQLite: in the
@@ -248,7 +248,7 @@ async def test_a_failure_while_processing_rolls_back_and_is_retried_later(
             raise RuntimeError("killed")
         return done
 
-    monkeypatch.setattr(processing, "ingest", crashing)
+    monkeypatch.setattr(settling, "ingest", crashing)
     await post_document(load_event("original"), process=False)
 
     assert await drain() == ["retry"]
@@ -270,7 +270,7 @@ async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_it
     sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from activities.service_layer import ingestion, processing
+    from activities.service_layer import ingestion, preparing, settling
 
     real = ingestion.ingest
 
@@ -279,7 +279,7 @@ async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_it
             raise RuntimeError("a bug")
         return await real(session, item)
 
-    monkeypatch.setattr(processing, "ingest", failing_on_one)
+    monkeypatch.setattr(settling, "ingest", failing_on_one)
     others = []
     for n in range(3):
         document = load_event("original")
@@ -293,7 +293,7 @@ async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_it
     # One batch, rolled back whole, then settled one by one: the others go through.
     assert await drain() == ["processed", "retry", "processed", "processed"]
     assert await types(outbox_events) == [PUBLISHED] * 3
-    for _ in range(processing.MAX_ATTEMPTS - 1):
+    for _ in range(preparing.MAX_ATTEMPTS - 1):
         await retries_come_due(sessions)
         outcomes = await drain()
     assert outcomes == ["quarantined"]
@@ -304,7 +304,7 @@ async def test_a_delivery_that_keeps_failing_is_quarantined_and_holds_up_only_it
             )
         ).one()
     assert row.status == "quarantined"
-    assert row.error == f"failed {processing.MAX_ATTEMPTS} times: RuntimeError: a bug"
+    assert row.error == f"failed {preparing.MAX_ATTEMPTS} times: RuntimeError: a bug"
 
 
 async def test_one_batch_settles_each_kind_of_delivery_as_alone(

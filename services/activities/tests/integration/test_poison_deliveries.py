@@ -21,7 +21,7 @@ from activities.adapters.delivery_store import Delivery
 from activities.adapters.orm import webhook_deliveries
 from activities.adapters.uit_client import Fetched, FetchFailed, UitClient
 from activities.domain import documents
-from activities.service_layer import ingestion, processing
+from activities.service_layer import ingestion, preparing, processing, settling
 from stemkit.eventing import CloudEvent
 from tools.uitdatabank_standin.app import create_standin
 from tools.uitdatabank_standin.store import Store
@@ -139,7 +139,7 @@ async def test_any_exception_of_a_fetch_is_retried_then_quarantined_with_its_rea
 
     assert await drain() == ["retry", "processed"]
     assert (await row(sessions, "msg_poison")).attempts == 1
-    for _ in range(processing.MAX_ATTEMPTS - 2):
+    for _ in range(preparing.MAX_ATTEMPTS - 2):
         await retries_come_due(sessions)
         assert await drain() == ["retry"]
     await retries_come_due(sessions)
@@ -147,7 +147,7 @@ async def test_any_exception_of_a_fetch_is_retried_then_quarantined_with_its_rea
 
     poisoned = await row(sessions, "msg_poison")
     assert poisoned.status == "quarantined"
-    assert poisoned.error.startswith(f"failed {processing.MAX_ATTEMPTS} times: KeyError")
+    assert poisoned.error.startswith(f"failed {preparing.MAX_ATTEMPTS} times: KeyError")
     assert (await row(sessions, "msg_good")).status == "processed"
 
 
@@ -165,7 +165,7 @@ async def test_an_unexpected_exception_while_reading_is_charged_to_that_delivery
             raise AttributeError("'NoneType' object has no attribute 'get'")
         return real(data)
 
-    monkeypatch.setattr(processing, "classify", classify)
+    monkeypatch.setattr(preparing, "classify", classify)
     await post_document(json.dumps({"poison": True}), process=False, msg_id="msg_poison")
     await post_document(load_event("original"), process=False, msg_id="msg_good")
 
@@ -187,14 +187,14 @@ async def test_a_settle_failure_that_looks_like_an_outage_is_charged_while_the_d
             raise OperationalError("INSERT ...", {}, Exception("canceling statement"))
         return await real(session, item)
 
-    monkeypatch.setattr(processing, "ingest", failing_on_one)
+    monkeypatch.setattr(settling, "ingest", failing_on_one)
     other = load_event("original")
     other["@id"] = "https://io.uitdatabank.be/event/00000000-0000-4000-8000-000000000001"
     await post_document(load_event("original"), process=False, msg_id="msg_poison")
     await post_document(other, process=False, msg_id="msg_good")
 
     assert await drain() == ["retry", "processed"]
-    for _ in range(processing.MAX_ATTEMPTS - 1):
+    for _ in range(preparing.MAX_ATTEMPTS - 1):
         await retries_come_due(sessions)
         outcomes = await drain()
     assert outcomes == ["quarantined"]
@@ -214,14 +214,14 @@ async def test_an_outage_of_uitdatabank_is_waited_out_without_counting_attempts(
     iri = f"https://io.uitdatabank.be/events/{POISON_ID}"
     await post_document(notification(iri), process=False, msg_id="msg_waits")
 
-    for _ in range(processing.MAX_ATTEMPTS + 2):
+    for _ in range(preparing.MAX_ATTEMPTS + 2):
         assert await processing.drain(sessions, Unreachable()) == ["retry"]
         await retries_come_due(sessions)
 
     waiting = await row(sessions, "msg_waits")
     assert (waiting.status, waiting.attempts) == ("received", 0)
     # Still unreachable two days on: from then on the attempts count.
-    long_ago = datetime.now(UTC) - processing.MAX_OUTAGE_WAIT - timedelta(minutes=1)
+    long_ago = datetime.now(UTC) - preparing.MAX_OUTAGE_WAIT - timedelta(minutes=1)
     async with sessions.begin() as session:
         await session.execute(update(webhook_deliveries).values(received_at=long_ago))
     assert await processing.drain(sessions, Unreachable()) == ["retry"]

@@ -23,7 +23,15 @@ from activities.adapters.uit_client import Fetched
 from activities.bootstrap import migrate
 from activities.config import Settings
 from activities.domain.documents import Document
-from activities.service_layer import catalogue, ingestion, poller, processing
+from activities.service_layer import (
+    catalogue,
+    containment,
+    ingestion,
+    poller,
+    preparing,
+    processing,
+    settling,
+)
 from activities.service_layer.ingestion import Ingested
 from stemkit.storage.db import open_database
 
@@ -78,8 +86,8 @@ async def stored(
 
 async def prepared(
     sessions: async_sessionmaker[AsyncSession], webhook_id: str, body: dict[str, Any]
-) -> processing.Prepared:
-    return await processing.prepare(NoFetch(), await stored(sessions, webhook_id, body))
+) -> preparing.Prepared:
+    return await preparing.prepare(NoFetch(), await stored(sessions, webhook_id, body))
 
 
 class NoFetch:
@@ -145,13 +153,13 @@ async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
 
     monkeypatch.setattr(place_store, "save_place", slow_save)
     settled_alone: list[str] = []
-    alone = processing._settle_alone
+    alone = containment.settle_alone
 
-    async def spy(sessions: Any, one: processing.Prepared, worker: str | None = None) -> str:
+    async def spy(sessions: Any, one: preparing.Prepared, worker: str | None = None) -> str:
         settled_alone.append(one.delivery.webhook_id)
         return await alone(sessions, one, worker)
 
-    monkeypatch.setattr(processing, "_settle_alone", spy)
+    monkeypatch.setattr(containment, "settle_alone", spy)
     p, q = place(load_place, 1), place(load_place, 2)
     first = [
         await prepared(pg_sessions, "a_p", p),
@@ -164,19 +172,19 @@ async def test_crossing_batches_neither_deadlock_nor_wait_for_each_other(
         await prepared(pg_sessions, "b_p", p),
     ]
 
-    async def settled(batch: list[processing.Prepared], after: float) -> tuple[list[str], float]:
+    async def settled(batch: list[preparing.Prepared], after: float) -> tuple[list[str], float]:
         await asyncio.sleep(after)  # the first batch holds its items by then
         began = asyncio.get_running_loop().time()
-        outcomes = await processing._settle_batch(pg_sessions, batch)
+        outcomes = await containment.settle_batch(pg_sessions, batch)
         return outcomes, asyncio.get_running_loop().time() - began
 
     (one, _), (two, second_took) = await asyncio.gather(settled(first, 0), settled(second, 0.2))
 
-    assert (one, two) == (["processed"] * 3, [processing.BUSY] * 3)
+    assert (one, two) == (["processed"] * 3, [settling.BUSY] * 3)
     assert second_took < 0.5  # not waiting for the first batch's 0.8 s of saves
     assert settled_alone == []
     # A later round settles them (the first batch has committed).
-    assert await processing._settle_batch(pg_sessions, second) == ["processed"] * 3
+    assert await containment.settle_batch(pg_sessions, second) == ["processed"] * 3
     async with pg_sessions() as session:
         assert await delivery_store.count(session, delivery_store.PROCESSED) == 6
 
@@ -197,10 +205,10 @@ async def test_a_failing_delivery_does_not_run_the_good_ones_of_its_batch_twice(
             raise RuntimeError("a bug that only this document meets")
         return done
 
-    monkeypatch.setattr(processing, "ingest", counting)
+    monkeypatch.setattr(settling, "ingest", counting)
     batch = [await prepared(pg_sessions, f"msg_{n}", event(load_event, n)) for n in (1, 2, 3)]
 
-    outcomes = await processing._settle_batch(pg_sessions, batch)
+    outcomes = await containment.settle_batch(pg_sessions, batch)
 
     assert outcomes == ["processed", "retry", "processed"]
     assert ingested == Counter({batch[0].item.item_id: 1, poison: 1, batch[2].item.item_id: 1})  # type: ignore[union-attr]
@@ -297,7 +305,7 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
 
     old = place_version("9403", "2026-01-01T10:00:00+01:00")
     new = place_version("9961", "2026-01-01T11:00:00+01:00")
-    assert await processing._settle_batch(
+    assert await containment.settle_batch(
         pg_sessions, [await prepared(pg_sessions, "p_v1", old)]
     ) == ["processed"]
     moved = event(load_event, 7)
@@ -305,7 +313,7 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     if through_duplicate:
         duplicate = place(load_place, 8)
         duplicate["duplicateOf"] = PLACE.format(7)
-        assert await processing._settle_batch(
+        assert await containment.settle_batch(
             pg_sessions, [await prepared(pg_sessions, "d_v1", duplicate)]
         ) == ["processed"]
         moved["location"]["@id"] = PLACE.format(8)
@@ -326,16 +334,16 @@ async def test_a_place_changed_while_another_worker_stores_an_event_there_is_not
     event_delivery = await prepared(pg_sessions, "e_v2", moved)
     place_delivery = await prepared(pg_sessions, "p_v2", new)
 
-    event_worker = asyncio.ensure_future(processing._settle_batch(pg_sessions, [event_delivery]))
+    event_worker = asyncio.ensure_future(containment.settle_batch(pg_sessions, [event_delivery]))
     await asyncio.wait_for(read_place.wait(), 10)
     place_outcomes = await asyncio.wait_for(
-        processing._settle_batch(pg_sessions, [place_delivery]), 10
+        containment.settle_batch(pg_sessions, [place_delivery]), 10
     )
     go_on.set()
     assert await asyncio.wait_for(event_worker, 10) == ["processed"]
     rounds = 0
-    while place_outcomes == [processing.BUSY] and rounds < 5:  # a later round takes it
-        place_outcomes = await processing._settle_batch(pg_sessions, [place_delivery])
+    while place_outcomes == [settling.BUSY] and rounds < 5:  # a later round takes it
+        place_outcomes = await containment.settle_batch(pg_sessions, [place_delivery])
         rounds += 1
     assert place_outcomes == ["processed"]
 
@@ -372,10 +380,10 @@ async def test_events_of_one_place_do_not_hold_each_other_up_but_its_change_does
         return await store(session, activity)
 
     monkeypatch.setattr(catalogue, "store", paused_store)
-    first = asyncio.ensure_future(processing._settle_batch(pg_sessions, at_place[:1]))
+    first = asyncio.ensure_future(containment.settle_batch(pg_sessions, at_place[:1]))
     await asyncio.wait_for(holding.wait(), 10)
-    assert await processing._settle_batch(pg_sessions, at_place[1:2]) == ["processed"]
-    assert await processing._settle_batch(pg_sessions, [place_delivery]) == [processing.BUSY]
+    assert await containment.settle_batch(pg_sessions, at_place[1:2]) == ["processed"]
+    assert await containment.settle_batch(pg_sessions, [place_delivery]) == [settling.BUSY]
     go_on.set()
     assert await asyncio.wait_for(first, 10) == ["processed"]
 
@@ -388,9 +396,9 @@ async def test_events_of_one_place_do_not_hold_each_other_up_but_its_change_does
     holding.clear()
     go_on.clear()
     monkeypatch.setattr(place_store, "save_place", paused_save)
-    changing = asyncio.ensure_future(processing._settle_batch(pg_sessions, [place_delivery]))
+    changing = asyncio.ensure_future(containment.settle_batch(pg_sessions, [place_delivery]))
     await asyncio.wait_for(holding.wait(), 10)
-    assert await processing._settle_batch(pg_sessions, at_place[2:]) == [processing.BUSY]
+    assert await containment.settle_batch(pg_sessions, at_place[2:]) == [settling.BUSY]
     go_on.set()
     assert await asyncio.wait_for(changing, 10) == ["processed"]
-    assert await processing._settle_batch(pg_sessions, at_place[2:]) == ["processed"]
+    assert await containment.settle_batch(pg_sessions, at_place[2:]) == ["processed"]

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.adapters import delivery_store
 from activities.adapters.delivery_store import Delivery, readable
-from activities.service_layer.processing import Fetcher, database_answers, process, reason
+from activities.service_layer.preparing import Fetcher, reason
+from activities.service_layer.processing import process
+from activities.service_layer.settling import database_answers
 from stemkit.eventing.consumer import is_transient
 
 Progress = Callable[[int, int, Counter[str]], None]
