@@ -45,6 +45,19 @@ ACTIVITY_COLUMNS = (
 )
 
 
+STATE_TABLES = [
+    reach_evidence,
+    reach,
+    activity_occurrences,
+    activities,
+    academy_roles,
+    recognition_decisions,
+    academies,
+    municipality_postal_codes,
+    municipalities,
+]  # children before parents
+
+
 async def replace_state(
     session: AsyncSession,
     registry: Sequence[tuple[str, bytes]],
@@ -52,26 +65,33 @@ async def replace_state(
     tombstones: Sequence[tuple[str, datetime]],
 ) -> int:
     """Replace every state table; the number of proofs written."""
-    await bulk.clear(
-        session,
-        [
-            reach_evidence,
-            reach,
-            activity_occurrences,
-            activities,
-            academy_roles,
-            recognition_decisions,
-            academies,
-            municipality_postal_codes,
-            municipalities,
-        ],
-    )
+    await bulk.clear(session, STATE_TABLES)
     for kind, value in registry:  # few: the registry's own use cases, in topic order
         route = ROUTES.get(kind)
         if route is not None:
             payload, use_case = route
             await use_case(session, payload.model_validate(json.loads(value)))
     histories = await registry_copy.all_recognition(session)
+    proofs, keys = await _load_activities(session, snapshots, histories)
+    await _load_withdrawn(session, tombstones)
+    now = datetime.now(UTC)
+    await bulk.load(
+        session,
+        reach,
+        ("academy_id", "year", "nis_code", "reached", "changed_at"),
+        [(k.academy_id, k.year, k.nis_code, True, now) for k in keys],
+    )
+    await dirty_years.mark_dirty(session, await reach_store.years(session))
+    return proofs
+
+
+async def _load_activities(
+    session: AsyncSession,
+    snapshots: Sequence[tuple[bytes, datetime]],
+    histories: dict[str, RecognitionHistory],
+) -> tuple[int, set[ReachKey]]:
+    """The activities, their sessions and evidence, chunk by chunk; the proofs written and
+    the reach they prove."""
     proofs = 0
     keys: set[ReachKey] = set()
     loading: asyncio.Task[None] | None = None
@@ -85,8 +105,14 @@ async def replace_state(
         loading = asyncio.create_task(_load(session, rows, occurrences, evidence))
     if loading is not None:
         await loading
-    gone: Rows = []
-    gone.extend(
+    return proofs, keys
+
+
+async def _load_withdrawn(
+    session: AsyncSession, tombstones: Sequence[tuple[str, datetime]]
+) -> None:
+    """A withdrawn activity stays in the copy as unavailable (so a stale event is known)."""
+    gone: Rows = [
         (
             activity_id,
             None,
@@ -102,17 +128,8 @@ async def replace_state(
             None,
         )
         for activity_id, modified in tombstones
-    )
+    ]
     await bulk.load(session, activities, ACTIVITY_COLUMNS, gone)
-    now = datetime.now(UTC)
-    await bulk.load(
-        session,
-        reach,
-        ("academy_id", "year", "nis_code", "reached", "changed_at"),
-        [(k.academy_id, k.year, k.nis_code, True, now) for k in keys],
-    )
-    await dirty_years.mark_dirty(session, await reach_store.years(session))
-    return proofs
 
 
 async def _chunk(

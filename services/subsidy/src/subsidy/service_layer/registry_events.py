@@ -68,14 +68,14 @@ async def record_role(session: AsyncSession, change: RoleAssigned | RoleRevoked)
     await dirty_years.mark_dirty(session, [change.year])
 
 
+COPIED_MUNICIPALITY_FIELDS = {
+    "nis_code", "name_nl", "province_nl", "valid_from", "valid_to", "merged_into_nis"
+}  # fmt: skip
+
+
 async def record_municipality(session: AsyncSession, m: MunicipalityDefined) -> None:
-    row = {
-        "nis_code": m.nis_code,
-        "name_nl": m.name_nl,
-        "province_nl": m.province_nl,
-        "valid_from": m.valid_from,
-        "valid_to": m.valid_to,
-        "merged_into_nis": m.merged_into_nis,
+    # The copy keeps the event's own fields by their names, and the centroid as two columns.
+    row = m.model_dump(include=COPIED_MUNICIPALITY_FIELDS) | {
         "latitude": m.centroid.latitude if m.centroid else None,
         "longitude": m.centroid.longitude if m.centroid else None,
     }
