@@ -37,6 +37,13 @@ class CallView(BaseModel):
 
 def report_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["reports"])
+    _add_coverage_routes(router)
+    _add_payment_routes(router, settings)
+    return router
+
+
+def _add_coverage_routes(router: APIRouter) -> None:
+    """Q1: what the year's reach covers, and the spread of the activities behind it."""
 
     @router.get("/coverage")
     async def coverage(session: SessionDep, year: YearQuery) -> CoverageView:
@@ -80,6 +87,10 @@ def report_router(settings: Settings) -> APIRouter:
         """Themes and age groups (under 14, 14 and over) of the activities that prove reach."""
         return await spread_of(session, year)
 
+
+def _add_payment_routes(router: APIRouter, settings: Settings) -> None:
+    """The calls of a year and what the latest run pays (ops)."""
+
     @router.get("/calls")
     async def calls(year: YearQuery) -> list[CallView]:
         """The subsidy calls known for a year, with the role each pays; empty: no call is
@@ -107,5 +118,3 @@ def report_router(settings: Settings) -> APIRouter:
         if found is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no calculation run for {year} yet")
         return found
-
-    return router
