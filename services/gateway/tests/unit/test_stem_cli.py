@@ -30,3 +30,20 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert "2018" in done.stderr
+
+
+def test_help_answers_without_loading_the_report_model() -> None:
+    # `stem report --help` loads neither strawberry (the report's model is its GraphQL type),
+    # nor the HTTP clients, nor openpyxl: it answered in 1.2-1.8 s before (issue 20).
+    probe = (
+        "import sys, contextlib, io\n"
+        "from gateway.stem_cli.main import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['report', '--help'])\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(loaded & {'strawberry', 'httpx', 'openpyxl'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

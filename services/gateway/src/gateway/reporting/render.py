@@ -18,12 +18,12 @@ import csv
 import io
 from decimal import Decimal
 
+from gateway.reporting.formats import FORMATS
 from gateway.reporting.markdown import markdown
 from gateway.reporting.markdown import text as _text
 from gateway.reporting.model import YearReport
 from gateway.reporting.tables import Cell, tables
 
-FORMATS = ("md", "csv", "xlsx")
 SECTION = "#section"
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -16,13 +16,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from gateway.adapters.upstreams import UpstreamError, open_upstreams
-from gateway.config import Settings
-from gateway.reporting.assemble import YearOutOfRange, build_report, check_year
-from gateway.reporting.render import FORMATS, render
-from gateway.reporting.upstream import HttpReportSource
+from gateway.reporting.formats import FORMATS
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ENV_OF = {
@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _report(settings: Settings, year: int, kind: str, today: date) -> bytes:
+    from gateway.adapters.upstreams import open_upstreams
+    from gateway.reporting.assemble import build_report
+    from gateway.reporting.render import render
+    from gateway.reporting.upstream import HttpReportSource
+
     # The CLI's own credentials: its client at the provider when configured, else its token.
     upstreams = open_upstreams(
         settings, token=settings.cli_token, credentials=settings.machine_credentials(cli=True)
@@ -72,6 +77,12 @@ async def _report(settings: Settings, year: int, kind: str, today: date) -> byte
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Imported once the arguments are good: `stem --help` and a wrong argument answer
+    # without loading the settings, the HTTP clients and the report's (GraphQL) model.
+    from gateway.adapters.upstreams import UpstreamError
+    from gateway.config import Settings
+    from gateway.reporting.assemble import YearOutOfRange, check_year
+
     today = datetime.now(BRUSSELS).date()
     try:
         check_year(args.year, today)
