@@ -18,7 +18,7 @@ import yaml
 from stemkit.contracts.activities import Calendar
 from subsidy.domain.audience import open_offer
 from subsidy.domain.calculation import NoCall, Result, calculate
-from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.coverage import compare, coverage, reached_in
 from subsidy.domain.diff import diff
 from subsidy.domain.municipalities import Gazetteer, Municipality

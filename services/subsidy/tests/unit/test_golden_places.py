@@ -20,7 +20,7 @@ import yaml
 
 from stemkit.domain import place_periods, places
 from subsidy.domain.calculation import calculate
-from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.municipalities import on_session_days
 from subsidy.domain.parameters import load_parameters
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence

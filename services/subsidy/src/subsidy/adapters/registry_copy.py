@@ -25,7 +25,7 @@ from subsidy.adapters.orm import (
     municipality_postal_codes,
     recognition_decisions,
 )
-from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.municipalities import Gazetteer, Municipality
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
 

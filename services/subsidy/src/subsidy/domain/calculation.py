@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
-from subsidy.domain.calls import AcademyFacts, Call, Claim, calls_of
+from subsidy.domain.calls import calls_of
+from subsidy.domain.claims import AcademyFacts, Call, Claim
 from subsidy.domain.parameters import ParameterSet, UnknownParameter, Used
 from subsidy.domain.reach import Proof
 from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, Traject, describe, payable

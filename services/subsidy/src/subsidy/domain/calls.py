@@ -7,51 +7,13 @@ A formula that needs an unknown parameter raises `UnknownParameter` (fails close
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from subsidy.domain.claims import AcademyFacts, Call, Claim, Formula
 from subsidy.domain.parameters import ParameterSet
 from subsidy.domain.reach import NO_POSTAL_CODE, Proof
-
-
-@dataclass(frozen=True)
-class AcademyFacts:
-    academy_id: str
-    roles: frozenset[str] = frozenset()  # roles held in the year of the calculation
-    fixed_postal_code: str | None = None
-    # The recognition decisions in force during the year (`recognition.describe`): reach,
-    # and so every euro paid for it, needs one on the session's date.
-    recognition: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Claim:
-    academy_id: str
-    unit: str  # postal_code | municipality | academy
-    place: str
-    amount: Decimal
-    parameters: tuple[str, ...]
-    activity_ids: tuple[str, ...] = ()
-    note: str = ""
-
-
-Formula = Callable[[Mapping[str, AcademyFacts], frozenset[Proof], ParameterSet, date], list[Claim]]
-
-
-@dataclass(frozen=True)
-class Call:
-    call_id: str
-    year: int
-    role: str
-    formula: Formula
-    budget: str | None  # the budget parameter, if the call has one
-    source: str
-    # Pays per place reached "with a STEM-traject" [S V5, V7, V12, V13]: only the proofs of
-    # activities that are a traject claimed by the academy (`domain.trajecten.payable`).
-    per_traject: bool = False
-
 
 POSTAL, NIS = 3, 2  # positions in a Proof (a named tuple)
 

@@ -16,7 +16,7 @@ from stemkit.eventing.outbox import add_event
 from subsidy.adapters import activity_facts, dirty_years, registry_copy, runs_store
 from subsidy.adapters.reach_store import proofs_of_year
 from subsidy.domain.calculation import Result, calculate
-from subsidy.domain.calls import AcademyFacts
+from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.diff import Change, diff, parameter_changes
 from subsidy.domain.parameters import Override, ParameterSet
 from subsidy.domain.reach import Proof
