@@ -18,7 +18,7 @@ _GRAPHQL_BASE = _BASE | {"schema"}
 ALLOWED: dict[str, set[str]] = {
     "config": {"oidc_settings"},
     "oidc_settings": set(),
-    # domain/feeds.py types its input with the adapters' records
+    # domain/feeds.py (and the two feeds) type their input with the adapters' records
     "domain": {"adapters"},
     "adapters": _SETTINGS | {"domain"},
     "reporting": _BASE | {"schema"},

@@ -23,7 +23,7 @@ from gateway.adapters import registry as registry_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead
 from gateway.adapters.upstreams import UpstreamError, Upstreams
-from gateway.domain import feeds
+from gateway.domain import feeds, ical_feed, jsonld_feed
 from gateway.partner_api.feed_query import FeedQuery
 from gateway.schema.callers import API_KEY_HEADER
 from gateway.schema.context import Caller, Guard
@@ -44,10 +44,10 @@ def feeds_router(partner: Callable[[str], Caller | None], guard: Guard) -> APIRo
             raise HTTPException(429, "rate limit exceeded", headers={"Retry-After": retry})
         found, academies = await _read(request.app.state.upstreams, query.to_filters(), query.limit)
         body = (
-            feeds.to_ical(found, academies, query.lang)
+            ical_feed.to_ical(found, academies, query.lang)
             if kind == ICAL
             else json.dumps(
-                feeds.to_jsonld(found, academies, query.lang), ensure_ascii=False
+                jsonld_feed.to_jsonld(found, academies, query.lang), ensure_ascii=False
             ).encode()
         )
         return _cached(request, body, kind, feeds.last_modified(found))
