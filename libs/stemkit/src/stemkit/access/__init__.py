@@ -1,1 +1,2 @@
-"""Who may call a service: service credentials, OpenID Connect tokens, identities, scopes."""
+"""Who may call a service: service credentials, OpenID Connect tokens, identities, scopes, and
+who made a change (the audit trail's actor)."""

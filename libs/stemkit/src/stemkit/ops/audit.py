@@ -3,7 +3,7 @@
 `audit_table(metadata)` is the service's `audit_log`; `record` adds one row and its
 `ChangeAudited` event (to the outbox) inside the caller's transaction, so a change, its audit
 row and its audit event commit together or not at all (`Trail.record`: the same, for one
-service's table and name). `entries` reads an academy's trail. Who made the change is an
+service's table and name). `entries` reads an academy's trail. Who made the change is a
 `stemkit.access.actor.Actor`; the ops read route is `stemkit.ops.audit_routes`.
 """
 
