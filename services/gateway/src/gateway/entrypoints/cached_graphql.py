@@ -1,4 +1,5 @@
-"""Persisted partner queries answered from the response cache (ADR 0016), and HTTP validators.
+"""Persisted partner queries answered from the response cache (ADR 0016), with HTTP validators
+(cached_answers.py; the request read by persisted_request.py).
 
 An ASGI middleware in front of `/graphql`. A request is a candidate when it names a
 persisted query by hash alone (`extensions.persistedQuery.sha256Hash`, GET or POST, no
@@ -29,8 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-from urllib.parse import parse_qs
+from typing import Protocol
 
 from graphql import GraphQLSchema
 from prometheus_client import Counter
@@ -38,6 +38,21 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.domain.response_cache import Entry, Key, ResponseCache, cache_key, etag_of
+from gateway.entrypoints.cached_answers import (
+    cost_of,
+    data_of,
+    matches,
+    send_answer,
+    validators,
+    with_status,
+)
+from gateway.entrypoints.persisted_request import (
+    from_body,
+    from_query_string,
+    is_json,
+    read_body,
+    replay,
+)
 from gateway.schema.cacheability import cache_tags
 from gateway.schema.context import Caller, Guard
 from stemkit.contracts.registry import ACADEMY_TOPIC, MUNICIPALITY_TOPIC
@@ -48,8 +63,6 @@ CACHE_RESULTS = Counter(
     "bypass (the change feed not current: ran, nothing kept)",
     ["result"],
 )
-CACHE_CONTROL = b"private, no-cache"
-VARY = b"X-API-Key, Authorization"
 MAX_ANALYSED = 2000  # query hashes whose cacheability is remembered
 
 
@@ -89,14 +102,6 @@ def scope_of(caller: Caller) -> str:
 
 
 @dataclass
-class _Request:
-    query_hash: str
-    operation: str | None
-    variables: dict[str, Any] | None
-    body: bytes  # POST body, replayed to GraphQL
-
-
-@dataclass
 class CachedGraphQL:
     """ASGI middleware for `/graphql`; see the module's docstring."""
 
@@ -116,11 +121,11 @@ class CachedGraphQL:
             return
         method = scope["method"]
         if method == "GET":
-            request = _from_query_string(scope.get("query_string", b""))
-        elif method == "POST" and _is_json(scope):
-            body = await _read_body(receive)
-            receive = _replay(body, receive)
-            request = _from_body(body)
+            request = from_query_string(scope.get("query_string", b""))
+        elif method == "POST" and is_json(scope):
+            body = await read_body(receive)
+            receive = replay(body, receive)
+            request = from_body(body)
         else:
             request = None
         if request is None:
@@ -175,15 +180,15 @@ class CachedGraphQL:
             (b"cache-status", b"stem-gateway; hit"),
         ]
         if method == "GET":
-            headers += _validators(entry.etag)
-            if _matches(scope, entry.etag):
-                await _send(send, 304, headers, b"")
+            headers += validators(entry.etag)
+            if matches(scope, entry.etag):
+                await send_answer(send, 304, headers, b"")
                 return True
         cost = {"requested": entry.cost, "remaining": int(rest), "limit": buckets.capacity}
         extensions = json.dumps({"cost": cost}, separators=(",", ":")).encode()
         body = b'{"data":' + entry.data + b',"extensions":' + extensions + b"}"
         headers.append((b"content-type", b"application/json"))
-        await _send(send, 200, headers, body)
+        await send_answer(send, 200, headers, body)
         return True
 
     async def _validated(
@@ -198,7 +203,7 @@ class CachedGraphQL:
     ) -> None:
         """GraphQL's answer; kept (`keep`) and given validators (GET) when it has no errors."""
         if keep is None and method != "GET":
-            await self.app(scope, receive, _with_status(send, status))
+            await self.app(scope, receive, with_status(send, status))
             return
         start: Message | None = None
         chunks: list[bytes] = []
@@ -215,142 +220,17 @@ class CachedGraphQL:
             return
         body = b"".join(chunks)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        data = _data_of(body) if start["status"] == 200 else None
+        data = data_of(body) if start["status"] == 200 else None
         if status is not None:
             headers.append((b"cache-status", b"stem-gateway; " + status))
         if data is not None:
             etag = etag_of(data)
             if keep is not None:
                 key, epochs, born = keep
-                self.cache.put(key, Entry(data, etag, _cost_of(body), born, epochs))
+                self.cache.put(key, Entry(data, etag, cost_of(body), born, epochs))
             if method == "GET":
-                headers += _validators(etag)
-                if _matches(scope, etag):
-                    await _send(send, 304, headers, b"")
+                headers += validators(etag)
+                if matches(scope, etag):
+                    await send_answer(send, 304, headers, b"")
                     return
-        await _send(send, start["status"], headers, body)
-
-
-def _with_status(send: Send, status: bytes | None) -> Send:
-    if status is None:
-        return send
-
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = [*message.get("headers", []), (b"cache-status", b"stem-gateway; " + status)]
-            message = {**message, "headers": headers}
-        await send(message)
-
-    return sending
-
-
-def _validators(etag: str) -> list[tuple[bytes, bytes]]:
-    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL), (b"vary", VARY)]
-
-
-def _matches(scope: Scope, etag: str) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            wanted = {tag.strip().removeprefix("W/") for tag in value.decode("latin-1").split(",")}
-            return etag in wanted or "*" in wanted
-    return False
-
-
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _data_of(body: bytes) -> bytes | None:
-    """The JSON of the answer's `data` when it is an answer without errors."""
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(answer, dict) or answer.get("errors") or answer.get("data") is None:
-        return None
-    return json.dumps(answer["data"], separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _cost_of(body: bytes) -> int:
-    try:
-        return int(json.loads(body)["extensions"]["cost"]["requested"])
-    except (ValueError, KeyError, TypeError):
-        return 0
-
-
-def _persisted(
-    extensions: Any, query: Any, operation: Any, variables: Any, body: bytes
-) -> _Request | None:
-    if query or not isinstance(extensions, dict):
-        return None
-    persisted = extensions.get("persistedQuery")
-    if not isinstance(persisted, dict) or not isinstance(persisted.get("sha256Hash"), str):
-        return None
-    if variables is not None and not isinstance(variables, dict):
-        return None
-    if operation is not None and not isinstance(operation, str):
-        return None
-    return _Request(persisted["sha256Hash"], operation, variables, body)
-
-
-def _from_query_string(raw: bytes) -> _Request | None:
-    params = {k: v[-1] for k, v in parse_qs(raw.decode("latin-1")).items()}
-    if "extensions" not in params:
-        return None
-    try:
-        extensions = json.loads(params["extensions"])
-        variables = json.loads(params["variables"]) if params.get("variables") else None
-    except ValueError:
-        return None
-    return _persisted(extensions, params.get("query"), params.get("operationName"), variables, b"")
-
-
-def _from_body(body: bytes) -> _Request | None:
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    return _persisted(
-        payload.get("extensions"),
-        payload.get("query"),
-        payload.get("operationName"),
-        payload.get("variables"),
-        body,
-    )
-
-
-def _is_json(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return bool(value.split(b";")[0].strip().lower() == b"application/json")
-    return False
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """The body read already, once; then the connection's own messages (its disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await then()
-
-    return receive
+        await send_answer(send, start["status"], headers, body)
