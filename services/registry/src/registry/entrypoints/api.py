@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
@@ -28,12 +25,7 @@ from registry.service_layer.academies import OrganizerTaken
 from registry.service_layer.recognition import ConcurrentChange, UnknownAcademy
 from stemkit.access.auth import OPS, READ, WRITE
 from stemkit.access.door_check import check_every_door
-from stemkit.http.standard_routes import (
-    add_platform_routes,
-    database_and_broker_checks,
-    docs_only_in_development,
-    stable_operation_id,
-)
+from stemkit.http.service_app import service_app
 from stemkit.logging import configure_logging
 from stemkit.ops.audit import Trail
 from stemkit.ops.audit_routes import audit_router
@@ -46,22 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(SERVICE, settings.log_level)
     database = open_database(settings)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
-
-    app = FastAPI(
+    app = service_app(
+        SERVICE,
+        database,
+        environment=settings.environment,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         title="STEM registry",
         summary="Academies, their UiTdatabank organizer ids, and Flanders' municipalities",
         version="1.0.0",
-        lifespan=lifespan,
-        **docs_only_in_development(settings.environment),
-        generate_unique_id_function=stable_operation_id,
     )
-    app.state.database = database
-    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # Before the academies' routes, so /academies/import is not read as an academy id.
     # Every route asks for a token with the read scope at least; writes and internal reads
     # add theirs (stemkit.access.auth).

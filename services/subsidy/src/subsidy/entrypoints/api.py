@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from stemkit.access.auth import OPS, READ, WRITE
 from stemkit.access.door_check import check_every_door
-from stemkit.http.standard_routes import (
-    add_platform_routes,
-    database_and_broker_checks,
-    docs_only_in_development,
-    stable_operation_id,
-)
+from stemkit.http.service_app import service_app
 from stemkit.logging import configure_logging
 from stemkit.ops.audit import Trail
 from stemkit.ops.audit_routes import audit_router
@@ -37,22 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(SERVICE, settings.log_level)
     database = open_database(settings)  # no connection yet: the engine connects on first use
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await database.dispose()
-
     keys = settings.doorkeeper()
-    app = FastAPI(
+    app = service_app(
+        SERVICE,
+        database,
+        environment=settings.environment,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         title="STEM subsidy",
         version="1",
-        **docs_only_in_development(settings.environment),
-        lifespan=lifespan,
-        generate_unique_id_function=stable_operation_id,
     )
-    app.state.database = database
-    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
 
     ops = [keys.require(OPS)]  # runs, explanations, what-if and parameters are internal
     app.include_router(reach_router(), dependencies=[keys.require(READ)])
