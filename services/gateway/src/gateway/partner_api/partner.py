@@ -8,7 +8,8 @@ import strawberry
 
 from gateway.adapters import registry
 from gateway.adapters.registry import AcademyFilters
-from gateway.partner_api.types import Academy, Municipality, brussels_today
+from gateway.partner_api.academy_standing import brussels_today
+from gateway.partner_api.types import Academy, Municipality
 from gateway.schema.context import Resolve
 from gateway.schema.paging import Connection, check_first
 

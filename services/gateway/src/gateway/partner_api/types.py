@@ -1,51 +1,38 @@
-"""The GraphQL object types partners see (camelCase in the schema)."""
+"""The GraphQL object types partners see (camelCase in the schema): an academy, a
+municipality in a year and an activity, which refer to each other; an academy's standing is
+academy_standing.py, an activity's plain parts activity_parts.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import Enum
 from functools import partial
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import strawberry
 
 from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
-from gateway.adapters.subsidy import ReachRead
 from gateway.partner_api import activity_details as ad
+from gateway.partner_api.academy_standing import (
+    AcademyRole,
+    Reach,
+    Recognition,
+    academy_reach,
+    academy_recognition,
+    academy_roles,
+)
 from gateway.partner_api.activity_details import Language, language_order, pick
+from gateway.partner_api.activity_parts import STATUSES, ActivityStatus, Location, Occurrence
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first
 from stemkit.contracts.activity_details import ActivityDetails
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@strawberry.type(description="A municipality an academy reached in a year")
-class Reach:
-    year: int
-    nis_code: str = strawberry.field(description="NIS code of the municipality in that year")
-    activity_ids: list[strawberry.ID] = strawberry.field(
-        description="The activities that prove the reach"
-    )
-
-    @classmethod
-    def of(cls, read: ReachRead) -> Reach:
-        ids = [strawberry.ID(i) for i in read.activity_ids]
-        return cls(year=read.year, nis_code=read.nis_code, activity_ids=ids)
-
 
 # Resolvers are plain functions passed as `resolver=` (not decorated methods), so mypy
 # --strict sees their types without a Strawberry plugin.
-async def _academy_reach(root: Academy, info: Resolve, year: int | None = None) -> list[Reach]:
-    found = await info.context.loaders.reach.load(root.id)
-    return [Reach.of(r) for r in found if year is None or r.year == year]
-
-
 async def _academy_activities(
     root: Academy,
     info: Resolve,
@@ -60,60 +47,6 @@ async def _academy_activities(
     return Connection.of([Activity.of(read, languages) for read in found], following)
 
 
-@strawberry.enum(description="An academy's recognition status (the registry's lifecycle)")
-class RecognitionStatus(Enum):
-    REQUESTED = "requested"
-    PROVISIONALLY_RECOGNISED = "provisionally_recognised"
-    RECOGNISED = "recognised"
-    RENEWAL_DUE = "renewal_due"
-    UNDER_REVIEW = "under_review"
-    RENEWED = "renewed"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
-
-
-@strawberry.enum(description="A role an academy holds in a year (VLAIO's subsidy calls)")
-class AcademyRole(Enum):
-    GANGMAKER = "gangmaker"
-    ONTWIKKELAAR = "ontwikkelaar"
-    UITROLLER = "uitroller"
-
-
-@strawberry.type(description="An academy's recognition in force on a day")
-class Recognition:
-    status: RecognitionStatus | None = strawberry.field(
-        description="The status of the decision in force; null: no decision yet"
-    )
-    recognised: bool = strawberry.field(description="Counts as recognised that day")
-    valid_from: date | None
-    valid_until: date | None = strawberry.field(description="Last day; null: open-ended")
-
-
-def brussels_today() -> date:
-    return datetime.now(BRUSSELS).date()
-
-
-async def _academy_recognition(
-    root: Academy, info: Resolve, on: date | None = None
-) -> Recognition | None:
-    day = on or brussels_today()
-    found = await info.context.loaders.standings.load((root.id, day, day.year))
-    if found is None:
-        return None
-    return Recognition(
-        status=RecognitionStatus(found.status) if found.status else None,
-        recognised=found.recognised,
-        valid_from=found.valid_from,
-        valid_until=found.valid_until,
-    )
-
-
-async def _academy_roles(root: Academy, info: Resolve, year: int) -> list[AcademyRole]:
-    found = await info.context.loaders.standings.load((root.id, brussels_today(), year))
-    return [AcademyRole(role) for role in found.roles] if found else []
-
-
 @strawberry.type(description="A STEM-academy")
 class Academy:
     id: strawberry.ID
@@ -125,15 +58,15 @@ class Academy:
     stem_partnership: str | None = strawberry.field(description="Its regional STEM-partnership")
     website: str | None
     reach: list[Reach] = strawberry.field(
-        resolver=_academy_reach,
+        resolver=academy_reach,
         description="Reached municipalities, all years unless `year` is given",
     )
     recognition: Recognition | None = strawberry.field(
-        resolver=_academy_recognition,
+        resolver=academy_recognition,
         description="Its recognition in force `on` a day (default: today, Brussels time)",
     )
     roles: list[AcademyRole] = strawberry.field(
-        resolver=_academy_roles, description="The roles it holds in `year`"
+        resolver=academy_roles, description="The roles it holds in `year`"
     )
     activities: Connection[Activity] | None = strawberry.field(
         resolver=_academy_activities,
@@ -150,38 +83,6 @@ class Academy:
             stem_partnership=read.stem_partnership,
             website=read.website,
         )
-
-
-@strawberry.enum(description="Whether an activity takes place as planned")
-class ActivityStatus(Enum):
-    AVAILABLE = "available"
-    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
-    UNAVAILABLE = "unavailable"
-
-
-# By value, without Enum's own lookup (`EnumType.__call__`, once per row of a page).
-_STATUSES = {status.value: status for status in ActivityStatus}
-
-
-@strawberry.type
-class Occurrence:
-    start: datetime
-    end: datetime | None
-
-
-@strawberry.type
-class Location:
-    name: str | None
-    postal_code: str | None
-    locality: str | None
-    nis_code: str | None = strawberry.field(description="NIS code of the municipality")
-    street_address: str | None = strawberry.field(default=None, description="Street and number")
-    country: str | None = strawberry.field(default=None, description="ISO 3166 alpha-2")
-    latitude: float | None = None
-    longitude: float | None = None
-    online: bool = strawberry.field(
-        default=False, description="Online only: UiTdatabank's nil location, no address"
-    )
 
 
 async def _municipality_reached(root: Municipality, info: Resolve) -> bool:
@@ -364,7 +265,7 @@ class Activity:
                 online=place.kind == "online",
             ),
             theme_ids=list(read.theme_ids),
-            status=_STATUSES.get(read.status) or ActivityStatus(read.status),
+            status=STATUSES.get(read.status) or ActivityStatus(read.status),
             age_min=read.age_min,
             age_max=read.age_max,
             academy_id=read.academy_id,
