@@ -17,7 +17,7 @@ import yaml
 
 from stemkit.contracts.activities import Calendar
 from subsidy.domain.audience import open_offer
-from subsidy.domain.calculation import NoCall, Result, calculate
+from subsidy.domain.calculation import NoCall, calculate
 from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.coverage import compare, coverage, reached_in
 from subsidy.domain.diff import diff
@@ -31,6 +31,7 @@ from subsidy.domain.parameters import (
 )
 from subsidy.domain.reach import ActivityFacts, OccurrenceFacts, Proof, evidence
 from subsidy.domain.recognition import Decision, RecognitionHistory, describe
+from subsidy.domain.result import Result
 from subsidy.domain.sessions import session_occurrences, subevent_days
 from subsidy.domain.trajecten import (
     COVERAGE_NEEDS_TRAJECT,

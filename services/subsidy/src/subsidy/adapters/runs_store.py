@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stemkit.storage.db import inbox
 from subsidy.adapters.orm import calculation_runs, parameter_overrides
-from subsidy.domain.calculation import Result
 from subsidy.domain.parameters import Override
+from subsidy.domain.result import Result
 
 RESULT = TypeAdapter(Result)
 DEMO_OVERRIDES = Path(__file__).resolve().parent.parent / "rules" / "demo_overrides.yaml"

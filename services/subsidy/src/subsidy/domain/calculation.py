@@ -1,21 +1,21 @@
 """One year's subsidy calculation: the calls of the year, their claims, the allocation.
 
-Every euro is a `Line`: the call and its parameters, the unit paid for (postal code,
-municipality or academy) and the activities that prove the reach. Pure.
+Every euro is a `Line` of the `Result` (`result.py`): the call and its parameters, the unit
+paid for (postal code, municipality or academy) and the activities that prove the reach. Pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
 from subsidy.domain.calls import calls_of
 from subsidy.domain.claims import AcademyFacts, Call, Claim
-from subsidy.domain.parameters import ParameterSet, UnknownParameter, Used
+from subsidy.domain.parameters import ParameterSet, UnknownParameter
 from subsidy.domain.reach import Proof
+from subsidy.domain.result import CallResult, Line, Result, Skipped
 from subsidy.domain.trajecten import CLAIMED_BY, MIN_SESSIONS, Traject, describe, payable
 
 RULES_CODE = "2026.11.1"  # bump when a formula changes; the parameter files hash is added
@@ -23,66 +23,6 @@ RULES_CODE = "2026.11.1"  # bump when a formula changes; the parameter files has
 
 class NoCall(LookupError):
     """No subsidy call is known for the year (or the requested call is not of that year)."""
-
-
-@dataclass(frozen=True)
-class Line:
-    call_id: str
-    academy_id: str
-    role: str
-    unit: str
-    place: str
-    claimed: Decimal
-    paid: Decimal
-    parameters: tuple[str, ...]
-    activity_ids: tuple[str, ...]
-    note: str
-    # The recognition decisions that made it payable (in force during the year; reach counts
-    # only sessions on a recognised day): id, status, period, decision date.
-    recognition: tuple[str, ...] = ()
-    # For a call paying per place reached with a traject: which trajecten made it payable
-    # (activity id, sessions held, first and last session day; `trajecten.describe`).
-    trajecten: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CallResult:
-    call_id: str
-    role: str
-    formula: str
-    source: str
-    allocation: str
-    budget: Decimal | None
-    claimed: Decimal
-    paid: Decimal
-    lines: tuple[Line, ...]
-
-
-@dataclass(frozen=True)
-class Skipped:
-    call_id: str
-    missing: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Result:
-    year: int
-    rules_version: str
-    allocation: str
-    calls: tuple[CallResult, ...]
-    skipped: tuple[Skipped, ...]
-    parameters: tuple[Used, ...]
-    illustrative: bool  # true when a demo (illustrative) value was used
-
-    def lines(self) -> Iterable[Line]:
-        for call in self.calls:
-            yield from call.lines
-
-    def per_academy(self) -> dict[str, Decimal]:
-        totals: dict[str, Decimal] = {}
-        for line in self.lines():
-            totals[line.academy_id] = totals.get(line.academy_id, Decimal(0)) + line.paid
-        return totals
 
 
 def _recognition(academies: Mapping[str, AcademyFacts], academy_id: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from subsidy.domain.calculation import Line, Result
+from subsidy.domain.result import Line, Result
 
 LineKey = tuple[str, str, str, str]  # call, academy, unit, place
 

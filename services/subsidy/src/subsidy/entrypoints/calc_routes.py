@@ -18,8 +18,9 @@ from subsidy.adapters import runs_store
 from subsidy.adapters.orm import audit_log
 from subsidy.config import SERVICE, Settings
 from subsidy.domain.allocation import ALLOCATIONS, DEFAULT_ALLOCATION
-from subsidy.domain.calculation import NoCall, Result
+from subsidy.domain.calculation import NoCall
 from subsidy.domain.parameters import UnknownParameter
+from subsidy.domain.result import Result
 from subsidy.entrypoints.deps import SessionDep
 from subsidy.entrypoints.run_routes import RunView, run_view
 from subsidy.service_layer import runs

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from subsidy.adapters import runs_store
-from subsidy.domain.calculation import Line, Result
 from subsidy.domain.parameters import Used
+from subsidy.domain.result import Line, Result
 from subsidy.entrypoints.deps import SessionDep
 from subsidy.service_layer import runs
 

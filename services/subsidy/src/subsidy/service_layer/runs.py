@@ -15,11 +15,12 @@ from stemkit.contracts.subsidy import AcademySubsidy, SubsidyCalculated
 from stemkit.eventing.outbox import add_event
 from subsidy.adapters import activity_facts, dirty_years, registry_copy, runs_store
 from subsidy.adapters.reach_store import proofs_of_year
-from subsidy.domain.calculation import Result, calculate
+from subsidy.domain.calculation import calculate
 from subsidy.domain.claims import AcademyFacts
 from subsidy.domain.diff import Change, diff, parameter_changes
 from subsidy.domain.parameters import Override, ParameterSet
 from subsidy.domain.reach import Proof
+from subsidy.domain.result import Result
 from subsidy.domain.trajecten import Traject
 from subsidy.service_layer.reach_facts import base_parameters
 
