@@ -46,6 +46,7 @@ except ModuleNotFoundError:  # run as a script (python bench/bench_gateway.py), 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench.results import Figure, record
 
+from bench.without_bypass import SWITCHES
 from stemkit.settings import DEV_GATEWAY_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,10 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 # machine's load during the run (the bench before it winding down) falls on both alike.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
-WITHOUT = os.environ.get("BENCH_WITHOUT", "").split()  # one more gateway per word
+# One more gateway per word of the launcher's switches (other words are other benches').
+WITHOUT = [
+    w for w in os.environ.get("BENCH_WITHOUT", "").split() if set(w.split(",")) <= set(SWITCHES)
+]
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "200"))
 PAGE = 50
 DOCUMENT = (

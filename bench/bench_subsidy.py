@@ -13,9 +13,9 @@
     make bench        # or, with a broker and database running:
     KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_subsidy
 
-BENCH_WITHOUT="raw_fetch copy" (bench/without_bypass.py) adds turns with those PostgreSQL
-paths switched off, alternating with turns as is (BENCH_ROUNDS each; printed, not
-recorded): calculations for raw_fetch, whole rebuilds on fresh databases for copy.
+BENCH_WITHOUT=copy (bench/without_bypass.py) adds whole rebuilds on fresh databases with
+COPY switched off, alternating with rebuilds as is (BENCH_ROUNDS each; printed, not
+recorded).
 """
 
 from __future__ import annotations
@@ -94,8 +94,6 @@ async def calculation(admin_dsn: str) -> None:
             async with database.session_factory.begin() as session:
                 run = await run_calculation(session, 2023, Options(strict=False))
             runs.append(time.perf_counter() - started)
-        if "raw_fetch" in WITHOUT:
-            await side_by_side_calculation(database)
         paid = sum(run.result.per_academy().values())
         seconds, read_seconds = statistics.median(runs), statistics.median(reads)
         record(
@@ -118,19 +116,6 @@ async def calculation(admin_dsn: str) -> None:
             f"{statistics.median(reads):.3f} s; paid {paid:,} EUR",
             flush=True,
         )
-
-
-async def side_by_side_calculation(database: Database) -> None:
-    """Full-year runs alternating between as is and without the raw asyncpg read."""
-    for turn in range(ROUNDS):
-        for off in ([], ["raw_fetch"])[:: -1 if turn % 2 else 1]:  # A B, B A
-            with switched_off(off):
-                started = time.perf_counter()
-                async with database.session_factory.begin() as session:
-                    await run_calculation(session, 2023, Options(strict=False))
-                took = time.perf_counter() - started
-            name = "without raw_fetch" if off else "as is"
-            print(f"  turn {turn + 1} calculation {name:>18s}: {took:.3f} s", flush=True)
 
 
 async def side_by_side_rebuild(admin_dsn: str, bootstrap: str, topic: str) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -55,8 +55,8 @@ SWITCHES: dict[str, Callable[[], None]] = {
 }
 
 
-# In-process switches (bench_subsidy): the subsidy adapters' PostgreSQL-only paths replaced
-# by the SQLAlchemy path they take on other databases, for the duration of a turn.
+# In-process switches (bench_subsidy): a subsidy adapter's PostgreSQL-only path replaced by
+# the SQLAlchemy path it takes on other databases, for the duration of a turn.
 
 
 async def _load_by_executemany(
@@ -66,28 +66,15 @@ async def _load_by_executemany(
         await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
-async def _proofs_by_sqlalchemy(session: AsyncSession, year: int) -> frozenset[Any]:
-    from subsidy.adapters.orm import reach_evidence
-    from subsidy.domain.reach import Proof
-
-    e = reach_evidence.c
-    query = select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
-    return frozenset(Proof(*row) for row in await session.execute(query.where(e.year == year)))
-
-
 @contextmanager
 def switched_off(names: Iterable[str]) -> Iterator[None]:
-    """Within the block, the named in-process bypasses ("copy", "raw_fetch") are off."""
-    from subsidy.adapters import bulk, reach_store
-    from subsidy.service_layer import runs, unrecognised
+    """Within the block, the named in-process bypasses ("copy") are off."""
+    from subsidy.adapters import bulk
 
     replaced: list[tuple[Any, str, Any]] = []
     for name in names:
         if name == "copy":
             targets: list[tuple[Any, str, Any]] = [(bulk, "load", _load_by_executemany)]
-        elif name == "raw_fetch":
-            modules = (reach_store, runs, unrecognised)
-            targets = [(m, "proofs_of_year", _proofs_by_sqlalchemy) for m in modules]
         else:
             raise ValueError(f"unknown in-process bypass {name!r}")
         for module, attribute, value in targets:

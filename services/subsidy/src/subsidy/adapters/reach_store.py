@@ -152,10 +152,6 @@ async def set_reached(
 async def proofs_of_year(session: AsyncSession, year: int) -> frozenset[Proof]:
     e = reach_evidence.c
     query = select(e.academy_id, e.year, e.nis_code, e.postal_code, e.activity_id)
-    if session.get_bind().dialect.name == "postgresql":  # tens of thousands of rows: asyncpg
-        driver: Any = (await (await session.connection()).get_raw_connection()).driver_connection
-        sql = "SELECT academy_id, year, nis_code, postal_code, activity_id FROM reach_evidence"
-        return frozenset(Proof(*r) for r in await driver.fetch(sql + " WHERE year = $1", year))
     return frozenset(Proof(*row) for row in await session.execute(query.where(e.year == year)))
 
 
