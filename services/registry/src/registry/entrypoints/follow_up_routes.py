@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.config import Settings
 from registry.domain.follow_up import AUTHOR_MAX, TEXT_MAX, FollowUp, Reason
@@ -21,6 +21,7 @@ from stemkit.storage.db import Database
 
 NisCode = Annotated[str, Path(pattern=r"^\d{5}$", description="NIS code, 5 digits")]
 Year = Annotated[int, Path(ge=2019, le=2100)]
+Sessions = async_sessionmaker[AsyncSession]
 NONE_RECORDED: Responses = {404: {"description": "Nothing recorded for it"}}
 Text = Annotated[str | None, Field(max_length=TEXT_MAX)]
 
@@ -76,7 +77,13 @@ async def _audited(
 def follow_up_router(database: Database, settings: Settings) -> APIRouter:
     # Reads need the read scope the app asks of every route; writes add the write scope.
     router = APIRouter(tags=["municipalities"])
-    sessions = database.session_factory
+    _add_follow_up_routes(router, database.session_factory, settings)
+    _add_year_read(router, database.session_factory)
+    return router
+
+
+def _add_follow_up_routes(router: APIRouter, sessions: Sessions, settings: Settings) -> None:
+    """One municipality's follow-up of a year: record (write), read, remove (write)."""
     write = [settings.doorkeeper().require(WRITE, EDIT)]
     actor_of = actor_dependency(settings.doorkeeper())
 
@@ -130,6 +137,8 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no follow-up of {nis_code} {year}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
+
+def _add_year_read(router: APIRouter, sessions: Sessions) -> None:
     @router.get("/municipality-follow-ups")
     async def list_follow_ups(
         year: Annotated[int, Query(ge=2019, le=2100)],
@@ -138,5 +147,3 @@ def follow_up_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions() as session:
             found = await follow_up.of_year(session, year)
         return [FollowUpOut.of(f) for f in found]
-
-    return router

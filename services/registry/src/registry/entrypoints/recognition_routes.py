@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.config import Settings
 from registry.domain.recognition import TRANSITIONS, Decision
@@ -32,6 +33,9 @@ def author_of(actor: Actor) -> str:
     return actor.subject[:200]
 
 
+Sessions = async_sessionmaker[AsyncSession]
+
+
 def decision_change(before: Decision | None, decision: Decision, stated: str | None) -> Change:
     """The audit trail's entry of a decision: the status it follows, and the decision."""
     return Change(
@@ -50,7 +54,12 @@ def decision_change(before: Decision | None, decision: Decision, stated: str | N
 
 def recognition_router(database: Database, settings: Settings) -> APIRouter:
     router = APIRouter(tags=["recognition"])
-    sessions = database.session_factory
+    _add_decisions(router, database.session_factory, settings)
+    _add_queries(router, database.session_factory, settings)
+    return router
+
+
+def _add_decisions(router: APIRouter, sessions: Sessions, settings: Settings) -> None:
     # Decisions: deciders, or the gateway's /ops page for a decider it names (adr 0021).
     deciders = settings.doorkeeper().or_standing_in(gateway_naming_one_who_may(WRITE, DECIDE))
     decide = [deciders.require(WRITE, DECIDE)]
@@ -82,6 +91,10 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
             await audit.record(session, actor, change)
         return DecisionOut.of(decision)
 
+
+def _add_queries(router: APIRouter, sessions: Sessions, settings: Settings) -> None:
+    """An academy's decisions; the academies recognised on a day; the reviews due."""
+
     @router.get("/academies/{academy_id}/recognition", responses=NOT_FOUND)
     async def get_recognition(academy_id: str) -> RecognitionOut:
         """The current recognition status, what may follow, and every decision."""
@@ -110,5 +123,3 @@ def recognition_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions() as session:
             found = await recognition.reviews_due(session, before)
         return [DecisionOut.of(d) for d in found]
-
-    return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry.config import Settings
 from registry.domain.participants import Report
@@ -17,6 +17,8 @@ from stemkit.access.actor import Actor, actor_dependency
 from stemkit.access.auth import EDIT, OPS, WRITE
 from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
+
+Sessions = async_sessionmaker[AsyncSession]
 
 
 def _figures(report: Report | None) -> dict[str, Any] | None:
@@ -51,7 +53,13 @@ def _report_change(
 def report_router(database: Database, settings: Settings) -> APIRouter:
     # Participant figures are internal: the ops scope for reading, write for reporting.
     router = APIRouter(tags=["participants"], dependencies=[settings.doorkeeper().require(OPS)])
-    sessions = database.session_factory
+    _add_reporting(router, database.session_factory, settings)
+    _add_report_reads(router, database.session_factory)
+    return router
+
+
+def _add_reporting(router: APIRouter, sessions: Sessions, settings: Settings) -> None:
+    """Editors (or the gateway naming one) report an academy's participants."""
     actor_of = actor_dependency(settings.doorkeeper())
     # Editors, or the gateway's /ops page for an editor it names (docs/adr/0021).
     editors = settings.doorkeeper().or_standing_in(gateway_naming_one_who_may(WRITE, EDIT))
@@ -78,6 +86,10 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
             earlier = await _superseded(session, found)
             await audit.record(session, actor, _report_change(earlier, found, wanted, reason))
         return ReportOut.of(found)
+
+
+def _add_report_reads(router: APIRouter, sessions: Sessions) -> None:
+    """An academy's reports; every academy's of a year; how many reported."""
 
     @router.get("/academies/{academy_id}/participant-reports", responses=NOT_FOUND)
     async def list_participant_reports(
@@ -109,5 +121,3 @@ def report_router(database: Database, settings: Settings) -> APIRouter:
         async with sessions() as session:
             found = await participants.completeness(session, year)
         return CompletenessOut.of(found)
-
-    return router
