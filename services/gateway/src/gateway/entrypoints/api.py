@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import cast
 
 import httpx
@@ -20,6 +20,7 @@ import strawberry
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.base import BaseSchema
 
 from gateway.academy_web import academy_router
 from gateway.adapters.change_feed import ChangeFeed
@@ -39,6 +40,7 @@ from gateway.ops_web import ops_router
 from gateway.ops_web.academy_changes_page import academy_changes_router
 from gateway.ops_web.keys_page import keys_router
 from gateway.ops_web.link_requests_page import link_requests_router
+from gateway.ops_web.session import Identify
 from gateway.ops_web.staff import StaffPages, ops_sessions
 from gateway.partner_api.feeds import feeds_router
 from gateway.schema.cacheability import TOPICS
@@ -69,6 +71,44 @@ def create_app(
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     guard = _guard(settings)
+    cache, invalidation, feed = _response_cache(settings, guard, change_feed)
+    app = FastAPI(
+        title="STEM gateway",
+        version="1",
+        lifespan=_lifespan(settings, transports, feed),
+        generate_unique_id_function=stable_operation_id,
+    )
+    app.state.invalidation, app.state.response_cache = invalidation, cache
+    store = KeyStore(settings.key_store_path)
+    identify_caller = identify(settings, store)
+    graphql = _graphql_router(settings, guard, identify_caller)
+    app.include_router(graphql, prefix="/graphql")
+    app.include_router(feeds_router(partner_keys(settings, store), guard))
+    app.include_router(embed_router())
+    _include_pages(app, settings, identify_caller, guard, graphql.schema, store)
+    add_platform_routes(app, SERVICE, _upstream_checks(app))
+    if settings.response_cache_seconds > 0:
+        # Innermost: inside the body limit and CORS, so both hold for cached answers too.
+        app.add_middleware(
+            CachedGraphQL,
+            cache=cache,
+            feed=feed,
+            guard=guard,
+            schema=cast("strawberry.Schema", graphql.schema)._schema,
+            identify_caller=identify_caller,
+            max_lag=settings.response_cache_max_lag_seconds,
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
+    if settings.cors_origins:
+        _allow_partner_origins(app, settings.cors_origins)
+    return app
+
+
+def _response_cache(
+    settings: Settings, guard: Guard, change_feed: Feed | None
+) -> tuple[ResponseCache, Invalidation, Feed | None]:
+    """The response cache, what ends its entries, and the change feed that says when (none
+    when the cache is off and no feed is given)."""
     cache = ResponseCache(
         max_age=settings.response_cache_seconds,
         max_bytes=settings.response_cache_max_bytes,
@@ -84,6 +124,15 @@ def create_app(
             invalidation.changed,
             invalidation.restarted,
         )
+    return cache, invalidation, feed
+
+
+def _lifespan(
+    settings: Settings,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None,
+    feed: Feed | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The upstream clients and the change feed live as long as the app."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,14 +146,12 @@ def create_app(
                 await feed.stop()
             await app.state.upstreams.aclose()
 
-    app = FastAPI(
-        title="STEM gateway",
-        version="1",
-        lifespan=lifespan,
-        generate_unique_id_function=stable_operation_id,
-    )
-    app.state.invalidation, app.state.response_cache = invalidation, cache
+    return lifespan
 
+
+def _graphql_router(
+    settings: Settings, guard: Guard, identify_caller: Identify
+) -> GraphQLRouter[Context, None]:
     async def context(request: Request) -> Context:
         upstreams: Upstreams = request.app.state.upstreams
         # No caller only for the playground page itself, which runs no operation.
@@ -112,9 +159,7 @@ def create_app(
         loaders = make_loaders(upstreams, guard.municipalities, guard.academies)
         return Context(loaders, caller, guard)
 
-    store = KeyStore(settings.key_store_path)
-    identify_caller = identify(settings, store)
-    graphql = GraphQLRouter[Context, None](
+    return GraphQLRouter[Context, None](
         make_schema(settings.max_depth, settings.max_aliases, settings.max_tokens),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -130,46 +175,42 @@ def create_app(
         subscription_protocols=(),  # no subscriptions: queries only
         tags=["graphql"],
     )
-    app.include_router(graphql, prefix="/graphql")
-    app.include_router(feeds_router(partner_keys(settings, store), guard))
-    app.include_router(embed_router())
+
+
+def _include_pages(
+    app: FastAPI,
+    settings: Settings,
+    identify_caller: Identify,
+    guard: Guard,
+    schema: BaseSchema,
+    store: KeyStore,
+) -> None:
+    """/ops (staff) and /academie (coordinators); the /ops routers share one session store."""
     sessions = ops_sessions(settings)  # one per process, for every /ops router
     app.state.ops_sessions = sessions
-    app.include_router(ops_router(settings, identify_caller, guard, graphql.schema, sessions))
+    app.include_router(ops_router(settings, identify_caller, guard, schema, sessions))
     staff_pages = StaffPages(sessions)  # the /ops pages that change things (issue 21)
     app.include_router(link_requests_router(staff_pages))
     app.include_router(keys_router(store, staff_pages))
     app.include_router(academy_changes_router(staff_pages))
     app.include_router(academy_router(settings))  # academy self-service (issue 21)
-    add_platform_routes(app, SERVICE, _upstream_checks(app))
-    if settings.response_cache_seconds > 0:
-        # Innermost: inside the body limit and CORS, so both hold for cached answers too.
-        app.add_middleware(
-            CachedGraphQL,
-            cache=cache,
-            feed=feed,
-            guard=guard,
-            schema=cast("strawberry.Schema", graphql.schema)._schema,
-            identify_caller=identify_caller,
-            max_lag=settings.response_cache_max_lag_seconds,
-        )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix="/graphql")
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=[API_KEY_HEADER, "Content-Type", "If-None-Match", "If-Modified-Since"],
-            expose_headers=[
-                "Retry-After",
-                "ETag",
-                "Last-Modified",
-                "X-RateLimit-Remaining",
-                "Cache-Status",
-            ],
-            max_age=600,
-        )
-    return app
+
+
+def _allow_partner_origins(app: FastAPI, origins: list[str]) -> None:
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=[API_KEY_HEADER, "Content-Type", "If-None-Match", "If-Modified-Since"],
+        expose_headers=[
+            "Retry-After",
+            "ETag",
+            "Last-Modified",
+            "X-RateLimit-Remaining",
+            "Cache-Status",
+        ],
+        max_age=600,
+    )
 
 
 def _guard(settings: Settings) -> Guard:
