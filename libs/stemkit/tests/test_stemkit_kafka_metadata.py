@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from libs.stemkit.tests.stemkit_support import eventually
 from stemkit.eventing.kafka import (
     cluster_metadata,
     load_topic_metadata,
@@ -30,9 +31,13 @@ async def test_the_cluster_metadata_names_every_partition_of_a_new_topic(
     await consumer.start()
     try:
         assert consumer.partitions_for_topic(topic) is None  # no subscription, no metadata
-        metadata = await cluster_metadata(consumer)
-        assert metadata.partitions_for_topic(topic) == {0, 1, 2}
-        assert metadata.partitions_for_topic(f"{topic}-none") is None
+
+        async def all_three() -> bool:  # a broker may learn of a new topic a moment late
+            metadata = await cluster_metadata(consumer)
+            assert metadata.partitions_for_topic(f"{topic}-none") is None
+            return bool(metadata.partitions_for_topic(topic) == {0, 1, 2})
+
+        await eventually(all_three, 10)
     finally:
         await stop_quietly(consumer)
 
@@ -44,7 +49,11 @@ async def test_loading_one_topic_makes_the_consumer_know_its_partitions(
     consumer = make_consumer(kafka_bootstrap_servers, group_id="metadata-reader")
     await consumer.start()
     try:
-        await load_topic_metadata(consumer, topic)
-        assert consumer.partitions_for_topic(topic) == {0, 1}
+
+        async def both() -> bool:  # a broker may learn of a new topic a moment late
+            await load_topic_metadata(consumer, topic)
+            return bool(consumer.partitions_for_topic(topic) == {0, 1})
+
+        await eventually(both, 10)
     finally:
         await stop_quietly(consumer)
