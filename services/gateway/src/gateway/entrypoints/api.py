@@ -52,7 +52,8 @@ from stemkit.logging import configure_logging
 
 # A GraphQL answer allocates tens of thousands of short-lived objects, nearly all freed by
 # reference counting; at the default generation-0 threshold (700) the cyclic collector still
-# ran several times per calendar page (docs/performance-notes.md, gateway).
+# ran several times per calendar page (docs/performance-notes.md, gateway). Kept: the default
+# costs the gateway about a quarter more CPU per page, side by side in bench_gateway (ADR 0025).
 GC_THRESHOLDS = (20_000, 50, 100)
 
 
