@@ -1,5 +1,5 @@
-"""What a partner needs to build an activity page (issue 18): the GraphQL types of the
-activity's details and the resolvers that read them, in the language the partner asks.
+"""What a partner needs to build an activity page (issue 18): the resolvers that read the
+activity's details (their GraphQL types are detail_types.py), in the language the partner asks.
 
 Languages: `activity`, `activities` and `Academy.activities` take `languages: [Language!]`;
 every text is given in the first of those the activity has, then its main language, then
@@ -12,125 +12,28 @@ imports this module), so a field not asked for costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from enum import Enum
 from typing import Any
 
-import strawberry
-
 from gateway.domain import calendar_summary
+from gateway.partner_api.detail_types import (
+    LANGUAGE_BY_CODE,
+    ActivityTranslation,
+    AttendanceMode,
+    Booking,
+    BookingAvailability,
+    Facility,
+    Image,
+    Organizer,
+    Price,
+    PriceCategory,
+    PriceCategoryKind,
+    pick,
+)
+
+# graphql_api/query.py takes Language from here
+from gateway.partner_api.detail_types import Language as Language
 from stemkit.contracts import activity_details as d
 from stemkit.domain.richtext import plain_text
-
-
-@strawberry.enum(description="A language of UiTdatabank texts")
-class Language(Enum):
-    NL = "nl"
-    FR = "fr"
-    DE = "de"
-    EN = "en"
-
-
-_LANGUAGES = {language.value: language for language in Language}
-
-
-@strawberry.enum(description="How the activity is attended (UiT attendanceMode)")
-class AttendanceMode(Enum):
-    OFFLINE = "offline"
-    ONLINE = "online"
-    MIXED = "mixed"
-
-
-@strawberry.enum(description="Whether places can still be booked (UiT bookingAvailability)")
-class BookingAvailability(Enum):
-    AVAILABLE = "available"
-    UNAVAILABLE = "unavailable"
-
-
-@strawberry.enum(description="UiT price category: base (exactly one), tariff or uitpas")
-class PriceCategoryKind(Enum):
-    BASE = "base"
-    TARIFF = "tariff"
-    UITPAS = "uitpas"
-
-
-def language_order(asked: Sequence[Language] | None, main: str | None) -> tuple[str, ...]:
-    """The languages to try, in order: the asked ones, the main language, nl, the others."""
-    first = [language.value for language in asked or ()]
-    return tuple(dict.fromkeys([*first, *([main] if main else []), *d.LANGUAGES]))
-
-
-def pick(texts: d.Localised | None, order: Sequence[str]) -> tuple[str | None, str | None]:
-    """(language, text) of the first language in `order` that `texts` has."""
-    if texts is None:
-        return None, None
-    for language in order:
-        if (text := texts.get(language)) is not None:
-            return language, text
-    return None, None
-
-
-@strawberry.type(description="The activity's texts in one language")
-class ActivityTranslation:
-    language: Language
-    name: str | None
-    description: str | None = strawberry.field(description="Sanitised HTML")
-    description_text: str | None = strawberry.field(description="The description as plain text")
-    status_reason: str | None = strawberry.field(description="Why cancelled or postponed")
-
-
-@strawberry.type(description="An image of the activity, with its rights")
-class Image:
-    url: str
-    thumbnail_url: str | None
-    copyright_holder: str | None = strawberry.field(
-        description="Whom to credit (UiT copyrightHolder); show it with the image"
-    )
-    license: str | None = strawberry.field(
-        description="The licence the document states (a name or URL); null when it states none"
-    )
-    description: str | None = strawberry.field(description="Alternative text")
-    language: Language | None
-    main: bool = strawberry.field(description="The document's main image (listed first)")
-
-
-@strawberry.type(description="How to book (UiT bookingInfo)")
-class Booking:
-    url: str | None
-    url_label: str | None = strawberry.field(description="In the language asked")
-    phone: str | None
-    email: str | None
-    available_from: datetime | None = strawberry.field(description="Booking opens")
-    available_to: datetime | None = strawberry.field(description="Booking closes")
-
-
-@strawberry.type
-class PriceCategory:
-    category: PriceCategoryKind
-    name: str | None = strawberry.field(description="In the language asked")
-    price: float
-    currency: str = strawberry.field(description="ISO 4217, EUR")
-
-
-@strawberry.type(description="What it costs (UiT priceInfo)")
-class Price:
-    free: bool = strawberry.field(description="The base price is 0")
-    categories: list[PriceCategory] = strawberry.field(description="The base price first")
-
-
-@strawberry.type(description="An accessibility facility (UiT facility term)")
-class Facility:
-    id: str
-    label: str | None = strawberry.field(description="Dutch label")
-
-
-@strawberry.type(description="The organizer as UiTdatabank gives it: name and contact")
-class Organizer:
-    name: str | None
-    url: str | None
-    emails: list[str]
-    phones: list[str]
 
 
 def _details(root: Any) -> d.ActivityDetails | None:
@@ -142,17 +45,17 @@ def text_language(root: Any) -> Language | None:
     details = _details(root)
     language, _ = pick(details.names if details else None, root.order)
     found = language or (details.main_language if details else None)
-    return _LANGUAGES.get(found or "")
+    return LANGUAGE_BY_CODE.get(found or "")
 
 
 def main_language(root: Any) -> Language | None:
     details = _details(root)
-    return _LANGUAGES.get(details.main_language or "") if details else None
+    return LANGUAGE_BY_CODE.get(details.main_language or "") if details else None
 
 
 def languages(root: Any) -> list[Language]:
     details = _details(root)
-    return [_LANGUAGES[language] for language in details.languages] if details else []
+    return [LANGUAGE_BY_CODE[language] for language in details.languages] if details else []
 
 
 def description(root: Any) -> str | None:
@@ -182,7 +85,7 @@ def translations(root: Any) -> list[ActivityTranslation]:
         if name or html or reason:
             found.append(
                 ActivityTranslation(
-                    language=_LANGUAGES[language],
+                    language=LANGUAGE_BY_CODE[language],
                     name=name,
                     description=html,
                     description_text=None if html is None else plain_text(html),
@@ -201,7 +104,7 @@ def images(root: Any) -> list[Image]:
             copyright_holder=i.copyright_holder,
             license=i.license,
             description=i.description,
-            language=_LANGUAGES.get(i.language or ""),
+            language=LANGUAGE_BY_CODE.get(i.language or ""),
             main=i.main,
         )
         for i in (details.images if details else [])

@@ -10,7 +10,7 @@ from strawberry.types.nodes import SelectedField
 
 from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters
-from gateway.partner_api.activity_details import Language
+from gateway.partner_api.detail_types import Language
 from gateway.partner_api.types import Activity, municipality_key
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import prefetch

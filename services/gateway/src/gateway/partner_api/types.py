@@ -15,6 +15,7 @@ from gateway.adapters import activities as activities_api
 from gateway.adapters.activities import ActivityFilters, ActivityRead
 from gateway.adapters.registry import AcademyRead, MunicipalityRead
 from gateway.partner_api import activity_details as ad
+from gateway.partner_api import detail_types
 from gateway.partner_api.academy_standing import (
     AcademyRole,
     Reach,
@@ -23,8 +24,8 @@ from gateway.partner_api.academy_standing import (
     academy_recognition,
     academy_roles,
 )
-from gateway.partner_api.activity_details import Language, language_order, pick
 from gateway.partner_api.activity_parts import STATUSES, ActivityStatus, Location, Occurrence
+from gateway.partner_api.detail_types import Language, language_order, pick
 from gateway.schema.context import Resolve
 from gateway.schema.loaders import _later, ready
 from gateway.schema.paging import Connection, check_first
@@ -190,19 +191,19 @@ class Activity:
     description_cut: bool = strawberry.field(
         resolver=ad.description_cut, description="The description was longer and is cut"
     )
-    translations: list[ad.ActivityTranslation] = strawberry.field(
+    translations: list[detail_types.ActivityTranslation] = strawberry.field(
         resolver=ad.translations, description="The texts in every language it has"
     )
-    images: list[ad.Image] = strawberry.field(
+    images: list[detail_types.Image] = strawberry.field(
         resolver=ad.images, description="Images, the main one first, with their rights"
     )
-    booking: ad.Booking | None = strawberry.field(
+    booking: detail_types.Booking | None = strawberry.field(
         resolver=ad.booking, description="How to book: URL, phone, e-mail, when"
     )
-    booking_availability: ad.BookingAvailability | None = strawberry.field(
+    booking_availability: detail_types.BookingAvailability | None = strawberry.field(
         resolver=ad.booking_availability, description="UNAVAILABLE: sold out"
     )
-    price: ad.Price | None = strawberry.field(
+    price: detail_types.Price | None = strawberry.field(
         resolver=ad.price, description="Price categories; null when UiT gives none"
     )
     uit_url: str | None = strawberry.field(
@@ -211,16 +212,16 @@ class Activity:
     same_as: list[str] = strawberry.field(
         resolver=ad.same_as, description="Pages about the same activity (UiT sameAs)"
     )
-    attendance_mode: ad.AttendanceMode | None = strawberry.field(
+    attendance_mode: detail_types.AttendanceMode | None = strawberry.field(
         resolver=ad.attendance_mode, description="Offline, online or mixed"
     )
     online_url: str | None = strawberry.field(
         resolver=ad.online_url, description="Where to join, online and mixed activities"
     )
-    facilities: list[ad.Facility] = strawberry.field(
+    facilities: list[detail_types.Facility] = strawberry.field(
         resolver=ad.facilities, description="Accessibility facilities, if given"
     )
-    organizer: ad.Organizer | None = strawberry.field(
+    organizer: detail_types.Organizer | None = strawberry.field(
         resolver=ad.organizer, description="The organizer's name and contact (UiT)"
     )
     performers: list[str] = strawberry.field(
