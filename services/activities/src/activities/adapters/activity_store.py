@@ -5,10 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +19,8 @@ from stemkit.storage.transaction_memo import memo
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT that knows ON CONFLICT, for PostgreSQL and SQLite alike."""
+    """An INSERT that knows ON CONFLICT, for PostgreSQL and SQLite alike (SQLAlchemy has
+    ON CONFLICT only in the dialects' own `insert`: a functional branch, ADR 0026)."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
@@ -140,15 +140,6 @@ def _locked(session: AsyncSession) -> dict[str, Activity | None]:
     return memo(session, "locked_activities")
 
 
-# Built once per dialect, with the values given at execution: a statement is compiled and
-# cache-keyed once per process, not once per activity (docs/performance-notes.md).
-@cache
-def _insert(dialect: str) -> Insert:
-    new = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement: Insert = new(activities).on_conflict_do_nothing(index_elements=["activity_id"])
-    return statement
-
-
 _UPDATE = update(activities).where(activities.c.activity_id == bindparam("b_activity_id"))
 
 
@@ -158,7 +149,7 @@ async def insert_activity(
     """Insert a new activity (`snapshot`: `to_snapshot(activity)`); False when another
     transaction inserted it first."""
     result = await session.execute(
-        _insert(session.get_bind().dialect.name),
+        dialect_insert(session, activities).on_conflict_do_nothing(index_elements=["activity_id"]),
         {"activity_id": activity.activity_id, **_columns(activity, snapshot)},
     )
     inserted = bool(getattr(result, "rowcount", 0))
