@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser
 
+from tests.browser.chromium import launched
 from tests.browser.service_apps import PrepareRegistry, ServiceApps, service_apps
 
 
@@ -31,3 +33,10 @@ async def services(
     """The registry, activities and subsidy apps, started in this process (service_apps.py)."""
     async with service_apps(tmp_path, service_settings, prepare_registry) as started:
         yield started
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Chromium for one test (chromium.py)."""
+    async with launched() as found:
+        yield found

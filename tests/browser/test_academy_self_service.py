@@ -16,12 +16,11 @@ from playwright.async_api import async_playwright, expect
 
 from gateway.config import Settings as GatewaySettings
 from stemkit.settings import DEV_OPS_TOKEN
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, WCAG_AA
 from tests.browser.not_counted_seed import YEAR, Seeded, seed
 from tests.browser.service_apps import ServiceApps
-from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS
 
 TOKEN = "dev-coordinator-token-for-the-browser-test"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @dataclass(frozen=True)

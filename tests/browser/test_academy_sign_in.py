@@ -22,19 +22,19 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from pydantic import SecretStr
 
 from gateway.config import Settings as GatewaySettings
 from registry.config import Settings as RegistrySettings
 from registry.entrypoints.cli import load_reference_data
+from tests.browser.chromium import WCAG_AA
 from tests.browser.service_apps import PrepareRegistry, ServiceApps
-from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
+from tests.browser.test_ops_dashboard import SHOTS
 from tests.identity.test_keycloak_roles import LEUVEN, OPS_CLIENT_SECRET, PASSWORDS
 from tools.demo.academies import seed_demo_academies
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 WAIT = 60_000  # ms: Keycloak on a loaded machine
 
 
@@ -61,14 +61,6 @@ async def site(services: ServiceApps, tmp_path: Path) -> AsyncIterator[str]:
         response_cache_seconds=0,
     )
     yield await services.serve(settings)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        found = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield found
-        await found.close()
 
 
 async def at_the_provider(page: Page, username: str) -> None:

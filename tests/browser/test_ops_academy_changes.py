@@ -15,11 +15,10 @@ from tests.browser.test_ops_link_requests_and_keys import (
     Site,
     _no_violations,
     _sign_in,
-    browser,
     site,
 )
 
-__all__ = ["browser", "site"]  # the fixtures, used by name
+__all__ = ["site"]  # the fixture, used by name (`browser` is the conftest's)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 

@@ -21,29 +21,23 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import _required_env, fresh_database
 from gateway.ops_web import palette
 from stemkit.settings import DEV_OPS_TOKEN
+
+# tests/e2e/test_demo_users.py imports CHROMIUM and CHROMIUM_ARGS from here
+from tests.browser.chromium import CHROMIUM as CHROMIUM
+from tests.browser.chromium import CHROMIUM_ARGS as CHROMIUM_ARGS
+from tests.browser.chromium import launched
 from tests.browser.seed import PLANNED, deliver
 from tests.e2e.harness import ROOT, SERVICES_WITH_DB, Platform
 
 # The first test also waits for the platform to start (about 2 minutes on a loaded machine).
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = ROOT / "test-artifacts" / "browser"
 REVIEWS_ONLY_TOKEN = "browser-test-reviews-only-token-of-32-chars"  # STEM_ENV=test: 32+
 T = TypeVar("T")
@@ -139,12 +133,9 @@ async def _seed(platform: Platform) -> None:
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    """One Chromium for the module's tests (the conftest's is one per test)."""
+    async with launched() as found:
+        yield found
 
 
 @pytest.fixture

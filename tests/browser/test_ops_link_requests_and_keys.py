@@ -18,16 +18,16 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from pydantic import SecretStr
 
 from gateway.config import Settings as GatewaySettings
 from registry.entrypoints.self_service_routes import ACADEMY_HEADER
 from stemkit.access.actor import NAME_HEADER, SUBJECT_HEADER, VIA_HEADER
 from stemkit.settings import DEV_GATEWAY_TOKEN, DEV_OPS_TOKEN
+from tests.browser.chromium import WCAG_AA
 from tests.browser.service_apps import ServiceApps
-from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
-from tests.browser.test_ops_sign_in import WCAG_AA
+from tests.browser.test_ops_dashboard import SHOTS
 from tests.identity.test_keycloak_roles import OPS_CLIENT_SECRET, PASSWORDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -73,14 +73,6 @@ async def site(services: ServiceApps, tmp_path: Path) -> AsyncIterator[Site]:
         response_cache_seconds=0,
     )
     yield Site(await services.serve(settings), registry, academy)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        found = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield found
-        await found.close()
 
 
 async def _sign_in(browser: Browser, site: Site, username: str) -> Page:

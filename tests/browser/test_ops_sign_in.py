@@ -14,19 +14,19 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS
+from tests.browser.chromium import WCAG_AA
+from tests.browser.test_ops_dashboard import SHOTS
 from tests.e2e.harness import ROOT, free_port
 from tests.identity.test_keycloak_roles import OPS_CLIENT_SECRET, PASSWORDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +74,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        found = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield found
-        await found.close()
 
 
 async def test_a_viewer_signs_in_through_keycloak(browser: Browser, gateway: str) -> None:

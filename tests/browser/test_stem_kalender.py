@@ -30,18 +30,18 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from conftest import _required_env
 from stemkit.settings import DEV_GATEWAY_TOKEN
+from tests.browser.chromium import WCAG_AA, launched
 from tests.browser.seed import BRUGGE, KEMPEN, LEUVEN_CODEERT, Planned
-from tests.browser.test_ops_dashboard import CHROMIUM, CHROMIUM_ARGS, SHOTS, eventually
+from tests.browser.test_ops_dashboard import SHOTS, eventually
 from tests.e2e.harness import ROOT, free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(600)]
 
 PARTNER_KEY = "partner-key-for-the-calendar-browser-test-01"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCIENCE, COMPUTERS = "1.25.0.0.0", "1.21.0.0.0"
 # Coming activities (the calendar shows from today on) of three demo academies.
 COMING = (
@@ -214,12 +214,9 @@ async def _ingest(academies: list[dict[str, Any]]) -> None:
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    """One Chromium for the module's tests (the conftest's is one per test)."""
+    async with launched() as found:
+        yield found
 
 
 async def open_partner_page(
