@@ -7,7 +7,9 @@ autocommitted, instead of a transaction per delivery. That is group commit done 
 application: fewer round trips and WAL flushes under load, no extra wait when idle.
 
 On PostgreSQL the group goes through one prepared statement on a connection the writer
-keeps (`delivery_store.insert_received_prepared`); elsewhere through SQLAlchemy Core.
+keeps (`delivery_store.insert_received_prepared`); elsewhere through SQLAlchemy Core. Why
+the raw statement: side by side it costs 37-46 % less app CPU per delivery than Core
+(docs/adr/0026-activities-ingestion-pipeline.md).
 """
 
 from __future__ import annotations
