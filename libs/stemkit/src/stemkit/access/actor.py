@@ -48,6 +48,14 @@ class Actor:
         return found
 
 
+def author_of(actor: Actor) -> str:
+    """A change's `author` as a service records it: the authenticated person, by name and
+    subject (the subject alone when there is no other name), at most 200 characters."""
+    if actor.name and actor.name != actor.subject:
+        return f"{actor.name} <{actor.subject}>"[:200]
+    return actor.subject[:200]
+
+
 def is_gateway(principal: Principal) -> bool:
     """The gateway's own machine credential (its static token, or its service account)."""
     return principal.name in GATEWAY_NAMES and COORDINATOR not in principal.roles

@@ -20,18 +20,10 @@ from registry.entrypoints.recognition_schemas import (
 from registry.entrypoints.schemas import NOT_FOUND, UNAUTHORISED
 from registry.entrypoints.standing_in import gateway_naming_one_who_may
 from registry.service_layer import audit, recognition
-from stemkit.access.actor import Actor, actor_dependency
+from stemkit.access.actor import Actor, actor_dependency, author_of
 from stemkit.access.auth import DECIDE, OPS, WRITE
 from stemkit.ops.audit import Change
 from stemkit.storage.db import Database
-
-
-def author_of(actor: Actor) -> str:
-    """A decision's `author`: the authenticated person, by name and subject."""
-    if actor.name and actor.name != actor.subject:
-        return f"{actor.name} <{actor.subject}>"[:200]
-    return actor.subject[:200]
-
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
-from stemkit.access.actor import Actor, actor_dependency
+from stemkit.access.actor import Actor, actor_dependency, author_of
 from stemkit.access.auth import DECIDE, WRITE
 from stemkit.ops import audit
 from stemkit.ops.audit import Change
@@ -31,13 +31,6 @@ class OverrideRequest(BaseModel):
     )
     reason: str = Field(min_length=1)
     decided_on: date | None = None
-
-
-def author_of(actor: Actor) -> str:
-    """An override's `author`: the authenticated person, by name and subject."""
-    if actor.name and actor.name != actor.subject:
-        return f"{actor.name} <{actor.subject}>"[:200]
-    return actor.subject[:200]
 
 
 def parameter_rows(params: ParameterSet, on: date) -> list[dict[str, Any]]:
