@@ -6,7 +6,9 @@ null: cleared, or left to the registry's default)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
+
+from stemkit.contracts.registry import RecognitionStatus
 
 # PATCH /academies/{id}: the name stays when left empty (a name cannot be cleared).
 DETAIL_FIELDS = (
@@ -17,17 +19,7 @@ DETAIL_FIELDS = (
     "enterprise_number",
     "home_nis_code",
 )
-STATUSES = (
-    "requested",
-    "provisionally_recognised",
-    "recognised",
-    "renewal_due",
-    "under_review",
-    "renewed",
-    "suspended",
-    "withdrawn",
-    "expired",
-)
+STATUSES: tuple[str, ...] = get_args(RecognitionStatus)  # the contract's, in its order
 MAX_REASON = 2000
 
 
