@@ -270,6 +270,21 @@ def skeleton_services(text: str) -> list[str]:
     return [name for name in headings if (ROOT / "services" / name / "src").is_dir()]
 
 
+def unnamed_in_skeleton(text: str, service: str, package: Path) -> list[str]:
+    """The service's entrypoints, use cases and adapters its `### <service>` section of the
+    skeleton does not name (by file name; `api.py` and `orm.py` are in the tree at the top)."""
+    section = ("\n" + text).split(f"\n### {service}\n")[1]
+    section = re.split(r"\n#{2,3} ", section)[0]
+    named = {token.rsplit("/", 1)[-1] for token in BACKTICKED.findall(section)}
+    layers = ("entrypoints", "service_layer", "adapters")
+    return [
+        f"{service}: {path.relative_to(package).as_posix()}"
+        for path in sorted(package.glob("*/*.py"))
+        if path.parent.name in layers
+        and path.name not in {"__init__.py", "api.py", "orm.py"} | named
+    ]
+
+
 # The checks on the repository.
 
 
@@ -317,6 +332,19 @@ def test_the_skeleton_tree_is_every_data_service_s_tree() -> None:
             path = template.replace("<name>", service)
             if required and "<" not in path and not (ROOT / "services" / service / path).exists():
                 missing.append(f"{service}: {path}")
+    assert missing == []
+
+
+def test_the_skeleton_names_every_route_use_case_and_adapter_module() -> None:
+    """Its tables per service ("One vocabulary") are where a newcomer looks up a kind."""
+    text = SKELETON.read_text(encoding="utf-8")
+    missing = [
+        line
+        for service in skeleton_services(text)
+        for line in unnamed_in_skeleton(
+            text, service, ROOT / "services" / service / "src" / service
+        )
+    ]
     assert missing == []
 
 
@@ -407,3 +435,11 @@ def test_the_skeleton_tree_is_read_with_its_optional_lines() -> None:
         ("tests/unit/", True),
         ("tests/integration/", True),
     ]
+
+
+def test_a_module_the_skeleton_does_not_name_is_named(tmp_path: Path) -> None:
+    part = _tree(tmp_path, README, ["entrypoints/api.py", "adapters/store.py", "domain/model.py"])
+    text = "### demo\n\n| Stores | `adapters/store.py` |\n\n### other\n\n`adapters/new.py`\n"
+    assert unnamed_in_skeleton(text, "demo", part.package) == []
+    (part.package / "adapters" / "new.py").write_text('"""New."""\n')
+    assert unnamed_in_skeleton(text, "demo", part.package) == ["demo: adapters/new.py"]
