@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from stemkit.eventing.envelope import CloudEvent
+from stemkit.eventing.kafka import load_topic_metadata
 from tests.chaos import poison
 from tests.chaos.console import say
 
@@ -56,11 +57,8 @@ class DeadLetterSeen:
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    # aiokafka has no public call for a topic's partitions without subscribing (as
-    # stemkit.ops.dead_letters notes); the client's full metadata has them.
-    client: Any = consumer._client
-    cluster = await client.fetch_all_metadata()
-    found: set[int] = cluster.partitions_for_topic(topic) or set()
+    await load_topic_metadata(consumer, topic)
+    found: set[int] = consumer.partitions_for_topic(topic) or set()
     return found
 
 

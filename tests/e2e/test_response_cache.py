@@ -31,6 +31,7 @@ from activities.config import DEV_WEBHOOK_SECRET
 from conftest import fresh_database
 from gateway.config import DEV_PARTNER_KEY
 from stemkit.contracts.activities import ACTIVITY_TOPIC
+from stemkit.eventing.kafka import cluster_metadata
 from stemkit.eventing.kafka_security import connection_options
 from tests.browser.seed import LEUVEN_CODEERT, Planned
 from tests.e2e.harness import SERVICES_WITH_DB, Platform
@@ -142,7 +143,7 @@ async def test_a_change_shows_within_a_second_and_scopes_stay_apart(platform: Pl
         )
         await reader.start()
         try:
-            metadata = await reader._client.fetch_all_metadata()
+            metadata = await cluster_metadata(reader)
             partitions = [
                 TopicPartition(ACTIVITY_TOPIC, n)
                 for n in sorted(metadata.partitions_for_topic(ACTIVITY_TOPIC) or [])

@@ -57,3 +57,26 @@ async def test_loading_one_topic_makes_the_consumer_know_its_partitions(
         await eventually(both, 10)
     finally:
         await stop_quietly(consumer)
+
+
+def test_no_module_but_stemkit_eventing_kafka_reaches_the_private_client() -> None:
+    import re
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    files = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    reaching = [
+        name
+        for name in files
+        if name
+        not in (
+            "libs/stemkit/src/stemkit/eventing/kafka/clients.py",
+            Path(__file__).relative_to(root).as_posix(),
+        )
+        and (root / name).exists()
+        and re.search(r"(?<!self)\._client\b", (root / name).read_text(encoding="utf-8"))
+    ]
+    assert reaching == []

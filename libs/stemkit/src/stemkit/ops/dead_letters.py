@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import APIRouter, HTTPException, Query, params, status
 from pydantic import BaseModel
 
+from stemkit.eventing.kafka import load_topic_metadata
 from stemkit.eventing.kafka_security import connection_options
 
 MAX_LIMIT = 500
@@ -75,9 +76,7 @@ async def read_dead_letters(
     await consumer.start()
     newest: list[tuple[int, int, int, Any]] = []  # a min-heap of the `limit` newest records
     try:
-        client: Any = consumer._client  # aiokafka has no public call to load one topic's metadata
-        client.add_topic(topic)
-        await client.force_metadata_update()
+        await load_topic_metadata(consumer, topic)
         partitions = [
             TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from stemkit.eventing.kafka import load_topic_metadata
 from stemkit.eventing.kafka_security import connection_options
 
 FETCH = {
@@ -29,10 +30,8 @@ async def read_topics(
     )
     await consumer.start()
     try:
-        client: Any = consumer._client  # aiokafka has no public call to load one topic's metadata
         for topic in topics:
-            client.add_topic(topic)
-        await client.force_metadata_update()
+            await load_topic_metadata(consumer, topic)
         partitions = [
             TopicPartition(topic, p)
             for topic in topics
