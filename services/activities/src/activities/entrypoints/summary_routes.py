@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from activities.adapters.calendar_summary import listed_sessions, themes_of
 from activities.domain.model import BRUSSELS
+from stemkit.domain.age_groups import age_group
 from stemkit.storage.db import Database
 
 
@@ -30,17 +31,6 @@ class CalendarSummary(BaseModel):
     age_groups: dict[str, int] = Field(
         description="under_14, 14_and_over, both (the range spans 14), unknown (no range)"
     )
-
-
-def age_group(age_min: int | None, age_max: int | None) -> str:
-    """The same grouping as the subsidy service's spread (under and over 14)."""
-    if age_min is None and age_max is None:
-        return "unknown"
-    if age_max is not None and age_max < 14:
-        return "under_14"
-    if age_min is not None and age_min >= 14:
-        return "14_and_over"
-    return "both"
 
 
 def summary_router(database: Database) -> APIRouter:
