@@ -13,9 +13,9 @@
     make bench        # or, with a broker and database running:
     KAFKA_BOOTSTRAP_SERVERS=... STEM_BENCH_POSTGRES_DSN=... python -m bench.bench_subsidy
 
-BENCH_WITHOUT=copy (bench/without_bypass.py) adds whole rebuilds on fresh databases with
-COPY switched off, alternating with rebuilds as is (BENCH_ROUNDS each; printed, not
-recorded).
+BENCH_WITHOUT=copy, =rebuild_gc or both (bench/without_bypass.py: COPY, the rebuild's
+`gc.disable()`) adds whole rebuilds on fresh databases with those switched off, alternating
+with rebuilds as is (BENCH_ROUNDS each; printed, not recorded).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.results import Figure, record
-from bench.without_bypass import switched_off
+from bench.without_bypass import IN_PROCESS, switched_off
 from stemkit.eventing.kafka import make_producer
 from stemkit.storage.db import Database, make_engine, open_database
 from stemkit.storage.migrations import upgrade_to_head
@@ -118,16 +118,18 @@ async def calculation(admin_dsn: str) -> None:
         )
 
 
-async def side_by_side_rebuild(admin_dsn: str, bootstrap: str, topic: str) -> None:
-    """Whole rebuilds of the same topic, alternating between as is and without COPY."""
+async def side_by_side_rebuild(
+    admin_dsn: str, bootstrap: str, topic: str, without: list[str]
+) -> None:
+    """Whole rebuilds of the same topic, alternating between as is and without `without`."""
     for turn in range(ROUNDS):
-        for off in ([], ["copy"])[:: -1 if turn % 2 else 1]:  # A B, B A
+        for off in ([], without)[:: -1 if turn % 2 else 1]:  # A B, B A
             async with fresh_database(admin_dsn) as database:
                 with switched_off(off):
                     started = time.perf_counter()
                     stats = await rebuild_from_topics(database, bootstrap, [topic])
                     took = time.perf_counter() - started
-            name = "without copy" if off else "as is"
+            name = f"without {'+'.join(off)}" if off else "as is"
             print(
                 f"  turn {turn + 1} rebuild {name:>13s}: {took:.1f} s, "
                 f"write {stats.write_seconds:.2f} s, read+fold {stats.read_seconds:.1f} s",
@@ -231,8 +233,9 @@ async def rebuild(admin_dsn: str, bootstrap: str) -> None:
             f"write {stats.write_seconds:.1f} s",
             flush=True,
         )
-        if "copy" in WITHOUT:
-            await side_by_side_rebuild(admin_dsn, bootstrap, topic)
+        without = [name for name in WITHOUT if name in IN_PROCESS]
+        if without:
+            await side_by_side_rebuild(admin_dsn, bootstrap, topic, without)
     finally:
         await admin.delete_topics([topic])
         await admin.close()

@@ -66,15 +66,34 @@ async def _load_by_executemany(
         await session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
+class _CollectorLeftOn:
+    """Stands in for the `gc` module in subsidy's rebuild: the cyclic collector stays on."""
+
+    @staticmethod
+    def disable() -> None:
+        pass
+
+    @staticmethod
+    def enable() -> None:
+        pass
+
+
+IN_PROCESS = ("copy", "rebuild_gc")
+
+
 @contextmanager
 def switched_off(names: Iterable[str]) -> Iterator[None]:
-    """Within the block, the named in-process bypasses ("copy") are off."""
+    """Within the block, the named in-process bypasses (`IN_PROCESS`: "copy", subsidy
+    bulk.load's COPY; "rebuild_gc", the rebuild's `gc.disable()`) are off."""
     from subsidy.adapters import bulk
+    from subsidy.service_layer import rebuild
 
     replaced: list[tuple[Any, str, Any]] = []
     for name in names:
         if name == "copy":
             targets: list[tuple[Any, str, Any]] = [(bulk, "load", _load_by_executemany)]
+        elif name == "rebuild_gc":
+            targets = [(rebuild, "gc", _CollectorLeftOn)]
         else:
             raise ValueError(f"unknown in-process bypass {name!r}")
         for module, attribute, value in targets:
