@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from activities.adapters.intake import Intake
@@ -22,12 +19,7 @@ from activities.entrypoints.webhook_routes import webhook_router
 from activities.service_layer.audit import TRAIL
 from stemkit.access.auth import OPS, READ, WRITE
 from stemkit.access.door_check import check_every_door
-from stemkit.http.standard_routes import (
-    add_platform_routes,
-    database_and_broker_checks,
-    docs_only_in_development,
-    stable_operation_id,
-)
+from stemkit.http.service_app import service_app
 from stemkit.logging import configure_logging
 from stemkit.ops.audit_routes import audit_router
 from stemkit.ops.outbox_parked_routes import parked_outbox_router
@@ -42,28 +34,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database = open_database(settings)
     intake = Intake(database.engine)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await intake.close()
-        await database.dispose()
-
-    app = FastAPI(
+    app = service_app(
+        SERVICE,
+        database,
+        environment=settings.environment,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         title="STEM activities",
         description="The STEM-kalender built from UiTdatabank documents.",
         version="1",
-        lifespan=lifespan,
-        **docs_only_in_development(settings.environment),
-        generate_unique_id_function=stable_operation_id,
-        # The platform's metrics are Prometheus (stemkit.http.standard_routes); no OpenTelemetry
-        # provider is
-        # set up, yet FastAPI's native telemetry looks the global ones up on every request
-        # (environment reads included; docs/performance-notes.md, activities).
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        also_close=[intake.close],
+        telemetry_off=True,  # performance-notes, activities
     )
-    app.state.database = database
-    checks = database_and_broker_checks(database, settings.kafka_bootstrap_servers)
-    add_platform_routes(app, SERVICE, checks, refuse_nul=True)
     # The webhook checks its own signature (Standard Webhooks); every other route asks for a
     # token with its scope (stemkit.access.auth).
     app.include_router(webhook_router(database, settings, intake))
