@@ -203,7 +203,12 @@ async def test_no_secret_appears_in_any_log_line_of_a_full_run(
             platform.stop()
 
     logs = sorted(ARTIFACTS.glob("*.log"))
-    assert {p.stem for p in logs} >= {"gateway", *SERVICES_WITH_DB, "activities-consumer"}
+    assert {p.stem for p in logs} >= {
+        "gateway",
+        *SERVICES_WITH_DB,
+        "activities-consumer",
+        "activities-worker",
+    }
     assert sum(len(p.read_bytes().splitlines()) for p in logs) > 50, "the processes logged little"
     assert 401 in statuses and 202 in statuses
     leaks = scan_files(logs, known)

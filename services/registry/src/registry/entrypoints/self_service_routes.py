@@ -5,7 +5,7 @@ academy (the ops side of the organizer ids they ask to link: `link_request_route
 - a coordinator principal (the provider's access token, role `coordinator`) whose
   `academy_id` is the path's academy, or
 - the gateway's own credential acting for a signed-in coordinator: it names the person
-  (`X-Stem-Actor-*`, stemkit.ops.audit) and their academy (`X-Stem-Actor-Academy`), which must
+  (`X-Stem-Actor-*`, stemkit.access.actor) and their academy (`X-Stem-Actor-Academy`), which must
   be the path's academy.
 Anyone else, ops included (they have the ordinary routes), is refused (403). Every change is
 audited with the coordinator as actor.
