@@ -84,7 +84,7 @@ class RebuildStats:
 async def rebuild_from_topics(
     database: Database, bootstrap_servers: str, topics: Sequence[str] = TOPICS
 ) -> RebuildStats:
-    gc.disable()  # millions of short-lived objects: the cyclic GC would rescan them all
+    gc.disable()  # the GC rescans the fold's objects: 21-190 % longer with it on (ADR 0025)
     try:
         return await _rebuild(database, bootstrap_servers, topics)
     finally:
