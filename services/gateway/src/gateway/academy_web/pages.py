@@ -3,7 +3,7 @@ the session's coordinator, and the registry's self-service reads and writes made
 
 The pages never take an academy from the request: every read and write is for the
 session's academy. Writes go to the registry's self-service routes, which the gateway may
-use only naming the person and their academy (stemkit.ops.audit, registry).
+use only naming the person and their academy (stemkit.access.actor, registry).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ activities service knows of the organizer while no academy has it (its name and 
 of its activities it keeps unlisted). Only an editor (`write` + `edit`, like every academy
 change: docs/adr/0019) gets the confirm and reject buttons, and only an editor's post is
 sent on (anyone else: 403). The registry receives the gateway's own credential naming the
-person (`X-Stem-Actor-*`, stemkit.ops.audit), so its audit trail records the person, not the
+person (`X-Stem-Actor-*`, stemkit.access.actor), so its audit trail records the person, not the
 gateway; it admits that for these two routes only (registry self_service_routes).
 Confirming links the organizer to the academy (`AcademyUpdated`), after which the
 activities and subsidy services count its activities for the academy.
