@@ -43,7 +43,6 @@ NAMING = {
 }
 
 
-
 def service_metadata() -> MetaData:
     """A new MetaData with the naming convention every service's tables share: each
     service's `adapters/orm.py` puts its tables on one."""
